@@ -1,0 +1,3 @@
+//! Endpoints: the bundled catalog (assets/endpoints) and endpoints added by id.
+
+pub mod bundled;

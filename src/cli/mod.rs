@@ -1,0 +1,68 @@
+//! The command line: argument parsing and one module per subcommand.
+
+pub mod endpoints;
+pub mod schema;
+pub mod simulate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// reelsmith: generate video with fal.ai's hosted models.
+#[derive(Debug, Parser)]
+#[command(name = "reelsmith", version, about, long_about = None)]
+pub struct Cli {
+    /// Use the built-in offline simulator of fal instead of the real service.
+    #[arg(long, global = true)]
+    pub simulate: bool,
+    /// More log output on stderr (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do; without a subcommand the studio window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the offline fal simulator on loopback until interrupted.
+    Simulate(simulate::SimulateArgs),
+    /// List the endpoints reelsmith knows.
+    Endpoints(endpoints::EndpointsArgs),
+    /// Show the form model of one endpoint.
+    Schema(schema::SchemaArgs),
+}
+
+/// Sets up `tracing` on stderr; `RUST_LOG` overrides the level chosen by `-v`.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,reelsmith=debug",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let simulate = cli.simulate;
+    match cli.command {
+        Some(Command::Simulate(args)) => runtime.block_on(simulate::run(args)),
+        Some(Command::Endpoints(args)) => runtime.block_on(endpoints::run(args, simulate)),
+        Some(Command::Schema(args)) => runtime.block_on(schema::run(args, simulate)),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The fal HTTP client: credentials, queue, storage uploads, downloads, errors and retries.

@@ -1,0 +1,1 @@
+//! The job engine: state machine, runner tasks and the SQLite journal.

@@ -1,0 +1,1 @@
+//! Finished videos on disk with sidecar metadata, and the gallery index.

@@ -1,0 +1,1 @@
+//! Image probing and thumbnails, upload preparation, video poster frames and preview.

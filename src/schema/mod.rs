@@ -1,0 +1,5 @@
+//! OpenAPI document → form model (fields, kinds, limits, defaults), validation, payloads.
+
+pub mod media_limits;
+
+pub use media_limits::MediaLimits;

@@ -1,0 +1,1 @@
+//! The offline fal simulator: a real HTTP server on loopback.
