@@ -1,0 +1,1 @@
+fn main() { eprintln!("thumbnail benchmark: being written"); }

@@ -1,0 +1,1 @@
+fn main() { eprintln!("transfer benchmark: being written"); }
