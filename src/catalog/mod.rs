@@ -269,6 +269,16 @@ impl Catalog {
         Ok(model)
     }
 
+    /// Forgets a fetched document (an added endpoint disappears; a bundled one goes back to its
+    /// bundled copy) and deletes it from the cache.
+    pub fn forget(&mut self, endpoint_id: &str) -> std::io::Result<()> {
+        self.live.remove(endpoint_id);
+        match std::fs::remove_file(self.dir.join(ids::file_name(endpoint_id))) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Where fetched documents are cached.
     pub fn cache_dir(&self) -> &Path {
         &self.dir
