@@ -301,7 +301,16 @@ async fn a_live_document_replaces_the_bundled_one_and_is_cached() {
     );
 
     // Without the cache, the bundled copy is the fallback again.
-    std::fs::remove_file(&cached).unwrap();
+    let mut reloaded = reloaded;
+    reloaded.forget(id).unwrap();
+    assert!(!cached.exists());
+    assert!(
+        reloaded
+            .model(id)
+            .unwrap()
+            .field("safety_tolerance")
+            .is_none()
+    );
     assert!(
         Catalog::load(cache.path())
             .model(id)
