@@ -219,6 +219,15 @@ fn schema_json_of_a_bundled_endpoint_works_offline() {
     assert_eq!(elements["item_fields"][0]["required"], true);
     assert_eq!(elements["item_fields"][1]["kind"], "image_list");
 
+    // A refresh that cannot reach the service falls back to the bundled copy, saying so.
+    let out = reelsmith(
+        cache.path(),
+        NOWHERE,
+        &["schema", "fal-ai/video-as-prompt", "--refresh", "--json"],
+    );
+    assert_eq!(stdout_json(&out)["fields"][4]["max"], json!(100));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("showing the stored copy instead"));
+
     // Offline, a non-bundled endpoint fails with what to do.
     let out = reelsmith(cache.path(), NOWHERE, &["schema", "test-owner/clip-tool"]);
     assert!(!out.status.success());
