@@ -590,3 +590,44 @@ fn a_deep_allof_fan_out_is_cut_off_quickly() {
     );
     assert_eq!(m.fields.len(), 1);
 }
+
+#[test]
+fn a_wide_and_deep_object_tree_is_cut_off_not_expanded() {
+    // Three levels of 60 properties that each refer to the next level: 216,000 nested fields if
+    // opened up naively.
+    let mut schemas = Map::new();
+    for level in 0..3 {
+        let props: Map<String, Value> = (0..60)
+            .map(|i| {
+                let target = format!("#/components/schemas/L{}", level + 1);
+                (format!("p{i}"), json!({"$ref": target}))
+            })
+            .collect();
+        schemas.insert(
+            format!("L{level}"),
+            json!({"type": "object", "properties": props}),
+        );
+    }
+    schemas.insert(
+        "L3".into(),
+        json!({"type": "object", "properties": {"leaf": {"type": "string"}}}),
+    );
+    let doc = json!({"paths": {"/o/wide": {"post": {"requestBody": {"content": {"application/json":
+        {"schema": {"$ref": "#/components/schemas/L0"}}}}}}}, "components": {"schemas": schemas}});
+    let started = std::time::Instant::now();
+    let m = FormModel::from_openapi(&doc).unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(m.fields.len(), 60, "no top-level field is dropped");
+    fn count(fields: &[Field]) -> usize {
+        fields.iter().map(|f| 1 + count(&f.item_fields)).sum()
+    }
+    assert!(count(&m.fields) <= 5_000 + 60, "{}", count(&m.fields));
+    assert!(
+        m.fields.iter().any(|f| f.kind == FieldKind::Json),
+        "the rest is raw JSON"
+    );
+}
