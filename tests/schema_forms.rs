@@ -884,7 +884,7 @@ fn cost_estimates_follow_the_dated_price_table() {
     );
     assert!((e.unwrap().usd - 0.80).abs() < 1e-9);
     let e = est(
-        "fal-ai/kling-video/o1/reference-to-video",
+        "fal-ai/kling-video/o1/standard/reference-to-video",
         json!({"duration": "10"}),
     )
     .unwrap();
@@ -898,6 +898,13 @@ fn cost_estimates_follow_the_dated_price_table() {
         .is_none()
     );
     assert!(est("fal-ai/video-as-prompt", json!({})).is_none());
+    assert!(
+        est(
+            "fal-ai/kling-video/o1/reference-to-video",
+            json!({"duration": "5"})
+        )
+        .is_none()
+    );
     assert!(
         est(
             "fal-ai/veo3.1/fast/image-to-video",

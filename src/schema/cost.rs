@@ -59,7 +59,9 @@ fn rates(endpoint_id: &str) -> Option<Rates> {
             uhd: None,
         }),
         // Kling O1 makes no sound, so both figures are the same.
-        "fal-ai/kling-video/o1/reference-to-video" => Some(Rates {
+        // The "Kling O1 reference-to-video" price is the seed (standard) endpoint's;
+        // the pro tier costs more and its price is not in the table, so it stays unknown.
+        "fal-ai/kling-video/o1/standard/reference-to-video" => Some(Rates {
             family: "Kling O1",
             normal: (0.112, 0.112),
             uhd: None,
