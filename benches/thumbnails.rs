@@ -1,3 +1,1 @@
-fn main() {
-    eprintln!("thumbnail benchmark: being written");
-}
+fn main() { eprintln!("thumbnail benchmark: being written"); }

@@ -1,3 +1,1 @@
-fn main() {
-    eprintln!("transfer benchmark: being written");
-}
+fn main() { eprintln!("transfer benchmark: being written"); }
