@@ -1,7 +1,7 @@
 //! Multipart uploads. Part `n` is written straight into the final file at `(n-1) × 10 MiB` (the
-//! part size fal's clients use), so a `complete` over regular parts copies nothing and only hashes
-//! the result; bytes beyond 10 MiB in a part are kept aside, and irregular uploads are joined
-//! into a new file at `complete`.
+//! part size fal's clients use), so a `complete` over regular parts copies nothing; parts sent in
+//! order are also hashed as they arrive, so it need not read the file back either. Bytes beyond
+//! 10 MiB in a part are kept aside, and irregular uploads are joined into a new file at `complete`.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -40,11 +40,20 @@ struct PartInfo {
     etag: String,
 }
 
+/// The hash of parts `1..next` in order, built as they arrive.
+#[derive(Debug, Clone)]
+struct Frontier {
+    hasher: blake3::Hasher,
+    next: u32,
+}
+
 /// The parts received so far for one multipart upload.
 #[derive(Debug, Clone)]
 pub(crate) struct MultipartState {
     assembled: PathBuf,
     parts: BTreeMap<u32, PartInfo>,
+    /// None once a part arrived out of order or was sent again after being hashed.
+    frontier: Option<Frontier>,
 }
 
 impl MultipartState {
@@ -53,21 +62,30 @@ impl MultipartState {
         MultipartState {
             assembled,
             parts: BTreeMap::new(),
+            frontier: Some(Frontier {
+                hasher: blake3::Hasher::new(),
+                next: 1,
+            }),
         }
     }
 }
 
-/// Writes the first [`PART_SIZE`] bytes of a part in place, anything more to a spill file.
+/// Writes the first [`PART_SIZE`] bytes of a part in place, anything more to a spill file;
+/// extends a copy of the frontier hash when this part is the next one in order.
 struct PartSink {
     region: BufWriter<File>,
     region_len: u64,
     spill_path: PathBuf,
     spill: Option<BufWriter<File>>,
     spill_len: u64,
+    frontier: Option<blake3::Hasher>,
 }
 
 impl ChunkSink for PartSink {
     fn put(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        if let Some(hasher) = &mut self.frontier {
+            hasher.update(chunk);
+        }
         let room = (PART_SIZE - self.region_len) as usize;
         let (here, rest) = chunk.split_at(room.min(chunk.len()));
         self.region.write_all(here)?;
@@ -116,14 +134,22 @@ fn spill_files(pieces: &[Piece]) -> Vec<PathBuf> {
 }
 
 /// `PUT /upload/{token}/{n}`: answers `{"partNumber", "etag"}` and the same ETag as a header
-/// (fal's JS client reads the body, its Python SDK the header).
+/// (fal's JS client reads the body, its Python SDK the header). A part's ETag names this upload
+/// of it: a part sent again gets a new one, so `complete` can tell which version it lists.
 pub(crate) async fn put_part(shared: &Shared, token: &str, number: u32, body: Body) -> Response {
     let storage = &shared.storage;
-    let assembled = lock(&storage.uploads)
+    let start = lock(&storage.uploads)
         .get(token)
         .and_then(|p| p.multipart.as_ref())
-        .map(|m| m.assembled.clone());
-    let Some(assembled) = assembled else {
+        .map(|m| {
+            let frontier = m
+                .frontier
+                .as_ref()
+                .filter(|f| f.next == number)
+                .map(|f| f.hasher.clone());
+            (m.assembled.clone(), frontier)
+        });
+    let Some((assembled, frontier)) = start else {
         return json_response(404, json!({"detail": "No upload is under way at this URL"}));
     };
     let offset = u64::from(number - 1) * PART_SIZE;
@@ -137,9 +163,10 @@ pub(crate) async fn put_part(shared: &Shared, token: &str, number: u32, body: Bo
         spill_path: storage.root.join("parts").join(new_id()),
         spill: None,
         spill_len: 0,
+        frontier,
     };
-    let (sink, written) = match pump(body, sink, &assembled).await {
-        Ok(done) => done,
+    let sink = match pump(body, sink, &assembled).await {
+        Ok((sink, _)) => sink,
         Err(err) => return store_failed(&err),
     };
     let mut pieces = vec![Piece::Region {
@@ -152,22 +179,25 @@ pub(crate) async fn put_part(shared: &Shared, token: &str, number: u32, body: Bo
             len: sink.spill_len,
         });
     }
-    let etag = etag_of(&written.hash);
+    let etag = new_id();
     let obsolete = {
         let mut uploads = lock(&storage.uploads);
         match uploads.get_mut(token).and_then(|p| p.multipart.as_mut()) {
-            // A part sent again replaces the earlier one, whose spill is then unused.
-            Some(state) => state
-                .parts
-                .insert(
-                    number,
-                    PartInfo {
-                        pieces,
-                        etag: etag.clone(),
-                    },
-                )
-                .map(|old| spill_files(&old.pieces))
-                .unwrap_or_default(),
+            Some(state) => {
+                advance_frontier(state, number, sink.frontier, pieces.len() == 1);
+                // A part sent again replaces the earlier one, whose spill is then unused.
+                state
+                    .parts
+                    .insert(
+                        number,
+                        PartInfo {
+                            pieces,
+                            etag: etag.clone(),
+                        },
+                    )
+                    .map(|old| spill_files(&old.pieces))
+                    .unwrap_or_default()
+            }
             // Completed or gone meanwhile: nothing will read this part's spill.
             None => spill_files(&pieces),
         }
@@ -176,8 +206,29 @@ pub(crate) async fn put_part(shared: &Shared, token: &str, number: u32, body: Bo
         let _ = std::fs::remove_file(path);
     }
     let mut response = json_response(200, json!({"partNumber": number, "etag": etag}));
-    insert_etag(&mut response, &written.hash);
+    insert_etag(&mut response, &etag);
     response
+}
+
+/// Moves the in-order hash past part `number` when it was hashed from the frontier and nothing
+/// changed meanwhile; forgets it when an already hashed part is replaced.
+fn advance_frontier(
+    state: &mut MultipartState,
+    number: u32,
+    hashed: Option<blake3::Hasher>,
+    in_place: bool,
+) {
+    let next = state.frontier.as_ref().map(|f| f.next);
+    match (next, hashed) {
+        (Some(next), Some(hasher)) if next == number && in_place => {
+            state.frontier = Some(Frontier {
+                hasher,
+                next: number + 1,
+            });
+        }
+        (Some(next), _) if number < next => state.frontier = None,
+        _ => {}
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -250,7 +301,12 @@ pub(crate) async fn complete(shared: &Shared, token: &str, body: Body) -> Respon
         .collect();
     let assembled = state.assembled.clone();
     let dest = storage.new_file_path();
-    let joined = tokio::task::spawn_blocking(move || assemble(&assembled, &ordered, dest)).await;
+    let known_hash = state
+        .frontier
+        .filter(|f| f.next as usize == ordered.len() + 1)
+        .map(|f| f.hasher.finalize());
+    let joined =
+        tokio::task::spawn_blocking(move || assemble(&assembled, &ordered, dest, known_hash)).await;
     for path in spills {
         let _ = std::fs::remove_file(path);
     }
@@ -271,7 +327,7 @@ pub(crate) async fn complete(shared: &Shared, token: &str, body: Body) -> Respon
     );
     lock(&storage.uploads).remove(token);
     let mut response = json_response(200, json!({"file_url": file.file_url}));
-    insert_etag(&mut response, &written.hash);
+    insert_etag(&mut response, &etag_of(&written.hash));
     response
 }
 
@@ -290,10 +346,12 @@ fn is_in_place(parts: &[Vec<Piece>]) -> bool {
 }
 
 /// Makes the final file: the in-place file trimmed to size, or the pieces joined into `dest`.
+/// `known_hash` is the hash of exactly the listed parts in order, when it was built on arrival.
 fn assemble(
     assembled: &FsPath,
     parts: &[Vec<Piece>],
     dest: PathBuf,
+    known_hash: Option<blake3::Hash>,
 ) -> Result<(PathBuf, Written), StoreError> {
     if is_in_place(parts) {
         let total = match parts.last().map(Vec::as_slice) {
@@ -307,7 +365,10 @@ fn assemble(
             .map_err(io_err(assembled))?;
         file.set_len(total).map_err(io_err(assembled))?;
         drop(file);
-        let written = hash_file(assembled)?;
+        let written = match known_hash {
+            Some(hash) => Written { size: total, hash },
+            None => hash_file(assembled)?,
+        };
         return Ok((assembled.to_path_buf(), written));
     }
     let mut out =
@@ -388,6 +449,27 @@ mod tests {
     }
 
     #[test]
+    fn the_frontier_follows_parts_in_order_only() {
+        let mut state = MultipartState::new(PathBuf::from("x"));
+        let start = || state_hasher(&MultipartState::new(PathBuf::from("x")));
+        advance_frontier(&mut state, 1, Some(start()), true);
+        assert_eq!(state.frontier.as_ref().map(|f| f.next), Some(2));
+        // Part 3 before part 2: not hashed, the frontier waits at 2.
+        advance_frontier(&mut state, 3, None, true);
+        assert_eq!(state.frontier.as_ref().map(|f| f.next), Some(2));
+        // Part 1 sent again after it was hashed: the running hash can no longer be trusted.
+        advance_frontier(&mut state, 1, None, true);
+        assert!(state.frontier.is_none());
+        let mut spilled = MultipartState::new(PathBuf::from("x"));
+        advance_frontier(&mut spilled, 1, Some(start()), false);
+        assert_eq!(spilled.frontier.as_ref().map(|f| f.next), Some(1));
+    }
+
+    fn state_hasher(state: &MultipartState) -> blake3::Hasher {
+        state.frontier.as_ref().expect("frontier").hasher.clone()
+    }
+
+    #[test]
     fn irregular_parts_are_joined_in_order() {
         let dir = std::env::temp_dir().join(format!("reelsmith-mp-{}", new_id()));
         std::fs::create_dir_all(&dir).expect("dir");
@@ -412,7 +494,8 @@ mod tests {
                 },
             ],
         ];
-        let (path, written) = assemble(&assembled, &parts, dir.join("dest")).expect("assemble");
+        let (path, written) =
+            assemble(&assembled, &parts, dir.join("dest"), None).expect("assemble");
         assert_eq!(std::fs::read(&path).expect("read"), b"abcdefg");
         assert_eq!(written.size, 7);
         assert_eq!(written.hash, blake3::hash(b"abcdefg"));

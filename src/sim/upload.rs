@@ -38,44 +38,41 @@ pub(crate) trait ChunkSink: Send + 'static {
     fn finish(&mut self) -> std::io::Result<()>;
 }
 
-/// A whole file written from the start.
-struct FileSink(std::io::BufWriter<std::fs::File>);
+/// A whole file written from the start and hashed on the way.
+struct FileSink {
+    out: std::io::BufWriter<std::fs::File>,
+    hasher: blake3::Hasher,
+}
 
 impl ChunkSink for FileSink {
     fn put(&mut self, chunk: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(chunk)
+        self.hasher.update(chunk);
+        self.out.write_all(chunk)
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
-        self.0.flush()
+        self.out.flush()
     }
 }
 
-/// Streams a request body into `sink`, hashing it on the way; returns the sink and what was
-/// written. A blocking thread hashes and writes while the async side keeps reading the socket,
-/// so network, hashing and disk overlap; the bounded channel caps memory at a few chunks
-/// whatever the file size.
+/// Streams a request body into `sink`; returns the sink and the number of bytes. A blocking
+/// thread writes (and hashes) while the async side keeps reading the socket, so network,
+/// hashing and disk overlap; the bounded channel caps memory at a few chunks whatever the size.
 pub(crate) async fn pump<S: ChunkSink>(
     body: Body,
     mut sink: S,
     path: &FsPath,
-) -> Result<(S, Written), StoreError> {
+) -> Result<(S, u64), StoreError> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_DEPTH);
     let target = path.to_path_buf();
-    let writer = tokio::task::spawn_blocking(move || -> Result<(S, Written), StoreError> {
-        let mut hasher = blake3::Hasher::new();
+    let writer = tokio::task::spawn_blocking(move || -> Result<(S, u64), StoreError> {
         let mut size = 0u64;
         while let Some(chunk) = rx.blocking_recv() {
-            hasher.update(&chunk);
             sink.put(&chunk).map_err(io_err(&target))?;
             size += chunk.len() as u64;
         }
         sink.finish().map_err(io_err(&target))?;
-        let written = Written {
-            size,
-            hash: hasher.finalize(),
-        };
-        Ok((sink, written))
+        Ok((sink, size))
     });
     let mut stream = body.into_data_stream();
     let mut body_error = None;
@@ -111,14 +108,14 @@ pub(crate) fn store_failed(err: &StoreError) -> Response {
     }
 }
 
-/// ETags are the first 32 hex digits of the BLAKE3 of the bytes.
+/// The ETag of whole files: the first 32 hex digits of the BLAKE3 of the bytes.
 pub(crate) fn etag_of(hash: &blake3::Hash) -> String {
     hash.to_hex()[..32].to_string()
 }
 
 /// Sets the `ETag` header (quoted, as HTTP wants it).
-pub(crate) fn insert_etag(response: &mut Response, hash: &blake3::Hash) {
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", etag_of(hash))) {
+pub(crate) fn insert_etag(response: &mut Response, etag: &str) {
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{etag}\"")) {
         response.headers_mut().insert(header::ETAG, value);
     }
 }
@@ -254,9 +251,15 @@ async fn put_whole(
         Ok(file) => file,
         Err(err) => return store_failed(&io_err(&tmp)(err)),
     };
-    let sink = FileSink(std::io::BufWriter::with_capacity(WRITE_BUFFER, file));
+    let sink = FileSink {
+        out: std::io::BufWriter::with_capacity(WRITE_BUFFER, file),
+        hasher: blake3::Hasher::new(),
+    };
     let written = match pump(body, sink, &tmp).await {
-        Ok((_, written)) => written,
+        Ok((sink, size)) => Written {
+            size,
+            hash: sink.hasher.finalize(),
+        },
         Err(err) => {
             let _ = tokio::fs::remove_file(&tmp).await;
             return store_failed(&err);
@@ -275,6 +278,6 @@ async fn put_whole(
         StoredKind::Upload,
     );
     let mut response = json_response(200, json!({}));
-    insert_etag(&mut response, &written.hash);
+    insert_etag(&mut response, &etag_of(&written.hash));
     response
 }
