@@ -243,6 +243,7 @@ async fn a_job_goes_from_queue_to_a_playable_mp4() {
     let size = mp4_bytes.len() as u64;
     let mut reader = mp4::Mp4Reader::read_header(Cursor::new(mp4_bytes), size).expect("parse mp4");
     assert_eq!(reader.ftyp.major_brand.to_string(), "isom");
+    assert_eq!(reader.moov.traks.len(), 1);
     let track = reader.tracks().get(&1).expect("video track");
     assert_eq!(track.box_type().expect("box").to_string(), "avc1");
     assert_eq!((track.width(), track.height()), (320, 176));
@@ -537,6 +538,11 @@ async fn uploads_land_on_the_cdn_which_honours_range() {
     assert_eq!(whole.headers()["accept-ranges"], "bytes");
     assert_eq!(whole.headers()["content-length"], "100000");
     assert_eq!(whole.bytes().await.expect("bytes").to_vec(), data);
+
+    let head = client.head(file_url).send().await.expect("head");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-length"], "100000");
+    assert_eq!(head.headers()["content-type"], "application/octet-stream");
 
     let part = client
         .get(file_url)

@@ -97,8 +97,12 @@ pub fn render_clip(spec: &ClipSpec, source: Option<&RgbImage>) -> Result<Vec<u8>
     mux(spec, &encoded)
 }
 
-/// The exact RGB picture fed to the encoder as frame `index` (clamped to the last frame).
+/// The exact RGB picture fed to the encoder as frame `index` (clamped to the last frame); an
+/// empty image for a spec [`render_clip`] refuses, since no frame of it is ever encoded.
 pub fn clip_frame(spec: &ClipSpec, source: Option<&RgbImage>, index: u32) -> RgbImage {
+    if spec.problem().is_some() {
+        return RgbImage::new(0, 0);
+    }
     Painter::new(spec, source).frame(index)
 }
 
@@ -153,7 +157,7 @@ fn scale_for_pan(source: &RgbImage, w: u32, h: u32) -> RgbImage {
 /// blocks along the bottom edge (white = 1, least significant bit on the left).
 fn synthetic_frame(w: u32, h: u32, index: u32) -> RgbImage {
     let mut img = RgbImage::new(w, h);
-    let blue = (64 + (index * 3) % 128) as u8;
+    let blue = (64 + (u64::from(index) * 3) % 128) as u8;
     let wx = (w.max(2) - 1) as u64;
     let hy = (h.max(2) - 1) as u64;
     for (x, y, pixel) in img.enumerate_pixels_mut() {
@@ -163,7 +167,7 @@ fn synthetic_frame(w: u32, h: u32, index: u32) -> RgbImage {
     }
     if w >= 4 {
         let bar_w = (w / 20).max(4);
-        let bar_x = (index * 4) % w;
+        let bar_x = ((u64::from(index) * 4) % u64::from(w)) as u32;
         for x in bar_x..(bar_x + bar_w).min(w) {
             for y in 0..h {
                 img.put_pixel(x, y, image::Rgb([255, 255, 255]));
@@ -399,13 +403,13 @@ mod tests {
         ));
         let empty = clip_frame(
             &ClipSpec {
-                width: 0,
+                width: 100_000,
                 height: 0,
                 fps: 1,
-                frames: 1,
+                frames: u32::MAX,
             },
             Some(&RgbImage::new(4, 4)),
-            0,
+            u32::MAX,
         );
         assert_eq!(empty.dimensions(), (0, 0));
     }

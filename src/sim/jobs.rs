@@ -126,7 +126,7 @@ impl Job {
             .into_iter()
             .enumerate()
             .map(|(i, (level, message))| LogLine {
-                at: queue_time + run_time * i as u32 / count,
+                at: queue_time.saturating_add(run_time.saturating_mul(i as u32) / count),
                 level,
                 message,
             })
@@ -179,7 +179,7 @@ impl Job {
             };
         }
         match &inner.outcome {
-            Some(outcome) if elapsed >= self.queue_time + self.run_time => Snapshot {
+            Some(outcome) if elapsed >= self.queue_time.saturating_add(self.run_time) => Snapshot {
                 phase: Phase::Completed(outcome.clone()),
                 visible_logs: all,
             },
@@ -257,8 +257,10 @@ impl Job {
     }
 
     fn log_json(&self, line: &LogLine) -> Value {
-        let at = self.submitted_wall
-            + chrono::Duration::from_std(line.at).unwrap_or_else(|_| chrono::Duration::zero());
+        let at = chrono::Duration::from_std(line.at)
+            .ok()
+            .and_then(|offset| self.submitted_wall.checked_add_signed(offset))
+            .unwrap_or(self.submitted_wall);
         json!({
             "message": line.message,
             "level": line.level,
