@@ -370,6 +370,33 @@ async fn status_stream_sends_changes_pings_and_only_new_logs() {
 }
 
 #[tokio::test]
+async fn status_stream_without_logs_sends_state_changes_only() {
+    let sim = start(200, 400).await;
+    let queued = submit_ok(&sim, "fal-ai/veo3.1", &json!({"prompt": "waves"})).await;
+    let text = http()
+        .get(format!(
+            "{}/stream",
+            queued["status_url"].as_str().expect("url")
+        ))
+        .header("Authorization", auth(&sim))
+        .send()
+        .await
+        .expect("stream")
+        .text()
+        .await
+        .expect("body");
+    let (events, _) = parse_sse(&text);
+    assert!(events.iter().all(|e| e.get("logs").is_none()), "{text}");
+    let running = events
+        .iter()
+        .filter(|e| e["status"] == "IN_PROGRESS")
+        .count();
+    assert_eq!(running, 1, "{text}");
+    assert_eq!(events.last().expect("event")["status"], "COMPLETED");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn invalid_submissions_get_422_in_fal_shape() {
     let sim = start(100, 100).await;
     let cases = [
