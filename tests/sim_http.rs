@@ -1047,3 +1047,23 @@ async fn shutdown_stops_serving_and_removes_temporary_storage() {
     assert!(!root.exists(), "{} still exists", root.display());
     assert!(http().get(&url).send().await.is_err());
 }
+
+#[tokio::test]
+async fn storage_left_by_a_killed_simulator_is_swept() {
+    // A process id above Linux's maximum (4194304) can never be alive.
+    let parent = std::env::temp_dir().join("reelsmith-sim");
+    let abandoned = parent.join("999999999-0123456789abcdef");
+    std::fs::create_dir_all(abandoned.join("files")).expect("create");
+    std::fs::write(abandoned.join("files").join("x"), b"left over").expect("write");
+    let sim = start(100, 100).await;
+    if std::path::Path::new("/proc/self").exists() {
+        assert!(!abandoned.exists(), "abandoned storage was not removed");
+    }
+    // The running simulator's own storage is under the same parent and is kept.
+    upload(&sim, vec![1], "x.bin", "application/octet-stream").await;
+    let own = sim.stored_files()[0].path.clone();
+    assert!(own.starts_with(&parent));
+    assert!(own.exists());
+    sim.shutdown().await;
+    let _ = std::fs::remove_dir_all(abandoned);
+}
