@@ -451,6 +451,11 @@ async fn invalid_submissions_get_422_in_fal_shape() {
         body["detail"][0]["ctx"]["expected"],
         json!(["auto", "16:9", "9:16"])
     );
+    assert_eq!(body["detail"][0]["input"], "4:3");
+    assert_eq!(
+        body["detail"][0]["url"],
+        "https://docs.fal.ai/errors/#one_of"
+    );
     assert!(sim.submissions().is_empty());
 
     let unknown = submit(&sim, "fal-ai/not-a-model", &json!({"prompt": "p"})).await;

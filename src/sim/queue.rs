@@ -190,7 +190,7 @@ fn submit(shared: &Arc<Shared>, endpoint_id: &str, body: &Bytes) -> Response {
     if let Some(schema) = conform::input_schema(&doc, endpoint_id) {
         let errors = conform::check(&doc, schema, &input);
         if !errors.is_empty() {
-            let detail: Vec<Value> = errors.iter().map(|e| e.to_fal_json()).collect();
+            let detail: Vec<Value> = errors.iter().map(|e| detail_entry(e, &input)).collect();
             return json_response(422, json!({ "detail": detail }));
         }
     }
@@ -279,6 +279,27 @@ fn submit(shared: &Arc<Shared>, endpoint_id: &str, body: &Bytes) -> Response {
         "queue_position": settings.initial_queue_position,
     });
     with_request_id(json_response(200, body), &request_id)
+}
+
+/// One entry of a 422 `detail` list as fal sends it: the checker's fields plus the docs `url`
+/// of the error type and the offending `input` value (when there is one).
+fn detail_entry(error: &conform::ConformError, input: &Value) -> Value {
+    let mut entry = error.to_fal_json();
+    if let Value::Object(map) = &mut entry {
+        map.insert(
+            "url".into(),
+            Value::from(format!("https://docs.fal.ai/errors/#{}", error.kind)),
+        );
+        let found = error.loc.iter().try_fold(input, |at, step| match step {
+            Value::String(key) => at.get(key.as_str()),
+            Value::Number(n) => n.as_u64().and_then(|i| at.get(i as usize)),
+            _ => None,
+        });
+        if let Some(value) = found {
+            map.insert("input".into(), value.clone());
+        }
+    }
+    entry
 }
 
 fn status(shared: &Shared, job: &Job, with_logs: bool) -> Response {
