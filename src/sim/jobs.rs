@@ -29,6 +29,41 @@ pub(crate) enum Outcome {
     },
 }
 
+impl Outcome {
+    /// A model error (as `model_error_next` asks): 422 with fal's detail list on the prompt.
+    pub fn model_error(error_type: &str, message: &str) -> Outcome {
+        Outcome::Failure {
+            error: message.to_string(),
+            error_type: error_type.to_string(),
+            status: 422,
+            body: json!({"detail": [{"loc": ["body", "prompt"], "msg": message, "type": error_type}]}),
+        }
+    }
+
+    /// An input URL the model could not fetch: `file_download_error` naming the field.
+    pub fn download_failed(loc: &[Value], url: &str) -> Outcome {
+        let field = super::inputs::describe_loc(loc);
+        let msg = format!(
+            "Failed to download the file given in `{field}` ({url}): it is not a file on this \
+             simulator's CDN. Upload the file first and pass the URL the upload returned."
+        );
+        let mut full_loc = vec![Value::from("body")];
+        full_loc.extend(loc.iter().cloned());
+        Outcome::Failure {
+            error: msg.clone(),
+            error_type: "file_download_error".into(),
+            status: 422,
+            body: json!({"detail": [{
+                "loc": full_loc,
+                "msg": msg,
+                "type": "file_download_error",
+                "url": "https://docs.fal.ai/errors/#file_download_error",
+                "input": url,
+            }]}),
+        }
+    }
+}
+
 /// Where a job is on its timeline at one instant.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Phase {
