@@ -261,7 +261,7 @@ impl Simulator {
         lock(&self.shared.faults).add_model_error(error_type, message);
     }
 
-    /// Every request answered so far, oldest first.
+    /// Every request answered so far (the newest 50 000 to 100 000 once that many), oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
     }
