@@ -15,7 +15,6 @@ use chrono::Utc;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
-use crate::catalog::Catalog;
 use crate::fal::{CancelOutcome, FalClient, FalError, QueueHandle};
 use crate::jobs::events::{ChangeKind, JobEvent};
 use crate::jobs::journal::{Journal, JournalError};
@@ -82,16 +81,25 @@ pub trait ModelSource: Send + Sync {
     fn model(&self, endpoint_id: &str) -> Result<FormModel, String>;
 }
 
-impl ModelSource for Catalog {
+impl<F> ModelSource for F
+where
+    F: Fn(&str) -> Result<FormModel, String> + Send + Sync,
+{
     fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
-        Catalog::model(self, endpoint_id).map_err(|e| e.to_string())
+        self(endpoint_id)
     }
 }
 
-impl ModelSource for Mutex<Catalog> {
+/// The form models of the endpoint documents bundled with the app.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BundledModels;
+
+impl ModelSource for BundledModels {
     fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
-        let catalog = self.lock().unwrap_or_else(|p| p.into_inner());
-        Catalog::model(&catalog, endpoint_id).map_err(|e| e.to_string())
+        let doc = crate::catalog::bundled::bundled_document(endpoint_id).ok_or_else(|| {
+            "it is not one of the bundled endpoints (`reelsmith endpoints` lists them)".to_string()
+        })?;
+        FormModel::from_openapi_str(doc).map_err(|e| e.to_string())
     }
 }
 
@@ -367,10 +375,6 @@ impl Inner {
         }) {
             tracing::error!("could not record the failure of job {id}: {e}");
         }
-    }
-
-    fn is_live(&self, other: &str) -> bool {
-        instance_alive(&self.lock_dir, other)
     }
 
     fn claim(&self, id: &JobId) -> Result<bool, JournalError> {

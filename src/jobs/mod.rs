@@ -13,7 +13,7 @@ pub mod state;
 pub mod upload_cache;
 
 pub use engine::{
-    CancelResult, EngineConfig, EngineError, EngineHandle, JobEngine, ModelSource, NewJob,
+    BundledModels, CancelResult, EngineConfig, EngineError, EngineHandle, JobEngine, ModelSource, NewJob,
     check_input, describe_issues,
 };
 pub use events::{ChangeKind, JobEvent};
