@@ -810,9 +810,9 @@ impl EngineHandle {
             if done(&job) || (job.state.is_terminal() && !self.inner.is_running(id)) {
                 return Some(job);
             }
-            match tokio::time::timeout(Duration::from_millis(500), rx.recv()).await {
-                Ok(Err(broadcast::error::RecvError::Closed)) => return self.inner.get(id),
-                _ => {}
+            let waited = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
+            if let Ok(Err(broadcast::error::RecvError::Closed)) = waited {
+                return self.inner.get(id);
             }
         }
     }
