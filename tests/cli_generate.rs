@@ -165,6 +165,7 @@ async fn every_seed_endpoint_end_to_end_with_local_files() {
     let front = png(&env.file("front.png"), 600, 800, 3);
     let side = png(&env.file("side.png"), 600, 800, 4);
     let clip = mp4(&env.file("clip.mp4"));
+    let element = format!("{front},{side}");
     let cases: Vec<(&str, Vec<&str>)> = vec![
         (
             "fal-ai/veo3.1/reference-to-video",
@@ -190,7 +191,7 @@ async fn every_seed_endpoint_end_to_end_with_local_files() {
                 "--image",
                 &a,
                 "--element",
-                &format!("{front},{side}"),
+                &element,
                 "--set",
                 "duration=5",
             ],

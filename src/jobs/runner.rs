@@ -119,7 +119,15 @@ pub(crate) async fn drive(inner: &Arc<Inner>, id: &JobId) {
             JobState::Done | JobState::Failed | JobState::Cancelled => return,
         };
         if let Err((kind, message, error_type)) = step {
-            inner.fail(id, kind, message, error_type);
+            // A job cancelled from elsewhere (`reelsmith cancel`) ends at fal with an error:
+            // that is the cancellation, not a failure.
+            if inner.journal.cancel_requested(id).unwrap_or(false) {
+                let _ = inner.update(id, ChangeKind::State, |job| {
+                    job.set_state(JobState::Cancelled)
+                });
+            } else {
+                inner.fail(id, kind, message, error_type);
+            }
             return;
         }
     }
