@@ -533,3 +533,52 @@ async fn a_damaged_journal_is_kept_aside_and_the_library_rebuilt() {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].path, video);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ctrl_c_leaves_the_job_for_resume_and_input_json_takes_set_on_top() {
+    let env = Env::new(3_000, 200).await;
+    let photo = png(&env.file("p.png"), 1280, 720, 8);
+    let child = env.spawn(&["generate", "-e", I2V, "-p", "interrupt me", "--image", &photo]);
+    let job = env.wait_for_job("queued", |j| j.state == JobState::InQueue);
+    // SIGINT is what Ctrl+C sends.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_code(&out, 130);
+    assert!(text(&out.stderr).contains("resume"), "{}", text(&out.stderr));
+    let recorded = env.journal_jobs().into_iter().find(|j| j.id == job.id).unwrap();
+    assert!(!recorded.state.is_terminal());
+    assert_eq!(env.count(Route::Cancel), 0, "an interrupt does not cancel at fal");
+    env.sim
+        .set_timing(Duration::from_millis(100), Duration::from_millis(100));
+    let resumed = env.run(&["resume"]);
+    assert_code(&resumed, 0);
+    check_video(&stdout_path(&resumed), I2V);
+    assert_eq!(env.sim.submissions().len(), 1);
+
+    // The whole input from a file ("@PATH" is a local file), with --set on top.
+    let input = env.file("input.json");
+    std::fs::write(
+        &input,
+        serde_json::json!({
+            "prompt": "from a file",
+            "image_url": format!("@{photo}"),
+            "resolution": "1080p",
+            "duration": "4s",
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let out = env.run(&[
+        "generate", "-e", I2V, "--input-json", input.to_str().unwrap(), "--set", "duration=6s",
+        "--json",
+    ]);
+    assert_code(&out, 0);
+    let submitted = env.sim.submissions().last().unwrap().input.clone();
+    assert_eq!(submitted["prompt"], "from a file");
+    assert_eq!(submitted["resolution"], "1080p");
+    assert_eq!(submitted["duration"], "6s");
+    assert!(submitted["image_url"].as_str().unwrap().starts_with(&env.sim.base_url()));
+    assert_eq!(env.count(Route::UploadInitiate), 1, "the same photo again: no new upload");
+}

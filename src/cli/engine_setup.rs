@@ -251,8 +251,14 @@ pub struct ProgressPrinter {
     last: std::collections::HashMap<String, (JobState, Option<u64>, u64)>,
 }
 
-fn mb(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+/// A byte count for people: `512 B`, `17.7 kB`, `196.4 MB`.
+pub fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.2} GB", bytes as f64 / 1e9),
+    }
 }
 
 impl ProgressPrinter {
@@ -280,8 +286,8 @@ impl ProgressPrinter {
             JobState::Uploading if total > 0 => format!(
                 "uploading {} file(s): {} of {} ({}%)",
                 job.uploads.len(),
-                mb(done),
-                mb(total),
+                human_bytes(done),
+                human_bytes(total),
                 done * 100 / total
             ),
             JobState::Uploading => "uploading".to_string(),
@@ -297,11 +303,11 @@ impl ProgressPrinter {
             JobState::Running => "running".to_string(),
             JobState::Downloading if total > 0 => format!(
                 "downloading: {} of {} ({}%)",
-                mb(done),
-                mb(total),
+                human_bytes(done),
+                human_bytes(total),
                 done * 100 / total
             ),
-            JobState::Downloading => format!("downloading: {}", mb(done)),
+            JobState::Downloading => format!("downloading: {}", human_bytes(done)),
             JobState::Done => format!(
                 "done: {}",
                 job.output_path

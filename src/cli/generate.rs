@@ -303,6 +303,12 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
         )));
     }
 
+    if simulate && args.detach {
+        eprintln!(
+            "warning: --detach with --simulate: the built-in simulator stops when this command \
+             exits, so the detached job cannot be finished later"
+        );
+    }
     let journal = open_journal()?;
     let mut session = Session::start(simulate, true, journal).await?;
     let submitted = session

@@ -738,6 +738,8 @@ impl EngineHandle {
                     && j.failure.as_ref().is_some_and(|f| f.kind.is_transient())
             }));
         }
+        // Simulated jobs belong to a simulator, real ones to fal: each engine resumes its own.
+        candidates.retain(|j| j.simulated == self.inner.config.simulated);
         for job in candidates {
             if self.inner.is_running(&job.id) || !self.inner.claim(&job.id)? {
                 lock(&self.inner.jobs).insert(job.id.clone(), job);
