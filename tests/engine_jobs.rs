@@ -86,9 +86,13 @@ fn start_engine(
     config: EngineConfig,
 ) -> (EngineHandle, broadcast::Receiver<JobEvent>, Arc<Journal>) {
     let journal = Arc::new(Journal::open_in(data).unwrap());
-    let (handle, rx) =
-        JobEngine::start(config, client_for(sim), Arc::new(BundledModels), journal.clone())
-            .unwrap();
+    let (handle, rx) = JobEngine::start(
+        config,
+        client_for(sim),
+        Arc::new(BundledModels),
+        journal.clone(),
+    )
+    .unwrap();
     (handle, rx, journal)
 }
 
@@ -203,7 +207,10 @@ async fn job_goes_through_every_state_to_a_video_with_sidecar_and_index() {
     let sidecar = Sidecar::read(&sidecar_path(&path)).unwrap();
     let submissions = sim.submissions();
     assert_eq!(submissions.len(), 1);
-    assert_eq!(sidecar.request_id.as_deref(), Some(submissions[0].request_id.as_str()));
+    assert_eq!(
+        sidecar.request_id.as_deref(),
+        Some(submissions[0].request_id.as_str())
+    );
     assert_eq!(sidecar.endpoint_id, I2V);
     assert_eq!(sidecar.input, submissions[0].input);
     assert_eq!(sidecar.references.len(), 1);
@@ -322,7 +329,10 @@ async fn retry_after_a_model_error_submits_again_and_reuses_the_upload() {
     assert_eq!(failed.state, JobState::Failed);
     let failure = failed.failure.clone().unwrap();
     assert_eq!(failure.kind, FailKind::Service);
-    assert_eq!(failure.error_type.as_deref(), Some("content_policy_violation"));
+    assert_eq!(
+        failure.error_type.as_deref(),
+        Some("content_policy_violation")
+    );
     assert!(failure.message.contains("flagged"), "{}", failure.message);
 
     engine.retry(&id).await.unwrap();
@@ -391,7 +401,7 @@ async fn index_is_rebuilt_from_sidecars_when_the_journal_is_lost_or_damaged() {
     let aside = journal.recovered_from().unwrap();
     assert!(aside.exists());
     assert!(journal.library_items().unwrap().is_empty());
-    let n = rebuild_index_from_sidecars(&journal, &[s.out.clone()]).unwrap();
+    let n = rebuild_index_from_sidecars(&journal, std::slice::from_ref(&s.out)).unwrap();
     assert_eq!(n, 1);
     let after = journal.library_items().unwrap();
     assert_eq!(after.len(), 1);
@@ -444,7 +454,10 @@ async fn concurrency_limit_bounds_jobs_in_flight() {
     let mut active = std::collections::HashMap::new();
     let mut peak = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while ids.iter().any(|id| !engine.job(id).unwrap().state.is_terminal()) {
+    while ids
+        .iter()
+        .any(|id| !engine.job(id).unwrap().state.is_terminal())
+    {
         assert!(Instant::now() < deadline);
         if let Ok(Ok(JobEvent::Changed { job, .. })) =
             tokio::time::timeout(Duration::from_millis(200), rx.recv()).await
@@ -492,9 +505,11 @@ async fn benchmark_200_jobs() {
     let peak_kb = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
         })
         .unwrap_or(0);
     println!(

@@ -111,7 +111,11 @@ pub fn job_json(job: &Job, stalled: bool) -> Value {
         if let Some(seed) = job.seed {
             map.insert("seed".into(), json!(seed));
         }
-        if let Some(path) = job.output_path.as_ref().filter(|_| job.state == JobState::Done) {
+        if let Some(path) = job
+            .output_path
+            .as_ref()
+            .filter(|_| job.state == JobState::Done)
+        {
             map.insert(
                 "sidecar".into(),
                 json!(crate::library::sidecar_path(path).to_string_lossy()),
@@ -324,7 +328,11 @@ impl ProgressPrinter {
             ),
             JobState::Cancelled => "cancelled".to_string(),
         };
-        let flag = if stalled { " (stalled: no change for a long time; still waiting)" } else { "" };
+        let flag = if stalled {
+            " (stalled: no change for a long time; still waiting)"
+        } else {
+            ""
+        };
         eprintln!("[{short}] {line}{flag}");
     }
 }

@@ -71,12 +71,9 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut interrupted = false;
     loop {
-        let all_done = started.iter().all(|id| {
-            session
-                .engine
-                .job(id)
-                .is_none_or(|j| j.state.is_terminal())
-        });
+        let all_done = started
+            .iter()
+            .all(|id| session.engine.job(id).is_none_or(|j| j.state.is_terminal()));
         if all_done {
             break;
         }

@@ -369,7 +369,13 @@ impl Inner {
     }
 
     /// Records a failure (the journal write errors are logged: there is nothing else to do).
-    pub(crate) fn fail(&self, id: &JobId, kind: FailKind, message: String, error_type: Option<String>) {
+    pub(crate) fn fail(
+        &self,
+        id: &JobId,
+        kind: FailKind,
+        message: String,
+        error_type: Option<String>,
+    ) {
         if let Err(e) = self.update(id, ChangeKind::State, |job| {
             job.fail(kind, message, error_type)
         }) {
@@ -379,10 +385,9 @@ impl Inner {
 
     fn claim(&self, id: &JobId) -> Result<bool, JournalError> {
         let lock_dir = self.lock_dir.clone();
-        self.journal
-            .claim_job(id, &self.instance, &move |other| {
-                instance_alive(&lock_dir, other)
-            })
+        self.journal.claim_job(id, &self.instance, &move |other| {
+            instance_alive(&lock_dir, other)
+        })
     }
 
     fn is_running(&self, id: &JobId) -> bool {
@@ -549,14 +554,14 @@ impl EngineHandle {
     /// Checks the input (schema rules and the local files), records the job in the journal and
     /// starts it. Nothing is uploaded or submitted when the input has errors.
     pub async fn submit(&self, new: NewJob) -> Result<JobId, EngineError> {
-        let model =
-            self.inner
-                .models
-                .model(&new.endpoint_id)
-                .map_err(|detail| EngineError::UnknownEndpoint {
-                    endpoint: new.endpoint_id.clone(),
-                    detail,
-                })?;
+        let model = self
+            .inner
+            .models
+            .model(&new.endpoint_id)
+            .map_err(|detail| EngineError::UnknownEndpoint {
+                endpoint: new.endpoint_id.clone(),
+                detail,
+            })?;
         let issues = check_input(&model, &new.form);
         if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
             return Err(EngineError::Invalid(issues));
@@ -565,7 +570,11 @@ impl EngineHandle {
             path: PathBuf::from("form"),
             source: std::io::Error::other(e),
         })?;
-        let mut job = Job::new(&new.endpoint_id, &preflight::prompt_of(&new.form), form_json);
+        let mut job = Job::new(
+            &new.endpoint_id,
+            &preflight::prompt_of(&new.form),
+            form_json,
+        );
         job.requested_output = new.output;
         job.simulated = self.inner.config.simulated;
         let id = job.id.clone();
@@ -728,7 +737,10 @@ impl EngineHandle {
     /// Claims and starts every unfinished job not run by another live process; with
     /// `include_failed_transient`, also failed jobs that reached fal and failed only on the way
     /// back (network, timeout), which are followed again. Returns the jobs started.
-    pub fn resume_unfinished(&self, include_failed_transient: bool) -> Result<Vec<JobId>, EngineError> {
+    pub fn resume_unfinished(
+        &self,
+        include_failed_transient: bool,
+    ) -> Result<Vec<JobId>, EngineError> {
         let mut started = Vec::new();
         let mut candidates = self.inner.journal.unfinished_jobs()?;
         if include_failed_transient {
@@ -836,7 +848,11 @@ impl EngineHandle {
         if let Some(file) = lock(&self.inner.lock_file).take() {
             let _ = file.unlock();
             drop(file);
-            let _ = std::fs::remove_file(self.inner.lock_dir.join(format!("{}.lock", self.inner.instance)));
+            let _ = std::fs::remove_file(
+                self.inner
+                    .lock_dir
+                    .join(format!("{}.lock", self.inner.instance)),
+            );
         }
     }
 

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::media;
-use crate::schema::{Field, FieldKind, FieldValue, FormModel, FormState, Issue, MediaRef, Severity};
+use crate::schema::{
+    Field, FieldKind, FieldValue, FormModel, FormState, Issue, MediaRef, Severity,
+};
 
 /// Problems with the local files of `form`, each naming its field (`elements[0].frontal_image_url`)
 /// and the file. Errors block the job; warnings (size/aspect limits) are shown only.

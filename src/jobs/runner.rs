@@ -18,7 +18,9 @@ use crate::jobs::state::{FailKind, FileUpload, Job, JobId, JobLog, JobState, Tra
 use crate::jobs::upload_cache::{CacheError, Uploaded, hash_file};
 use crate::library::index::LibraryItem;
 use crate::library::naming;
-use crate::library::sidecar::{SIDECAR_FORMAT, Sidecar, SidecarReference, SidecarTimings, sidecar_path};
+use crate::library::sidecar::{
+    SIDECAR_FORMAT, Sidecar, SidecarReference, SidecarTimings, sidecar_path,
+};
 use crate::schema::FormState;
 
 /// A log line written by reelsmith itself (not by the model).
@@ -46,10 +48,9 @@ pub(crate) fn classify(e: &FalError) -> (FailKind, Option<String>) {
         FalError::MissingCredentials | FalError::RejectedCredentials { .. } => {
             (FailKind::Credentials, None)
         }
-        FalError::Validation { errors, .. } => (
-            FailKind::Invalid,
-            errors.first().map(|f| f.kind.clone()),
-        ),
+        FalError::Validation { errors, .. } => {
+            (FailKind::Invalid, errors.first().map(|f| f.kind.clone()))
+        }
         FalError::RateLimited { .. } => (FailKind::Service, Some("rate_limited".into())),
         FalError::Service { error_type, .. } => (FailKind::Service, error_type.clone()),
         FalError::UserTimeout { .. } => (FailKind::Timeout, Some("request_timeout".into())),
@@ -235,7 +236,10 @@ async fn upload_one(
     let (hash, size) = hash_file(path).await.map_err(|e| {
         (
             FailKind::Storage,
-            format!("the reference file {} cannot be read ({e}); check that it still exists", path.display()),
+            format!(
+                "the reference file {} cannot be read ({e}); check that it still exists",
+                path.display()
+            ),
             None,
         )
     })?;
@@ -311,10 +315,12 @@ async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
             None,
         ));
     };
-    let seed = result
-        .get("seed")
-        .and_then(Value::as_i64)
-        .or_else(|| job.input.as_ref().and_then(|i| i.get("seed")).and_then(Value::as_i64));
+    let seed = result.get("seed").and_then(Value::as_i64).or_else(|| {
+        job.input
+            .as_ref()
+            .and_then(|i| i.get("seed"))
+            .and_then(Value::as_i64)
+    });
     let dest = reserve_output(inner, &job).await.map_err(|e| {
         (
             FailKind::Storage,
@@ -361,7 +367,9 @@ fn on_status(inner: &Arc<Inner>, id: &JobId, event: StatusEvent) {
             })
         }),
         StatusEvent::FellBackToPolling { reason } => inner.update(id, ChangeKind::Log, |job| {
-            job.push_log(note(&format!("status stream lost ({reason}); polling instead")))
+            job.push_log(note(&format!(
+                "status stream lost ({reason}); polling instead"
+            )))
         }),
     };
     if let Err(e) = outcome {
@@ -464,7 +472,10 @@ async fn download(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
     let hash = hash_file(&dest).await.map_err(|e| {
         (
             FailKind::Storage,
-            format!("the saved video {} cannot be read back ({e})", dest.display()),
+            format!(
+                "the saved video {} cannot be read back ({e})",
+                dest.display()
+            ),
             None,
         )
     })?;
