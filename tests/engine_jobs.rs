@@ -479,6 +479,33 @@ async fn concurrency_limit_bounds_jobs_in_flight() {
     sim.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_finishing_together_with_one_prompt_get_distinct_files() {
+    let sim = start_sim(Duration::ZERO, Duration::ZERO).await;
+    sim.set_max_clip_seconds(0.1);
+    let s = setup();
+    let mut cfg = config(&s.out);
+    cfg.max_in_flight = 8;
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, cfg);
+    let photo = png(&s.files.join("same.png"), 30);
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(engine.submit(i2v_job(&photo, "same words")).await.unwrap());
+    }
+    let mut paths = std::collections::HashSet::new();
+    for id in &ids {
+        let job = finish(&engine, id).await;
+        assert_eq!(job.state, JobState::Done, "{:?}", job.failure);
+        let path = job.output_path.unwrap();
+        assert!(path.is_file());
+        assert!(sidecar_path(&path).is_file());
+        paths.insert(path);
+    }
+    assert_eq!(paths.len(), 8);
+    engine.shutdown().await;
+    sim.shutdown().await;
+}
+
 /// Run with `cargo test --release --test engine_jobs -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "benchmark; run on demand"]
@@ -488,13 +515,25 @@ async fn benchmark_200_jobs() {
     let mut cfg = config(&s.out);
     cfg.max_in_flight = 16;
     let (engine, _rx, _journal) = start_engine(&sim, &s.data, cfg);
+    // The simulator's own H.264 rendering is kept short: the engine is what is measured.
+    sim.set_max_clip_seconds(0.25);
     let jobs = 200;
+    // Every job has its own photo, so every job pays for one upload.
+    let photos: Vec<PathBuf> = (0..jobs)
+        .map(|i| {
+            let path = s.files.join(format!("b{i}.png"));
+            image::RgbImage::from_fn(640, 360, |x, y| {
+                image::Rgb([(x % 256) as u8, (y % 256) as u8, i as u8])
+            })
+            .save(&path)
+            .unwrap();
+            path
+        })
+        .collect();
     let started = Instant::now();
     let mut ids = Vec::new();
-    for i in 0..jobs {
-        // Every job has its own photo, so every job pays for one upload.
-        let photo = png(&s.files.join(format!("b{i}.png")), i as u8);
-        ids.push(engine.submit(i2v_job(&photo, "bench")).await.unwrap());
+    for photo in &photos {
+        ids.push(engine.submit(i2v_job(photo, "bench")).await.unwrap());
     }
     for id in &ids {
         let job = finish(&engine, id).await;

@@ -321,7 +321,9 @@ async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
             .and_then(|i| i.get("seed"))
             .and_then(Value::as_i64)
     });
-    let dest = reserve_output(inner, &job).await.map_err(|e| {
+    // Held until the name is in the journal, so two jobs finishing together never share it.
+    let naming = inner.naming.lock().await;
+    let dest = reserve_output(inner, &job).map_err(|e| {
         (
             FailKind::Storage,
             format!("the output folder cannot be used: {e}; check that it is writable"),
@@ -342,6 +344,7 @@ async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
             job.set_state(JobState::Downloading);
         })
         .map_err(journal_failure)?;
+    drop(naming);
     Ok(())
 }
 
@@ -393,12 +396,12 @@ fn video_of(result: &Value) -> Option<(String, Option<u64>)> {
     Some((url, size))
 }
 
-/// Picks (and reserves, via the journal) the file the video is saved to.
-async fn reserve_output(inner: &Arc<Inner>, job: &Job) -> std::io::Result<PathBuf> {
+/// Picks the file the video is saved to, avoiding names on disk or held by other jobs; the
+/// caller holds `inner.naming` until the choice is recorded.
+fn reserve_output(inner: &Arc<Inner>, job: &Job) -> std::io::Result<PathBuf> {
     if let Some(existing) = &job.output_path {
         return Ok(existing.clone());
     }
-    let _guard = inner.naming.lock().await;
     let dir = match &job.requested_output {
         Some(req) if req.is_dir() || req.as_os_str().to_string_lossy().ends_with(['/', '\\']) => {
             req.clone()
