@@ -590,16 +590,16 @@ async fn uploads_land_on_the_cdn_which_honours_range() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
-async fn multipart_uploads_join_their_parts() {
-    let sim = start(100, 100).await;
+/// Runs fal's JS multipart flow with parts of the given sizes; returns (the bytes sent, the
+/// bytes the CDN serves afterwards).
+async fn multipart_round_trip(sim: &Simulator, sizes: &[usize]) -> (Vec<u8>, Vec<u8>) {
     let client = http();
     let init: Value = client
         .post(format!(
             "{}/storage/upload/initiate-multipart?storage_type=fal-cdn-v3",
             sim.rest_url()
         ))
-        .header("Authorization", auth(&sim))
+        .header("Authorization", auth(sim))
         .json(&json!({"content_type": "video/mp4", "file_name": "big.mp4"}))
         .send()
         .await
@@ -618,7 +618,11 @@ async fn multipart_uploads_join_their_parts() {
         upload_url.origin().ascii_serialization(),
         upload_url.path()
     );
-    let parts: Vec<Vec<u8>> = (0..3u8).map(|i| vec![i + 1; 70_000 + i as usize]).collect();
+    let parts: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (0..*n).map(|j| ((i * 7 + j) % 241) as u8).collect())
+        .collect();
     let mut listed = Vec::new();
     for (i, part) in parts.iter().enumerate() {
         let n = i + 1;
@@ -639,9 +643,9 @@ async fn multipart_uploads_join_their_parts() {
         assert_eq!(header_etag.trim_matches('"'), etag);
         listed.push(json!({"partNumber": n, "etag": etag}));
     }
-    // A wrong etag is refused.
+    // A wrong etag is refused and changes nothing.
     let mut wrong = listed.clone();
-    wrong[1]["etag"] = json!("0000");
+    wrong[0]["etag"] = json!("0000");
     let refused = client
         .post(format!("{origin_path}/complete{query}"))
         .json(&json!({"parts": wrong}))
@@ -661,12 +665,44 @@ async fn multipart_uploads_join_their_parts() {
     let got = client.get(file_url).send().await.expect("get");
     assert_eq!(got.headers()["content-type"], "video/mp4");
     let got = got.bytes().await.expect("bytes").to_vec();
-    assert_eq!(got, parts.concat());
+    (parts.concat(), got)
+}
+
+#[tokio::test]
+async fn multipart_uploads_join_their_parts() {
+    let sim = start(100, 100).await;
+    const MIB: usize = 1 << 20;
+    // fal's 10 MiB parts (written in place), odd small parts (joined), an oversized part.
+    for sizes in [
+        vec![10 * MIB, 10 * MIB, 1234],
+        vec![70_000, 70_001, 70_002],
+        vec![10 * MIB + 5, 3],
+        vec![17],
+    ] {
+        let (sent, served) = multipart_round_trip(&sim, &sizes).await;
+        assert!(sent == served, "content differs for part sizes {sizes:?}");
+        let stored = sim.stored_files().pop().expect("stored");
+        assert_eq!(stored.size, sent.len() as u64);
+        assert_eq!(stored.blake3_hex, blake3::hash(&sent).to_hex().to_string());
+    }
     assert!(
         sim.requests()
             .iter()
             .filter(|r| r.route == Route::UploadPut)
             .all(|r| r.authorization.is_none())
+    );
+    // No part files are left behind once the uploads are complete.
+    let root = sim.stored_files()[0]
+        .path
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("root")
+        .to_path_buf();
+    assert_eq!(
+        std::fs::read_dir(root.join("parts"))
+            .expect("parts")
+            .count(),
+        0
     );
     sim.shutdown().await;
 }

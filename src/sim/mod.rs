@@ -13,6 +13,7 @@ mod cdn;
 mod faults;
 mod inputs;
 mod jobs;
+mod multipart;
 mod openapi;
 mod queue;
 mod record;
@@ -21,6 +22,7 @@ mod server;
 mod sse;
 mod state;
 mod storage;
+mod upload;
 
 use std::path::PathBuf;
 use std::sync::Arc;

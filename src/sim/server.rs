@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::faults::Faults;
 use super::state::{Settings, Shared};
 use super::storage::Storage;
-use super::{SimConfig, SimError, cdn, openapi, queue, record, storage};
+use super::{SimConfig, SimError, cdn, openapi, queue, record, upload};
 
 /// The silence after which a status stream sends `: ping`, unless changed.
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
@@ -75,8 +75,8 @@ pub(crate) async fn start(
 
     let router = Router::new()
         .route("/queue/{*rest}", any(queue::queue_entry))
-        .route("/rest/storage/upload/{kind}", post(storage::initiate))
-        .route("/upload/{*rest}", any(storage::upload))
+        .route("/rest/storage/upload/{kind}", post(upload::initiate))
+        .route("/upload/{*rest}", any(upload::upload))
         .route("/cdn/files/{*key}", get(cdn::serve_file))
         .route("/openapi/queue/openapi.json", get(openapi::document))
         .layer(axum::middleware::from_fn_with_state(
