@@ -44,10 +44,10 @@ fn photo(k: u32) -> RgbImage {
         let noise = (seed % 25) as i32 - 12;
         let dx = x as i32 - cx as i32;
         let dy = y as i32 - cy as i32;
-        let ring = ((dx * dx + dy * dy) / 9000 % 160) as i32;
+        let ring = (dx * dx + dy * dy) / 9000 % 160;
         let stripes = (((x + 3 * y + k * 11) / 23) % 2 * 40) as i32;
         let light = (x * 120 / WIDTH + y * 80 / HEIGHT) as i32;
-        let weave = ((x / 7 ^ y / 5) % 32) as i32;
+        let weave = (((x / 7) ^ (y / 5)) % 32) as i32;
         let c = |v: i32| v.clamp(0, 255) as u8;
         Rgb([
             c(light + ring / 2 + stripes + noise),

@@ -342,12 +342,8 @@ pub fn decode_eighth(jpeg: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
                 }
             }
             0xDD => restart_interval = be16(seg, 0)?,
-            0xEE => {
-                // Adobe: transform 0 with three components means RGB, not YCbCr.
-                if seg.starts_with(b"Adobe") && seg.get(11) == Some(&0) {
-                    adobe_rgb = true;
-                }
-            }
+            // Adobe: transform 0 with three components means RGB, not YCbCr.
+            0xEE if seg.starts_with(b"Adobe") && seg.get(11) == Some(&0) => adobe_rgb = true,
             0xDA => {
                 if comps.is_empty() {
                     return None;

@@ -112,11 +112,12 @@ fn jpeg_rgb_shrunk(
         info.stored_width.div_ceil(8),
         info.stored_height.div_ceil(8),
     );
-    if ew >= tw && eh >= th {
-        if let Some((w, h, rgb)) = jpeg_dc::decode_eighth(bytes) {
-            let shrunk = resize_raw(path, w, h, &rgb, tw, th, PixelType::U8x3)?;
-            return Ok(Picture::from_rgb(tw, th, &shrunk));
-        }
+    if ew >= tw
+        && eh >= th
+        && let Some((w, h, rgb)) = jpeg_dc::decode_eighth(bytes)
+    {
+        let shrunk = resize_raw(path, w, h, &rgb, tw, th, PixelType::U8x3)?;
+        return Ok(Picture::from_rgb(tw, th, &shrunk));
     }
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     let req = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
