@@ -438,10 +438,6 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
             ],
             vec!["nonsense"],
         ),
-        (
-            vec!["generate", "-e", "fal-ai/no-such-model", "-p", "x"],
-            vec!["no-such-model"],
-        ),
     ];
     for (args, needles) in &cases {
         let out = env.run(args);
@@ -453,6 +449,12 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
     }
     assert!(env.sim.requests().is_empty(), "{:?}", env.sim.requests());
     assert!(env.journal_jobs().is_empty());
+    // An endpoint that is not in the catalog is looked up (OpenAPI only) and refused.
+    let out = env.run(&["generate", "-e", "fal-ai/no-such-model", "-p", "x"]);
+    assert_code(&out, 2);
+    assert!(text(&out.stderr).contains("no-such-model"));
+    assert!(env.sim.requests().iter().all(|r| r.route == Route::OpenApi));
+    assert_eq!(env.count(Route::Submit), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -7,11 +7,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::fal::{FalClient, FalError, FalUrls, resolve_key};
+use crate::catalog::{Catalog, CatalogError};
 use crate::jobs::{
-    BundledModels, EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState,
+    EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState,
     Journal, ModelSource,
 };
 use crate::library::rebuild_index_from_sidecars;
+use crate::schema::FormModel;
 use crate::sim::{SimConfig, Simulator};
 
 /// Exit codes of the job subcommands.
@@ -170,9 +172,40 @@ pub fn open_journal() -> Result<Arc<Journal>, CliExit> {
     Ok(Arc::new(journal))
 }
 
-/// The form models the CLI uses.
+/// The form models the CLI uses: the catalog (bundled endpoints and fetched, cached ones).
 pub fn models() -> Arc<dyn ModelSource> {
-    Arc::new(BundledModels)
+    Arc::new(Catalog::load(&crate::paths::cache_dir()))
+}
+
+/// The form model of `endpoint_id`; an endpoint not in the catalog is fetched from fal's
+/// OpenAPI service (not with `--simulate`) and cached.
+pub async fn model_for(endpoint_id: &str, simulate: bool) -> Result<FormModel, CliExit> {
+    let mut catalog = Catalog::load(&crate::paths::cache_dir());
+    if catalog.contains(endpoint_id) {
+        return catalog
+            .model(endpoint_id)
+            .map_err(|e| CliExit::new(exit::INVALID, format!("-e {endpoint_id}: {e}")));
+    }
+    if simulate {
+        return Err(CliExit::new(
+            exit::INVALID,
+            format!(
+                "-e {endpoint_id}: unknown endpoint; with --simulate only the bundled endpoints \
+                 (`reelsmith endpoints`) are available"
+            ),
+        ));
+    }
+    let url = FalUrls::from_env().openapi;
+    catalog
+        .fetch(endpoint_id, &url)
+        .await
+        .map_err(|e| match e {
+            CatalogError::Unreachable { .. } => CliExit::new(exit::NETWORK, e.to_string()),
+            other => CliExit::new(
+                exit::INVALID,
+                format!("-e {endpoint_id}: unknown endpoint: {other}"),
+            ),
+        })
 }
 
 /// A client for fal (or for an in-process simulator when `simulate`); `need_key` makes a

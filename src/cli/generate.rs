@@ -282,10 +282,7 @@ enum Ending {
 }
 
 async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
-    let models = crate::cli::engine_setup::models();
-    let model = models
-        .model(&args.endpoint)
-        .map_err(|detail| invalid(format!("-e {}: unknown endpoint: {detail}", args.endpoint)))?;
+    let model = crate::cli::engine_setup::model_for(&args.endpoint, simulate).await?;
     let form = build_form(&model, &args)?;
     let issues = check_input(&model, &form);
     for issue in issues.iter().filter(|i| i.severity == Severity::Warning) {

@@ -15,6 +15,7 @@ use chrono::Utc;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
+use crate::catalog::Catalog;
 use crate::fal::{CancelOutcome, FalClient, FalError, QueueHandle};
 use crate::jobs::events::{ChangeKind, JobEvent};
 use crate::jobs::journal::{Journal, JournalError};
@@ -87,6 +88,19 @@ where
 {
     fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
         self(endpoint_id)
+    }
+}
+
+impl ModelSource for Catalog {
+    fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
+        Catalog::model(self, endpoint_id).map_err(|e| e.to_string())
+    }
+}
+
+impl ModelSource for Mutex<Catalog> {
+    fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
+        let catalog = self.lock().unwrap_or_else(|p| p.into_inner());
+        Catalog::model(&catalog, endpoint_id).map_err(|e| e.to_string())
     }
 }
 
