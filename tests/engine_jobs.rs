@@ -479,6 +479,73 @@ async fn concurrency_limit_bounds_jobs_in_flight() {
     sim.shutdown().await;
 }
 
+const KLING: &str = "fal-ai/kling-video/o1/standard/reference-to-video";
+
+fn kling_job(images: &[PathBuf]) -> NewJob {
+    let model = BundledModels.model(KLING).unwrap();
+    let mut form = FormState::from_defaults(&model);
+    form.set_from_str(&model, "prompt", "@Image1 in the rain").unwrap();
+    form.values.insert(
+        "image_urls".into(),
+        FieldValue::MediaList(images.iter().map(|p| MediaRef::Local(p.clone())).collect()),
+    );
+    NewJob {
+        endpoint_id: KLING.into(),
+        form,
+        output: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pictures_over_the_limit_are_shrunk_and_too_small_ones_refused() {
+    let sim = start_sim(Duration::from_millis(50), Duration::from_millis(50)).await;
+    let s = setup();
+    let mut cfg = config(&s.out);
+    cfg.scratch_dir = s.files.join("scratch");
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, cfg);
+
+    // Noise does not compress: a 2000×2000 PNG of it is far over Kling's 10 MB limit.
+    let big = s.files.join("big.png");
+    let mut state = 0x2545_f491_u32;
+    image::RgbImage::from_fn(2000, 2000, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        image::Rgb([state as u8, (state >> 8) as u8, (state >> 16) as u8])
+    })
+    .save(&big)
+    .unwrap();
+    let limit = 10 * 1024 * 1024;
+    assert!(std::fs::metadata(&big).unwrap().len() > limit);
+    let id = engine.submit(kling_job(std::slice::from_ref(&big))).await.unwrap();
+    let job = finish(&engine, &id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.failure);
+    let uploads: Vec<_> = sim
+        .stored_files()
+        .into_iter()
+        .filter(|f| f.kind == reelsmith::sim::StoredKind::Upload)
+        .collect();
+    assert_eq!(uploads.len(), 1);
+    assert!(uploads[0].size <= limit, "{} bytes uploaded", uploads[0].size);
+    assert_eq!(uploads[0].content_type, "image/jpeg");
+    // The sidecar names the user's file; the original is untouched.
+    let sidecar = Sidecar::read(&sidecar_path(job.output_path.as_ref().unwrap())).unwrap();
+    assert_eq!(sidecar.references[0].path, big);
+    assert!(std::fs::metadata(&big).unwrap().len() > limit);
+
+    // Below Kling's 300 px minimum: refused before any request.
+    let before = sim.requests().len();
+    let tiny = s.files.join("tiny.png");
+    image::RgbImage::from_pixel(200, 200, image::Rgb([9, 9, 9]))
+        .save(&tiny)
+        .unwrap();
+    let err = engine.submit(kling_job(&[tiny])).await.unwrap_err();
+    assert!(err.to_string().contains("image_urls[0]"), "{err}");
+    assert_eq!(sim.requests().len(), before);
+    engine.shutdown().await;
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn jobs_finishing_together_with_one_prompt_get_distinct_files() {
     let sim = start_sim(Duration::ZERO, Duration::ZERO).await;

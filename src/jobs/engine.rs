@@ -43,6 +43,8 @@ pub struct EngineConfig {
     pub resume_on_start: bool,
     /// Jobs run against the built-in simulator (recorded in each job and sidecar).
     pub simulated: bool,
+    /// Where pictures over a field's limits are re-encoded before upload.
+    pub scratch_dir: PathBuf,
     /// Called after every event (the window passes a repaint request here).
     pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -57,6 +59,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("network_patience", &self.network_patience)
             .field("resume_on_start", &self.resume_on_start)
             .field("simulated", &self.simulated)
+            .field("scratch_dir", &self.scratch_dir)
             .finish()
     }
 }
@@ -71,6 +74,7 @@ impl Default for EngineConfig {
             network_patience: Duration::from_secs(10 * 60),
             resume_on_start: true,
             simulated: false,
+            scratch_dir: crate::paths::cache_dir().join("prepared"),
             on_change: None,
         }
     }

@@ -21,7 +21,7 @@ use crate::library::naming;
 use crate::library::sidecar::{
     SIDECAR_FORMAT, Sidecar, SidecarReference, SidecarTimings, sidecar_path,
 };
-use crate::schema::FormState;
+use crate::schema::{FieldKind, FormState, MediaLimits};
 
 /// A log line written by reelsmith itself (not by the model).
 pub(crate) fn note(message: &str) -> JobLog {
@@ -179,12 +179,10 @@ async fn upload_and_submit(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
         })
         .map_err(journal_failure)?;
 
-    let urls: Vec<(PathBuf, String)> = try_join_all(
-        files
-            .iter()
-            .enumerate()
-            .map(|(index, path)| upload_one(inner, id, index, path)),
-    )
+    let limits = preflight::local_file_limits(&model, &form);
+    let urls: Vec<(PathBuf, String)> = try_join_all(files.iter().enumerate().map(|(index, path)| {
+        upload_one(inner, id, index, path, limits.get(path).cloned())
+    }))
     .await?;
     let map: HashMap<PathBuf, String> = urls.into_iter().collect();
     let resolve = |p: &Path| map.get(p).cloned();
@@ -227,12 +225,51 @@ async fn upload_and_submit(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
     Ok(())
 }
 
+/// Re-encodes a picture over its field's limits into the scratch folder; returns the file to
+/// upload (the original when nothing had to change).
+async fn prepared_source(
+    inner: &Arc<Inner>,
+    id: &JobId,
+    path: &Path,
+    field: Option<(FieldKind, MediaLimits)>,
+) -> Result<PathBuf, (FailKind, String, Option<String>)> {
+    let Some((kind, limits)) = field else {
+        return Ok(path.to_path_buf());
+    };
+    let is_image = matches!(kind, FieldKind::Image | FieldKind::ImageList);
+    let has_max = limits.max_file_size.is_some()
+        || limits.max_width.is_some()
+        || limits.max_height.is_some();
+    if !is_image || !has_max {
+        return Ok(path.to_path_buf());
+    }
+    let scratch = inner.config.scratch_dir.clone();
+    let source = path.to_path_buf();
+    let prepared = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| crate::media::MediaError::io("create the folder for", &scratch, e))?;
+        crate::media::prepare::prepare_image(&source, &limits, &scratch)
+    })
+    .await
+    .map_err(|e| (FailKind::Storage, e.to_string(), None))?
+    .map_err(|e| (FailKind::Invalid, e.to_string(), None))?;
+    if !prepared.notes.is_empty() {
+        let text = prepared.notes.join("; ");
+        let _ = inner.update(id, ChangeKind::Log, |job| job.push_log(note(&text)));
+    }
+    Ok(prepared.path)
+}
+
 async fn upload_one(
     inner: &Arc<Inner>,
     id: &JobId,
     index: usize,
     path: &Path,
+    field: Option<(FieldKind, MediaLimits)>,
 ) -> Result<(PathBuf, String), (FailKind, String, Option<String>)> {
+    let original = path;
+    let source = prepared_source(inner, id, path, field).await?;
+    let path = source.as_path();
     let (hash, size) = hash_file(path).await.map_err(|e| {
         (
             FailKind::Storage,
@@ -284,7 +321,7 @@ async fn upload_one(
             }
         })
         .map_err(journal_failure)?;
-    Ok((path.to_path_buf(), entry.url))
+    Ok((original.to_path_buf(), entry.url))
 }
 
 async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
