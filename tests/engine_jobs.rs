@@ -291,6 +291,44 @@ async fn a_stopped_engine_resumes_without_submitting_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_download_link_is_fetched_again_from_the_result() {
+    let sim = start_sim(Duration::from_millis(100), Duration::from_millis(600)).await;
+    let s = setup();
+    let photo = png(&s.files.join("e.png"), 8);
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, config(&s.out));
+    let id = engine.submit(i2v_job(&photo, "expired link")).await.unwrap();
+    wait_state(&engine, &id, JobState::Running).await;
+    engine.shutdown().await;
+    drop(engine);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    // As if the app died while downloading from a link that has since expired.
+    let journal = Journal::open_in(&s.data).unwrap();
+    let mut job = journal.job(&id).unwrap().unwrap();
+    job.video_url = Some(format!("{}/cdn/files/expired/output.mp4", sim.base_url()));
+    job.output_path = Some(s.out.join("expired.mp4"));
+    job.set_state(JobState::Downloading);
+    journal.save_job(&job).unwrap();
+    drop(journal);
+
+    let mut cfg = config(&s.out);
+    cfg.resume_on_start = true;
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, cfg);
+    let done = finish(&engine, &id).await;
+    assert_eq!(done.state, JobState::Done, "{:?}", done.failure);
+    let bytes = std::fs::read(s.out.join("expired.mp4")).unwrap();
+    let result = sim
+        .stored_files()
+        .into_iter()
+        .find(|f| Some(&f.file_url) == done.video_url.as_ref())
+        .expect("the fresh link is the simulator's result");
+    assert_eq!(result.blake3_hex, blake3::hash(&bytes).to_hex().to_string());
+    assert_eq!(sim.submissions().len(), 1);
+    engine.shutdown().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancel_tells_fal_and_records_cancelled() {
     let sim = start_sim(Duration::from_secs(5), Duration::from_secs(5)).await;
     let s = setup();

@@ -433,6 +433,31 @@ fn video_of(result: &Value) -> Option<(String, Option<u64>)> {
     Some((url, size))
 }
 
+/// A download refused because its link is gone or no longer allowed.
+fn is_expired_link(e: &FalError) -> bool {
+    matches!(e, FalError::NotFound { .. })
+        || matches!(
+            e,
+            FalError::Service {
+                status: Some(401 | 403 | 404 | 410),
+                ..
+            }
+        )
+}
+
+/// Asks fal for the result again and records its (new) video URL.
+async fn refreshed_video_url(inner: &Arc<Inner>, id: &JobId, job: &Job) -> Option<String> {
+    let handle = queue_handle(&inner.client, job)?;
+    let result = inner.client.result(&handle).await.ok()?;
+    let (url, _) = video_of(&result)?;
+    let _ = inner.update(id, ChangeKind::Log, |job| {
+        job.push_log(note("the download link had expired; fal gave it again"));
+        job.video_url = Some(url.clone());
+        job.result = Some(result.clone());
+    });
+    Some(url)
+}
+
 /// Picks the file the video is saved to, avoiding names on disk or held by other jobs; the
 /// caller holds `inner.naming` until the choice is recorded.
 fn reserve_output(inner: &Arc<Inner>, job: &Job) -> std::io::Result<PathBuf> {
@@ -500,14 +525,30 @@ async fn download(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
             })
         };
         let progress = Arc::new(progress);
-        patiently(inner, id, "downloading the video", || {
+        let fetch = |url: String| {
             let progress = progress.clone();
-            inner
-                .client
-                .download(&url, &dest, expected, move |d, t| progress(d, t))
-        })
-        .await
-        .map_err(|e| fal_failure(&e))?
+            let dest = dest.clone();
+            async move {
+                patiently(inner, id, "downloading the video", || {
+                    let progress = progress.clone();
+                    inner
+                        .client
+                        .download(&url, &dest, expected, move |d, t| progress(d, t))
+                })
+                .await
+            }
+        };
+        match fetch(url).await {
+            Ok(size) => size,
+            // The CDN link expired or was refused: fal's result gives the link anew.
+            Err(e) if is_expired_link(&e) => {
+                let fresh = refreshed_video_url(inner, id, &job)
+                    .await
+                    .ok_or_else(|| fal_failure(&e))?;
+                fetch(fresh).await.map_err(|e| fal_failure(&e))?
+            }
+            Err(e) => return Err(fal_failure(&e)),
+        }
     };
     let hash = hash_file(&dest).await.map_err(|e| {
         (
