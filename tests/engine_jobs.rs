@@ -393,6 +393,32 @@ async fn retry_after_a_model_error_submits_again_and_reuses_the_upload() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_network_failure_before_submit_is_shown_then_resumed() {
+    let sim = start_sim(Duration::from_millis(50), Duration::from_millis(50)).await;
+    let s = setup();
+    let photo = png(&s.files.join("n.png"), 9);
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, config(&s.out));
+    // More 503s than the client retries: the upload gives up.
+    sim.fail_next(Route::UploadInitiate, 5, 503);
+    let id = engine.submit(i2v_job(&photo, "offline")).await.unwrap();
+    let failed = finish(&engine, &id).await;
+    assert_eq!(failed.state, JobState::Failed);
+    let failure = failed.failure.unwrap();
+    assert_eq!(failure.kind, FailKind::Network);
+    assert!(failure.message.contains("not sent to fal"), "{}", failure.message);
+    assert!(failed.request_id.is_none());
+    assert!(sim.submissions().is_empty());
+
+    let started = engine.resume_unfinished(true).unwrap();
+    assert_eq!(started, vec![id.clone()]);
+    let done = finish(&engine, &id).await;
+    assert_eq!(done.state, JobState::Done, "{:?}", done.failure);
+    assert_eq!(sim.submissions().len(), 1);
+    engine.shutdown().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn invalid_files_are_refused_before_any_request() {
     let sim = start_sim(Duration::from_millis(100), Duration::from_millis(100)).await;
     let s = setup();

@@ -40,7 +40,7 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
         .into_iter()
         .filter(|j| {
             j.state == JobState::Failed
-                && j.request_id.is_some()
+                && j.simulated == simulate
                 && j.failure.as_ref().is_some_and(|f| f.kind.is_transient())
         })
         .count();

@@ -753,8 +753,9 @@ impl EngineHandle {
     }
 
     /// Claims and starts every unfinished job not run by another live process; with
-    /// `include_failed_transient`, also failed jobs that reached fal and failed only on the way
-    /// back (network, timeout), which are followed again. Returns the jobs started.
+    /// `include_failed_transient`, also jobs that failed on the network or a timeout: those fal
+    /// has are followed again, those it never got are sent again (their uploads are cached).
+    /// Returns the jobs started.
     pub fn resume_unfinished(
         &self,
         include_failed_transient: bool,
@@ -764,7 +765,6 @@ impl EngineHandle {
         if include_failed_transient {
             candidates.extend(self.inner.journal.jobs()?.into_iter().filter(|j| {
                 j.state == JobState::Failed
-                    && j.request_id.is_some()
                     && j.failure.as_ref().is_some_and(|f| f.kind.is_transient())
             }));
         }
@@ -784,8 +784,10 @@ impl EngineHandle {
                     job.finished_at = None;
                     let next = if job.video_url.is_some() {
                         JobState::Downloading
-                    } else {
+                    } else if job.request_id.is_some() {
                         JobState::Submitted
+                    } else {
+                        JobState::Prepared
                     };
                     job.set_state(next);
                 })?;

@@ -52,6 +52,12 @@ pub(crate) fn classify(e: &FalError) -> (FailKind, Option<String>) {
             (FailKind::Invalid, errors.first().map(|f| f.kind.clone()))
         }
         FalError::RateLimited { .. } => (FailKind::Service, Some("rate_limited".into())),
+        // Gateway errors that outlasted the retries: fal was unreachable, not the job at fault.
+        FalError::Service {
+            status: Some(502..=504),
+            error_type,
+            ..
+        } => (FailKind::Network, error_type.clone()),
         FalError::Service { error_type, .. } => (FailKind::Service, error_type.clone()),
         FalError::UserTimeout { .. } => (FailKind::Timeout, Some("request_timeout".into())),
         FalError::NotFound { .. } => (FailKind::Lost, None),
@@ -141,6 +147,20 @@ fn fal_failure(e: &FalError) -> (FailKind, String, Option<String>) {
     (kind, e.user_message(), error_type)
 }
 
+/// A failure before fal accepted the job: nothing was sent, so the advice differs.
+fn pre_submit_failure(e: &FalError) -> (FailKind, String, Option<String>) {
+    let (kind, error_type) = classify(e);
+    let message = if kind.is_transient() {
+        format!(
+            "{e}. The job was not sent to fal; check the connection, then run `reelsmith resume` \
+             (or retry it) to try again."
+        )
+    } else {
+        e.user_message()
+    };
+    (kind, message, error_type)
+}
+
 fn journal_failure(e: impl std::fmt::Display) -> (FailKind, String, Option<String>) {
     (FailKind::Storage, e.to_string(), None)
 }
@@ -212,7 +232,7 @@ async fn upload_and_submit(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
         .client
         .submit(&job.endpoint_id, &input)
         .await
-        .map_err(|e| fal_failure(&e))?;
+        .map_err(|e| pre_submit_failure(&e))?;
     let handle_json = serde_json::to_value(&handle).ok();
     inner
         .update(id, ChangeKind::State, |job| {
@@ -310,7 +330,7 @@ async fn upload_one(
     let (entry, reused) = match result {
         Ok(v) => v,
         Err(CacheError::Journal(e)) => return Err(journal_failure(e)),
-        Err(CacheError::Upload(e)) => return Err(fal_failure(&e)),
+        Err(CacheError::Upload(e)) => return Err(pre_submit_failure(&e)),
     };
     inner
         .update(id, ChangeKind::Progress, |job| {
