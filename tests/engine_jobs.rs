@@ -296,7 +296,10 @@ async fn an_expired_download_link_is_fetched_again_from_the_result() {
     let s = setup();
     let photo = png(&s.files.join("e.png"), 8);
     let (engine, _rx, _journal) = start_engine(&sim, &s.data, config(&s.out));
-    let id = engine.submit(i2v_job(&photo, "expired link")).await.unwrap();
+    let id = engine
+        .submit(i2v_job(&photo, "expired link"))
+        .await
+        .unwrap();
     wait_state(&engine, &id, JobState::Running).await;
     engine.shutdown().await;
     drop(engine);
@@ -405,7 +408,11 @@ async fn a_network_failure_before_submit_is_shown_then_resumed() {
     assert_eq!(failed.state, JobState::Failed);
     let failure = failed.failure.unwrap();
     assert_eq!(failure.kind, FailKind::Network);
-    assert!(failure.message.contains("not sent to fal"), "{}", failure.message);
+    assert!(
+        failure.message.contains("not sent to fal"),
+        "{}",
+        failure.message
+    );
     assert!(failed.request_id.is_none());
     assert!(sim.submissions().is_empty());
 
@@ -548,7 +555,8 @@ const KLING: &str = "fal-ai/kling-video/o1/standard/reference-to-video";
 fn kling_job(images: &[PathBuf]) -> NewJob {
     let model = BundledModels.model(KLING).unwrap();
     let mut form = FormState::from_defaults(&model);
-    form.set_from_str(&model, "prompt", "@Image1 in the rain").unwrap();
+    form.set_from_str(&model, "prompt", "@Image1 in the rain")
+        .unwrap();
     form.values.insert(
         "image_urls".into(),
         FieldValue::MediaList(images.iter().map(|p| MediaRef::Local(p.clone())).collect()),
@@ -581,7 +589,10 @@ async fn pictures_over_the_limit_are_shrunk_and_too_small_ones_refused() {
     .unwrap();
     let limit = 10 * 1024 * 1024;
     assert!(std::fs::metadata(&big).unwrap().len() > limit);
-    let id = engine.submit(kling_job(std::slice::from_ref(&big))).await.unwrap();
+    let id = engine
+        .submit(kling_job(std::slice::from_ref(&big)))
+        .await
+        .unwrap();
     let job = finish(&engine, &id).await;
     assert_eq!(job.state, JobState::Done, "{:?}", job.failure);
     let uploads: Vec<_> = sim
@@ -590,7 +601,11 @@ async fn pictures_over_the_limit_are_shrunk_and_too_small_ones_refused() {
         .filter(|f| f.kind == reelsmith::sim::StoredKind::Upload)
         .collect();
     assert_eq!(uploads.len(), 1);
-    assert!(uploads[0].size <= limit, "{} bytes uploaded", uploads[0].size);
+    assert!(
+        uploads[0].size <= limit,
+        "{} bytes uploaded",
+        uploads[0].size
+    );
     assert_eq!(uploads[0].content_type, "image/jpeg");
     // The sidecar names the user's file; the original is untouched.
     let sidecar = Sidecar::read(&sidecar_path(job.output_path.as_ref().unwrap())).unwrap();

@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::fal::{FalClient, FalError, FalUrls, resolve_key};
 use crate::catalog::{Catalog, CatalogError};
+use crate::fal::{FalClient, FalError, FalUrls, resolve_key};
 use crate::jobs::{
-    EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState,
-    Journal, ModelSource,
+    EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState, Journal, ModelSource,
 };
 use crate::library::rebuild_index_from_sidecars;
 use crate::schema::FormModel;
@@ -196,16 +195,13 @@ pub async fn model_for(endpoint_id: &str, simulate: bool) -> Result<FormModel, C
         ));
     }
     let url = FalUrls::from_env().openapi;
-    catalog
-        .fetch(endpoint_id, &url)
-        .await
-        .map_err(|e| match e {
-            CatalogError::Unreachable { .. } => CliExit::new(exit::NETWORK, e.to_string()),
-            other => CliExit::new(
-                exit::INVALID,
-                format!("-e {endpoint_id}: unknown endpoint: {other}"),
-            ),
-        })
+    catalog.fetch(endpoint_id, &url).await.map_err(|e| match e {
+        CatalogError::Unreachable { .. } => CliExit::new(exit::NETWORK, e.to_string()),
+        other => CliExit::new(
+            exit::INVALID,
+            format!("-e {endpoint_id}: unknown endpoint: {other}"),
+        ),
+    })
 }
 
 /// A client for fal (or for an in-process simulator when `simulate`); `need_key` makes a

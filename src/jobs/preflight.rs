@@ -151,7 +151,10 @@ fn check_image(path: &Path, limits: &MediaLimits, at: &str, out: &mut Vec<Issue>
         }
     };
     let (w, h) = (info.width, info.height);
-    let (min_w, min_h) = (limits.min_width.unwrap_or(0), limits.min_height.unwrap_or(0));
+    let (min_w, min_h) = (
+        limits.min_width.unwrap_or(0),
+        limits.min_height.unwrap_or(0),
+    );
     if w < min_w || h < min_h {
         out.push(issue(
             at,

@@ -200,9 +200,12 @@ async fn upload_and_submit(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
         .map_err(journal_failure)?;
 
     let limits = preflight::local_file_limits(&model, &form);
-    let urls: Vec<(PathBuf, String)> = try_join_all(files.iter().enumerate().map(|(index, path)| {
-        upload_one(inner, id, index, path, limits.get(path).cloned())
-    }))
+    let urls: Vec<(PathBuf, String)> = try_join_all(
+        files
+            .iter()
+            .enumerate()
+            .map(|(index, path)| upload_one(inner, id, index, path, limits.get(path).cloned())),
+    )
     .await?;
     let map: HashMap<PathBuf, String> = urls.into_iter().collect();
     let resolve = |p: &Path| map.get(p).cloned();
@@ -257,9 +260,8 @@ async fn prepared_source(
         return Ok(path.to_path_buf());
     };
     let is_image = matches!(kind, FieldKind::Image | FieldKind::ImageList);
-    let has_max = limits.max_file_size.is_some()
-        || limits.max_width.is_some()
-        || limits.max_height.is_some();
+    let has_max =
+        limits.max_file_size.is_some() || limits.max_width.is_some() || limits.max_height.is_some();
     if !is_image || !has_max {
         return Ok(path.to_path_buf());
     }
