@@ -107,6 +107,28 @@ impl<'a> Bits<'a> {
 
     #[inline]
     fn fill(&mut self) {
+        // Fast path: when the next eight bytes hold no 0xFF (no stuffing, no marker), take
+        // as many whole bytes as fit in one go.
+        if self.n > 56 {
+            return;
+        }
+        if !self.at_marker
+            && let Some(chunk) = self.data.get(self.pos..self.pos + 8)
+            && let Ok(bytes) = <[u8; 8]>::try_from(chunk)
+        {
+            let word = u64::from_be_bytes(bytes);
+            let inverted = !word;
+            let has_ff =
+                inverted.wrapping_sub(0x0101_0101_0101_0101) & word & 0x8080_8080_8080_8080 != 0;
+            if !has_ff {
+                let take = (64 - self.n) / 8;
+                let bits = 8 * take;
+                self.acc |= (word >> (64 - bits)) << (64 - bits - self.n);
+                self.pos += take as usize;
+                self.n += bits;
+                return;
+            }
+        }
         while self.n <= 56 {
             let mut byte = 0u8;
             if !self.at_marker {
