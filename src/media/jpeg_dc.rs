@@ -16,7 +16,7 @@ const LUT_BITS: u32 = 11;
 /// A Huffman table ready for decoding.
 struct Huffman {
     /// For each LUT_BITS-bit prefix: symbol << 8 | code length, or 0 when the code is longer.
-    lut: Vec<u16>,
+    lut: Box<[u16; 1 << LUT_BITS]>,
     /// Canonical decoding for longer codes, indexed by length 1..=16.
     max_code: [i32; 18],
     val_offset: [i32; 17],
@@ -29,7 +29,7 @@ impl Huffman {
         if total > 256 || total > values.len() {
             return None;
         }
-        let mut lut = vec![0u16; 1 << LUT_BITS];
+        let mut lut = Box::new([0u16; 1 << LUT_BITS]);
         let mut max_code = [-1i32; 18];
         let mut val_offset = [0i32; 17];
         let mut code: u32 = 0;
