@@ -11,15 +11,12 @@
 //! Anything else returns `None` and the caller falls back to jpeg-decoder.
 
 /// Bits looked up at once: covers nearly all codes in real files.
-const LUT_BITS: u32 = 9;
+const LUT_BITS: u32 = 11;
 
 /// A Huffman table ready for decoding.
 struct Huffman {
     /// For each LUT_BITS-bit prefix: symbol << 8 | code length, or 0 when the code is longer.
-    lut: Vec<u16>,
-    /// For AC tables: prefixes whose code and extra bits both fit in LUT_BITS bits, as
-    /// (total bits << 8 | run + 1), 0 when not possible; EOB is stored as run 0xFF - 1.
-    ac_fast: Vec<u16>,
+    lut: Box<[u16; 1 << LUT_BITS]>,
     /// Canonical decoding for longer codes, indexed by length 1..=16.
     max_code: [i32; 18],
     val_offset: [i32; 17],
@@ -32,8 +29,7 @@ impl Huffman {
         if total > 256 || total > values.len() {
             return None;
         }
-        let mut lut = vec![0u16; 1 << LUT_BITS];
-        let mut ac_fast = vec![0u16; 1 << LUT_BITS];
+        let mut lut = Box::new([0u16; 1 << LUT_BITS]);
         let mut max_code = [-1i32; 18];
         let mut val_offset = [0i32; 17];
         let mut code: u32 = 0;
@@ -42,25 +38,16 @@ impl Huffman {
             let n = usize::from(counts[len as usize - 1]);
             val_offset[len as usize] = k as i32 - code as i32;
             for _ in 0..n {
+                // More codes than this length has room for: not a valid table.
+                if code >= 1 << len {
+                    return None;
+                }
                 let symbol = values[k];
                 if len <= LUT_BITS {
                     let shift = LUT_BITS - len;
                     let first = (code << shift) as usize;
                     for e in &mut lut[first..first + (1 << shift)] {
                         *e = (u16::from(symbol) << 8) | len as u16;
-                    }
-                    // AC fast path: the code and its magnitude bits fit in the lookup.
-                    let run = u32::from(symbol >> 4);
-                    let size = u32::from(symbol & 15);
-                    if len + size <= LUT_BITS {
-                        let skip = if size == 0 && run != 15 {
-                            0xFE
-                        } else {
-                            run as u16
-                        };
-                        for e in &mut ac_fast[first..first + (1 << shift)] {
-                            *e = (((len + size) as u16) << 8) | (skip + 1);
-                        }
                     }
                 }
                 code += 1;
@@ -69,15 +56,11 @@ impl Huffman {
             if n > 0 {
                 max_code[len as usize] = code as i32 - 1;
             }
-            if code > (1 << len) {
-                return None;
-            }
             code <<= 1;
         }
         max_code[17] = i32::MAX;
         Some(Huffman {
             lut,
-            ac_fast,
             max_code,
             val_offset,
             values: values[..total].to_vec(),
@@ -107,6 +90,28 @@ impl<'a> Bits<'a> {
 
     #[inline]
     fn fill(&mut self) {
+        // Fast path: when the next eight bytes hold no 0xFF (no stuffing, no marker), take
+        // as many whole bytes as fit in one go.
+        if self.n > 56 {
+            return;
+        }
+        if !self.at_marker
+            && let Some(chunk) = self.data.get(self.pos..self.pos + 8)
+            && let Ok(bytes) = <[u8; 8]>::try_from(chunk)
+        {
+            let word = u64::from_be_bytes(bytes);
+            let inverted = !word;
+            let has_ff =
+                inverted.wrapping_sub(0x0101_0101_0101_0101) & word & 0x8080_8080_8080_8080 != 0;
+            if !has_ff {
+                let take = (64 - self.n) / 8;
+                let bits = 8 * take;
+                self.acc |= (word >> (64 - bits)) << (64 - bits - self.n);
+                self.pos += take as usize;
+                self.n += bits;
+                return;
+            }
+        }
         while self.n <= 56 {
             let mut byte = 0u8;
             if !self.at_marker {
@@ -183,39 +188,37 @@ impl<'a> Bits<'a> {
     }
 
     /// Skips the AC coefficients of one block.
+    ///
+    /// Their values are never needed, so a code and its magnitude bits go in one shift.
     #[inline]
     fn skip_ac(&mut self, h: &Huffman) -> Option<()> {
         let mut k = 1u32;
-        while k < 64 {
+        loop {
             if self.n < 32 {
                 self.fill();
             }
-            let fast = h.ac_fast[self.peek(LUT_BITS) as usize];
-            if fast != 0 {
-                self.consume(u32::from(fast >> 8));
-                let skip = (fast & 0xFF) - 1;
-                if skip == 0xFE {
-                    return Some(()); // end of block
-                }
-                k += u32::from(skip) + 1;
-                continue;
-            }
-            let rs = self.decode(h)?;
-            let (run, size) = (u32::from(rs >> 4), u32::from(rs & 15));
+            let e = h.lut[self.peek(LUT_BITS) as usize];
+            let symbol = if e != 0 {
+                self.consume(u32::from(e & 0xFF));
+                (e >> 8) as u8
+            } else {
+                self.decode(h)?
+            };
+            let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+            // After a fill at least 32 bits are buffered: a code (≤ 16) plus size (≤ 15) fits.
+            self.consume(size);
             if size == 0 {
                 if run != 15 {
-                    return Some(());
+                    return Some(()); // end of block
                 }
                 k += 16;
             } else {
-                if self.n < 32 {
-                    self.fill();
-                }
-                self.consume(size);
                 k += run + 1;
             }
+            if k >= 64 {
+                return Some(());
+            }
         }
-        Some(())
     }
 }
 
@@ -794,6 +797,16 @@ mod tests {
             let e = mean_abs(&got, &want);
             assert!(e <= 2.0, "quality {quality}: mean abs difference {e}");
         }
+    }
+
+    #[test]
+    fn overfull_huffman_tables_are_refused() {
+        // Three codes of length 1 cannot exist.
+        let mut counts = [0u8; 16];
+        counts[0] = 3;
+        assert!(Huffman::new(&counts, &[1, 2, 3]).is_none());
+        counts[0] = 2;
+        assert!(Huffman::new(&counts, &[1, 2]).is_some());
     }
 
     #[test]
