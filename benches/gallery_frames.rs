@@ -1,0 +1,2 @@
+//! Gallery frame-time benchmark (filled in later).
+fn main() {}

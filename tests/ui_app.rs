@@ -1,0 +1,1 @@
+//! GUI tests of the studio window (egui_kittest, no display).
