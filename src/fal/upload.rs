@@ -1,0 +1,282 @@
+//! Uploads to fal storage: initiate, then a streamed PUT (multipart above the threshold).
+
+use std::path::Path;
+
+use futures_util::TryStreamExt;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
+use reqwest::{Method, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use super::client::{FalClient, TransportRetry};
+use super::error::{FalError, Phase, transport_error};
+use super::mime::detect_mime;
+use super::retry::is_retryable_status;
+
+/// A file now on fal's CDN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedFile {
+    /// The public URL to put in a model's input.
+    pub url: String,
+    /// The MIME type it was uploaded with.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+#[derive(Deserialize)]
+struct Initiated {
+    upload_url: String,
+    file_url: String,
+}
+
+/// Read size for streaming from disk: large enough for loopback speed, small enough for memory.
+const CHUNK: usize = 256 * 1024;
+
+fn io_err(path: &Path, source: std::io::Error) -> FalError {
+    FalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// One slice of the file being sent, and how to report progress for it.
+struct Slice<'a> {
+    path: &'a Path,
+    offset: u64,
+    len: u64,
+    content_type: &'a str,
+    /// Bytes of the whole file already sent before this slice.
+    before: u64,
+    total: u64,
+}
+
+impl FalClient {
+    /// Uploads a local file (streamed from disk) and returns its CDN URL; files larger than
+    /// the multipart threshold go up in parts.
+    pub async fn upload_file(
+        &self,
+        path: &Path,
+        progress: impl Fn(u64, u64) + Send + Sync,
+    ) -> Result<UploadedFile, FalError> {
+        let meta = tokio::fs::metadata(path)
+            .await
+            .map_err(|e| io_err(path, e))?;
+        if !meta.is_file() {
+            return Err(io_err(path, std::io::Error::other("not a regular file")));
+        }
+        let size = meta.len();
+        let mut head = vec![0u8; 8192];
+        let mut file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| io_err(path, e))?;
+        let n = read_up_to(&mut file, &mut head)
+            .await
+            .map_err(|e| io_err(path, e))?;
+        head.truncate(n);
+        drop(file);
+        let content_type = detect_mime(path, &head);
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "upload.bin".to_string());
+        let body = json!({"content_type": content_type, "file_name": file_name});
+        progress(0, size);
+        let options = &self.inner.options;
+        let url = if size > options.multipart_threshold {
+            let init = self.initiate("initiate-multipart", &body).await?;
+            self.put_multipart(&init.upload_url, path, size, &content_type, &progress)
+                .await?;
+            init.file_url
+        } else {
+            let init = self.initiate("initiate", &body).await?;
+            let slice = Slice {
+                path,
+                offset: 0,
+                len: size,
+                content_type: &content_type,
+                before: 0,
+                total: size,
+            };
+            self.put_slice(&init.upload_url, &slice, &progress).await?;
+            init.file_url
+        };
+        Ok(UploadedFile {
+            url,
+            content_type,
+            size,
+        })
+    }
+
+    async fn initiate(&self, which: &str, body: &Value) -> Result<Initiated, FalError> {
+        let url = format!(
+            "{}/storage/upload/{which}?storage_type=fal-cdn-v3",
+            self.inner.urls.rest_base()
+        );
+        let what = format!("upload {which}");
+        let timeout = self.inner.options.request_timeout;
+        let resp = self
+            .send_ok(&what, Phase::Input, TransportRetry::Any, || {
+                self.request(Method::POST, &url).timeout(timeout).json(body)
+            })
+            .await?;
+        self.json_body(resp, &what).await
+    }
+
+    async fn put_multipart(
+        &self,
+        upload_url: &str,
+        path: &Path,
+        size: u64,
+        content_type: &str,
+        progress: &(impl Fn(u64, u64) + Send + Sync),
+    ) -> Result<(), FalError> {
+        let mut parsed = url::Url::parse(upload_url)
+            .map_err(|e| FalError::Protocol(format!("fal gave an invalid upload URL: {e}")))?;
+        let query = parsed.query().map(|q| format!("?{q}")).unwrap_or_default();
+        parsed.set_query(None);
+        parsed.set_fragment(None);
+        let base = parsed.as_str().trim_end_matches('/').to_string();
+        let part_size = self.inner.options.part_size.max(1);
+        let count = size.div_ceil(part_size).max(1);
+        let mut parts = Vec::new();
+        for n in 1..=count {
+            let offset = (n - 1) * part_size;
+            let slice = Slice {
+                path,
+                offset,
+                len: part_size.min(size - offset),
+                content_type,
+                before: offset,
+                total: size,
+            };
+            let resp = self
+                .put_slice(&format!("{base}/{n}{query}"), &slice, progress)
+                .await?;
+            let etag = part_etag(resp).await.ok_or_else(|| {
+                FalError::Protocol(format!("the upload of part {n} returned no etag"))
+            })?;
+            parts.push(json!({"partNumber": n, "etag": etag}));
+        }
+        let url = format!("{base}/complete{query}");
+        let body = json!({"parts": parts});
+        let timeout = self.inner.options.request_timeout;
+        self.send_ok(
+            "upload completion",
+            Phase::Transfer,
+            TransportRetry::Any,
+            || {
+                self.request(Method::POST, &url)
+                    .timeout(timeout)
+                    .json(&body)
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// PUTs one slice of the file, read from disk as it goes out; retried from the slice's start.
+    async fn put_slice(
+        &self,
+        url: &str,
+        slice: &Slice<'_>,
+        progress: &(impl Fn(u64, u64) + Send + Sync),
+    ) -> Result<Response, FalError> {
+        let policy = self.inner.retry;
+        let what = format!("upload of {}", slice.path.display());
+        // A guard against a connection that hangs for ever, generous for slow uplinks (256 KiB/s).
+        let timeout = self.inner.options.request_timeout
+            + std::time::Duration::from_secs(slice.len / (256 * 1024));
+        let mut retry = 0;
+        loop {
+            let mut file = tokio::fs::File::open(slice.path)
+                .await
+                .map_err(|e| io_err(slice.path, e))?;
+            file.seek(std::io::SeekFrom::Start(slice.offset))
+                .await
+                .map_err(|e| io_err(slice.path, e))?;
+            let (tx, mut rx) = tokio::sync::watch::channel(0u64);
+            let mut sent = 0u64;
+            let stream =
+                ReaderStream::with_capacity(file.take(slice.len), CHUNK).inspect_ok(move |chunk| {
+                    sent += chunk.len() as u64;
+                    tx.send_replace(sent);
+                });
+            let request = self
+                .request(Method::PUT, url)
+                .header(CONTENT_TYPE, slice.content_type)
+                .header(CONTENT_LENGTH, slice.len)
+                .timeout(timeout)
+                .body(reqwest::Body::wrap_stream(stream))
+                .send();
+            tokio::pin!(request);
+            // Report progress as chunks leave, while the request is in flight.
+            let outcome = loop {
+                tokio::select! {
+                    outcome = &mut request => break outcome,
+                    changed = rx.changed() => {
+                        let now = *rx.borrow_and_update();
+                        progress(slice.before + now, slice.total);
+                        if changed.is_err() {
+                            break (&mut request).await;
+                        }
+                    }
+                }
+            };
+            match outcome {
+                Ok(resp) if resp.status().is_success() => {
+                    progress(slice.before + slice.len, slice.total);
+                    return Ok(resp);
+                }
+                Ok(resp) => {
+                    if retry < policy.max_retries
+                        && is_retryable_status(resp.status(), resp.headers())
+                    {
+                        tokio::time::sleep(policy.delay(retry)).await;
+                        retry += 1;
+                        continue;
+                    }
+                    return Err(self.error_from(resp, Phase::Transfer, &what).await);
+                }
+                Err(e) => {
+                    if retry < policy.max_retries && !e.is_builder() {
+                        tracing::debug!(error = %e, retry, "upload failed, retrying");
+                        tokio::time::sleep(policy.delay(retry)).await;
+                        retry += 1;
+                        continue;
+                    }
+                    return Err(transport_error(&e, &what));
+                }
+            }
+        }
+    }
+}
+
+/// The etag of an uploaded part: the JSON body's `etag`, else the `ETag` header.
+async fn part_etag(resp: Response) -> Option<String> {
+    let header = resp
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp.bytes().await.ok();
+    let from_json = body
+        .as_deref()
+        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+        .and_then(|v| v.get("etag").and_then(Value::as_str).map(str::to_string));
+    from_json.or(header)
+}
+
+async fn read_up_to(file: &mut tokio::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = file.read(&mut buf[filled..]).await?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
