@@ -1,0 +1,888 @@
+//! The form model against every bundled endpoint: field lists, payloads, validation, rules, cost.
+
+use std::path::{Path, PathBuf};
+
+use reelsmith::catalog::bundled::{bundled_document, bundled_documents};
+use reelsmith::schema::cost;
+use reelsmith::schema::describe::field_json;
+use reelsmith::schema::{
+    FieldKind, FieldValue, FormModel, FormState, Issue, MediaRef, Severity, build_payload, validate,
+};
+use serde_json::{Value, json};
+
+// ---------- helpers ----------
+
+fn model(id: &str) -> FormModel {
+    let text = bundled_document(id).unwrap_or_else(|| panic!("{id} is bundled"));
+    FormModel::from_openapi_str(text).unwrap_or_else(|e| panic!("{id} parses: {e}"))
+}
+
+/// The expected description of a field, in the CLI JSON shape minus prose.
+fn fld(name: &str, kind: &str, required: bool) -> Value {
+    json!({"name": name, "kind": kind, "required": required, "default": null, "choices": [],
+        "min": null, "max": null, "max_length": null})
+}
+
+fn with(mut v: Value, key: &str, val: Value) -> Value {
+    v[key] = val;
+    v
+}
+
+fn enum_fld(name: &str, choices: Value, default: &str) -> Value {
+    with(
+        with(fld(name, "enum", false), "choices", choices),
+        "default",
+        json!(default),
+    )
+}
+
+fn bool_fld(name: &str, default: bool) -> Value {
+    with(fld(name, "bool", false), "default", json!(default))
+}
+
+/// The model's fields as comparable JSON (description and item_fields compared separately).
+fn actual_fields(fields: &[reelsmith::schema::Field]) -> Vec<Value> {
+    fields
+        .iter()
+        .map(|f| {
+            let mut v = field_json(f);
+            let obj = v.as_object_mut().unwrap();
+            obj.remove("description");
+            obj.remove("item_fields");
+            v
+        })
+        .collect()
+}
+
+fn veo_fields(
+    aspect: Value,
+    aspect_default: &str,
+    durations: Value,
+    duration_default: &str,
+    resolutions: Value,
+    auto_fix: bool,
+    with_negative_and_seed: bool,
+) -> Vec<Value> {
+    let mut v = vec![
+        with(fld("prompt", "prompt", true), "max_length", json!(20000)),
+        enum_fld("aspect_ratio", aspect, aspect_default),
+        enum_fld("duration", durations, duration_default),
+    ];
+    if with_negative_and_seed {
+        v.push(fld("negative_prompt", "text", false));
+    }
+    v.push(enum_fld("resolution", resolutions, "720p"));
+    v.push(bool_fld("generate_audio", true));
+    if with_negative_and_seed {
+        v.push(fld("seed", "integer", false));
+    }
+    v.push(bool_fld("auto_fix", auto_fix));
+    v
+}
+
+/// A real 16:9 (or other) PNG on disk.
+fn png(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
+    let path = dir.join(name);
+    image::RgbImage::from_pixel(w, h, image::Rgb([200, 80, 30]))
+        .save(&path)
+        .unwrap();
+    path
+}
+
+/// A resolver that "uploads" each local file to a CDN URL named after it.
+fn cdn(path: &Path) -> Option<String> {
+    Some(format!(
+        "https://cdn.test/files/{}",
+        path.file_name()?.to_str()?
+    ))
+}
+
+fn set(state: &mut FormState, model: &FormModel, name: &str, text: &str) {
+    state
+        .set_from_str(model, name, text)
+        .unwrap_or_else(|e| panic!("set {name}={text}: {e}"));
+}
+
+fn errors(issues: &[Issue]) -> Vec<&Issue> {
+    issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .collect()
+}
+
+// ---------- field lists ----------
+
+#[test]
+fn every_bundled_endpoint_has_the_fields_its_schema_declares() {
+    let ar2 = json!(["16:9", "9:16"]);
+    let ar3 = json!(["auto", "16:9", "9:16"]);
+    let d3 = json!(["4s", "6s", "8s"]);
+    let res3 = json!(["720p", "1080p", "4k"]);
+    let media = |name: &str, kind: &str| fld(name, kind, true);
+
+    let t2v = veo_fields(
+        ar2.clone(),
+        "16:9",
+        d3.clone(),
+        "8s",
+        res3.clone(),
+        true,
+        true,
+    );
+    let mut i2v = veo_fields(
+        ar3.clone(),
+        "auto",
+        d3.clone(),
+        "8s",
+        res3.clone(),
+        false,
+        true,
+    );
+    i2v.push(media("image_url", "image"));
+    let mut flf = veo_fields(
+        ar3.clone(),
+        "auto",
+        d3.clone(),
+        "8s",
+        res3.clone(),
+        false,
+        true,
+    );
+    flf.push(media("first_frame_url", "image"));
+    flf.push(media("last_frame_url", "image"));
+    let mut ext = veo_fields(
+        ar3.clone(),
+        "auto",
+        json!(["7s"]),
+        "7s",
+        json!(["720p"]),
+        false,
+        true,
+    );
+    ext.push(media("video_url", "video"));
+    let mut r2v = veo_fields(
+        ar2.clone(),
+        "16:9",
+        json!(["8s"]),
+        "8s",
+        res3.clone(),
+        false,
+        false,
+    );
+    r2v.push(media("image_urls", "image_list"));
+    let kling = vec![
+        with(fld("prompt", "prompt", true), "max_length", json!(2500)),
+        fld("image_urls", "image_list", false),
+        fld("elements", "object_list", false),
+        enum_fld(
+            "duration",
+            json!(["3", "4", "5", "6", "7", "8", "9", "10"]),
+            "5",
+        ),
+        enum_fld("aspect_ratio", json!(["16:9", "9:16", "1:1"]), "16:9"),
+    ];
+    let range = |name: &str, kind: &str, min: i64, max: i64, default: Value| {
+        with(
+            with(
+                with(fld(name, kind, false), "min", json!(min)),
+                "max",
+                json!(max),
+            ),
+            "default",
+            default,
+        )
+    };
+    let vap = vec![
+        fld("prompt", "prompt", true),
+        media("video_url", "video"),
+        media("image_url", "image"),
+        fld("seed", "integer", false),
+        range("num_frames", "integer", 1, 100, json!(49)),
+        range("fps", "integer", 1, 60, json!(16)),
+        fld("video_description", "text", true),
+        bool_fld("enable_safety_checker", true),
+        enum_fld("aspect_ratio", ar2.clone(), "9:16"),
+        enum_fld("resolution", json!(["480p", "580p", "720p"]), "480p"),
+        range("guidance_scale", "number", 1, 20, json!(5)),
+    ];
+
+    let table: Vec<(&str, Vec<Value>)> = vec![
+        ("fal-ai/veo3.1", t2v.clone()),
+        ("fal-ai/veo3.1/fast", t2v),
+        ("fal-ai/veo3.1/image-to-video", i2v.clone()),
+        ("fal-ai/veo3.1/fast/image-to-video", i2v),
+        ("fal-ai/veo3.1/first-last-frame-to-video", flf.clone()),
+        ("fal-ai/veo3.1/fast/first-last-frame-to-video", flf),
+        ("fal-ai/veo3.1/extend-video", ext.clone()),
+        ("fal-ai/veo3.1/fast/extend-video", ext),
+        ("fal-ai/veo3.1/reference-to-video", r2v),
+        (
+            "fal-ai/kling-video/o1/standard/reference-to-video",
+            kling.clone(),
+        ),
+        ("fal-ai/kling-video/o1/reference-to-video", kling),
+        ("fal-ai/video-as-prompt", vap),
+    ];
+    assert_eq!(
+        table.len(),
+        bundled_documents().len(),
+        "every bundled endpoint is covered"
+    );
+    for (id, expected) in table {
+        let m = model(id);
+        assert_eq!(m.endpoint_id, id);
+        assert!(!m.title.is_empty() && !m.title.starts_with("Queue OpenAPI"));
+        let actual = actual_fields(&m.fields);
+        for (a, e) in actual.iter().zip(&expected) {
+            assert_eq!(a, e, "{id}: field differs");
+        }
+        assert_eq!(actual.len(), expected.len(), "{id}: field count");
+        for f in &m.fields {
+            assert!(
+                !f.description.is_empty(),
+                "{id}.{} has a description",
+                f.name
+            );
+            assert!(!f.label.is_empty());
+        }
+    }
+}
+
+#[test]
+fn kling_elements_are_a_list_of_objects_with_image_limits() {
+    let m = model("fal-ai/kling-video/o1/standard/reference-to-video");
+    let elements = m.field("elements").unwrap();
+    assert_eq!(elements.kind, FieldKind::ObjectList);
+    let names: Vec<&str> = elements
+        .item_fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(names, ["frontal_image_url", "reference_image_urls"]);
+    let frontal = &elements.item_fields[0];
+    assert_eq!((frontal.kind, frontal.required), (FieldKind::Image, true));
+    let limits = frontal.media.as_ref().expect("x-fal limits");
+    assert_eq!(limits.max_file_size, Some(10_485_760));
+    assert_eq!(
+        (limits.min_width, limits.min_height),
+        (Some(300), Some(300))
+    );
+    assert_eq!(
+        (limits.min_aspect_ratio, limits.max_aspect_ratio),
+        (Some(0.4), Some(2.5))
+    );
+    let refs = &elements.item_fields[1];
+    assert_eq!((refs.kind, refs.required), (FieldKind::ImageList, false));
+    assert_eq!(refs.media.as_ref().unwrap().timeout, Some(20.0));
+    let images = m.field("image_urls").unwrap();
+    assert_eq!(images.media.as_ref().unwrap().max_aspect_ratio, Some(2.5));
+    // Labels come from the schema's titles.
+    assert_eq!(frontal.label, "Frontal Image Url");
+}
+
+#[test]
+fn advanced_fields_are_the_rarely_used_optional_settings() {
+    let advanced = |id: &str| -> Vec<String> {
+        model(id)
+            .fields
+            .iter()
+            .filter(|f| f.advanced)
+            .map(|f| f.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        advanced("fal-ai/veo3.1/image-to-video"),
+        ["negative_prompt", "seed", "auto_fix"]
+    );
+    assert_eq!(
+        advanced("fal-ai/video-as-prompt"),
+        ["seed", "enable_safety_checker", "guidance_scale"]
+    );
+    assert!(advanced("fal-ai/kling-video/o1/standard/reference-to-video").is_empty());
+}
+
+#[test]
+fn defaults_are_the_schema_defaults_only() {
+    let m = model("fal-ai/veo3.1/image-to-video");
+    assert_eq!(
+        Value::Object(m.defaults()),
+        json!({"aspect_ratio": "auto", "duration": "8s", "resolution": "720p",
+            "generate_audio": true, "auto_fix": false})
+    );
+    // An untouched form sends exactly those.
+    let state = FormState::from_defaults(&m);
+    let payload = build_payload(&m, &state, &cdn).unwrap();
+    assert_eq!(payload, Value::Object(m.defaults()));
+    let vap = model("fal-ai/video-as-prompt");
+    let payload = build_payload(&vap, &FormState::from_defaults(&vap), &cdn).unwrap();
+    assert_eq!(payload["num_frames"], json!(49));
+    assert!(payload["num_frames"].is_u64(), "integers stay integers");
+    assert_eq!(payload["guidance_scale"], json!(5));
+    assert!(
+        payload.get("seed").is_none(),
+        "an empty optional is left out, not null"
+    );
+}
+
+// ---------- filled forms → payloads ----------
+
+#[test]
+fn filled_forms_build_exactly_the_json_fal_expects() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = png(dir.path(), "wide.png", 320, 180);
+    let tall = png(dir.path(), "tall.png", 180, 320);
+    let at = |p: &Path| format!("@{}", p.display());
+
+    // Veo image-to-video: local image, integer seed, exact enum strings, cleared optional.
+    let m = model("fal-ai/veo3.1/image-to-video");
+    let mut s = FormState::from_defaults(&m);
+    set(
+        &mut s,
+        &m,
+        "prompt",
+        "A lighthouse at dusk, waves rolling in",
+    );
+    set(&mut s, &m, "image_url", &at(&wide));
+    set(&mut s, &m, "duration", "6s");
+    set(&mut s, &m, "aspect_ratio", "16:9");
+    set(&mut s, &m, "seed", "1234");
+    set(&mut s, &m, "generate_audio", "false");
+    set(&mut s, &m, "negative_prompt", "");
+    set(&mut s, &m, "auto_fix", "");
+    assert_eq!(s.local_files(), vec![wide.clone()]);
+    assert!(
+        errors(&validate(&m, &s)).is_empty(),
+        "{:?}",
+        validate(&m, &s)
+    );
+    assert_eq!(
+        build_payload(&m, &s, &cdn).unwrap(),
+        json!({"prompt": "A lighthouse at dusk, waves rolling in", "aspect_ratio": "16:9",
+            "duration": "6s", "resolution": "720p", "generate_audio": false, "seed": 1234,
+            "image_url": "https://cdn.test/files/wide.png"})
+    );
+
+    // First and last frame (fast): two images, one a URL.
+    let m = model("fal-ai/veo3.1/fast/first-last-frame-to-video");
+    let mut s = FormState::from_defaults(&m);
+    set(&mut s, &m, "prompt", "The flower opens");
+    set(&mut s, &m, "first_frame_url", &at(&wide));
+    set(
+        &mut s,
+        &m,
+        "last_frame_url",
+        "https://example.test/last.png",
+    );
+    set(&mut s, &m, "resolution", "4k");
+    assert!(errors(&validate(&m, &s)).is_empty());
+    assert_eq!(
+        build_payload(&m, &s, &cdn).unwrap(),
+        json!({"prompt": "The flower opens", "aspect_ratio": "auto", "duration": "8s",
+            "resolution": "4k", "generate_audio": true, "auto_fix": false,
+            "first_frame_url": "https://cdn.test/files/wide.png",
+            "last_frame_url": "https://example.test/last.png"})
+    );
+
+    // Text to video: only the prompt beyond the defaults.
+    let m = model("fal-ai/veo3.1/fast");
+    let mut s = FormState::from_defaults(&m);
+    set(&mut s, &m, "prompt", "Rain on a tin roof");
+    assert_eq!(
+        build_payload(&m, &s, &cdn).unwrap(),
+        json!({"prompt": "Rain on a tin roof", "aspect_ratio": "16:9", "duration": "8s",
+            "resolution": "720p", "generate_audio": true, "auto_fix": true})
+    );
+
+    // Extend a clip.
+    let m = model("fal-ai/veo3.1/extend-video");
+    let mut s = FormState::from_defaults(&m);
+    set(&mut s, &m, "prompt", "The car drives off");
+    set(&mut s, &m, "video_url", "https://example.test/clip.mp4");
+    assert!(errors(&validate(&m, &s)).is_empty());
+    assert_eq!(
+        build_payload(&m, &s, &cdn).unwrap(),
+        json!({"prompt": "The car drives off", "aspect_ratio": "auto", "duration": "7s",
+            "resolution": "720p", "generate_audio": true, "auto_fix": false,
+            "video_url": "https://example.test/clip.mp4"})
+    );
+
+    // Reference to video: a list of images, mixed local and URL, in order.
+    let m = model("fal-ai/veo3.1/reference-to-video");
+    let mut s = FormState::from_defaults(&m);
+    set(&mut s, &m, "prompt", "She walks through the market");
+    set(
+        &mut s,
+        &m,
+        "image_urls",
+        &json!([at(&wide), "https://example.test/b.png", at(&tall)]).to_string(),
+    );
+    assert!(errors(&validate(&m, &s)).is_empty());
+    assert_eq!(
+        build_payload(&m, &s, &cdn).unwrap(),
+        json!({"prompt": "She walks through the market", "aspect_ratio": "16:9",
+            "duration": "8s", "resolution": "720p", "generate_audio": true, "auto_fix": false,
+            "image_urls": ["https://cdn.test/files/wide.png", "https://example.test/b.png",
+                "https://cdn.test/files/tall.png"]})
+    );
+
+    // Kling O1: elements (a list of objects with media inside), string-valued durations.
+    let m = model("fal-ai/kling-video/o1/standard/reference-to-video");
+    let mut s = FormState::from_defaults(&m);
+    set(
+        &mut s,
+        &m,
+        "prompt",
+        "@Element1 waves at the camera in the style of @Image1",
+    );
+    set(&mut s, &m, "image_urls", &at(&tall));
+    set(
+        &mut s,
+        &m,
+        "elements",
+        &json!([{"frontal_image_url": at(&wide),
+            "reference_image_urls": [at(&tall), "https://example.test/side.png"]}])
+        .to_string(),
+    );
+    set(&mut s, &m, "duration", "10");
+    assert_eq!(s.local_files(), vec![wide.clone(), tall.clone()]);
+    assert!(validate(&m, &s).is_empty(), "{:?}", validate(&m, &s));
+    assert_eq!(
+        build_payload(&m, &s, &cdn).unwrap(),
+        json!({"prompt": "@Element1 waves at the camera in the style of @Image1",
+            "image_urls": ["https://cdn.test/files/tall.png"],
+            "elements": [{"frontal_image_url": "https://cdn.test/files/wide.png",
+                "reference_image_urls": ["https://cdn.test/files/tall.png",
+                    "https://example.test/side.png"]}],
+            "duration": "10", "aspect_ratio": "16:9"})
+    );
+
+    // Video as prompt: integers and a float in range, optional seed set.
+    let m = model("fal-ai/video-as-prompt");
+    let mut s = FormState::from_defaults(&m);
+    set(&mut s, &m, "prompt", "A cat dances");
+    set(&mut s, &m, "video_url", "https://example.test/dance.mp4");
+    set(&mut s, &m, "image_url", &at(&tall));
+    set(&mut s, &m, "video_description", "a person dancing");
+    set(&mut s, &m, "num_frames", "81");
+    set(&mut s, &m, "guidance_scale", "7.5");
+    set(&mut s, &m, "seed", "7");
+    assert!(validate(&m, &s).is_empty(), "{:?}", validate(&m, &s));
+    assert_eq!(
+        build_payload(&m, &s, &cdn).unwrap(),
+        json!({"prompt": "A cat dances", "video_url": "https://example.test/dance.mp4",
+            "image_url": "https://cdn.test/files/tall.png", "seed": 7, "num_frames": 81,
+            "fps": 16, "video_description": "a person dancing", "enable_safety_checker": true,
+            "aspect_ratio": "9:16", "resolution": "480p", "guidance_scale": 7.5})
+    );
+}
+
+#[test]
+fn input_json_round_trips_and_state_serialises() {
+    let m = model("fal-ai/kling-video/o1/reference-to-video");
+    let input = json!({"prompt": "@Element1 runs", "duration": "7",
+        "elements": [{"frontal_image_url": "@/pics/front.png",
+            "reference_image_urls": ["https://example.test/a.png"]}]});
+    let state = FormState::from_input_json(&m, &input).unwrap();
+    assert_eq!(state.local_files(), vec![PathBuf::from("/pics/front.png")]);
+    match &state.values["elements"] {
+        FieldValue::ObjectList(items) => assert_eq!(
+            items[0].values["frontal_image_url"],
+            FieldValue::Media(MediaRef::Local("/pics/front.png".into()))
+        ),
+        other => panic!("elements is {other:?}"),
+    }
+    let saved = serde_json::to_string(&state).unwrap();
+    let back: FormState = serde_json::from_str(&saved).unwrap();
+    assert_eq!(back, state);
+    let payload = build_payload(&m, &back, &|p| {
+        (p == Path::new("/pics/front.png")).then(|| "https://cdn.test/front.png".to_string())
+    })
+    .unwrap();
+    assert_eq!(
+        payload["elements"][0]["frontal_image_url"],
+        "https://cdn.test/front.png"
+    );
+    assert_eq!(payload["duration"], "7");
+
+    // A local file that was never uploaded stops the payload, naming field and file.
+    let err = build_payload(&m, &back, &|_| None).unwrap_err().to_string();
+    assert!(
+        err.contains("elements[0].frontal_image_url") && err.contains("/pics/front.png"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_values_are_refused_with_the_field_named() {
+    let m = model("fal-ai/video-as-prompt");
+    let mut s = FormState::default();
+    let e = s
+        .set_from_str(&m, "num_frames", "12.5")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("num_frames") && e.contains("whole number"),
+        "{e}"
+    );
+    let e = s
+        .set_from_str(&m, "resolution", "1080p")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("resolution") && e.contains("\"480p\", \"580p\", \"720p\""),
+        "{e}"
+    );
+    let e = s
+        .set_from_str(&m, "enable_safety_checker", "maybe")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("true or false"), "{e}");
+    let e = s.set_from_str(&m, "colour", "red").unwrap_err().to_string();
+    assert!(
+        e.contains("no field `colour`") && e.contains("guidance_scale"),
+        "{e}"
+    );
+    let e = FormState::from_input_json(&m, &json!({"fps": "fast"}))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("fps") && e.contains("whole number"), "{e}");
+    // 16.0 is still the whole number 16.
+    let s = FormState::from_input_json(&m, &json!({"fps": 16.0})).unwrap();
+    assert_eq!(s.values["fps"], FieldValue::Integer(16));
+}
+
+// ---------- validation messages ----------
+
+#[test]
+fn schema_limits_produce_messages_naming_the_field() {
+    let m = model("fal-ai/kling-video/o1/standard/reference-to-video");
+    let mut s = FormState::from_defaults(&m);
+    let issues = validate(&m, &s);
+    assert!(issues.iter().any(|i| i.field == "prompt"
+        && i.severity == Severity::Error
+        && i.message == "Prompt is required: fill it in."));
+    set(&mut s, &m, "prompt", &"x".repeat(2600));
+    let issues = validate(&m, &s);
+    let long = issues.iter().find(|i| i.field == "prompt").unwrap();
+    assert_eq!(
+        long.message,
+        "Prompt is 2600 characters long; the most allowed is 2500. Shorten it by 100."
+    );
+
+    let m = model("fal-ai/video-as-prompt");
+    let mut s = FormState::from_defaults(&m);
+    set(&mut s, &m, "guidance_scale", "0.5");
+    set(&mut s, &m, "video_url", "not a url");
+    let issues = validate(&m, &s);
+    let scale = issues.iter().find(|i| i.field == "guidance_scale").unwrap();
+    assert_eq!(
+        scale.message,
+        "Guidance Scale must be at least 1; it is 0.5."
+    );
+    let video = issues.iter().find(|i| i.field == "video_url").unwrap();
+    assert!(
+        video.message.contains("is not a web address"),
+        "{}",
+        video.message
+    );
+    assert!(issues.iter().any(|i| i.field == "video_description"
+        && i.message == "Video Description is required: fill it in."));
+    set(&mut s, &m, "image_url", "@/no/such/file.png");
+    let issues = validate(&m, &s);
+    let img = issues.iter().find(|i| i.field == "image_url").unwrap();
+    assert!(
+        img.message.contains("/no/such/file.png does not exist"),
+        "{}",
+        img.message
+    );
+}
+
+// ---------- cross-field rules ----------
+
+fn kling_state(m: &FormModel, prompt: &str, elements: Value, images: Value) -> FormState {
+    FormState::from_input_json(
+        m,
+        &json!({"prompt": prompt, "elements": elements, "image_urls": images}),
+    )
+    .unwrap()
+}
+
+fn messages(issues: &[Issue], field: &str) -> Vec<String> {
+    issues
+        .iter()
+        .filter(|i| i.field == field)
+        .map(|i| i.message.clone())
+        .collect()
+}
+
+#[test]
+fn kling_at_most_seven_references_in_all() {
+    let m = model("fal-ai/kling-video/o1/standard/reference-to-video");
+    let el = json!({"frontal_image_url": "https://x.test/f.png",
+        "reference_image_urls": ["https://x.test/r.png"]});
+    let prompt = "@Element1 @Element2 @Element3 @Element4 @Image1 @Image2 @Image3 @Image4";
+    let images = json!([
+        "https://x.test/1.png",
+        "https://x.test/2.png",
+        "https://x.test/3.png",
+        "https://x.test/4.png"
+    ]);
+    let s = kling_state(&m, prompt, json!([el, el, el, el]), images.clone());
+    let issues = validate(&m, &s);
+    assert_eq!(
+        messages(&issues, "image_urls"),
+        [
+            "Kling O1 takes at most 7 references in all; this form has 4 elements and 4 images (8). Remove 1."
+        ]
+    );
+    let s = kling_state(
+        &m,
+        prompt.replace(" @Element4", "").as_str(),
+        json!([el, el, el]),
+        images,
+    );
+    assert!(validate(&m, &s).is_empty(), "7 is allowed");
+}
+
+#[test]
+fn kling_prompt_mentions_must_exist_and_unmentioned_references_warn() {
+    let m = model("fal-ai/kling-video/o1/reference-to-video");
+    let el = json!({"frontal_image_url": "https://x.test/f.png",
+        "reference_image_urls": ["https://x.test/r.png"]});
+    let s = kling_state(
+        &m,
+        "@Element1 meets @Element3 under @Image2",
+        json!([el, el]),
+        json!(["https://x.test/1.png"]),
+    );
+    let issues = validate(&m, &s);
+    assert_eq!(
+        messages(&issues, "prompt"),
+        [
+            "The prompt mentions @Element3, but only 2 elements are given. Add element 3 or change the mention.",
+            "The prompt mentions @Image2, but only 1 reference image is given. Add reference image 2 or change the mention."
+        ]
+    );
+    let warn = issues.iter().find(|i| i.field == "elements[1]").unwrap();
+    assert_eq!(warn.severity, Severity::Warning);
+    assert_eq!(
+        warn.message,
+        "Element 2 is never mentioned in the prompt; write @Element2 where it should appear, or remove it."
+    );
+    let warn = issues.iter().find(|i| i.field == "image_urls[0]").unwrap();
+    assert_eq!(warn.severity, Severity::Warning);
+    assert_eq!(
+        warn.message,
+        "Reference image 1 is never mentioned in the prompt; write @Image1 where it should be used, or remove it."
+    );
+}
+
+#[test]
+fn kling_each_element_needs_a_frontal_image_and_one_to_four_references() {
+    let m = model("fal-ai/kling-video/o1/standard/reference-to-video");
+    let five: Vec<String> = (0..5).map(|i| format!("https://x.test/{i}.png")).collect();
+    let s = kling_state(
+        &m,
+        "@Element1 and @Element2",
+        json!([{"reference_image_urls": ["https://x.test/r.png"]},
+            {"frontal_image_url": "https://x.test/f.png", "reference_image_urls": five}]),
+        json!([]),
+    );
+    let issues = validate(&m, &s);
+    assert_eq!(
+        messages(&issues, "elements[0].frontal_image_url"),
+        ["Element 1 needs a frontal image: a clear front view of the character or object."],
+        "the rule's message replaces the generic 'required' one"
+    );
+    assert_eq!(
+        messages(&issues, "elements[1].reference_image_urls"),
+        [
+            "Element 2 needs 1 to 4 reference images (other angles of the same subject); it has 5; remove 1."
+        ]
+    );
+    let s = kling_state(
+        &m,
+        "@Element1",
+        json!([{"frontal_image_url": "https://x.test/f.png"}]),
+        json!([]),
+    );
+    assert_eq!(
+        messages(&validate(&m, &s), "elements[0].reference_image_urls"),
+        [
+            "Element 1 needs 1 to 4 reference images (other angles of the same subject); it has none; add at least one."
+        ]
+    );
+}
+
+#[test]
+fn veo_reference_to_video_wants_one_to_three_subject_images() {
+    let m = model("fal-ai/veo3.1/reference-to-video");
+    let s = FormState::from_input_json(
+        &m,
+        &json!({"prompt": "p", "image_urls": ["https://x.test/1.png", "https://x.test/2.png",
+            "https://x.test/3.png", "https://x.test/4.png", "https://x.test/5.png"]}),
+    )
+    .unwrap();
+    let issues = validate(&m, &s);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].severity, Severity::Warning);
+    assert_eq!(
+        issues[0].message,
+        "Veo 3.1 uses 1 to 3 subject images; you gave 5, so the last 2 may be ignored. Keep the 3 that show the subject best."
+    );
+    let s = FormState::from_input_json(&m, &json!({"prompt": "p"})).unwrap();
+    assert_eq!(
+        messages(&validate(&m, &s), "image_urls"),
+        ["Reference-to-video needs at least one subject image: add 1 to 3 photos of the subject."]
+    );
+}
+
+#[test]
+fn veo_extend_video_is_seven_seconds_at_720p() {
+    let m = model("fal-ai/veo3.1/fast/extend-video");
+    let s = FormState {
+        values: [
+            ("prompt".to_string(), FieldValue::Text("go on".into())),
+            (
+                "video_url".to_string(),
+                FieldValue::Media(MediaRef::Url("https://x.test/c.mp4".into())),
+            ),
+            ("duration".to_string(), FieldValue::Text("8s".into())),
+            ("resolution".to_string(), FieldValue::Text("1080p".into())),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let issues = validate(&m, &s);
+    assert_eq!(
+        messages(&issues, "duration"),
+        ["Extend-video always adds 7 seconds; set Duration to 7s (it is 8s)."]
+    );
+    assert_eq!(
+        messages(&issues, "resolution"),
+        ["Extend-video works at 720p only; set Resolution to 720p (it is 1080p)."]
+    );
+}
+
+#[test]
+fn veo_warns_that_frames_other_than_16_9_or_9_16_are_cropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let square = png(dir.path(), "square.png", 300, 300);
+    let wide = png(dir.path(), "wide.png", 1280, 720);
+    let m = model("fal-ai/veo3.1/first-last-frame-to-video");
+    let mut s = FormState::from_defaults(&m);
+    set(&mut s, &m, "prompt", "p");
+    set(
+        &mut s,
+        &m,
+        "first_frame_url",
+        &format!("@{}", wide.display()),
+    );
+    set(
+        &mut s,
+        &m,
+        "last_frame_url",
+        &format!("@{}", square.display()),
+    );
+    let issues = validate(&m, &s);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].field, "last_frame_url");
+    assert_eq!(issues[0].severity, Severity::Warning);
+    assert_eq!(
+        issues[0].message,
+        "Last Frame URL: the image is 300×300, not 16:9 or 9:16, so Veo 3.1 will crop it to fit. Crop it yourself to choose what stays."
+    );
+}
+
+#[test]
+fn video_as_prompt_needs_motion_video_and_image_and_frame_limits() {
+    let m = model("fal-ai/video-as-prompt");
+    let s = FormState::from_input_json(
+        &m,
+        &json!({"prompt": "p", "video_description": "d", "num_frames": 120, "fps": 0}),
+    )
+    .unwrap();
+    let issues = validate(&m, &s);
+    assert_eq!(
+        messages(&issues, "num_frames"),
+        ["Video-as-prompt takes 1 to 100 frames; 120 is outside that range."]
+    );
+    assert_eq!(
+        messages(&issues, "fps"),
+        ["Video-as-prompt takes 1 to 60 frames per second; 0 is outside that range."]
+    );
+    assert_eq!(
+        messages(&issues, "video_url"),
+        ["Video-as-prompt needs a motion video: add the clip whose motion should be copied."]
+    );
+    assert_eq!(
+        messages(&issues, "image_url"),
+        ["Video-as-prompt needs an image: add the picture that should move like the video."]
+    );
+}
+
+// ---------- cost ----------
+
+#[test]
+fn cost_estimates_follow_the_dated_price_table() {
+    let est = |id: &str, p: Value| cost::estimate(id, &p);
+    let e = est(
+        "fal-ai/veo3.1/image-to-video",
+        json!({"duration": "8s", "generate_audio": true}),
+    )
+    .unwrap();
+    assert!((e.usd - 3.20).abs() < 1e-9);
+    assert_eq!(e.price_date, cost::PRICE_DATE);
+    assert_eq!(e.basis, "8 s × $0.40/s (Veo 3.1, 720p, with audio)");
+    assert!(e.to_string().starts_with("about $3.20"), "{e}");
+    let e = est(
+        "fal-ai/veo3.1",
+        json!({"duration": "4s", "generate_audio": false}),
+    )
+    .unwrap();
+    assert!((e.usd - 0.80).abs() < 1e-9);
+    let e = est(
+        "fal-ai/veo3.1/reference-to-video",
+        json!({"resolution": "4k"}),
+    )
+    .unwrap();
+    assert!((e.usd - 8.0 * 0.60).abs() < 1e-9, "defaults: 8s with audio");
+    let e = est(
+        "fal-ai/veo3.1/extend-video",
+        json!({"resolution": "4k", "generate_audio": false}),
+    );
+    assert!((e.unwrap().usd - 7.0 * 0.40).abs() < 1e-9);
+    let e = est(
+        "fal-ai/veo3.1/fast/first-last-frame-to-video",
+        json!({"duration": "6s"}),
+    )
+    .unwrap();
+    assert!((e.usd - 0.90).abs() < 1e-9);
+    let e = est(
+        "fal-ai/veo3.1/fast/first-last-frame-to-video",
+        json!({"generate_audio": false}),
+    );
+    assert!((e.unwrap().usd - 0.80).abs() < 1e-9);
+    let e = est(
+        "fal-ai/kling-video/o1/reference-to-video",
+        json!({"duration": "10"}),
+    )
+    .unwrap();
+    assert!((e.usd - 1.12).abs() < 1e-9);
+    assert_eq!(e.basis, "10 s × $0.112/s (Kling O1)");
+    assert!(
+        est(
+            "fal-ai/veo3.1/fast/first-last-frame-to-video",
+            json!({"resolution": "4k"})
+        )
+        .is_none()
+    );
+    assert!(est("fal-ai/video-as-prompt", json!({})).is_none());
+    assert!(
+        est(
+            "fal-ai/veo3.1/fast/image-to-video",
+            json!({"duration": "8s"})
+        )
+        .is_none()
+    );
+}
