@@ -1,6 +1,11 @@
 //! The command line: argument parsing and one module per subcommand.
 
+pub mod cancel;
 pub mod endpoints;
+pub mod engine_setup;
+pub mod generate;
+pub mod jobs;
+pub mod resume;
 pub mod schema;
 pub mod simulate;
 
@@ -32,6 +37,14 @@ pub enum Command {
     Endpoints(endpoints::EndpointsArgs),
     /// Show the form model of one endpoint.
     Schema(schema::SchemaArgs),
+    /// Generate a video: check the input, upload local files, submit, follow, save.
+    Generate(generate::GenerateArgs),
+    /// List the jobs in the journal.
+    Jobs(jobs::JobsArgs),
+    /// Finish every unfinished job (never submitting one fal already has).
+    Resume(resume::ResumeArgs),
+    /// Cancel a job (at fal too, if fal has it).
+    Cancel(cancel::CancelArgs),
 }
 
 /// Sets up `tracing` on stderr; `RUST_LOG` overrides the level chosen by `-v`.
@@ -59,6 +72,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Simulate(args)) => runtime.block_on(simulate::run(args)),
         Some(Command::Endpoints(args)) => runtime.block_on(endpoints::run(args, simulate)),
         Some(Command::Schema(args)) => runtime.block_on(schema::run(args, simulate)),
+        Some(Command::Generate(args)) => runtime.block_on(generate::run(args, simulate)),
+        Some(Command::Jobs(args)) => runtime.block_on(jobs::run(args, simulate)),
+        Some(Command::Resume(args)) => runtime.block_on(resume::run(args, simulate)),
+        Some(Command::Cancel(args)) => runtime.block_on(cancel::run(args, simulate)),
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;

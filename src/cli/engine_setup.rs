@@ -1,0 +1,324 @@
+//! What the job subcommands share: exit codes, opening the journal, building the client (or
+//! starting the in-process simulator) and the engine, and the JSON shape of a job.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::fal::{FalClient, FalError, FalUrls, resolve_key};
+use crate::jobs::{
+    BundledModels, EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState,
+    Journal, ModelSource,
+};
+use crate::library::rebuild_index_from_sidecars;
+use crate::sim::{SimConfig, Simulator};
+
+/// Exit codes of the job subcommands.
+pub mod exit {
+    /// The job is done.
+    pub const DONE: u8 = 0;
+    /// Something else went wrong (disk, internal error).
+    pub const OTHER: u8 = 1;
+    /// Usage error or invalid input: nothing was uploaded or submitted.
+    pub const INVALID: u8 = 2;
+    /// The fal key is missing or was rejected.
+    pub const CREDENTIALS: u8 = 3;
+    /// The generation failed at the service.
+    pub const SERVICE: u8 = 4;
+    /// Network failure or timeout.
+    pub const NETWORK: u8 = 5;
+    /// Interrupted (Ctrl+C) or cancelled; an interrupted job stays recorded and continues at fal.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// The exit code table shown in `--help`.
+pub const EXIT_CODES_HELP: &str = "Exit codes:
+  0    done
+  1    other error (disk full, folder not writable, internal error)
+  2    usage error or invalid input (nothing was uploaded or submitted)
+  3    fal key missing or rejected
+  4    the generation failed at the service
+  5    network error or timeout (a submitted job continues at fal: `reelsmith resume`)
+  130  interrupted by Ctrl+C (the job stays recorded and continues at fal: `reelsmith resume`),
+       or cancelled
+
+Environment: FAL_KEY (or FAL_KEY_ID + FAL_KEY_SECRET, or credentials.json in the config folder);
+REELSMITH_DATA_DIR / REELSMITH_CONFIG_DIR / REELSMITH_CACHE_DIR override the OS folders;
+REELSMITH_OUTPUT_DIR overrides the library folder (default: the OS videos folder/reelsmith);
+REELSMITH_MAX_JOBS (default 4) and REELSMITH_STALL_AFTER_SECS (default 1800) tune the engine.";
+
+/// An error that ends the command with a specific exit code and message.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CliExit {
+    /// The exit code.
+    pub code: u8,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl CliExit {
+    /// An exit with `code` and `message`.
+    pub fn new(code: u8, message: impl Into<String>) -> CliExit {
+        CliExit {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The exit code for a failed job.
+pub fn exit_code_for(kind: FailKind) -> u8 {
+    match kind {
+        FailKind::Invalid => exit::INVALID,
+        FailKind::Credentials => exit::CREDENTIALS,
+        FailKind::Service | FailKind::Lost | FailKind::Protocol => exit::SERVICE,
+        FailKind::Network | FailKind::Timeout | FailKind::Interrupted => exit::NETWORK,
+        FailKind::Storage => exit::OTHER,
+    }
+}
+
+/// The exit code for a job in its final state.
+pub fn exit_code_for_job(job: &Job) -> u8 {
+    match job.state {
+        JobState::Done => exit::DONE,
+        JobState::Cancelled => exit::INTERRUPTED,
+        JobState::Failed => job
+            .failure
+            .as_ref()
+            .map(|f| exit_code_for(f.kind))
+            .unwrap_or(exit::OTHER),
+        _ => exit::INTERRUPTED,
+    }
+}
+
+/// The JSON object printed for a job by `generate --json`, `jobs --json` and `resume --json`.
+pub fn job_json(job: &Job, stalled: bool) -> Value {
+    let mut obj = json!({
+        "job_id": job.id.as_str(),
+        "request_id": job.request_id,
+        "endpoint": job.endpoint_id,
+        "status": job.state.as_str(),
+        "output": job.output_path.as_ref().filter(|_| job.state == JobState::Done)
+            .map(|p| p.to_string_lossy().into_owned()),
+        "video_url": job.video_url,
+    });
+    if let Some(map) = obj.as_object_mut() {
+        map.insert("prompt".into(), json!(job.prompt));
+        map.insert("created_at".into(), json!(job.created_at.to_rfc3339()));
+        map.insert("stalled".into(), json!(stalled));
+        if let Some(seed) = job.seed {
+            map.insert("seed".into(), json!(seed));
+        }
+        if let Some(path) = job.output_path.as_ref().filter(|_| job.state == JobState::Done) {
+            map.insert(
+                "sidecar".into(),
+                json!(crate::library::sidecar_path(path).to_string_lossy()),
+            );
+        }
+        if let Some(f) = &job.failure {
+            map.insert(
+                "error".into(),
+                json!({"kind": f.kind.as_str(), "message": f.message, "error_type": f.error_type}),
+            );
+        }
+    }
+    obj
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok()?.trim().parse().ok()
+}
+
+/// The engine settings of a CLI run (environment overrides applied).
+pub fn engine_config(simulated: bool) -> EngineConfig {
+    let mut config = EngineConfig {
+        simulated,
+        resume_on_start: false,
+        // A CLI run gives up sooner than the window does; the job stays resumable.
+        network_patience: Duration::from_secs(120),
+        ..EngineConfig::default()
+    };
+    if let Some(n) = env_u64("REELSMITH_MAX_JOBS").filter(|n| *n > 0) {
+        config.max_in_flight = n as usize;
+    }
+    if let Some(s) = env_u64("REELSMITH_STALL_AFTER_SECS").filter(|s| *s > 0) {
+        config.stall_after = Duration::from_secs(s);
+    }
+    config
+}
+
+/// Opens the journal in the data folder. A damaged journal is kept aside and the library
+/// index is rebuilt from the sidecars in the library folder.
+pub fn open_journal() -> Result<Arc<Journal>, CliExit> {
+    let dir = crate::paths::data_dir();
+    let journal = Journal::open_in(&dir).map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+    if let Some(aside) = journal.recovered_from() {
+        let dirs = vec![crate::library::output_dir()];
+        let count = rebuild_index_from_sidecars(&journal, &dirs)
+            .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+        eprintln!(
+            "reelsmith: the job journal was damaged; it was kept as {} and the library was rebuilt from {count} sidecar(s)",
+            aside.display()
+        );
+    }
+    Ok(Arc::new(journal))
+}
+
+/// The form models the CLI uses.
+pub fn models() -> Arc<dyn ModelSource> {
+    Arc::new(BundledModels)
+}
+
+/// A client for fal (or for an in-process simulator when `simulate`); `need_key` makes a
+/// missing key an error (exit 3).
+pub async fn client(
+    simulate: bool,
+    need_key: bool,
+) -> Result<(FalClient, Option<Simulator>), CliExit> {
+    let (urls, key, sim) = if simulate {
+        let sim = Simulator::start(SimConfig::default()).await.map_err(|e| {
+            CliExit::new(exit::OTHER, format!("the simulator could not start: {e}"))
+        })?;
+        eprintln!(
+            "reelsmith: using the built-in simulator at {} (not fal; nothing is charged)",
+            sim.base_url()
+        );
+        let urls = FalUrls {
+            queue: sim.queue_url(),
+            rest: sim.rest_url(),
+            openapi: sim.openapi_url(),
+        };
+        let key = crate::fal::ApiKey::new(sim.key());
+        (urls, Some(key), Some(sim))
+    } else {
+        let key = match resolve_key(None, &crate::paths::config_dir()) {
+            Ok((key, _source)) => Some(key),
+            Err(FalError::MissingCredentials) if !need_key => None,
+            Err(e) => return Err(CliExit::new(exit::CREDENTIALS, e.user_message())),
+        };
+        (FalUrls::from_env(), key, None)
+    };
+    let client = FalClient::new(urls, key).map_err(|e| {
+        CliExit::new(
+            exit::OTHER,
+            format!("the HTTP client could not be set up: {}", e.user_message()),
+        )
+    })?;
+    Ok((client, sim))
+}
+
+/// A running engine for a CLI command, with the simulator it uses (if any).
+pub struct Session {
+    /// The engine.
+    pub engine: EngineHandle,
+    /// Its events.
+    pub events: tokio::sync::broadcast::Receiver<JobEvent>,
+    /// The in-process simulator of `--simulate`.
+    pub sim: Option<Simulator>,
+}
+
+impl Session {
+    /// Starts the engine over the journal (nothing is resumed automatically).
+    pub async fn start(
+        simulate: bool,
+        need_key: bool,
+        journal: Arc<Journal>,
+    ) -> Result<Session, CliExit> {
+        let (client, sim) = client(simulate, need_key).await?;
+        let (engine, events) = JobEngine::start(engine_config(simulate), client, models(), journal)
+            .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+        Ok(Session {
+            engine,
+            events,
+            sim,
+        })
+    }
+
+    /// Stops the engine (jobs stay recorded) and the simulator.
+    pub async fn close(self) {
+        self.engine.shutdown().await;
+        if let Some(sim) = self.sim {
+            sim.shutdown().await;
+        }
+    }
+}
+
+/// Prints one line per state change of a job to stderr, with byte progress for transfers.
+#[derive(Default)]
+pub struct ProgressPrinter {
+    last: std::collections::HashMap<String, (JobState, Option<u64>, u64)>,
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+impl ProgressPrinter {
+    /// Prints what is new in `job` (nothing when only a detail changed).
+    pub fn show(&mut self, job: &Job, stalled: bool) {
+        let short = &job.id.as_str()[..8.min(job.id.as_str().len())];
+        let key = job.id.to_string();
+        let (done, total) = match job.state {
+            JobState::Uploading => job.upload_progress(),
+            JobState::Downloading => job
+                .download
+                .map(|d| (d.done, d.total.unwrap_or(0)))
+                .unwrap_or((0, 0)),
+            _ => (0, 0),
+        };
+        // Byte progress is printed in tenths, so a transfer shows about ten lines.
+        let tenth = (done * 10).checked_div(total).unwrap_or(0);
+        let now = (job.state, job.queue_position, tenth);
+        if self.last.get(&key) == Some(&now) {
+            return;
+        }
+        self.last.insert(key, now);
+        let line = match job.state {
+            JobState::Prepared => "prepared".to_string(),
+            JobState::Uploading if total > 0 => format!(
+                "uploading {} file(s): {} of {} ({}%)",
+                job.uploads.len(),
+                mb(done),
+                mb(total),
+                done * 100 / total
+            ),
+            JobState::Uploading => "uploading".to_string(),
+            JobState::Submitting => "submitting".to_string(),
+            JobState::Submitted => format!(
+                "submitted, request id {}",
+                job.request_id.as_deref().unwrap_or("?")
+            ),
+            JobState::InQueue => match job.queue_position {
+                Some(p) => format!("in queue, position {p}"),
+                None => "in queue".to_string(),
+            },
+            JobState::Running => "running".to_string(),
+            JobState::Downloading if total > 0 => format!(
+                "downloading: {} of {} ({}%)",
+                mb(done),
+                mb(total),
+                done * 100 / total
+            ),
+            JobState::Downloading => format!("downloading: {}", mb(done)),
+            JobState::Done => format!(
+                "done: {}",
+                job.output_path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            ),
+            JobState::Failed => format!(
+                "failed: {}",
+                job.failure
+                    .as_ref()
+                    .map(|f| f.message.clone())
+                    .unwrap_or_default()
+            ),
+            JobState::Cancelled => "cancelled".to_string(),
+        };
+        let flag = if stalled { " (stalled: no change for a long time; still waiting)" } else { "" };
+        eprintln!("[{short}] {line}{flag}");
+    }
+}

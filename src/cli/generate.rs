@@ -1,0 +1,419 @@
+//! `reelsmith generate`: fill an endpoint's form from the command line, check it, upload the
+//! local files, submit, follow, and save the video (or `--detach` once fal has the job).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::engine_setup::{
+    CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
+    open_journal,
+};
+use crate::jobs::{EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues};
+use crate::schema::{Field, FieldKind, FieldValue, FormModel, FormState, MediaRef, Severity};
+
+/// Arguments of `reelsmith generate`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_CODES_HELP)]
+pub struct GenerateArgs {
+    /// The endpoint id, e.g. fal-ai/veo3.1/image-to-video (`reelsmith endpoints` lists them).
+    #[arg(short = 'e', long = "endpoint", value_name = "ID")]
+    pub endpoint: String,
+    /// The prompt.
+    #[arg(short = 'p', long = "prompt", value_name = "TEXT")]
+    pub prompt: Option<String>,
+    /// An image (local file or URL): fills the endpoint's image field(s) in order, or is
+    /// appended to its image list. Repeatable.
+    #[arg(long = "image", value_name = "PATH|URL")]
+    pub image: Vec<String>,
+    /// Several images at once, as with repeated --image.
+    #[arg(long = "images", value_name = "PATH|URL", num_args = 1..)]
+    pub images: Vec<String>,
+    /// A video (local file or URL) for the endpoint's video field.
+    #[arg(long = "video", value_name = "PATH|URL")]
+    pub video: Vec<String>,
+    /// A Kling element: its frontal image, then its reference images, comma-separated.
+    /// Repeatable (one element each).
+    #[arg(long = "element", value_name = "FRONT[,REF...]")]
+    pub element: Vec<String>,
+    /// Sets any field; VALUE is parsed by the field's type, @PATH is a local file to upload,
+    /// lists and objects are JSON (where "@PATH" strings are uploaded too). Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// The whole input as a JSON file (as sent to fal; "@PATH" strings are local files);
+    /// the other options apply on top.
+    #[arg(long = "input-json", value_name = "FILE")]
+    pub input_json: Option<PathBuf>,
+    /// Save the video here (a file, or an existing folder) instead of the library.
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Print one JSON object {job_id, request_id, endpoint, status, output, video_url}.
+    #[arg(long)]
+    pub json: bool,
+    /// Return as soon as fal has accepted the job and its request id is recorded;
+    /// `reelsmith resume` finishes it later.
+    #[arg(long)]
+    pub detach: bool,
+}
+
+/// Runs `reelsmith generate`.
+pub async fn run(args: GenerateArgs, simulate: bool) -> anyhow::Result<ExitCode> {
+    match generate(args, simulate).await {
+        Ok(code) => Ok(ExitCode::from(code)),
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            Ok(ExitCode::from(e.code))
+        }
+    }
+}
+
+fn invalid(message: impl Into<String>) -> CliExit {
+    CliExit::new(exit::INVALID, message)
+}
+
+/// A command-line media argument: `@PATH` or a plain path is a local file, an http(s) or
+/// data URL is sent as it is.
+fn media_ref(text: &str) -> MediaRef {
+    let text = text.trim();
+    if let Some(path) = text.strip_prefix('@') {
+        return MediaRef::Local(PathBuf::from(path));
+    }
+    if text.starts_with("http://") || text.starts_with("https://") || text.starts_with("data:") {
+        MediaRef::Url(text.to_string())
+    } else {
+        MediaRef::Local(PathBuf::from(text))
+    }
+}
+
+/// Puts media into the endpoint's single fields of `single` kind (in order), then into its
+/// list field of `list` kind.
+fn place_media(
+    model: &FormModel,
+    form: &mut FormState,
+    items: Vec<MediaRef>,
+    single: FieldKind,
+    list: FieldKind,
+    option: &str,
+) -> Result<(), CliExit> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let singles: Vec<&Field> = model.fields.iter().filter(|f| f.kind == single).collect();
+    let list_field = model.fields.iter().find(|f| f.kind == list);
+    let mut rest = items.into_iter();
+    for field in &singles {
+        match rest.next() {
+            Some(m) => {
+                form.values.insert(field.name.clone(), FieldValue::Media(m));
+            }
+            None => return Ok(()),
+        }
+    }
+    let extra: Vec<MediaRef> = rest.collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    let Some(list_field) = list_field else {
+        let what = if singles.is_empty() {
+            format!("{} has no {} input", model.endpoint_id, single.as_str())
+        } else {
+            format!(
+                "{} takes {} {} input(s) ({}); {} more were given",
+                model.endpoint_id,
+                singles.len(),
+                single.as_str(),
+                singles
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                extra.len()
+            )
+        };
+        return Err(invalid(format!("{option}: {what}")));
+    };
+    match form.values.get_mut(&list_field.name) {
+        Some(FieldValue::MediaList(existing)) => existing.extend(extra),
+        _ => {
+            form.values
+                .insert(list_field.name.clone(), FieldValue::MediaList(extra));
+        }
+    }
+    Ok(())
+}
+
+/// Adds one element (frontal image, then references) to the endpoint's element list.
+fn add_element(model: &FormModel, form: &mut FormState, spec: &str) -> Result<(), CliExit> {
+    let list = model
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::ObjectList)
+        .find(|f| f.item_fields.iter().any(|i| i.kind == FieldKind::Image))
+        .ok_or_else(|| {
+            invalid(format!(
+                "--element: {} has no element list (elements are a Kling O1 input)",
+                model.endpoint_id
+            ))
+        })?;
+    let front_field = list
+        .item_fields
+        .iter()
+        .find(|i| i.kind == FieldKind::Image)
+        .ok_or_else(|| invalid("--element: the element has no image field"))?;
+    let refs_field = list
+        .item_fields
+        .iter()
+        .find(|i| i.kind == FieldKind::ImageList);
+    let mut parts = spec.split(',').map(str::trim).filter(|p| !p.is_empty());
+    let front = parts
+        .next()
+        .ok_or_else(|| invalid("--element: give the frontal image first, e.g. --element front.png,side.png"))?;
+    let mut item = FormState::default();
+    item.values
+        .insert(front_field.name.clone(), FieldValue::Media(media_ref(front)));
+    let refs: Vec<MediaRef> = parts.map(media_ref).collect();
+    if !refs.is_empty() {
+        let refs_field = refs_field.ok_or_else(|| {
+            invalid("--element: this endpoint's elements take no reference images")
+        })?;
+        item.values
+            .insert(refs_field.name.clone(), FieldValue::MediaList(refs));
+    }
+    match form.values.get_mut(&list.name) {
+        Some(FieldValue::ObjectList(items)) => items.push(item),
+        _ => {
+            form.values
+                .insert(list.name.clone(), FieldValue::ObjectList(vec![item]));
+        }
+    }
+    Ok(())
+}
+
+/// Makes every local path absolute, so the journal still finds the files from another folder.
+fn absolutize(form: &mut FormState) {
+    let fix = |m: &mut MediaRef| {
+        if let MediaRef::Local(p) = m
+            && let Ok(abs) = std::path::absolute(&*p)
+        {
+            *p = abs;
+        }
+    };
+    for value in form.values.values_mut() {
+        match value {
+            FieldValue::Media(m) => fix(m),
+            FieldValue::MediaList(list) => list.iter_mut().for_each(fix),
+            FieldValue::Object(inner) => absolutize(inner),
+            FieldValue::ObjectList(items) => items.iter_mut().for_each(absolutize),
+            _ => {}
+        }
+    }
+}
+
+/// Builds the form from the arguments (input JSON first, options on top).
+pub fn build_form(model: &FormModel, args: &GenerateArgs) -> Result<FormState, CliExit> {
+    let mut form = match &args.input_json {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                invalid(format!(
+                    "--input-json: the file {} cannot be read ({e})",
+                    path.display()
+                ))
+            })?;
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                invalid(format!(
+                    "--input-json: {} is not valid JSON ({e})",
+                    path.display()
+                ))
+            })?;
+            FormState::from_input_json(model, &value)
+                .map_err(|e| invalid(format!("--input-json: {e}")))?
+        }
+        None => FormState::from_defaults(model),
+    };
+    if let Some(prompt) = &args.prompt {
+        form.set_from_str(model, "prompt", prompt)
+            .map_err(|e| invalid(format!("-p: {e}")))?;
+    }
+    let images: Vec<MediaRef> = args
+        .image
+        .iter()
+        .chain(args.images.iter())
+        .map(|s| media_ref(s))
+        .collect();
+    place_media(
+        model,
+        &mut form,
+        images,
+        FieldKind::Image,
+        FieldKind::ImageList,
+        "--image",
+    )?;
+    let videos: Vec<MediaRef> = args.video.iter().map(|s| media_ref(s)).collect();
+    place_media(
+        model,
+        &mut form,
+        videos,
+        FieldKind::Video,
+        FieldKind::VideoList,
+        "--video",
+    )?;
+    for spec in &args.element {
+        add_element(model, &mut form, spec)?;
+    }
+    for assignment in &args.set {
+        let (name, value) = assignment.split_once('=').ok_or_else(|| {
+            invalid(format!(
+                "--set {assignment}: write it as NAME=VALUE, e.g. --set duration=8s"
+            ))
+        })?;
+        form.set_from_str(model, name.trim(), value)
+            .map_err(|e| invalid(format!("--set {}: {e}", name.trim())))?;
+    }
+    absolutize(&mut form);
+    Ok(form)
+}
+
+/// How following a job ended.
+enum Ending {
+    Finished(Box<crate::jobs::Job>),
+    Detached(Box<crate::jobs::Job>),
+    Interrupted,
+}
+
+async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
+    let models = crate::cli::engine_setup::models();
+    let model = models.model(&args.endpoint).map_err(|detail| {
+        invalid(format!("-e {}: unknown endpoint: {detail}", args.endpoint))
+    })?;
+    let form = build_form(&model, &args)?;
+    let issues = check_input(&model, &form);
+    for issue in issues.iter().filter(|i| i.severity == Severity::Warning) {
+        eprintln!("warning: {}: {}", issue.field, issue.message);
+    }
+    let errors: Vec<_> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        for issue in &errors {
+            eprintln!("error: {}: {}", issue.field, issue.message);
+        }
+        return Err(invalid(format!(
+            "the input is not valid ({} problem(s)); nothing was uploaded or submitted",
+            errors.len()
+        )));
+    }
+
+    let journal = open_journal()?;
+    let mut session = Session::start(simulate, true, journal).await?;
+    let submitted = session
+        .engine
+        .submit(NewJob {
+            endpoint_id: args.endpoint.clone(),
+            form,
+            output: args.output.clone(),
+        })
+        .await;
+    let id = match submitted {
+        Ok(id) => id,
+        Err(EngineError::Invalid(issues)) => {
+            session.close().await;
+            return Err(invalid(describe_issues(&issues)));
+        }
+        Err(e) => {
+            session.close().await;
+            return Err(CliExit::new(exit::OTHER, e.to_string()));
+        }
+    };
+    eprintln!("[{}] job {id} recorded", &id.as_str()[..8]);
+    let ending = follow(&mut session, &id, args.detach).await;
+    let stall = |job: &crate::jobs::Job| session.engine.is_stalled(job);
+    let code = match ending {
+        Ending::Finished(job) => {
+            let stalled = stall(&job);
+            print_result(&job, args.json, stalled);
+            exit_code_for_job(&job)
+        }
+        Ending::Detached(job) => {
+            let stalled = stall(&job);
+            if args.json {
+                println!("{}", job_json(&job, stalled));
+            } else {
+                println!("{}", job.id);
+                eprintln!(
+                    "submitted as request {}; `reelsmith resume` finishes it",
+                    job.request_id.as_deref().unwrap_or("?")
+                );
+            }
+            exit::DONE
+        }
+        Ending::Interrupted => {
+            let job = session.engine.job(&id);
+            eprintln!(
+                "interrupted: job {id} stays recorded{}; run `reelsmith resume` to finish it",
+                if job.as_ref().is_some_and(|j| j.request_id.is_some()) {
+                    " and continues at fal"
+                } else {
+                    ""
+                }
+            );
+            if args.json
+                && let Some(job) = &job
+            {
+                println!("{}", job_json(job, false));
+            }
+            exit::INTERRUPTED
+        }
+    };
+    session.close().await;
+    Ok(code)
+}
+
+async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
+    let mut printer = ProgressPrinter::default();
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        let job = tokio::select! {
+            event = session.events.recv() => match event {
+                Ok(JobEvent::Changed { job, stalled, .. }) if &job.id == id => {
+                    printer.show(&job, stalled);
+                    Some(*job)
+                }
+                Ok(_) => None,
+                Err(_) => session.engine.job(id),
+            },
+            _ = tick.tick() => session.engine.job(id),
+            _ = &mut ctrl_c => return Ending::Interrupted,
+        };
+        let Some(job) = job else { continue };
+        if job.state.is_terminal() {
+            return Ending::Finished(Box::new(job));
+        }
+        if detach && job.request_id.is_some() && job.state != JobState::Submitting {
+            return Ending::Detached(Box::new(job));
+        }
+    }
+}
+
+fn print_result(job: &crate::jobs::Job, json: bool, stalled: bool) {
+    if json {
+        println!("{}", job_json(job, stalled));
+    }
+    match job.state {
+        JobState::Done => {
+            if !json && let Some(path) = &job.output_path {
+                println!("{}", path.display());
+            }
+        }
+        JobState::Failed => {
+            let message = job
+                .failure
+                .as_ref()
+                .map(|f| f.message.clone())
+                .unwrap_or_else(|| "the job failed".into());
+            eprintln!("error: {message}");
+        }
+        JobState::Cancelled => eprintln!("job {} was cancelled", job.id),
+        _ => {}
+    }
+}

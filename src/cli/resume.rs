@@ -1,0 +1,135 @@
+//! `reelsmith resume`: finishes every unfinished job of the journal from its last recorded step;
+//! a job fal already has is followed, never submitted again.
+
+use std::process::ExitCode;
+
+use crate::cli::engine_setup::{
+    CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
+    open_journal,
+};
+use crate::jobs::{JobEvent, JobState};
+
+/// Arguments of `reelsmith resume`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_CODES_HELP)]
+pub struct ResumeArgs {
+    /// Print a JSON array with one object per resumed job.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `reelsmith resume`.
+pub async fn run(args: ResumeArgs, simulate: bool) -> anyhow::Result<ExitCode> {
+    match resume(args, simulate).await {
+        Ok(code) => Ok(ExitCode::from(code)),
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            Ok(ExitCode::from(e.code))
+        }
+    }
+}
+
+async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
+    let journal = open_journal()?;
+    let pending = journal
+        .unfinished_jobs()
+        .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+    let transient = journal
+        .jobs()
+        .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?
+        .into_iter()
+        .filter(|j| {
+            j.state == JobState::Failed
+                && j.request_id.is_some()
+                && j.failure.as_ref().is_some_and(|f| f.kind.is_transient())
+        })
+        .count();
+    let mine = pending.iter().filter(|j| j.simulated == simulate).count();
+    if mine + transient == 0 {
+        if args.json {
+            println!("[]");
+        }
+        eprintln!("nothing to resume");
+        return Ok(exit::DONE);
+    }
+    let mut session = Session::start(simulate, true, journal).await?;
+    let started = session
+        .engine
+        .resume_unfinished(true)
+        .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+    for job in &pending {
+        if job.simulated == simulate && !started.contains(&job.id) {
+            eprintln!(
+                "[{}] is being run by another reelsmith process; left to it",
+                &job.id.as_str()[..8]
+            );
+        }
+    }
+    eprintln!("resuming {} job(s)", started.len());
+    let mut printer = ProgressPrinter::default();
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut interrupted = false;
+    loop {
+        let all_done = started.iter().all(|id| {
+            session
+                .engine
+                .job(id)
+                .is_none_or(|j| j.state.is_terminal())
+        });
+        if all_done {
+            break;
+        }
+        tokio::select! {
+            event = session.events.recv() => {
+                if let Ok(JobEvent::Changed { job, stalled, .. }) = event
+                    && started.contains(&job.id)
+                {
+                    printer.show(&job, stalled);
+                }
+            }
+            _ = tick.tick() => {}
+            _ = &mut ctrl_c => { interrupted = true; break; }
+        }
+    }
+    let mut code = exit::DONE;
+    let mut results = Vec::new();
+    for id in &started {
+        let Some(job) = session.engine.job(id) else {
+            continue;
+        };
+        let stalled = session.engine.is_stalled(&job);
+        results.push(job_json(&job, stalled));
+        match job.state {
+            JobState::Done => {
+                if !args.json
+                    && let Some(path) = &job.output_path
+                {
+                    println!("{}", path.display());
+                }
+            }
+            JobState::Failed => {
+                let message = job
+                    .failure
+                    .as_ref()
+                    .map(|f| f.message.clone())
+                    .unwrap_or_default();
+                eprintln!("[{}] failed: {message}", &id.as_str()[..8]);
+            }
+            _ => {}
+        }
+        let job_code = exit_code_for_job(&job);
+        if code == exit::DONE && job.state.is_terminal() {
+            code = job_code;
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::Value::Array(results));
+    }
+    if interrupted {
+        eprintln!("interrupted: unfinished jobs stay recorded; run `reelsmith resume` again");
+        code = exit::INTERRUPTED;
+    }
+    session.close().await;
+    Ok(code)
+}
