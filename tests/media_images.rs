@@ -382,3 +382,165 @@ fn dropping_the_pool_answers_queued_requests() {
             .any(|o| matches!(o, Err(MediaError::Cancelled { .. })))
     );
 }
+
+fn limits(f: impl FnOnce(&mut reelsmith::schema::MediaLimits)) -> reelsmith::schema::MediaLimits {
+    let mut l = reelsmith::schema::MediaLimits::default();
+    f(&mut l);
+    l
+}
+
+fn assert_same_aspect(w: u32, h: u32, tw: u32, th: u32) {
+    // The re-encoded height must be what the width implies, within a pixel of rounding.
+    let implied = f64::from(tw) * f64::from(h) / f64::from(w);
+    assert!(
+        (f64::from(th) - implied).abs() <= 1.0,
+        "{w}×{h} became {tw}×{th}"
+    );
+}
+
+#[test]
+fn an_image_over_the_dimension_limit_comes_out_under_it_with_the_same_aspect() {
+    use reelsmith::media::prepare_image;
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().join("scratch");
+    let original = jpeg_bytes(&detailed(3000, 2000), 92);
+    let path = write(dir.path(), "wide.jpg", &original);
+    let l = limits(|l| {
+        l.max_width = Some(1024);
+        l.max_height = Some(1024);
+        l.min_width = Some(300);
+        l.min_height = Some(300);
+    });
+    let p = prepare_image(&path, &l, &scratch).unwrap();
+    assert!(p.path.starts_with(&scratch), "{}", p.path.display());
+    let info = probe_image(&p.path).unwrap();
+    assert_eq!(info.format, ImageFormat::Jpeg);
+    assert_eq!((info.width, info.height), (1024, 683));
+    assert_eq!((p.width, p.height, p.mime_type), (1024, 683, "image/jpeg"));
+    assert_same_aspect(3000, 2000, info.width, info.height);
+    assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
+    assert!(
+        p.notes[0].contains("wide.jpg") && p.notes[0].contains("1024×683"),
+        "{}",
+        p.notes[0]
+    );
+    assert!(p.warnings.is_empty());
+    // The original is untouched.
+    assert_eq!(std::fs::read(&path).unwrap(), original);
+}
+
+#[test]
+fn an_image_over_the_file_size_limit_is_reencoded_under_it() {
+    use reelsmith::media::prepare_image;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("noisy.png");
+    detailed(1500, 1000)
+        .save_with_format(&path, image::ImageFormat::Png)
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let max = 150_000u64;
+    assert!(before.len() as u64 > max);
+    let p = prepare_image(&path, &limits(|l| l.max_file_size = Some(max)), dir.path()).unwrap();
+    let size = std::fs::metadata(&p.path).unwrap().len();
+    assert!(size <= max, "{size} bytes");
+    let info = probe_image(&p.path).unwrap();
+    assert_eq!(info.format, ImageFormat::Jpeg);
+    assert_same_aspect(1500, 1000, info.width, info.height);
+    assert!(
+        p.notes[0].contains("noisy.png") && p.notes[0].contains("150.0 KB"),
+        "{:?}",
+        p.notes
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn a_rotated_photo_is_prepared_upright() {
+    use reelsmith::media::prepare_image;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "portrait.jpg",
+        &with_exif_orientation(&jpeg_bytes(&quadrants(1200, 800), 90), 6),
+    );
+    let l = limits(|l| l.max_height = Some(600));
+    let p = prepare_image(&path, &l, dir.path()).unwrap();
+    let info = probe_image(&p.path).unwrap();
+    assert_eq!(info.orientation, Orientation::Normal);
+    assert_eq!((info.width, info.height), (400, 600));
+    // Stored top-left (red) is shown at the top-right after orientation 6.
+    let t = make_thumbnail(&p.path, 60).unwrap();
+    assert!(close(t.pixel(t.width - 2, 1).unwrap(), RED));
+    assert!(
+        p.notes.iter().any(|n| n.contains("upright")),
+        "{:?}",
+        p.notes
+    );
+}
+
+#[test]
+fn an_image_under_the_minimum_is_refused_before_anything_is_sent() {
+    use reelsmith::media::prepare_image;
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().join("scratch");
+    let path = write(dir.path(), "tiny.jpg", &jpeg_bytes(&detailed(200, 150), 90));
+    let l = limits(|l| {
+        l.min_width = Some(300);
+        l.min_height = Some(300);
+        l.max_file_size = Some(10);
+    });
+    let err = prepare_image(&path, &l, &scratch).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MediaError::TooSmall {
+                width: 200,
+                height: 150,
+                min_width: 300,
+                min_height: 300,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("tiny.jpg") && msg.contains("nothing was uploaded") && msg.contains("300×300"),
+        "{msg}"
+    );
+    // Refused before any work: nothing was written.
+    assert!(!scratch.exists());
+}
+
+#[test]
+fn an_odd_aspect_ratio_is_a_warning_and_a_fitting_image_is_used_as_is() {
+    use reelsmith::media::prepare_image;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "banner.jpg",
+        &jpeg_bytes(&detailed(1000, 200), 90),
+    );
+    let l = limits(|l| {
+        l.min_aspect_ratio = Some(0.4);
+        l.max_aspect_ratio = Some(2.5);
+        l.max_file_size = Some(10 * 1024 * 1024);
+    });
+    let p = prepare_image(&path, &l, dir.path()).unwrap();
+    assert_eq!(p.path, path);
+    assert!(p.notes.is_empty());
+    assert_eq!(p.warnings.len(), 1);
+    assert!(
+        p.warnings[0].contains("banner.jpg")
+            && p.warnings[0].contains("crop")
+            && p.warnings[0].contains("5.00"),
+        "{}",
+        p.warnings[0]
+    );
+    // A broken file is refused with its own error, not a preparation error.
+    let text = write(dir.path(), "x.jpg", b"hello");
+    assert!(matches!(
+        prepare_image(&text, &l, dir.path()),
+        Err(MediaError::NotAnImage { .. })
+    ));
+}
