@@ -160,6 +160,8 @@ pub enum Action {
     ForgetKey,
     /// Apply the theme choice.
     SetTheme(ThemeChoice),
+    /// Restart the engine with the current settings (output folder, jobs in flight).
+    RestartEngine,
 }
 
 /// The key in use and where it lives.
@@ -297,6 +299,11 @@ impl StudioApp {
     /// The tokio runtime the app spawns on.
     pub fn runtime(&self) -> &tokio::runtime::Handle {
         &self.rt
+    }
+
+    /// The egui context (for workers that must wake the UI).
+    pub fn egui_ctx(&self) -> egui::Context {
+        self.ctx.clone()
     }
 
     /// Queues an action for the end of the frame.
@@ -606,6 +613,11 @@ impl StudioApp {
                     Err(e) => {
                         self.toasts.error(e.to_string());
                     }
+                }
+            }
+            Action::RestartEngine => {
+                if self.key.is_some() {
+                    self.restart_engine();
                 }
             }
             Action::SetTheme(choice) => {

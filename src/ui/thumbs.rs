@@ -18,6 +18,8 @@ use crate::schema::{Field, FieldKind, FormModel, FormState, Issue, MediaLimits, 
 pub const THUMB_SIDE: u32 = 192;
 /// Textures kept before the least recently used are dropped.
 const MAX_TEXTURES: usize = 600;
+/// Poster frames decoded at once.
+const MAX_POSTERS: usize = 2;
 
 /// What is known about one local media file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -36,6 +38,7 @@ pub struct Facts {
 
 enum Picture {
     Loading(ThumbnailHandle),
+    Poster(Promise<Option<egui::ColorImage>>),
     Ready(egui::TextureHandle),
     None,
 }
@@ -50,6 +53,8 @@ struct Entry {
 /// The thumbnail service.
 pub struct Thumbnails {
     pool: ThumbnailPool,
+    cache: Option<ThumbCache>,
+    posters_running: Arc<std::sync::atomic::AtomicUsize>,
     entries: HashMap<PathBuf, Entry>,
     ctx: egui::Context,
     frame: u64,
@@ -72,7 +77,9 @@ impl Thumbnails {
         let cache = ThumbCache::new(cache_dir.join("thumbnails")).ok();
         // Two workers: enough to keep up, and the machines this runs on are small.
         Thumbnails {
-            pool: ThumbnailPool::new(2, cache),
+            pool: ThumbnailPool::new(2, cache.clone()),
+            cache,
+            posters_running: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             entries: HashMap::new(),
             ctx: ctx.clone(),
             frame: 0,
@@ -85,6 +92,14 @@ impl Thumbnails {
         self.frame += 1;
         let frame = self.frame;
         if !self.entries.contains_key(path) {
+            // Poster frames decode H.264: at most two at once; the rest wait for a later frame.
+            if video && self.posters_running.load(Ordering::SeqCst) >= MAX_POSTERS {
+                return ThumbView {
+                    texture: None,
+                    facts: None,
+                    loading: true,
+                };
+            }
             let entry = self.start(path, video);
             self.entries.insert(path.to_path_buf(), entry);
         }
@@ -96,7 +111,8 @@ impl Thumbnails {
             };
         };
         entry.last_used = frame;
-        let loading = entry.facts.is_none() || matches!(entry.picture, Picture::Loading(_));
+        let loading = entry.facts.is_none()
+            || matches!(entry.picture, Picture::Loading(_) | Picture::Poster(_));
         ThumbView {
             texture: match &entry.picture {
                 Picture::Ready(t) => Some(t),
@@ -123,7 +139,29 @@ impl Thumbnails {
             facts
         });
         let picture = if video {
-            Picture::None
+            let ctx = self.ctx.clone();
+            let woke = Arc::clone(&self.woke);
+            let running = Arc::clone(&self.posters_running);
+            let cache = self.cache.clone();
+            let p = path.to_path_buf();
+            running.fetch_add(1, Ordering::SeqCst);
+            Picture::Poster(Promise::spawn_blocking(move || {
+                let pic = match &cache {
+                    Some(c) => crate::media::video::cached_poster(&p, c),
+                    None => crate::media::video::poster_frame(&p),
+                };
+                let image = pic.ok().map(|pic| {
+                    let small = shrink(&pic, THUMB_SIDE * 2);
+                    egui::ColorImage::from_rgba_unmultiplied(
+                        [small.width as usize, small.height as usize],
+                        &small.rgba,
+                    )
+                });
+                running.fetch_sub(1, Ordering::SeqCst);
+                woke.store(true, Ordering::SeqCst);
+                ctx.request_repaint();
+                image
+            }))
         } else {
             let ctx = self.ctx.clone();
             let woke = Arc::clone(&self.woke);
@@ -155,6 +193,20 @@ impl Thumbnails {
                     }
                     Err(job) => entry.facts_job = Some(job),
                 }
+            }
+            if let Picture::Poster(_) = &entry.picture {
+                let Picture::Poster(job) = std::mem::replace(&mut entry.picture, Picture::None) else {
+                    continue;
+                };
+                entry.picture = match job.try_take() {
+                    Ok(Some(image)) => Picture::Ready(self.ctx.load_texture(
+                        format!("poster:{}", path.display()),
+                        image,
+                        egui::TextureOptions::LINEAR,
+                    )),
+                    Ok(None) => Picture::None,
+                    Err(job) => Picture::Poster(job),
+                };
             }
             if let Picture::Loading(handle) = &entry.picture
                 && let Some(outcome) = handle.try_take()
@@ -225,7 +277,9 @@ impl Thumbnails {
     pub fn busy(&self) -> bool {
         self.entries
             .values()
-            .any(|e| e.facts_job.is_some() || matches!(e.picture, Picture::Loading(_)))
+            .any(|e| {
+                e.facts_job.is_some() || matches!(e.picture, Picture::Loading(_) | Picture::Poster(_))
+            })
     }
 
     /// One issue per problem of each local media file of the form against its field's limits.
@@ -319,36 +373,43 @@ fn probe(path: &Path, video: bool) -> Facts {
 }
 
 fn probe_video(path: &Path, size: u64) -> Facts {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            return Facts {
-                size,
-                error: Some(format!("cannot be read ({e})")),
-                ..Facts::default()
-            };
-        }
-    };
-    match mp4::Mp4Reader::read_header(std::io::BufReader::new(file), size) {
-        Ok(reader) => {
-            let duration = reader.duration().as_secs_f64();
-            let track = reader
-                .tracks()
-                .values()
-                .find(|t| matches!(t.track_type(), Ok(mp4::TrackType::Video)));
-            Facts {
-                size,
-                dims: track.map(|t| (t.width() as u32, t.height() as u32)),
-                duration: (duration > 0.0).then_some(duration),
-                fps: track.map(|t| t.frame_rate()).filter(|f| *f > 0.0),
-                error: None,
-            }
-        }
+    match crate::media::video::probe_video(path) {
+        Ok(info) => Facts {
+            size,
+            dims: Some((info.width, info.height)),
+            duration: (info.duration_secs > 0.0).then_some(info.duration_secs),
+            fps: (info.fps > 0.0).then_some(info.fps),
+            error: None,
+        },
         Err(e) => Facts {
             size,
-            error: Some(format!("is not a readable MP4 video ({e})")),
+            error: Some(e.to_string()),
             ..Facts::default()
         },
+    }
+}
+
+/// A nearest-neighbour copy of `pic` whose longer side is at most `max_side` (poster frames
+/// come at full video size; the gallery never shows them larger than a tile).
+fn shrink(pic: &crate::media::Picture, max_side: u32) -> crate::media::Picture {
+    let longer = pic.width.max(pic.height);
+    if longer <= max_side || pic.width == 0 || pic.height == 0 {
+        return pic.clone();
+    }
+    let w = (pic.width as u64 * max_side as u64 / longer as u64).max(1) as u32;
+    let h = (pic.height as u64 * max_side as u64 / longer as u64).max(1) as u32;
+    let mut rgba = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        let sy = (y as u64 * pic.height as u64 / h as u64) as u32;
+        for x in 0..w {
+            let sx = (x as u64 * pic.width as u64 / w as u64) as u32;
+            rgba.extend_from_slice(&pic.pixel(sx, sy).unwrap_or([0, 0, 0, 255]));
+        }
+    }
+    crate::media::Picture {
+        width: w,
+        height: h,
+        rgba,
     }
 }
 
