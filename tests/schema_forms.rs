@@ -445,6 +445,11 @@ fn filled_forms_build_exactly_the_json_fal_expects() {
     );
     set(&mut s, &m, "duration", "10");
     assert_eq!(s.local_files(), vec![wide.clone(), tall.clone()]);
+    assert_eq!(
+        s.local_files_in_form_order(&m),
+        vec![tall.clone(), wide.clone()],
+        "image_urls comes before elements in the form"
+    );
     assert!(validate(&m, &s).is_empty(), "{:?}", validate(&m, &s));
     assert_eq!(
         build_payload(&m, &s, &cdn).unwrap(),

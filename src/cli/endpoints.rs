@@ -2,6 +2,9 @@
 
 use std::process::ExitCode;
 
+use crate::catalog::Catalog;
+use crate::paths;
+
 /// Arguments of `reelsmith endpoints`.
 #[derive(Debug, clap::Args)]
 pub struct EndpointsArgs {
@@ -10,7 +13,35 @@ pub struct EndpointsArgs {
     pub json: bool,
 }
 
-/// Lists the bundled and added endpoints.
-pub async fn run(_args: EndpointsArgs, _simulate: bool) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the catalog is not built yet")
+/// Lists the bundled and added endpoints, grouped by family.
+pub async fn run(args: EndpointsArgs, _simulate: bool) -> anyhow::Result<ExitCode> {
+    // The simulator serves the same bundled endpoints, so --simulate changes nothing here.
+    let catalog = Catalog::load(&paths::cache_dir());
+    let entries = catalog.entries();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let id_width = entries
+        .iter()
+        .map(|e| e.endpoint_id.len())
+        .max()
+        .unwrap_or(0);
+    let mut family = None;
+    for e in &entries {
+        if family != Some(&e.family) {
+            if family.is_some() {
+                println!();
+            }
+            println!("{}", e.family);
+            family = Some(&e.family);
+        }
+        let source = match (e.bundled, e.live) {
+            (true, true) => "bundled, live copy cached",
+            (true, false) => "bundled",
+            (false, _) => "added",
+        };
+        println!("  {:<id_width$}  {}  ({source})", e.endpoint_id, e.name);
+    }
+    Ok(ExitCode::SUCCESS)
 }

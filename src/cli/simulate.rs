@@ -1,6 +1,10 @@
 //! `reelsmith simulate`: the offline fal simulator as a standalone server.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::sim::{SimConfig, Simulator};
 
 /// Arguments of `reelsmith simulate`.
 #[derive(Debug, clap::Args)]
@@ -8,9 +12,50 @@ pub struct SimulateArgs {
     /// Port on 127.0.0.1 to listen on (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// Seconds a job waits IN_QUEUE.
+    #[arg(long, default_value_t = 1.5)]
+    pub queue_seconds: f64,
+    /// Seconds a job runs IN_PROGRESS.
+    #[arg(long, default_value_t = 2.0)]
+    pub run_seconds: f64,
+    /// Longest clip rendered, in seconds (longer requested durations are cut).
+    #[arg(long, default_value_t = 4.0)]
+    pub max_clip_seconds: f64,
+    /// Keep uploads and results in this directory instead of a temporary one.
+    #[arg(long)]
+    pub storage_dir: Option<PathBuf>,
+}
+
+fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| anyhow::anyhow!("--{flag} must be a non-negative number of seconds"))
 }
 
 /// Starts the simulator and serves until Ctrl+C.
-pub async fn run(_args: SimulateArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the simulator is not built yet")
+pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    let config = SimConfig {
+        port: args.port,
+        queue_time: seconds(args.queue_seconds, "queue-seconds")?,
+        run_time: seconds(args.run_seconds, "run-seconds")?,
+        storage_dir: args.storage_dir.clone(),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(config).await?;
+    sim.set_max_clip_seconds(args.max_clip_seconds);
+    println!("reelsmith fal simulator (offline; not the real fal service)");
+    println!("  queue:   {}", sim.queue_url());
+    println!("  rest:    {}", sim.rest_url());
+    println!("  openapi: {}", sim.openapi_url());
+    println!("  key:     {}", sim.key());
+    println!();
+    println!("Point reelsmith at it with:");
+    println!("  export REELSMITH_QUEUE_URL={}", sim.queue_url());
+    println!("  export REELSMITH_REST_URL={}", sim.rest_url());
+    println!("  export REELSMITH_OPENAPI_URL={}", sim.openapi_url());
+    println!("  export FAL_KEY={}", sim.key());
+    println!();
+    println!("Serving until Ctrl+C.");
+    tokio::signal::ctrl_c().await?;
+    sim.shutdown().await;
+    Ok(ExitCode::SUCCESS)
 }

@@ -209,3 +209,33 @@ impl FalClient {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fal::QueueHandle;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The engine runs these on `tokio::spawn`, which needs `Send` futures.
+    #[test]
+    fn client_futures_are_send() {
+        let client = FalClient::new(
+            FalUrls {
+                queue: "http://127.0.0.1:9/q".into(),
+                rest: "http://127.0.0.1:9/r".into(),
+                openapi: String::new(),
+            },
+            None,
+        )
+        .unwrap();
+        let h: QueueHandle = client.handle_for("fal-ai/veo3.1", "x");
+        let v = serde_json::json!({});
+        let p = std::path::Path::new("x");
+        assert_send(&client.submit("fal-ai/veo3.1", &v));
+        assert_send(&client.follow(&h, |_| {}));
+        assert_send(&client.upload_file(p, |_, _| {}));
+        assert_send(&client.download("http://127.0.0.1:9/c", p, None, |_, _| {}));
+        assert_send(&client.cancel(&h));
+    }
+}

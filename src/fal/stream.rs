@@ -51,13 +51,13 @@ impl<F: FnMut(StatusEvent)> Tracker<F> {
     /// `incremental`: the answer carries only new log lines (SSE), else all of them (polling).
     fn observe(&mut self, status: &QueueStatus, incremental: bool) {
         match &status.state {
-            QueueState::InQueue { position } if !self.running => {
-                if self.last_position != Some(*position) {
-                    self.last_position = Some(*position);
-                    (self.on_event)(StatusEvent::Queued {
-                        position: *position,
-                    });
-                }
+            QueueState::InQueue { position }
+                if !self.running && self.last_position != Some(*position) =>
+            {
+                self.last_position = Some(*position);
+                (self.on_event)(StatusEvent::Queued {
+                    position: *position,
+                });
             }
             QueueState::InProgress | QueueState::Completed if !self.running => {
                 self.running = true;

@@ -39,3 +39,8 @@ fn number(v: f64) -> Value {
         Value::from(v)
     }
 }
+
+/// A limit for display: `20000`, `0.5`.
+pub fn fmt_limit(v: f64) -> String {
+    super::validate::fmt_num(v)
+}

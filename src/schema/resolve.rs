@@ -130,12 +130,18 @@ impl<'a> Resolver<'a> {
         }
         // The schema's own keywords win over what it refers to (pydantic puts the title,
         // description and default beside an `allOf: [$ref]`).
-        for (key, value) in obj {
-            if matches!(key.as_str(), "$ref" | "allOf" | "anyOf" | "oneOf") {
-                continue;
-            }
-            out.map.insert(key.clone(), value.clone());
-        }
+        let own: Map<String, Value> = obj
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "$ref" | "allOf" | "anyOf" | "oneOf"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        merge_into(
+            &mut out,
+            Flat {
+                map: own,
+                ..Flat::default()
+            },
+        );
         normalise_type(&mut out);
         if out.map.get("nullable").and_then(Value::as_bool) == Some(true) {
             out.nullable = true;

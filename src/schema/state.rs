@@ -125,10 +125,25 @@ impl FormState {
     }
 
     /// Every local file the form refers to, once each, in field-name order (list order within
-    /// a field); these are what must be uploaded before the payload can be built.
+    /// a field); these are what must be uploaded before the payload can be built. See
+    /// [`FormState::local_files_in_form_order`] for the order the form shows them in.
     pub fn local_files(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
         self.collect_local(&mut out);
+        out
+    }
+
+    /// Every local file, once each, in the order the form shows its fields (list order within
+    /// a field, item fields in their own order).
+    pub fn local_files_in_form_order(&self, model: &FormModel) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        collect_ordered(self, &model.fields, &mut out);
+        // Values under names the model lacks are not sent, but still listed, last.
+        for path in self.local_files() {
+            if !out.contains(&path) {
+                out.push(path);
+            }
+        }
         out
     }
 
@@ -148,6 +163,28 @@ impl FormState {
                 FieldValue::ObjectList(list) => list.iter().for_each(|s| s.collect_local(out)),
                 _ => {}
             }
+        }
+    }
+}
+
+/// Local files of `state` in the order of `fields`.
+fn collect_ordered(state: &FormState, fields: &[Field], out: &mut Vec<PathBuf>) {
+    for field in fields {
+        match state.values.get(&field.name) {
+            Some(FieldValue::Object(s)) => collect_ordered(s, &field.item_fields, out),
+            Some(FieldValue::ObjectList(list)) => list
+                .iter()
+                .for_each(|s| collect_ordered(s, &field.item_fields, out)),
+            Some(_) => {
+                for m in state.media(&field.name) {
+                    if let MediaRef::Local(p) = m
+                        && !out.contains(p)
+                    {
+                        out.push(p.clone());
+                    }
+                }
+            }
+            None => {}
         }
     }
 }

@@ -1,1 +1,315 @@
 //! The offline fal simulator: a real HTTP server on loopback.
+//!
+//! One axum server on `127.0.0.1` stands in for all of fal's hosts, told apart by path prefix:
+//! `/queue` (queue API), `/rest` (storage initiate), `/upload` (pre-signed upload URLs),
+//! `/cdn/files` (the CDN) and `/openapi` (per-endpoint OpenAPI documents). Jobs follow a timeline
+//! from their submit time (IN_QUEUE with a falling position, IN_PROGRESS with log lines,
+//! COMPLETED), and their result is a real H.264 MP4 made by [`clip`]. Fault knobs make the next
+//! requests fail in the ways fal fails.
+
+pub mod clip;
+
+mod cdn;
+mod faults;
+mod inputs;
+mod jobs;
+mod openapi;
+mod queue;
+mod record;
+mod render;
+mod server;
+mod sse;
+mod state;
+mod storage;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::task::JoinHandle;
+
+pub use jobs::CANCELLED_ERROR_TYPE;
+use state::{Shared, lock};
+
+/// How the simulator is set up; `SimConfig::default()` suits the command line.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// The only key accepted, sent as `Authorization: Key <key>`.
+    pub key: String,
+    /// Time a job spends IN_QUEUE while its position falls to 0.
+    pub queue_time: Duration,
+    /// Time a job spends IN_PROGRESS, emitting log lines.
+    pub run_time: Duration,
+    /// Queue position reported right after submit.
+    pub initial_queue_position: u32,
+    /// Endpoints served besides the bundled ones, as `(endpoint id, OpenAPI document)`.
+    pub extra_documents: Vec<(String, Value)>,
+    /// Where uploads and results are kept; `None` = a temporary directory removed on shutdown.
+    pub storage_dir: Option<PathBuf>,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig {
+            port: 0,
+            key: DEFAULT_KEY.to_string(),
+            queue_time: Duration::from_millis(1500),
+            run_time: Duration::from_secs(2),
+            initial_queue_position: 3,
+            extra_documents: Vec::new(),
+            storage_dir: None,
+        }
+    }
+}
+
+/// The key a default simulator accepts.
+pub const DEFAULT_KEY: &str = "sim-key-id:sim-key-secret";
+
+/// Which part of the simulated API a request reached (used by fault knobs and recordings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    /// `POST /queue/{endpoint id}`.
+    Submit,
+    /// `GET .../requests/{id}/status`.
+    Status,
+    /// `GET .../requests/{id}/status/stream`.
+    StatusStream,
+    /// `GET .../requests/{id}`.
+    Result,
+    /// `PUT .../requests/{id}/cancel`.
+    Cancel,
+    /// `POST /rest/storage/upload/initiate[-multipart]`.
+    UploadInitiate,
+    /// Anything under the pre-signed `/upload/...` URLs (PUT, part PUT, complete).
+    UploadPut,
+    /// `GET /cdn/files/...`.
+    Cdn,
+    /// `GET /openapi/queue/openapi.json`.
+    OpenApi,
+    /// As a fault target: every route. As a recorded route: a path outside the API.
+    Any,
+}
+
+/// One HTTP request the simulator answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    /// HTTP method, e.g. `PUT`.
+    pub method: String,
+    /// Path and query as sent, e.g. `/queue/fal-ai/veo3.1/requests/ID/status?logs=1`.
+    pub path_and_query: String,
+    /// The API route it reached.
+    pub route: Route,
+    /// The `Authorization` header as sent, if any.
+    pub authorization: Option<String>,
+    /// The HTTP status answered.
+    pub status: u16,
+}
+
+/// One accepted submission (validated, given a request id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    /// The endpoint id it was submitted to, including any sub-path.
+    pub endpoint_id: String,
+    /// The request id the simulator gave it.
+    pub request_id: String,
+    /// The JSON body exactly as received.
+    pub input: Value,
+}
+
+/// Whether a stored file was uploaded by a client or produced as a job's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredKind {
+    /// Uploaded through initiate + PUT (or multipart).
+    Upload,
+    /// Rendered by the simulator as a job's output.
+    Result,
+}
+
+/// A file the simulator's CDN serves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFile {
+    /// Its public CDN URL.
+    pub file_url: String,
+    /// The MIME type it is served with.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// BLAKE3 of the content, lowercase hex.
+    pub blake3_hex: String,
+    /// Where it lives on disk.
+    pub path: PathBuf,
+    /// Upload or result.
+    pub kind: StoredKind,
+}
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The listening socket could not be opened.
+    #[error("could not listen on 127.0.0.1:{port}: {source}; pick another port with --port")]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// The socket error.
+        source: std::io::Error,
+    },
+    /// The storage directory could not be created.
+    #[error("could not prepare the storage directory {path}: {source}")]
+    Storage {
+        /// The directory.
+        path: PathBuf,
+        /// The file-system error.
+        source: std::io::Error,
+    },
+    /// A bundled or extra OpenAPI document is not valid JSON.
+    #[error("the OpenAPI document of {endpoint_id} is not valid JSON: {message}")]
+    Document {
+        /// The endpoint whose document is broken.
+        endpoint_id: String,
+        /// The parser's complaint.
+        message: String,
+    },
+}
+
+/// A running simulator; stops on [`Simulator::shutdown`] or when dropped.
+pub struct Simulator {
+    shared: Arc<Shared>,
+    server: Option<JoinHandle<()>>,
+    temp_dir: Option<PathBuf>,
+}
+
+impl Simulator {
+    /// Binds 127.0.0.1:`config.port` and starts serving in the background.
+    pub async fn start(config: SimConfig) -> Result<Simulator, SimError> {
+        let (shared, server, temp_dir) = server::start(config).await?;
+        Ok(Simulator {
+            shared,
+            server: Some(server),
+            temp_dir,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The queue host (`REELSMITH_QUEUE_URL`): `{base}/queue`.
+    pub fn queue_url(&self) -> String {
+        format!("{}/queue", self.shared.base_url)
+    }
+
+    /// The REST host (`REELSMITH_REST_URL`): `{base}/rest`.
+    pub fn rest_url(&self) -> String {
+        format!("{}/rest", self.shared.base_url)
+    }
+
+    /// The OpenAPI URL (`REELSMITH_OPENAPI_URL`), called with `?endpoint_id=ID`.
+    pub fn openapi_url(&self) -> String {
+        format!("{}/openapi/queue/openapi.json", self.shared.base_url)
+    }
+
+    /// The key the simulator accepts.
+    pub fn key(&self) -> String {
+        self.shared.key.clone()
+    }
+
+    /// Changes queue and run time for jobs submitted from now on.
+    pub fn set_timing(&self, queue_time: Duration, run_time: Duration) {
+        let mut settings = lock(&self.shared.settings);
+        settings.queue_time = queue_time;
+        settings.run_time = run_time;
+    }
+
+    /// How long a status stream may stay silent before it sends a `: ping` comment (default 1 s).
+    pub fn set_ping_interval(&self, interval: Duration) {
+        lock(&self.shared.settings).ping_interval = interval;
+    }
+
+    /// The longest clip rendered, in seconds (default 4); longer requested durations are cut.
+    pub fn set_max_clip_seconds(&self, seconds: f64) {
+        lock(&self.shared.settings).max_clip_seconds = seconds.max(1.0 / 24.0);
+    }
+
+    /// The next `count` requests to `route` (or any route) fail with `status` and a fal-shaped body.
+    pub fn fail_next(&self, route: Route, count: u32, status: u16) {
+        lock(&self.shared.faults).add_status(route, count, status);
+    }
+
+    /// The next `count` requests to `route` get 504 with `X-Fal-Request-Timeout-Type: user`.
+    pub fn fail_next_user_timeout(&self, route: Route, count: u32) {
+        lock(&self.shared.faults).add_user_timeout(route, count);
+    }
+
+    /// The next `count` status streams break after `events` data events, never sending COMPLETED.
+    pub fn cut_status_stream_after(&self, events: u32, count: u32) {
+        lock(&self.shared.faults).add_stream_cut(events, count);
+    }
+
+    /// The next `count` CDN GETs send `bytes` body bytes, then the connection is dropped.
+    pub fn drop_download_after(&self, bytes: u64, count: u32) {
+        lock(&self.shared.faults).add_download_drop(bytes, count);
+    }
+
+    /// The next accepted job completes with this model error (result answers 422).
+    pub fn model_error_next(&self, error_type: &str, message: &str) {
+        lock(&self.shared.faults).add_model_error(error_type, message);
+    }
+
+    /// Every request answered so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Every accepted submission so far, oldest first.
+    pub fn submissions(&self) -> Vec<Submission> {
+        lock(&self.shared.submissions).clone()
+    }
+
+    /// Every file on the CDN (uploads and results), oldest first.
+    pub fn stored_files(&self) -> Vec<StoredFile> {
+        self.shared.storage.all_files()
+    }
+
+    /// Stops serving, waits briefly for open connections, and removes a temporary storage dir.
+    pub async fn shutdown(mut self) {
+        self.shared.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            let abort = server.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(3), server)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        self.remove_temp_dir();
+    }
+
+    fn remove_temp_dir(&mut self) {
+        if let Some(dir) = self.temp_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.shared.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        self.remove_temp_dir();
+    }
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("base_url", &self.shared.base_url)
+            .finish_non_exhaustive()
+    }
+}

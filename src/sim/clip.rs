@@ -1,0 +1,407 @@
+//! The simulator's result video: a real, playable H.264 MP4 made in-process.
+//!
+//! Frames are a slow pan across a source image (the job's first input image) or, without one, a
+//! synthetic pattern (gradient, a moving bar and the frame number as black/white blocks) so every
+//! frame differs. They are encoded with OpenH264 and muxed with the `mp4` crate: SPS/PPS go into
+//! the `avcC` box, each frame becomes one sample of 4-byte length-prefixed NAL units.
+
+use std::io::Cursor;
+
+use image::RgbImage;
+use image::imageops::{self, FilterType};
+use openh264::OpenH264API;
+use openh264::encoder::{
+    BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, QpRange, RateControlMode,
+};
+use openh264::formats::{RgbSliceU8, YUVBuffer};
+
+/// Size, rate and length of a clip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClipSpec {
+    /// Frame width in pixels (even).
+    pub width: u32,
+    /// Frame height in pixels (even).
+    pub height: u32,
+    /// Frames per second.
+    pub fps: u32,
+    /// Number of frames.
+    pub frames: u32,
+}
+
+/// The long side of the small frames the simulator renders (kept small so renders are quick).
+pub const LONG_SIDE: u32 = 320;
+
+impl ClipSpec {
+    /// The frame size for an aspect ratio `w:h`: long side [`LONG_SIDE`], both sides multiples of 16.
+    pub fn frame_size(aspect_w: f64, aspect_h: f64) -> (u32, u32) {
+        let round16 = |x: f64| ((x / 16.0).round() as u32).max(1) * 16;
+        if !(aspect_w > 0.0 && aspect_h > 0.0 && aspect_w.is_finite() && aspect_h.is_finite()) {
+            return (LONG_SIDE, round16(LONG_SIDE as f64 * 9.0 / 16.0));
+        }
+        if aspect_w >= aspect_h {
+            (LONG_SIDE, round16(LONG_SIDE as f64 * aspect_h / aspect_w))
+        } else {
+            (round16(LONG_SIDE as f64 * aspect_w / aspect_h), LONG_SIDE)
+        }
+    }
+
+    fn problem(&self) -> Option<&'static str> {
+        if self.width < 16 || self.height < 16 || self.width > 1920 || self.height > 1920 {
+            Some("width and height must be between 16 and 1920")
+        } else if !self.width.is_multiple_of(2) || !self.height.is_multiple_of(2) {
+            Some("width and height must be even (4:2:0 chroma)")
+        } else if self.fps == 0 || self.fps > 120 {
+            Some("fps must be between 1 and 120")
+        } else if self.frames == 0 || self.frames > 100_000 {
+            Some("frames must be between 1 and 100000")
+        } else {
+            None
+        }
+    }
+}
+
+/// Why a clip could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ClipError {
+    /// The spec cannot be encoded.
+    #[error("cannot render a {}x{} clip at {} fps with {} frames: {reason}", spec.width, spec.height, spec.fps, spec.frames)]
+    InvalidSpec {
+        /// The spec asked for.
+        spec: ClipSpec,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// OpenH264 refused to encode.
+    #[error("the H.264 encoder failed on frame {frame}: {message}")]
+    Encode {
+        /// Frame index.
+        frame: u32,
+        /// The encoder's message.
+        message: String,
+    },
+    /// The MP4 could not be written.
+    #[error("writing the MP4 container failed: {0}")]
+    Mux(String),
+}
+
+/// Renders the clip: MP4 bytes with one H.264 video track.
+pub fn render_clip(spec: &ClipSpec, source: Option<&RgbImage>) -> Result<Vec<u8>, ClipError> {
+    if let Some(reason) = spec.problem() {
+        return Err(ClipError::InvalidSpec {
+            spec: *spec,
+            reason,
+        });
+    }
+    let painter = Painter::new(spec, source);
+    let encoded = encode_frames(spec, &painter)?;
+    mux(spec, &encoded)
+}
+
+/// The exact RGB picture fed to the encoder as frame `index` (clamped to the last frame).
+pub fn clip_frame(spec: &ClipSpec, source: Option<&RgbImage>, index: u32) -> RgbImage {
+    Painter::new(spec, source).frame(index)
+}
+
+/// Draws frames: holds the source scaled once so each frame is only a crop.
+struct Painter {
+    spec: ClipSpec,
+    scaled: Option<RgbImage>,
+}
+
+impl Painter {
+    fn new(spec: &ClipSpec, source: Option<&RgbImage>) -> Painter {
+        let scaled = source
+            .filter(|s| s.width() > 0 && s.height() > 0 && spec.width > 0 && spec.height > 0)
+            .map(|s| scale_for_pan(s, spec.width, spec.height));
+        Painter {
+            spec: *spec,
+            scaled,
+        }
+    }
+
+    fn frame(&self, index: u32) -> RgbImage {
+        let (w, h) = (self.spec.width, self.spec.height);
+        let last = self.spec.frames.saturating_sub(1);
+        let index = index.min(last);
+        match &self.scaled {
+            Some(scaled) => {
+                let span = (scaled.width() - w) as u64;
+                let x = if last == 0 {
+                    0
+                } else {
+                    (span * index as u64 / last as u64) as u32
+                };
+                let y = (scaled.height() - h) / 2;
+                imageops::crop_imm(scaled, x, y, w, h).to_image()
+            }
+            None => synthetic_frame(w, h, index),
+        }
+    }
+}
+
+/// Scales `source` to cover `w × h` plus a quarter of `w` to pan across.
+fn scale_for_pan(source: &RgbImage, w: u32, h: u32) -> RgbImage {
+    let target_w = w + (w / 4).max(8);
+    let (sw, sh) = (source.width() as f64, source.height() as f64);
+    let scale = (target_w as f64 / sw).max(h as f64 / sh);
+    let new_w = ((sw * scale).ceil() as u32).max(target_w);
+    let new_h = ((sh * scale).ceil() as u32).max(h);
+    imageops::resize(source, new_w, new_h, FilterType::Triangle)
+}
+
+/// Gradient background, a white bar moving right, and the frame number in binary as 16×16
+/// blocks along the bottom edge (white = 1, least significant bit on the left).
+fn synthetic_frame(w: u32, h: u32, index: u32) -> RgbImage {
+    let mut img = RgbImage::new(w, h);
+    let blue = (64 + (index * 3) % 128) as u8;
+    let wx = (w.max(2) - 1) as u64;
+    let hy = (h.max(2) - 1) as u64;
+    for (x, y, pixel) in img.enumerate_pixels_mut() {
+        let r = (x as u64 * 255 / wx) as u8;
+        let g = (y as u64 * 255 / hy) as u8;
+        *pixel = image::Rgb([r, g, blue]);
+    }
+    if w >= 4 {
+        let bar_w = (w / 20).max(4);
+        let bar_x = (index * 4) % w;
+        for x in bar_x..(bar_x + bar_w).min(w) {
+            for y in 0..h {
+                img.put_pixel(x, y, image::Rgb([255, 255, 255]));
+            }
+        }
+    }
+    const BLOCK: u32 = 16;
+    if h >= BLOCK * 2 {
+        let bits = (w / BLOCK).min(16);
+        for bit in 0..bits {
+            let on = (index >> bit) & 1 == 1;
+            let value = if on { 255 } else { 0 };
+            for y in h - BLOCK..h {
+                for x in bit * BLOCK..(bit + 1) * BLOCK {
+                    img.put_pixel(x, y, image::Rgb([value, value, value]));
+                }
+            }
+        }
+    }
+    img
+}
+
+/// One encoded frame: length-prefixed NAL units, and whether it is a key frame (IDR).
+struct EncodedFrame {
+    data: Vec<u8>,
+    sync: bool,
+}
+
+struct Encoded {
+    sps: Vec<u8>,
+    pps: Vec<u8>,
+    frames: Vec<EncodedFrame>,
+}
+
+/// Strips an Annex-B start code (`00 00 01` or `00 00 00 01`) from a NAL unit.
+fn strip_start_code(nal: &[u8]) -> &[u8] {
+    if nal.starts_with(&[0, 0, 0, 1]) {
+        &nal[4..]
+    } else if nal.starts_with(&[0, 0, 1]) {
+        &nal[3..]
+    } else {
+        nal
+    }
+}
+
+fn encode_frames(spec: &ClipSpec, painter: &Painter) -> Result<Encoded, ClipError> {
+    let config = EncoderConfig::new()
+        .skip_frames(false)
+        .max_frame_rate(FrameRate::from_hz(spec.fps as f32))
+        .bitrate(BitRate::from_bps(1_000_000))
+        .rate_control_mode(RateControlMode::Quality)
+        .qp(QpRange::new(10, 32))
+        .intra_frame_period(IntraFramePeriod::from_num_frames(spec.fps * 2))
+        .num_threads(1);
+    let mut encoder =
+        Encoder::with_api_config(OpenH264API::from_source(), config).map_err(|e| {
+            ClipError::Encode {
+                frame: 0,
+                message: e.to_string(),
+            }
+        })?;
+    let (w, h) = (spec.width as usize, spec.height as usize);
+    let mut sps = None;
+    let mut pps = None;
+    let mut frames = Vec::with_capacity(spec.frames as usize);
+    for index in 0..spec.frames {
+        let picture = painter.frame(index);
+        let yuv = YUVBuffer::from_rgb8_source(RgbSliceU8::new(picture.as_raw(), (w, h)));
+        let timestamp = openh264::Timestamp::from_millis(index as u64 * 1000 / spec.fps as u64);
+        let bitstream = encoder
+            .encode_at(&yuv, timestamp)
+            .map_err(|e| ClipError::Encode {
+                frame: index,
+                message: e.to_string(),
+            })?;
+        let mut frame = EncodedFrame {
+            data: Vec::new(),
+            sync: false,
+        };
+        for l in 0..bitstream.num_layers() {
+            let Some(layer) = bitstream.layer(l) else {
+                continue;
+            };
+            for n in 0..layer.nal_count() {
+                let Some(nal) = layer.nal_unit(n).map(strip_start_code) else {
+                    continue;
+                };
+                let Some(&header) = nal.first() else { continue };
+                match header & 0x1f {
+                    // Parameter sets live in the avcC box, not in samples.
+                    7 => {
+                        sps.get_or_insert_with(|| nal.to_vec());
+                    }
+                    8 => {
+                        pps.get_or_insert_with(|| nal.to_vec());
+                    }
+                    // Access unit delimiters carry nothing an MP4 needs.
+                    9 => {}
+                    kind => {
+                        frame.sync |= kind == 5;
+                        frame
+                            .data
+                            .extend_from_slice(&(nal.len() as u32).to_be_bytes());
+                        frame.data.extend_from_slice(nal);
+                    }
+                }
+            }
+        }
+        if frame.data.is_empty() {
+            return Err(ClipError::Encode {
+                frame: index,
+                message: "the encoder produced no picture data".into(),
+            });
+        }
+        frames.push(frame);
+    }
+    match (sps, pps) {
+        (Some(sps), Some(pps)) => Ok(Encoded { sps, pps, frames }),
+        _ => Err(ClipError::Encode {
+            frame: 0,
+            message: "the encoder produced no SPS/PPS".into(),
+        }),
+    }
+}
+
+fn mux(spec: &ClipSpec, encoded: &Encoded) -> Result<Vec<u8>, ClipError> {
+    let mux_err = |e: mp4::Error| ClipError::Mux(e.to_string());
+    let config = mp4::Mp4Config {
+        major_brand: mp4::FourCC::from(*b"isom"),
+        minor_version: 512,
+        compatible_brands: vec![
+            mp4::FourCC::from(*b"isom"),
+            mp4::FourCC::from(*b"iso2"),
+            mp4::FourCC::from(*b"avc1"),
+            mp4::FourCC::from(*b"mp41"),
+        ],
+        timescale: 1000,
+    };
+    let mut writer =
+        mp4::Mp4Writer::write_start(Cursor::new(Vec::new()), &config).map_err(mux_err)?;
+    // One tick per millisecond of a frame keeps every frame duration an exact integer.
+    let frame_ticks = 1000u32;
+    let track = mp4::TrackConfig {
+        track_type: mp4::TrackType::Video,
+        timescale: spec.fps * frame_ticks,
+        language: "und".to_string(),
+        media_conf: mp4::MediaConfig::AvcConfig(mp4::AvcConfig {
+            width: spec.width as u16,
+            height: spec.height as u16,
+            seq_param_set: encoded.sps.clone(),
+            pic_param_set: encoded.pps.clone(),
+        }),
+    };
+    writer.add_track(&track).map_err(mux_err)?;
+    for (i, frame) in encoded.frames.iter().enumerate() {
+        let sample = mp4::Mp4Sample {
+            start_time: i as u64 * frame_ticks as u64,
+            duration: frame_ticks,
+            rendering_offset: 0,
+            is_sync: frame.sync,
+            bytes: bytes::Bytes::copy_from_slice(&frame.data),
+        };
+        writer.write_sample(1, &sample).map_err(mux_err)?;
+    }
+    writer.write_end().map_err(mux_err)?;
+    Ok(writer.into_writer().into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: ClipSpec = ClipSpec {
+        width: 64,
+        height: 48,
+        fps: 24,
+        frames: 12,
+    };
+
+    #[test]
+    fn frame_sizes_follow_the_aspect_ratio() {
+        assert_eq!(ClipSpec::frame_size(16.0, 9.0), (320, 176));
+        assert_eq!(ClipSpec::frame_size(9.0, 16.0), (176, 320));
+        assert_eq!(ClipSpec::frame_size(1.0, 1.0), (320, 320));
+        assert_eq!(ClipSpec::frame_size(0.0, 1.0), (320, 176));
+    }
+
+    #[test]
+    fn synthetic_frames_differ_and_encode_their_index() {
+        let a = clip_frame(&SPEC, None, 0);
+        let b = clip_frame(&SPEC, None, 5);
+        assert_eq!(a.dimensions(), (64, 48));
+        assert_ne!(a, b);
+        // Frame 5 = bits 0 and 2 set: the first and third blocks are white, the second black.
+        assert_eq!(b.get_pixel(8, 40).0, [255, 255, 255]);
+        assert_eq!(b.get_pixel(24, 40).0, [0, 0, 0]);
+        assert_eq!(b.get_pixel(40, 40).0, [255, 255, 255]);
+    }
+
+    #[test]
+    fn pans_across_the_source_image() {
+        let source = RgbImage::from_fn(200, 100, |x, _| image::Rgb([x as u8, 0, 0]));
+        let first = clip_frame(&SPEC, Some(&source), 0);
+        let last = clip_frame(&SPEC, Some(&source), SPEC.frames - 1);
+        assert!(last.get_pixel(0, 10).0[0] > first.get_pixel(0, 10).0[0]);
+        assert_eq!(clip_frame(&SPEC, Some(&source), 99), last);
+    }
+
+    #[test]
+    fn renders_an_mp4_with_one_sample_per_frame() {
+        let bytes = render_clip(&SPEC, None).expect("render");
+        let size = bytes.len() as u64;
+        let mut reader = mp4::Mp4Reader::read_header(Cursor::new(bytes), size).expect("parse");
+        let track = reader.tracks().get(&1).expect("track 1");
+        assert_eq!(track.box_type().expect("box type").to_string(), "avc1");
+        assert_eq!((track.width(), track.height()), (64, 48));
+        assert_eq!(reader.sample_count(1).expect("count"), 12);
+        let first = reader.read_sample(1, 1).expect("read").expect("sample 1");
+        assert!(first.is_sync);
+    }
+
+    #[test]
+    fn bad_specs_are_refused() {
+        let spec = ClipSpec { width: 15, ..SPEC };
+        assert!(matches!(
+            render_clip(&spec, None),
+            Err(ClipError::InvalidSpec { .. })
+        ));
+        let empty = clip_frame(
+            &ClipSpec {
+                width: 0,
+                height: 0,
+                fps: 1,
+                frames: 1,
+            },
+            Some(&RgbImage::new(4, 4)),
+            0,
+        );
+        assert_eq!(empty.dimensions(), (0, 0));
+    }
+}

@@ -1,0 +1,98 @@
+//! Binds the socket, builds the router and serves until the shutdown token fires.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{any, get, post};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::faults::Faults;
+use super::state::{Settings, Shared};
+use super::storage::Storage;
+use super::{SimConfig, SimError, cdn, openapi, queue, record, storage};
+
+/// The silence after which a status stream sends `: ping`, unless changed.
+const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The longest clip rendered unless changed (longer durations are cut to keep renders quick).
+const DEFAULT_MAX_CLIP_SECONDS: f64 = 4.0;
+
+/// Starts the server task; returns the shared state, the task and a temp dir to remove later.
+pub(crate) async fn start(
+    config: SimConfig,
+) -> Result<(Arc<Shared>, JoinHandle<()>, Option<PathBuf>), SimError> {
+    let documents = openapi::load_documents(&config.extra_documents)?;
+    let (root, temp_dir) = match &config.storage_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let dir = std::env::temp_dir()
+                .join(format!("reelsmith-sim-{}", uuid::Uuid::new_v4().simple()));
+            (dir.clone(), Some(dir))
+        }
+    };
+    let storage = Storage::new(root.clone()).map_err(|source| SimError::Storage {
+        path: root.clone(),
+        source,
+    })?;
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+        .await
+        .map_err(|source| SimError::Bind {
+            port: config.port,
+            source,
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| SimError::Bind {
+            port: config.port,
+            source,
+        })?
+        .port();
+
+    let shared = Arc::new(Shared {
+        base_url: format!("http://127.0.0.1:{port}"),
+        key: config.key.clone(),
+        settings: Mutex::new(Settings {
+            queue_time: config.queue_time,
+            run_time: config.run_time,
+            initial_queue_position: config.initial_queue_position,
+            ping_interval: DEFAULT_PING_INTERVAL,
+            max_clip_seconds: DEFAULT_MAX_CLIP_SECONDS,
+        }),
+        documents,
+        jobs: Mutex::new(HashMap::new()),
+        faults: Mutex::new(Faults::default()),
+        requests: Mutex::new(Vec::new()),
+        submissions: Mutex::new(Vec::new()),
+        storage,
+        clips: Mutex::new(HashMap::new()),
+        shutdown: CancellationToken::new(),
+    });
+
+    let router = Router::new()
+        .route("/queue/{*rest}", any(queue::queue_entry))
+        .route("/rest/storage/upload/{kind}", post(storage::initiate))
+        .route("/upload/{*rest}", any(storage::upload))
+        .route("/cdn/files/{*key}", get(cdn::serve_file))
+        .route("/openapi/queue/openapi.json", get(openapi::document))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            record::observe,
+        ))
+        .with_state(shared.clone());
+
+    let token = shared.shutdown.clone();
+    let server = tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await;
+        if let Err(err) = result {
+            tracing::warn!("the simulator stopped serving: {err}");
+        }
+    });
+    Ok((shared, server, temp_dir))
+}
