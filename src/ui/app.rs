@@ -239,7 +239,7 @@ impl StudioApp {
         theme::install(ctx, persisted.theme);
         let rt = tokio::runtime::Handle::current();
         let key_store = KeyStore::new(&config.config_dir, config.use_keyring);
-        let catalog = Catalog::load(&config.cache_dir.join("endpoints"));
+        let catalog = Catalog::load(&config.cache_dir);
         let entries = catalog.entries();
         let thumbs = Thumbnails::new(ctx, &config.cache_dir);
         let engine = EngineLink::new(ctx, &config, &persisted);
@@ -378,7 +378,10 @@ impl StudioApp {
 
     /// Re-runs validation and the cost estimate when the form changed since the last run.
     fn revalidate(&mut self) {
-        let (Some(model), Some(state)) = (self.model.as_ref(), self.form_state()) else {
+        let Some(model) = self.model.as_ref() else {
+            return;
+        };
+        let Some(state) = self.persisted.forms.get(&model.endpoint_id) else {
             return;
         };
         if let Some((id, last)) = &self.validated
@@ -867,6 +870,7 @@ impl eframe::App for StudioApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.inbox.begin_frame();
         self.top_bar(ui);
         match self.screen {
             Screen::Loading => {

@@ -78,7 +78,8 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         .show(ui, |ui| {
             let mut family: Option<&str> = None;
             let mut shown = 0;
-            for entry in &app.entries {
+            let entries = std::mem::take(&mut app.entries);
+            for entry in &entries {
                 if !matches(entry, &filter) {
                     continue;
                 }
@@ -98,6 +99,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                     app.act(Action::SelectEndpoint(entry.endpoint_id.clone()));
                 }
             }
+            app.entries = entries;
             if shown == 0 {
                 ui.add_space(8.0);
                 ui.label(
@@ -131,11 +133,11 @@ fn endpoint_row(ui: &mut egui::Ui, entry: &CatalogEntry, selected: bool) -> egui
         });
     let r = ui.interact(
         inner.response.rect,
-        ui.id().with(("endpoint", &entry.endpoint_id)),
+        ui.scope_id().with(("endpoint", &entry.endpoint_id)),
         egui::Sense::click(),
     );
     let label = format!("{} {}", entry.family, entry.name);
-    r.widget_info(|| egui::WidgetInfo::selected(egui::WidgetType::Button, true, selected, &label));
+    r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &label));
     if r.hovered() && !selected {
         ui.painter().rect_stroke(
             inner.response.rect,
@@ -156,12 +158,13 @@ fn add_by_id(app: &mut StudioApp, ui: &mut egui::Ui) {
     }
     ui.label(RichText::new("Add endpoint by id").strong());
     let label = ui.label(RichText::new("Endpoint id").small());
-    let r = ui.add(
-        egui::TextEdit::singleline(&mut app.picker.add_id)
-            .hint_text("fal-ai/owner/model")
-            .desired_width(f32::INFINITY),
-    );
-    r.labelled_by(label.id);
+    let r = ui
+        .add(
+            egui::TextEdit::singleline(&mut app.picker.add_id)
+                .hint_text("fal-ai/owner/model")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     ui.horizontal(|ui| {
         if app.picker.is_fetching() {
@@ -201,5 +204,5 @@ fn add_by_id(app: &mut StudioApp, ui: &mut egui::Ui) {
 /// Gives a widget an accessible name when it has no visible label.
 pub fn accesskit_label(r: &egui::Response, name: &str) {
     let name = name.to_string();
-    r.widget_info(move || egui::WidgetInfo::labeled(egui::WidgetType::TextEdit, true, &name));
+    r.widget_info(move || egui::WidgetInfo::labeled(egui::Role::TextInput, true, &name));
 }

@@ -139,7 +139,7 @@ impl EngineLink {
             on_change: Some(Arc::new(move || ctx.request_repaint())),
             ..EngineConfig::default()
         };
-        let cache = config.cache_dir.join("endpoints");
+        let cache = config.cache_dir.clone();
         let models = move |id: &str| Catalog::load(&cache).model(id).map_err(|e| e.to_string());
         match JobEngine::start(engine_config, client, Arc::new(models), journal) {
             Ok((engine, events)) => {

@@ -172,14 +172,13 @@ pub fn join(prefix: &str, name: &str, index: Option<usize>) -> String {
 fn label_row(ui: &mut Ui, field: &Field, extra: impl FnOnce(&mut Ui)) -> egui::Id {
     let mut id = egui::Id::NULL;
     ui.horizontal(|ui| {
-        let mut text = RichText::new(&field.label).strong();
-        if field.required {
-            text = RichText::new(format!("{} *", field.label)).strong();
-        }
-        let r = ui.label(text);
+        let r = ui.label(RichText::new(&field.label).strong());
         id = r.id;
         if !field.description.is_empty() {
             r.on_hover_text(&field.description);
+        }
+        if field.required {
+            ui.label(RichText::new("required").small().color(theme::subtle(ui)));
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), extra);
     });
@@ -249,7 +248,7 @@ fn prompt(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut FormSta
         }
     });
     let mut text = current;
-    let edit_id = ui.id().with(("prompt", path));
+    let edit_id = ui.scope_id().with(("prompt", path));
     let completing = cx.app.form_ui.completing.clone();
     // Tab completes the first suggestion instead of moving focus.
     let tab = completing.is_some()
@@ -261,12 +260,12 @@ fn prompt(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut FormSta
         .desired_width(f32::INFINITY)
         .hint_text("Describe the shot: subject, action, camera, light, mood…")
         .show(ui);
-    output.response.response.labelled_by(label_id);
+    let edit_response = output.response.response.clone().labelled_by(label_id);
     let cursor = output
         .cursor_range
         .map(|r| r.primary.index.0)
         .unwrap_or_else(|| text.chars().count());
-    let has_focus = output.response.response.has_focus();
+    let has_focus = edit_response.has_focus();
     let word = at_word_before(&text, cursor);
     cx.app.form_ui.completing = if has_focus { word.clone() } else { None };
     let suggestions: Vec<String> = match &word {
@@ -400,12 +399,13 @@ pub fn reference_names(model: &FormModel, state: &FormState) -> Vec<String> {
 fn text(ui: &mut Ui, field: &Field, state: &mut FormState) {
     let mut text = state.text(&field.name).unwrap_or_default().to_string();
     let id = label_row(ui, field, |_| {});
-    let r = ui.add(
-        egui::TextEdit::multiline(&mut text)
-            .desired_rows(2)
-            .desired_width(f32::INFINITY),
-    );
-    r.labelled_by(id);
+    let r = ui
+        .add(
+            egui::TextEdit::multiline(&mut text)
+                .desired_rows(2)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(id);
     if r.changed() {
         if text.is_empty() {
             state.values.remove(&field.name);
@@ -534,8 +534,7 @@ fn number(ui: &mut Ui, field: &Field, state: &mut FormState) {
             } else {
                 drag = drag.max_decimals(3);
             }
-            let r = ui.add(drag);
-            r.labelled_by(id);
+            let r = ui.add(drag).labelled_by(id);
             if lo.is_finite() && hi.is_finite() {
                 ui.label(
                     RichText::new(format!("{} – {}", fmt_num(lo), fmt_num(hi)))
@@ -593,8 +592,9 @@ fn seed(ui: &mut Ui, field: &Field, state: &mut FormState) {
         match state.get(&field.name) {
             Some(FieldValue::Integer(s)) => {
                 let mut v = *s;
-                let r = ui.add(egui::DragValue::new(&mut v).range(0..=SEED_MAX));
-                r.labelled_by(id);
+                let r = ui
+                    .add(egui::DragValue::new(&mut v).range(0..=SEED_MAX))
+                    .labelled_by(id);
                 if r.changed() {
                     state
                         .values
@@ -694,13 +694,14 @@ fn json(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut FormState
             Some(FieldValue::Json(v)) => serde_json::to_string_pretty(v).unwrap_or_default(),
             _ => String::new(),
         });
-    let r = ui.add(
-        egui::TextEdit::multiline(text)
-            .code_editor()
-            .desired_rows(4)
-            .desired_width(f32::INFINITY),
-    );
-    r.labelled_by(id);
+    let r = ui
+        .add(
+            egui::TextEdit::multiline(text)
+                .code_editor()
+                .desired_rows(4)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(id);
     if r.changed() {
         if text.trim().is_empty() {
             state.values.remove(&field.name);

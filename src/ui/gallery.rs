@@ -113,6 +113,7 @@ fn poll(app: &mut StudioApp) {
             Err(p) => app.gallery.last_frame = Some(p),
         }
     }
+    let ctx = app.egui_ctx();
     if let Some(pv) = app.gallery.preview.as_mut() {
         let generation = pv.player.generation();
         if generation != pv.generation
@@ -127,7 +128,7 @@ fn poll(app: &mut StudioApp) {
             match &mut pv.texture {
                 Some(t) => t.set(image, egui::TextureOptions::LINEAR),
                 None => {
-                    pv.texture = Some(app.egui_ctx().load_texture("gallery-preview", image, egui::TextureOptions::LINEAR));
+                    pv.texture = Some(ctx.load_texture("gallery-preview", image, egui::TextureOptions::LINEAR));
                 }
             }
         }
@@ -214,7 +215,7 @@ fn cell(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
         return;
     }
     let name = format!("Video: {}", excerpt(&item.prompt, 60));
-    r.widget_info(|| egui::WidgetInfo::selected(egui::WidgetType::Button, true, selected, &name));
+    r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &name));
     let painter = ui.painter_at(rect.expand(2.0));
     painter.rect_filled(rect, 8.0, theme::card_fill(ui));
     let poster = egui::Rect::from_min_size(rect.min, egui::vec2(CELL_W, POSTER_H));
@@ -490,7 +491,7 @@ fn confirm_delete(app: &mut StudioApp, ctx: &egui::Context) {
     let Some(item) = app.gallery.confirm_delete.clone() else {
         return;
     };
-    let modal = egui::Modal::new(egui::Id::new("confirm_delete")).show(ctx, |ui| {
+    let modal = egui::Modal::new(egui::Id::unique("confirm_delete")).show(ctx, |ui| {
         ui.set_width(380.0);
         ui.label(RichText::new("Delete this video?").strong().size(16.0));
         ui.label(format!(

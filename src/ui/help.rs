@@ -22,7 +22,7 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         (fmt(&HELP_SHORTCUT), "Show or hide this help"),
         ("Esc".to_string(), "Close this help"),
     ];
-    let modal = egui::Modal::new(egui::Id::new("help_overlay")).show(ctx, |ui| {
+    let modal = egui::Modal::new(egui::Id::unique("help_overlay")).show(ctx, |ui| {
         ui.set_width(460.0);
         ui.label(RichText::new("Keyboard shortcuts").strong().size(18.0));
         ui.add_space(6.0);

@@ -146,7 +146,8 @@ fn inputs_row(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
 
 fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::DateTime<Utc>) {
     let subtle = theme::subtle(ui);
-    let tone_c = |t| theme::tone(ui, t);
+    let dark = ui.visuals().dark_mode;
+    let tone_c = |t| theme::tone_color(t, dark);
     match job.state {
         JobState::Uploading => {
             let (sent, total) = job.upload_progress();

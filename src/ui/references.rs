@@ -66,6 +66,16 @@ impl MediaInbox {
         self.zones.iter().map(|z| z.path.clone()).collect()
     }
 
+    /// Where the drop zone of `path` was drawn in the last frame.
+    pub fn zone_rect(&self, path: &str) -> Option<egui::Rect> {
+        self.zones.iter().find(|z| z.path == path).map(|z| z.rect)
+    }
+
+    /// Forgets last frame's zones; called before drawing a new frame.
+    pub fn begin_frame(&mut self) {
+        self.zones.clear();
+    }
+
     fn register(&mut self, path: &str, rect: egui::Rect, kind: FieldKind) {
         self.zones.push(Zone {
             path: path.to_string(),
@@ -227,12 +237,13 @@ fn sources_row(ui: &mut Ui, app: &mut StudioApp, field: &Field, path: &str, labe
             browse(app, field, path, ui.ctx());
         }
         let url = app.inbox.url_input.entry(path.to_string()).or_default();
-        let r = ui.add(
-            egui::TextEdit::singleline(url)
-                .hint_text("or paste a URL")
-                .desired_width(220.0),
-        );
-        r.labelled_by(label);
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(url)
+                    .hint_text("or paste a URL")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label);
         if r.gained_focus() {
             app.inbox.active = Some(path.to_string());
         }
@@ -281,7 +292,7 @@ struct TileOutcome {
 /// One thumbnail tile with its problems painted on it.
 fn tile(ui: &mut Ui, app: &mut StudioApp, field: &Field, media: &MediaRef, path: &str, index: Option<usize>) -> TileOutcome {
     let mut removed = false;
-    let id = ui.id().with(("tile", path, index));
+    let id = ui.scope_id().with(("tile", path, index));
     let draw = |ui: &mut Ui, app: &mut StudioApp| {
         let (rect, resp) = ui.allocate_exact_size(egui::vec2(TILE, TILE), Sense::hover());
         let painter = ui.painter_at(rect);
@@ -376,7 +387,7 @@ fn tile(ui: &mut Ui, app: &mut StudioApp, field: &Field, media: &MediaRef, path:
     };
     let r = ui.put(x_rect, egui::Button::new(RichText::new("×").strong()).small().corner_radius(10));
     let r = r.on_hover_text(&name);
-    r.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &name));
+    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
     if r.clicked() {
         removed = true;
     }
@@ -482,7 +493,7 @@ pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
     let has_zones = !app.inbox.zones.is_empty();
     if !hovered.is_empty() {
         let screen = ctx.content_rect();
-        let layer = egui::LayerId::new(egui::Order::Foreground, egui::Id::new("file_drop_overlay"));
+        let layer = egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("file_drop_overlay"));
         let painter = ctx.layer_painter(layer);
         painter.rect_filled(screen, 0.0, Color32::from_black_alpha(110));
         let video = hovered.iter().any(|h| h.path.as_deref().is_some_and(looks_like_video));
@@ -519,7 +530,6 @@ pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
         }
     }
     paste(app, ctx);
-    app.inbox.zones.clear();
 }
 
 fn paste(app: &mut StudioApp, ctx: &egui::Context) {

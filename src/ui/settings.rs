@@ -119,7 +119,8 @@ fn key_section(app: &mut StudioApp, ui: &mut Ui) {
         r.labelled_by(label.id);
         let ok = !app.settings.key_input.trim().is_empty();
         if ui.add_enabled(ok, egui::Button::new("Save key")).clicked() {
-            app.act(Action::UseKey(std::mem::take(&mut app.settings.key_input)));
+            let key = std::mem::take(&mut app.settings.key_input);
+            app.act(Action::UseKey(key));
         }
     });
     ui.horizontal(|ui| {
@@ -199,8 +200,9 @@ fn jobs_section(app: &mut StudioApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
         let label = ui.label("Jobs in flight");
         let mut n = app.persisted.jobs_in_flight;
-        let r = ui.add(egui::DragValue::new(&mut n).range(1..=16));
-        r.labelled_by(label.id);
+        let r = ui
+            .add(egui::DragValue::new(&mut n).range(1..=16))
+            .labelled_by(label.id);
         if n != app.persisted.jobs_in_flight {
             app.persisted.jobs_in_flight = n;
         }
@@ -236,13 +238,15 @@ fn simulator_section(app: &mut StudioApp, ui: &mut Ui) {
     let mut changed = false;
     egui::Grid::new("sim_timing").num_columns(2).show(ui, |ui| {
         let l = ui.label("Time in queue");
-        let r = ui.add(egui::Slider::new(&mut app.persisted.sim_queue_secs, 0.0..=30.0).suffix(" s"));
-        r.labelled_by(l.id);
+        let r = ui
+            .add(egui::Slider::new(&mut app.persisted.sim_queue_secs, 0.0..=30.0).suffix(" s"))
+            .labelled_by(l.id);
         changed |= r.changed();
         ui.end_row();
         let l = ui.label("Time running");
-        let r = ui.add(egui::Slider::new(&mut app.persisted.sim_run_secs, 0.0..=60.0).suffix(" s"));
-        r.labelled_by(l.id);
+        let r = ui
+            .add(egui::Slider::new(&mut app.persisted.sim_run_secs, 0.0..=60.0).suffix(" s"))
+            .labelled_by(l.id);
         changed |= r.changed();
         ui.end_row();
     });

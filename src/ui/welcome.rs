@@ -50,13 +50,14 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.add_space(6.0);
             if app.welcome.entering_key {
                 let label = ui.label("fal key");
-                let r = ui.add(
-                    egui::TextEdit::singleline(&mut app.welcome.key_input)
-                        .password(true)
-                        .hint_text("key-id:key-secret")
-                        .desired_width(f32::INFINITY),
-                );
-                r.labelled_by(label.id);
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut app.welcome.key_input)
+                            .password(true)
+                            .hint_text("key-id:key-secret")
+                            .desired_width(f32::INFINITY),
+                    )
+                    .labelled_by(label.id);
                 let submit = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 ui.horizontal(|ui| {
                     if ui.add(theme::primary_button("Save key")).clicked() || submit {

@@ -1,6 +1,6 @@
 //! Small widgets the panels share: segmented buttons, a toggle switch, chips, progress.
 
-use egui::{Color32, RichText, Sense, Ui, WidgetInfo, WidgetType};
+use egui::{Color32, RichText, Role, Sense, Ui, WidgetInfo};
 
 use super::theme;
 
@@ -22,7 +22,7 @@ pub fn segmented(ui: &mut Ui, group: &str, labels: &[String], selected: Option<u
             }
             let r = ui.add(b);
             let name = format!("{group}: {label}");
-            r.widget_info(|| WidgetInfo::selected(WidgetType::RadioButton, true, on, &name));
+            r.widget_info(|| WidgetInfo::selected(Role::RadioButton, true, on, &name));
             if r.clicked() {
                 clicked = Some(i);
             }
@@ -41,7 +41,7 @@ pub fn toggle(ui: &mut Ui, on: &mut bool, name: &str) -> egui::Response {
     }
     let value = *on;
     let name = name.to_string();
-    response.widget_info(move || WidgetInfo::selected(WidgetType::Checkbox, true, value, &name));
+    response.widget_info(move || WidgetInfo::selected(Role::CheckBox, true, value, &name));
     if ui.is_rect_visible(rect) {
         let t = ui.ctx().animate_bool_responsive(response.id, *on);
         let off_fill = ui.visuals().widgets.inactive.bg_fill;
