@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::{Harness, HarnessBuilder};
 use reelsmith::jobs::JobState;
@@ -105,7 +104,16 @@ fn step_until(h: &mut Harness<'_, StudioApp>, what: &str, timeout: Duration, don
         if done(h.state()) {
             return;
         }
-        assert!(start.elapsed() < timeout, "timed out waiting until {what}");
+        if start.elapsed() > timeout {
+            let jobs: Vec<String> = h
+                .state()
+                .engine
+                .jobs()
+                .iter()
+                .map(|j| format!("{} {:?} {:?} logs={:?}", j.endpoint_id, j.state, j.failure, j.logs.last()))
+                .collect();
+            panic!("timed out waiting until {what}; jobs: {jobs:#?}; can_generate: {:?}", h.state().can_generate());
+        }
         std::thread::sleep(Duration::from_millis(15));
     }
 }
@@ -145,9 +153,10 @@ fn drop_files(h: &mut Harness<'_, StudioApp>, field: &str, files: &[&Path]) {
         });
     }
     h.step();
-    assert!(
-        h.query_by_label_contains("to add them to").is_some(),
-        "the drop overlay shows while hovering"
+    assert_eq!(
+        h.state().inbox.hover_target.as_deref(),
+        Some(field),
+        "the overlay targets the zone under the pointer"
     );
     h.input_mut().hovered_files.clear();
     for f in files {
@@ -264,7 +273,11 @@ fn invalid_forms_cannot_be_submitted_and_say_why() {
     click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
     settle(&mut h);
     let reason = h.state().can_generate().expect_err("an empty form is invalid");
-    assert!(h.query_by_label_contains(&reason).is_some(), "the reason is shown: {reason}");
+    assert!(h.query_by_label(&reason).is_some(), "the reason is shown beside Generate: {reason}");
+    assert!(
+        h.query_all_by_label("Prompt is required: fill it in.").count() >= 1,
+        "the message sits under its field"
+    );
     assert!(h.get_by_label("Generate").accesskit_node().is_disabled(), "Generate is disabled");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     settle(&mut h);
@@ -276,7 +289,7 @@ fn invalid_forms_cannot_be_submitted_and_say_why() {
     wait_for_media(&mut h);
     let reason = h.state().can_generate().expect_err("a too small image blocks");
     assert!(reason.contains("smaller than the minimum"), "{reason}");
-    assert!(h.query_by_label_contains("smaller than the minimum").is_some());
+    assert!(h.query_all_by_label_contains("smaller than the minimum").count() >= 1);
     h.get_by_label("Generate").click();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     settle(&mut h);
@@ -296,7 +309,10 @@ fn kling_elements_and_at_references() {
     click_endpoint(&mut h, "fal-ai/kling-video/o1/standard/reference-to-video");
     h.get_by_label("+ Add element").click();
     settle(&mut h);
-    assert!(h.query_by_label("@Element1").is_some(), "the element is labelled @Element1");
+    assert!(
+        h.query_by_role_and_label(egui::accesskit::Role::Label, "@Element1").is_some(),
+        "the element is labelled @Element1"
+    );
     let front = env.png("front.png", 600, 800);
     let side = env.png("side.png", 600, 800);
     let room = env.png("room.png", 900, 600);
@@ -491,7 +507,7 @@ fn endpoints_can_be_filtered_and_added_by_id() {
     h.get_by_label("Filter endpoints").type_text("kling");
     settle(&mut h);
     assert!(h.query_by_label_contains("Veo 3.1 Image to video").is_none(), "Veo is filtered out");
-    assert!(h.query_by_label_contains("Kling O1").is_some());
+    assert!(h.query_all_by_label_contains("Kling O1").count() > 0);
     h.get_by_label("Add endpoint by id…").click();
     settle(&mut h);
     h.get_by_label("Endpoint id").click();
@@ -587,7 +603,7 @@ mod snapshots {
             reused: false,
         };
         let mut jobs = Vec::new();
-        let mut make = |minute: u32, endpoint: &str, prompt: &str, state: JobState| {
+        let make = |minute: u32, endpoint: &str, prompt: &str, state: JobState| {
             let mut j = Job::new(endpoint, prompt, serde_json::json!({}));
             j.created_at = at(10, minute);
             j.state = state;

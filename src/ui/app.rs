@@ -28,6 +28,8 @@ use crate::schema::{self, FormModel, FormState, Issue};
 
 /// Generate (and the help overlay) use these shortcuts.
 pub const GENERATE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
+/// How long a toast stays up.
+const TOAST_DURATION: Duration = Duration::from_secs(4);
 /// Opens the help overlay.
 pub const HELP_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F1);
 /// Focuses the endpoint filter.
@@ -306,6 +308,18 @@ impl StudioApp {
         self.ctx.clone()
     }
 
+    /// Shows a toast in the colour of `tone`.
+    pub fn toast(&mut self, tone: Tone, text: impl Into<String>) {
+        let dark = self.ctx.global_style().visuals.dark_mode;
+        let icon = match tone {
+            Tone::Danger | Tone::Warning => "!",
+            _ => "•",
+        };
+        self.toasts
+            .custom(text.into(), icon.to_string(), theme::tone_color(tone, dark))
+            .duration(Some(TOAST_DURATION));
+    }
+
     /// Queues an action for the end of the frame.
     pub fn act(&mut self, action: Action) {
         self.actions.push(action);
@@ -345,11 +359,8 @@ impl StudioApp {
             .collect();
         match errors.len() {
             0 => Ok(()),
-            1 => Err(format!("Fix {}: {}", errors[0].field, errors[0].message)),
-            n => Err(format!(
-                "Fix {} problems first (the first: {}: {}).",
-                n, errors[0].field, errors[0].message
-            )),
+            1 => Err(errors[0].message.clone()),
+            n => Err(format!("{n} problems to fix. {}", errors[0].message)),
         }
     }
 
@@ -459,11 +470,11 @@ impl StudioApp {
                     self.welcome.error = None;
                     self.settings.key_input.clear();
                     self.restart_engine();
-                    self.toasts.success(format!("Key saved. {text}"));
+                    self.toast(Tone::Success, format!("Key saved. {text}"));
                 }
                 Ok(Err(e)) => {
                     self.welcome.error = Some(e.clone());
-                    self.toasts.error(e);
+                    self.toast(Tone::Danger, e);
                 }
                 Err(p) => self.key_saving = Some(p),
             }
@@ -472,12 +483,11 @@ impl StudioApp {
             match p.try_take() {
                 Ok(Ok(sim)) => {
                     self.use_simulator(sim);
-                    self.toasts
-                        .info("Simulator started: jobs run locally and cost nothing.");
+                    self.toast(Tone::Waiting, "Simulator started: jobs run locally and cost nothing.");
                 }
                 Ok(Err(e)) => {
                     self.welcome.error = Some(e.clone());
-                    self.toasts.error(e);
+                    self.toast(Tone::Danger, e);
                 }
                 Err(p) => self.sim_starting = Some(p),
             }
@@ -488,19 +498,14 @@ impl StudioApp {
             self.catalog = Some(catalog);
             match result {
                 Ok(id) => {
-                    self.toasts.success(format!("Added {id}"));
+                    self.toast(Tone::Success, format!("Added {id}"));
                     self.select_endpoint(&id);
                 }
                 Err(e) => self.picker.add_error = Some(e),
             }
         }
         for notice in self.engine.poll() {
-            match notice.tone {
-                Tone::Success => self.toasts.success(notice.text),
-                Tone::Danger => self.toasts.error(notice.text),
-                Tone::Warning => self.toasts.warning(notice.text),
-                _ => self.toasts.info(notice.text),
-            };
+            self.toast(notice.tone, notice.text);
         }
         if self.thumbs.poll() {
             self.invalidate();
@@ -520,7 +525,7 @@ impl StudioApp {
         match references::add_to_field(&model, state, field, items) {
             Ok(()) => self.invalidate(),
             Err(message) => {
-                self.toasts.warning(message);
+                self.toast(Tone::Warning, message);
             }
         }
     }
@@ -535,24 +540,22 @@ impl StudioApp {
             Action::UseSettings { endpoint_id, form } => self.use_settings(&endpoint_id, &form),
             Action::Open(path) => {
                 if let Err(e) = opener::open(&path) {
-                    self.toasts
-                        .error(format!("Could not open {}: {e}", path.display()));
+                    self.toast(Tone::Danger, format!("Could not open {}: {e}", path.display()));
                 }
             }
             Action::Reveal(path) => {
                 if let Err(e) = opener::reveal(&path) {
-                    self.toasts
-                        .error(format!("Could not show {} in its folder: {e}", path.display()));
+                    self.toast(Tone::Danger, format!("Could not show {} in its folder: {e}", path.display()));
                 }
             }
             Action::SaveAs(item) => gallery::start_save_as(self, item),
             Action::DeleteVideo(item) => match self.engine.delete_video(&item) {
                 Ok(()) => {
                     self.gallery.selected = None;
-                    self.toasts.info("Video deleted.");
+                    self.toast(Tone::Waiting, "Video deleted.");
                 }
                 Err(e) => {
-                    self.toasts.error(e);
+                    self.toast(Tone::Danger, e);
                 }
             },
             Action::ExtendClip(path) => self.reuse_clip("fal-ai/veo3.1/extend-video", "video_url", path),
@@ -561,16 +564,11 @@ impl StudioApp {
             Action::AddMedia { field, items } => self.add_media(&field, items),
             Action::CopyText(text, what) => {
                 self.ctx.copy_text(text);
-                self.toasts.info(format!("{what} copied."));
+                self.toast(Tone::Waiting, format!("{what} copied."));
             }
             Action::SetView(view) => self.persisted.view = view,
             Action::Toast(tone, text) => {
-                match tone {
-                    Tone::Success => self.toasts.success(text),
-                    Tone::Danger => self.toasts.error(text),
-                    Tone::Warning => self.toasts.warning(text),
-                    _ => self.toasts.info(text),
-                };
+                self.toast(tone, text);
             }
             Action::UseKey(key) => {
                 let key = key.trim().to_string();
@@ -611,10 +609,10 @@ impl StudioApp {
                             self.key = None;
                             self.restart_engine();
                         }
-                        self.toasts.info("Key forgotten.");
+                        self.toast(Tone::Waiting, "Key forgotten.");
                     }
                     Err(e) => {
-                        self.toasts.error(e.to_string());
+                        self.toast(Tone::Danger, e.to_string());
                     }
                 }
             }
@@ -644,11 +642,10 @@ impl StudioApp {
                 self.form_ui = FormUi::default();
                 self.persisted.view = View::Create;
                 self.invalidate();
-                self.toasts.info("Settings copied into the form.");
+                self.toast(Tone::Waiting, "Settings copied into the form.");
             }
             None => {
-                self.toasts
-                    .warning("Those settings no longer fit this endpoint's form.");
+                self.toast(Tone::Warning, "Those settings no longer fit this endpoint's form.");
             }
         }
     }
@@ -657,8 +654,7 @@ impl StudioApp {
     fn reuse_clip(&mut self, endpoint_id: &str, field: &str, path: PathBuf) {
         self.select_endpoint(endpoint_id);
         if self.endpoint_id() != Some(endpoint_id) {
-            self.toasts
-                .warning(format!("{endpoint_id} is not in the catalog."));
+            self.toast(Tone::Warning, format!("{endpoint_id} is not in the catalog."));
             return;
         }
         self.add_media(field, vec![schema::MediaRef::Local(path)]);
@@ -677,7 +673,7 @@ impl StudioApp {
 
     fn generate(&mut self) {
         if let Err(reason) = self.can_generate() {
-            self.toasts.warning(reason);
+            self.toast(Tone::Warning, reason);
             return;
         }
         let (Some(model), Some(state)) = (self.model.clone(), self.form_state().cloned()) else {
@@ -692,10 +688,10 @@ impl StudioApp {
                 } else {
                     format!("{n} jobs queued with different seeds.")
                 };
-                self.toasts.info(what);
+                self.toast(Tone::Waiting, what);
             }
             Err(e) => {
-                self.toasts.error(e);
+                self.toast(Tone::Danger, e);
             }
         }
     }

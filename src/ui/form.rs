@@ -56,6 +56,12 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         });
         return;
     };
+    // Asked before the model is taken out of the app, which `can_generate` looks at.
+    app.model = Some(model);
+    let can = app.can_generate();
+    let Some(model) = app.model.take() else {
+        return;
+    };
     let mut state = app
         .persisted
         .forms
@@ -68,7 +74,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                 .stroke(theme::card_stroke(ui))
                 .inner_margin(egui::Margin::symmetric(20, 10)),
         )
-        .show(ui, |ui| generate_bar(app, ui, &model));
+        .show(ui, |ui| generate_bar(app, ui, &model, can));
     let issues = std::mem::take(&mut app.issues);
     egui::CentralPanel::default()
         .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(0, 0)))
@@ -605,8 +611,7 @@ fn seed(ui: &mut Ui, field: &Field, state: &mut FormState) {
                 ui.label(RichText::new("Random each run").color(theme::subtle(ui)));
             }
         }
-        if ui
-            .button("🎲")
+        if widgets::dice_button(ui, "Roll a new seed")
             .on_hover_text("Roll a new fixed seed")
             .clicked()
         {
@@ -734,8 +739,8 @@ fn field_issues(ui: &mut Ui, issues: &[Issue], path: &str) {
 
 fn issue_line(ui: &mut Ui, issue: &Issue) {
     let (tone, mark) = match issue.severity {
-        Severity::Error => (Tone::Danger, "●"),
-        Severity::Warning => (Tone::Warning, "▲"),
+        Severity::Error => (Tone::Danger, "•"),
+        Severity::Warning => (Tone::Warning, "•"),
     };
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
@@ -762,8 +767,7 @@ fn orphan_issues(ui: &mut Ui, model: &FormModel, issues: &[Issue]) {
     }
 }
 
-fn generate_bar(app: &mut StudioApp, ui: &mut Ui, model: &FormModel) {
-    let can = app.can_generate();
+fn generate_bar(app: &mut StudioApp, ui: &mut Ui, model: &FormModel, can: Result<(), String>) {
     ui.horizontal(|ui| {
         ui.vertical(|ui| {
             match &app.cost {

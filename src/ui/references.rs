@@ -40,6 +40,8 @@ pub struct MediaInbox {
     zones: Vec<Zone>,
     /// The zone the user last clicked (paste and drops outside any zone go there).
     pub active: Option<String>,
+    /// The zone files hovering over the window would land in (None when nothing hovers).
+    pub hover_target: Option<String>,
     url_input: HashMap<String, String>,
     pending: Vec<PendingMedia>,
     reorder: Option<(String, usize, usize)>,
@@ -497,6 +499,7 @@ pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
         let painter = ctx.layer_painter(layer);
         painter.rect_filled(screen, 0.0, Color32::from_black_alpha(110));
         let video = hovered.iter().any(|h| h.path.as_deref().is_some_and(looks_like_video));
+        app.inbox.hover_target = app.inbox.target(pointer, video).map(|t| t.path.clone());
         let target = app.inbox.target(pointer, video);
         for z in &app.inbox.zones {
             let is_target = target.is_some_and(|t| t.path == z.path);
@@ -512,6 +515,9 @@ pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
         let rect = egui::Rect::from_center_size(galley_pos, egui::vec2(520.0, 44.0));
         painter.rect_filled(rect, 10.0, theme::ACCENT);
         painter.text(rect.center(), egui::Align2::CENTER_CENTER, text, egui::FontId::proportional(16.0), Color32::WHITE);
+    }
+    if hovered.is_empty() {
+        app.inbox.hover_target = None;
     }
     if !dropped.is_empty() {
         let paths: Vec<PathBuf> = dropped.iter().map(|d| d.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect();

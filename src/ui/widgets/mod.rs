@@ -68,6 +68,28 @@ fn lerp_color(a: Color32, b: Color32, t: f32) -> Color32 {
     Color32::from_rgb(mix(a.r(), b.r()), mix(a.g(), b.g()), mix(a.b(), b.b()))
 }
 
+/// A button drawn as a die (five pips), with an accessible name.
+pub fn dice_button(ui: &mut Ui, name: &str) -> egui::Response {
+    let size = egui::vec2(28.0, 26.0);
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    let name = name.to_string();
+    response.widget_info(move || WidgetInfo::labeled(Role::Button, true, &name));
+    if ui.is_rect_visible(rect) {
+        let visuals = ui.style().interact(&response);
+        ui.painter()
+            .rect_filled(rect, visuals.corner_radius, visuals.weak_bg_fill);
+        let die = egui::Rect::from_center_size(rect.center(), egui::vec2(16.0, 16.0));
+        let ink = visuals.fg_stroke.color;
+        ui.painter()
+            .rect_stroke(die, 3.0, egui::Stroke::new(1.2, ink), egui::StrokeKind::Inside);
+        let c = die.center();
+        for (dx, dy) in [(0.0, 0.0), (-4.0, -4.0), (4.0, 4.0), (-4.0, 4.0), (4.0, -4.0)] {
+            ui.painter().circle_filled(c + egui::vec2(dx, dy), 1.5, ink);
+        }
+    }
+    response
+}
+
 /// A small rounded label in `color`.
 pub fn chip(ui: &mut Ui, text: &str, color: Color32) -> egui::Response {
     egui::Frame::new()
