@@ -174,7 +174,10 @@ fn click_endpoint(h: &mut Harness<'_, StudioApp>, endpoint_id: &str) {
         .find(|e| e.endpoint_id == endpoint_id)
         .cloned()
         .unwrap_or_else(|| panic!("{endpoint_id} is not in the picker"));
-    h.get_by_label(&format!("{} {}", entry.family, entry.name)).click();
+    let label = format!("{} {}", entry.family, entry.name);
+    h.get_by_label(&label).scroll_to_me();
+    settle(h);
+    h.get_by_label(&label).click();
     settle(h);
     assert_eq!(h.state().endpoint_id(), Some(endpoint_id));
 }
@@ -744,10 +747,10 @@ mod snapshots {
             h.get_by_label("Settings").click();
             settle(&mut h);
             h.remove_cursor();
+            settle(&mut h);
             for text in ["Running at http", "Data: ", "Config: ", "Cache: ", env.root.path().to_str().unwrap()] {
                 mask_label(&mut h, text);
             }
-            settle(&mut h);
             results.add(h.try_snapshot(format!("settings_{name}")));
         }
     }

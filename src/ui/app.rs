@@ -835,7 +835,7 @@ fn panel_frame(ui: &egui::Ui) -> egui::Frame {
 
 /// The always-visible strip that says the simulator, not fal, is in use.
 fn simulator_banner(ui: &mut egui::Ui) {
-    let fill = theme::tone(ui, Tone::Warning);
+    let fill = theme::BANNER;
     egui::Panel::top("simulator_banner")
         .exact_size(28.0)
         .frame(

@@ -77,7 +77,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         .show(ui, |ui| generate_bar(app, ui, &model, can));
     let issues = std::mem::take(&mut app.issues);
     egui::CentralPanel::default()
-        .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(0, 0)))
+        .frame(egui::Frame::new().fill(theme::canvas(ui)))
         .show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
@@ -768,6 +768,9 @@ fn orphan_issues(ui: &mut Ui, model: &FormModel, issues: &[Issue]) {
 }
 
 fn generate_bar(app: &mut StudioApp, ui: &mut Ui, model: &FormModel, can: Result<(), String>) {
+    if let Err(reason) = &can {
+        ui.add(egui::Label::new(RichText::new(reason).color(theme::tone(ui, Tone::Danger))).wrap());
+    }
     ui.horizontal(|ui| {
         ui.vertical(|ui| {
             match &app.cost {
@@ -813,15 +816,6 @@ fn generate_bar(app: &mut StudioApp, ui: &mut Ui, model: &FormModel, can: Result
             };
             label.on_hover_text(hint);
             app.persisted.variations = n;
-            if let Err(reason) = &can {
-                ui.add_space(8.0);
-                ui.add(
-                    egui::Label::new(
-                        RichText::new(reason).color(theme::tone(ui, Tone::Danger)),
-                    )
-                    .wrap(),
-                );
-            }
         });
     });
 }

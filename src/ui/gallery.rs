@@ -82,7 +82,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
             .show(ui, |ui| details(app, ui, item));
     }
     egui::CentralPanel::default()
-        .frame(egui::Frame::new().inner_margin(egui::Margin::same(14)))
+        .frame(egui::Frame::new().fill(theme::canvas(ui)).inner_margin(egui::Margin::same(14)))
         .show(ui, |ui| grid(app, ui));
     confirm_delete(app, ui.ctx());
 }
@@ -150,7 +150,6 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
                 .as_deref()
                 .map(|e| short_name(&app.entries, e))
                 .unwrap_or_else(|| "All endpoints".into());
-            let label = ui.label("Endpoint");
             let r = egui::ComboBox::from_id_salt("gallery_endpoint")
                 .selected_text(current)
                 .width(220.0)
@@ -165,6 +164,7 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
                         }
                     }
                 });
+            let label = ui.label("Endpoint");
             r.response.labelled_by(label.id);
             let search = ui.add(
                 egui::TextEdit::singleline(&mut app.gallery.search)

@@ -102,6 +102,18 @@ pub fn card_fill(ui: &egui::Ui) -> Color32 {
     }
 }
 
+/// The background of the main work area (form, gallery grid).
+pub fn canvas(ui: &egui::Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        Color32::from_rgb(0x1e, 0x20, 0x25)
+    } else {
+        Color32::from_rgb(0xfb, 0xfb, 0xfd)
+    }
+}
+
+/// The simulator banner's fill (amber in both modes, with black text).
+pub const BANNER: Color32 = Color32::from_rgb(0xf5, 0xb0, 0x41);
+
 /// A card's border.
 pub fn card_stroke(ui: &egui::Ui) -> Stroke {
     if ui.visuals().dark_mode {
