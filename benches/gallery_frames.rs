@@ -30,7 +30,9 @@ fn main() {
     let _guard = rt.enter();
     let dir = tempfile::tempdir().expect("temp dir");
     let sim = rt
-        .block_on(reelsmith::sim::Simulator::start(reelsmith::sim::SimConfig::default()))
+        .block_on(reelsmith::sim::Simulator::start(
+            reelsmith::sim::SimConfig::default(),
+        ))
         .expect("simulator");
     let (videos, pictures) = make_media(dir.path());
     let ctx = egui::Context::default();
@@ -48,10 +50,15 @@ fn main() {
     // Warm up: let every visible thumbnail and poster decode, so frames measure drawing only.
     let mut run = |app: &mut StudioApp, scroll: f32| -> Duration {
         let mut input = egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0))),
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1600.0, 1000.0),
+            )),
             ..Default::default()
         };
-        input.events.push(egui::Event::PointerMoved(egui::pos2(700.0, 500.0)));
+        input
+            .events
+            .push(egui::Event::PointerMoved(egui::pos2(700.0, 500.0)));
         if scroll != 0.0 {
             input.events.push(egui::Event::MouseWheel {
                 unit: egui::MouseWheelUnit::Point,
@@ -99,10 +106,18 @@ fn main() {
         let p95 = times[(times.len() as f64 * 0.95) as usize - 1];
         report.push((name, median, p95));
     }
-    println!("gallery_frames: {FRAMES} frames each, CPU time per frame (egui layout + tessellation)");
+    println!(
+        "gallery_frames: {FRAMES} frames each, CPU time per frame (egui layout + tessellation)"
+    );
     for (name, median, p95) in report {
-        let verdict = if p95 < TARGET_P95_MS { "meets" } else { "MISSES" };
-        println!("  {name:<40} median {median:6.2} ms   p95 {p95:6.2} ms   (target p95 < {TARGET_P95_MS} ms: {verdict})");
+        let verdict = if p95 < TARGET_P95_MS {
+            "meets"
+        } else {
+            "MISSES"
+        };
+        println!(
+            "  {name:<40} median {median:6.2} ms   p95 {p95:6.2} ms   (target p95 < {TARGET_P95_MS} ms: {verdict})"
+        );
     }
 }
 
@@ -144,7 +159,10 @@ fn make_media(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
 }
 
 fn item(i: usize, path: &Path) -> LibraryItem {
-    let when = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default()
+    let when = Utc
+        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
         + chrono::Duration::minutes(i as i64);
     LibraryItem {
         job_id: format!("{i:032x}"),

@@ -93,11 +93,17 @@ fn builder() -> HarnessBuilder<StudioApp> {
 }
 
 fn harness(config: StudioConfig) -> Harness<'static, StudioApp> {
-    builder().build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, Persisted::default()))
+    builder()
+        .build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, Persisted::default()))
 }
 
 /// Steps (sleeping a little between frames, since the work runs on other threads) until `done`.
-fn step_until(h: &mut Harness<'_, StudioApp>, what: &str, timeout: Duration, done: impl Fn(&StudioApp) -> bool) {
+fn step_until(
+    h: &mut Harness<'_, StudioApp>,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&StudioApp) -> bool,
+) {
     let start = Instant::now();
     loop {
         h.step();
@@ -110,9 +116,20 @@ fn step_until(h: &mut Harness<'_, StudioApp>, what: &str, timeout: Duration, don
                 .engine
                 .jobs()
                 .iter()
-                .map(|j| format!("{} {:?} {:?} logs={:?}", j.endpoint_id, j.state, j.failure, j.logs.last()))
+                .map(|j| {
+                    format!(
+                        "{} {:?} {:?} logs={:?}",
+                        j.endpoint_id,
+                        j.state,
+                        j.failure,
+                        j.logs.last()
+                    )
+                })
                 .collect();
-            panic!("timed out waiting until {what}; jobs: {jobs:#?}; can_generate: {:?}", h.state().can_generate());
+            panic!(
+                "timed out waiting until {what}; jobs: {jobs:#?}; can_generate: {:?}",
+                h.state().can_generate()
+            );
         }
         std::thread::sleep(Duration::from_millis(15));
     }
@@ -140,11 +157,12 @@ impl egui::DroppedFile for TestFile {
 /// Hovers `files` over the drop zone of `field`, checks the overlay, then drops them there.
 fn drop_files(h: &mut Harness<'_, StudioApp>, field: &str, files: &[&Path]) {
     settle(h);
-    let rect = h
-        .state()
-        .inbox
-        .zone_rect(field)
-        .unwrap_or_else(|| panic!("no drop zone {field}; zones: {:?}", h.state().inbox.zone_paths()));
+    let rect = h.state().inbox.zone_rect(field).unwrap_or_else(|| {
+        panic!(
+            "no drop zone {field}; zones: {:?}",
+            h.state().inbox.zone_paths()
+        )
+    });
     h.hover_at(rect.center());
     for f in files {
         h.input_mut().hovered_files.push(egui::HoveredFile {
@@ -160,7 +178,9 @@ fn drop_files(h: &mut Harness<'_, StudioApp>, field: &str, files: &[&Path]) {
     );
     h.input_mut().hovered_files.clear();
     for f in files {
-        h.input_mut().dropped_files.push(Arc::new(TestFile(f.to_path_buf())));
+        h.input_mut()
+            .dropped_files
+            .push(Arc::new(TestFile(f.to_path_buf())));
     }
     h.step();
     settle(h);
@@ -190,7 +210,12 @@ fn type_prompt(h: &mut Harness<'_, StudioApp>, text: &str) {
 }
 
 fn wait_for_media(h: &mut Harness<'_, StudioApp>) {
-    step_until(h, "thumbnails and facts are ready", Duration::from_secs(20), |a| !a.thumbs.busy());
+    step_until(
+        h,
+        "thumbnails and facts are ready",
+        Duration::from_secs(20),
+        |a| !a.thumbs.busy(),
+    );
     settle(h);
 }
 
@@ -204,7 +229,11 @@ fn generate(h: &mut Harness<'_, StudioApp>) {
 }
 
 fn done_count(app: &StudioApp) -> usize {
-    app.engine.jobs().iter().filter(|j| j.state == JobState::Done).count()
+    app.engine
+        .jobs()
+        .iter()
+        .filter(|j| j.state == JobState::Done)
+        .count()
 }
 
 #[test]
@@ -212,7 +241,9 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
     let env = Env::fast();
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
-    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
     assert!(
         h.query_by_label_contains("SIMULATOR").is_some(),
         "the simulator banner is visible"
@@ -221,13 +252,25 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
     let street = env.png("street.png", 800, 450);
     let clip = env.mp4("motion.mp4");
     let cases: Vec<(&str, Vec<(&str, Vec<&Path>)>)> = vec![
-        ("fal-ai/veo3.1/image-to-video", vec![("image_url", vec![&street])]),
+        (
+            "fal-ai/veo3.1/image-to-video",
+            vec![("image_url", vec![&street])],
+        ),
         (
             "fal-ai/veo3.1/fast/first-last-frame-to-video",
-            vec![("first_frame_url", vec![&street]), ("last_frame_url", vec![&face])],
+            vec![
+                ("first_frame_url", vec![&street]),
+                ("last_frame_url", vec![&face]),
+            ],
         ),
-        ("fal-ai/veo3.1/reference-to-video", vec![("image_urls", vec![&face, &street])]),
-        ("fal-ai/kling-video/o1/standard/reference-to-video", vec![("image_urls", vec![&face])]),
+        (
+            "fal-ai/veo3.1/reference-to-video",
+            vec![("image_urls", vec![&face, &street])],
+        ),
+        (
+            "fal-ai/kling-video/o1/standard/reference-to-video",
+            vec![("image_urls", vec![&face])],
+        ),
         (
             "fal-ai/video-as-prompt",
             vec![("video_url", vec![&clip]), ("image_url", vec![&face])],
@@ -238,24 +281,42 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
         for (field, files) in drops {
             drop_files(&mut h, field, files);
             let got = h.state().form_state().unwrap().media(field).len();
-            assert_eq!(got, files.len(), "{endpoint}: {field} holds the dropped files");
+            assert_eq!(
+                got,
+                files.len(),
+                "{endpoint}: {field} holds the dropped files"
+            );
         }
         type_prompt(&mut h, "a lighthouse keeper walks into the storm");
         if *endpoint == "fal-ai/video-as-prompt" {
             h.get_by_label("Video Description").click();
             h.step();
-            h.get_by_label("Video Description").type_text("a person waves");
+            h.get_by_label("Video Description")
+                .type_text("a person waves");
             settle(&mut h);
         }
         generate(&mut h);
-        step_until(&mut h, &format!("{endpoint} is done"), Duration::from_secs(60), |a| done_count(a) == i + 1);
-        step_until(&mut h, "the gallery shows the video", Duration::from_secs(10), |a| a.engine.library().len() == i + 1);
+        step_until(
+            &mut h,
+            &format!("{endpoint} is done"),
+            Duration::from_secs(60),
+            |a| done_count(a) == i + 1,
+        );
+        step_until(
+            &mut h,
+            "the gallery shows the video",
+            Duration::from_secs(10),
+            |a| a.engine.library().len() == i + 1,
+        );
     }
     let subs = env.sim.submissions();
     assert_eq!(subs.len(), cases.len(), "one submission per Generate");
     for (sub, (endpoint, _)) in subs.iter().zip(&cases) {
         assert_eq!(&sub.endpoint_id, endpoint);
-        assert_eq!(sub.input["prompt"], "a lighthouse keeper walks into the storm");
+        assert_eq!(
+            sub.input["prompt"],
+            "a lighthouse keeper walks into the storm"
+        );
     }
     // Each finished video is a real file in the output folder, shown in the gallery.
     h.get_by_label_contains("Gallery").click();
@@ -264,7 +325,11 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
     for item in h.state().engine.library() {
         assert!(item.path.is_file(), "{} exists", item.path.display());
     }
-    assert_eq!(h.get_all_by_label_contains("Video: a lighthouse keeper").count(), cases.len());
+    assert_eq!(
+        h.get_all_by_label_contains("Video: a lighthouse keeper")
+            .count(),
+        cases.len()
+    );
 }
 
 #[test]
@@ -272,16 +337,29 @@ fn invalid_forms_cannot_be_submitted_and_say_why() {
     let env = Env::fast();
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
-    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
     click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
     settle(&mut h);
-    let reason = h.state().can_generate().expect_err("an empty form is invalid");
-    assert!(h.query_by_label(&reason).is_some(), "the reason is shown beside Generate: {reason}");
+    let reason = h
+        .state()
+        .can_generate()
+        .expect_err("an empty form is invalid");
     assert!(
-        h.query_all_by_label("Prompt is required: fill it in.").count() >= 1,
+        h.query_by_label(&reason).is_some(),
+        "the reason is shown beside Generate: {reason}"
+    );
+    assert!(
+        h.query_all_by_label("Prompt is required: fill it in.")
+            .count()
+            >= 1,
         "the message sits under its field"
     );
-    assert!(h.get_by_label("Generate").accesskit_node().is_disabled(), "Generate is disabled");
+    assert!(
+        h.get_by_label("Generate").accesskit_node().is_disabled(),
+        "Generate is disabled"
+    );
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     settle(&mut h);
     // A picture below the endpoint's minimum is refused on its thumbnail before any upload.
@@ -290,9 +368,16 @@ fn invalid_forms_cannot_be_submitted_and_say_why() {
     drop_files(&mut h, "image_urls", &[&tiny]);
     type_prompt(&mut h, "@Image1 dances");
     wait_for_media(&mut h);
-    let reason = h.state().can_generate().expect_err("a too small image blocks");
+    let reason = h
+        .state()
+        .can_generate()
+        .expect_err("a too small image blocks");
     assert!(reason.contains("smaller than the minimum"), "{reason}");
-    assert!(h.query_all_by_label_contains("smaller than the minimum").count() >= 1);
+    assert!(
+        h.query_all_by_label_contains("smaller than the minimum")
+            .count()
+            >= 1
+    );
     h.get_by_label("Generate").click();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     settle(&mut h);
@@ -308,12 +393,15 @@ fn kling_elements_and_at_references() {
     let env = Env::fast();
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
-    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
     click_endpoint(&mut h, "fal-ai/kling-video/o1/standard/reference-to-video");
     h.get_by_label("+ Add element").click();
     settle(&mut h);
     assert!(
-        h.query_by_role_and_label(egui::accesskit::Role::Label, "@Element1").is_some(),
+        h.query_by_role_and_label(egui::accesskit::Role::Label, "@Element1")
+            .is_some(),
         "the element is labelled @Element1"
     );
     let front = env.png("front.png", 600, 800);
@@ -331,21 +419,43 @@ fn kling_elements_and_at_references() {
     let suggestion = h.get_by_label("@Image1");
     suggestion.click();
     settle(&mut h);
-    let prompt = h.state().form_state().unwrap().text("prompt").unwrap().to_string();
+    let prompt = h
+        .state()
+        .form_state()
+        .unwrap()
+        .text("prompt")
+        .unwrap()
+        .to_string();
     assert_eq!(prompt.trim_end(), "@Element1 sits in @Image1");
     // Tab completes the first suggestion.
     h.get_by_label("Prompt").type_text("and @El");
     h.step();
     h.key_press(egui::Key::Tab);
     settle(&mut h);
-    let prompt = h.state().form_state().unwrap().text("prompt").unwrap().to_string();
+    let prompt = h
+        .state()
+        .form_state()
+        .unwrap()
+        .text("prompt")
+        .unwrap()
+        .to_string();
     assert!(prompt.contains("and @Element1"), "{prompt}");
     generate(&mut h);
-    step_until(&mut h, "the Kling job is done", Duration::from_secs(60), |a| done_count(a) == 1);
+    step_until(
+        &mut h,
+        "the Kling job is done",
+        Duration::from_secs(60),
+        |a| done_count(a) == 1,
+    );
     let sub = &env.sim.submissions()[0];
     let elements = sub.input["elements"].as_array().unwrap();
     assert_eq!(elements.len(), 1);
-    assert!(elements[0]["frontal_image_url"].as_str().unwrap().starts_with(&env.sim.base_url()));
+    assert!(
+        elements[0]["frontal_image_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&env.sim.base_url())
+    );
     assert_eq!(sub.input["image_urls"].as_array().unwrap().len(), 1);
 }
 
@@ -356,7 +466,9 @@ fn the_key_entry_never_shows_the_key_in_full() {
     let config = env.config_without_key();
     let key_file = config.config_dir.join("credentials.json");
     let mut h = harness(config);
-    step_until(&mut h, "the welcome screen", Duration::from_secs(5), |a| a.screen == Screen::Welcome);
+    step_until(&mut h, "the welcome screen", Duration::from_secs(5), |a| {
+        a.screen == Screen::Welcome
+    });
     assert!(h.query_by_label("Try the simulator").is_some());
     h.get_by_label("Enter your fal key").click();
     settle(&mut h);
@@ -367,10 +479,17 @@ fn the_key_entry_never_shows_the_key_in_full() {
     settle(&mut h);
     assert_no_text_contains(&h, &key);
     h.get_by_label("Save key").click();
-    step_until(&mut h, "the key is saved", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+    step_until(&mut h, "the key is saved", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
     assert_no_text_contains(&h, &key);
-    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
-    assert_eq!(saved["api_key"], key.as_str(), "stored in the private file fallback");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
+    assert_eq!(
+        saved["api_key"],
+        key.as_str(),
+        "stored in the private file fallback"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -379,11 +498,19 @@ fn the_key_entry_never_shows_the_key_in_full() {
     }
     h.get_by_label("Settings").click();
     settle(&mut h);
-    assert!(h.query_by_label_contains("readable only by you").is_some(), "the fallback choice is shown");
+    assert!(
+        h.query_by_label_contains("readable only by you").is_some(),
+        "the fallback choice is shown"
+    );
     assert_no_text_contains(&h, &key);
     // "Check key" makes an authenticated request that the simulator accepts.
     h.get_by_label("Check key").click();
-    step_until(&mut h, "the key check answers", Duration::from_secs(10), |a| a.settings.check_result.is_some());
+    step_until(
+        &mut h,
+        "the key check answers",
+        Duration::from_secs(10),
+        |a| a.settings.check_result.is_some(),
+    );
     settle(&mut h);
     assert!(h.query_by_label("The key works.").is_some());
     // Neither the window state nor any log of the run holds the key.
@@ -409,25 +536,64 @@ fn a_second_window_shows_the_history_and_resumes_an_unfinished_job() {
     let street = env.png("street.png", 800, 450);
     {
         let mut h = harness(env.config());
-        step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+        step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+            a.screen == Screen::Studio
+        });
         click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
         drop_files(&mut h, "image_url", &[&street]);
         type_prompt(&mut h, "a tram crosses the bridge at dawn");
         generate(&mut h);
-        step_until(&mut h, "the job runs at fal", Duration::from_secs(20), |a| {
-            a.engine.jobs().first().is_some_and(|j| j.state == JobState::Running)
-        });
-        assert!(h.query_by_label("Running").is_some(), "the queue shows Running");
+        step_until(
+            &mut h,
+            "the job runs at fal",
+            Duration::from_secs(20),
+            |a| {
+                a.engine
+                    .jobs()
+                    .first()
+                    .is_some_and(|j| j.state == JobState::Running)
+            },
+        );
+        assert!(
+            h.query_by_label("Running").is_some(),
+            "the queue shows Running"
+        );
         // The window closes while the job is still running at fal.
         h.state_mut().engine.shutdown();
     }
     let mut h = harness(env.config());
-    step_until(&mut h, "the studio opens again", Duration::from_secs(5), |a| a.screen == Screen::Studio);
-    assert_eq!(h.state().engine.jobs().len(), 1, "the history shows the job");
-    assert!(h.query_by_label_contains("a tram crosses the bridge").is_some());
-    step_until(&mut h, "the resumed job finishes", Duration::from_secs(30), |a| done_count(a) == 1);
-    step_until(&mut h, "the video is in the gallery", Duration::from_secs(10), |a| a.engine.library().len() == 1);
-    assert_eq!(env.sim.submissions().len(), 1, "the resumed job was not submitted again");
+    step_until(
+        &mut h,
+        "the studio opens again",
+        Duration::from_secs(5),
+        |a| a.screen == Screen::Studio,
+    );
+    assert_eq!(
+        h.state().engine.jobs().len(),
+        1,
+        "the history shows the job"
+    );
+    assert!(
+        h.query_by_label_contains("a tram crosses the bridge")
+            .is_some()
+    );
+    step_until(
+        &mut h,
+        "the resumed job finishes",
+        Duration::from_secs(30),
+        |a| done_count(a) == 1,
+    );
+    step_until(
+        &mut h,
+        "the video is in the gallery",
+        Duration::from_secs(10),
+        |a| a.engine.library().len() == 1,
+    );
+    assert_eq!(
+        env.sim.submissions().len(),
+        1,
+        "the resumed job was not submitted again"
+    );
 }
 
 #[test]
@@ -440,21 +606,36 @@ fn save_as_copies_the_video_and_its_sidecar() {
     let chosen = dest.clone();
     config.save_as = Arc::new(move |_suggested: &Path| Some(chosen.clone()));
     let mut h = harness(config);
-    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
     click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
     let street = env.png("street.png", 800, 450);
     drop_files(&mut h, "image_url", &[&street]);
     type_prompt(&mut h, "a keeper lights the lamp");
     generate(&mut h);
-    step_until(&mut h, "the video is in the gallery", Duration::from_secs(60), |a| a.engine.library().len() == 1);
+    step_until(
+        &mut h,
+        "the video is in the gallery",
+        Duration::from_secs(60),
+        |a| a.engine.library().len() == 1,
+    );
     h.get_by_label_contains("Gallery").click();
     settle(&mut h);
     h.get_by_label_contains("Video: a keeper lights").click();
     settle(&mut h);
     h.get_by_label("Save as…").click();
-    step_until(&mut h, "the copy is written", Duration::from_secs(10), |_| dest.with_extension("json").is_file());
+    step_until(
+        &mut h,
+        "the copy is written",
+        Duration::from_secs(10),
+        |_| dest.with_extension("json").is_file(),
+    );
     let item = h.state().engine.library()[0].clone();
-    assert_eq!(std::fs::read(&dest).unwrap(), std::fs::read(&item.path).unwrap());
+    assert_eq!(
+        std::fs::read(&dest).unwrap(),
+        std::fs::read(&item.path).unwrap()
+    );
     assert_eq!(
         std::fs::read(dest.with_extension("json")).unwrap(),
         std::fs::read(&item.sidecar).unwrap()
@@ -463,7 +644,12 @@ fn save_as_copies_the_video_and_its_sidecar() {
     h.get_by_label("Delete…").click();
     settle(&mut h);
     h.get_by_label("Delete video").click();
-    step_until(&mut h, "the video is deleted", Duration::from_secs(10), |a| a.engine.library().is_empty() && !a.engine.busy());
+    step_until(
+        &mut h,
+        "the video is deleted",
+        Duration::from_secs(10),
+        |a| a.engine.library().is_empty() && !a.engine.busy(),
+    );
     assert!(!item.path.exists() && !item.sidecar.exists());
     assert!(dest.is_file(), "the exported copy stays");
 }
@@ -473,13 +659,17 @@ fn the_window_requests_no_repaint_once_settled() {
     let env = Env::fast();
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
-    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
     click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
     let street = env.png("street.png", 800, 450);
     drop_files(&mut h, "image_url", &[&street]);
     type_prompt(&mut h, "waves");
     generate(&mut h);
-    step_until(&mut h, "the job is done", Duration::from_secs(60), |a| done_count(a) == 1);
+    step_until(&mut h, "the job is done", Duration::from_secs(60), |a| {
+        done_count(a) == 1
+    });
     // Toasts fade out and background work ends; after that the app asks for nothing.
     let idle = |h: &Harness<'_, StudioApp>| {
         h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay == Duration::MAX
@@ -490,7 +680,10 @@ fn the_window_requests_no_repaint_once_settled() {
         if idle(&h) {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(15), "the app keeps repainting while idle");
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the app keeps repainting while idle"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     for _ in 0..5 {
@@ -504,22 +697,34 @@ fn endpoints_can_be_filtered_and_added_by_id() {
     let env = Env::fast();
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
-    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
     h.get_by_label("Filter endpoints").click();
     h.step();
     h.get_by_label("Filter endpoints").type_text("kling");
     settle(&mut h);
-    assert!(h.query_by_label_contains("Veo 3.1 Image to video").is_none(), "Veo is filtered out");
+    assert!(
+        h.query_by_label_contains("Veo 3.1 Image to video")
+            .is_none(),
+        "Veo is filtered out"
+    );
     assert!(h.query_all_by_label_contains("Kling O1").count() > 0);
     h.get_by_label("Add endpoint by id…").click();
     settle(&mut h);
     h.get_by_label("Endpoint id").click();
     h.step();
-    h.get_by_label("Endpoint id").type_text("fal-ai/does-not/exist");
+    h.get_by_label("Endpoint id")
+        .type_text("fal-ai/does-not/exist");
     h.get_by_label("Fetch").click();
-    step_until(&mut h, "the fetch fails", Duration::from_secs(10), |a| a.picker.add_error.is_some());
+    step_until(&mut h, "the fetch fails", Duration::from_secs(10), |a| {
+        a.picker.add_error.is_some()
+    });
     settle(&mut h);
-    assert!(h.query_by_label_contains("Could not add fal-ai/does-not/exist").is_some());
+    assert!(
+        h.query_by_label_contains("Could not add fal-ai/does-not/exist")
+            .is_some()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,7 +737,8 @@ mod snapshots {
     use reelsmith::library::{LibraryItem, Sidecar};
     use reelsmith::ui::engine_link::EngineLink;
 
-    const THEMES: [(egui::Theme, &str); 2] = [(egui::Theme::Light, "light"), (egui::Theme::Dark, "dark")];
+    const THEMES: [(egui::Theme, &str); 2] =
+        [(egui::Theme::Light, "light"), (egui::Theme::Dark, "dark")];
 
     fn snap_harness(config: StudioConfig, theme: egui::Theme) -> Harness<'static, StudioApp> {
         Harness::builder()
@@ -540,16 +746,24 @@ mod snapshots {
             .with_theme(theme)
             .with_max_steps(20)
             .wgpu()
-            .build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, Persisted::default()))
+            .build_eframe(move |cc| {
+                StudioApp::with_state(&cc.egui_ctx, config, Persisted::default())
+            })
     }
 
     fn at(h: u32, m: u32) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc.with_ymd_and_hms(2026, 1, 28, h, m, 0).single().unwrap()
+        chrono::Utc
+            .with_ymd_and_hms(2026, 1, 28, h, m, 0)
+            .single()
+            .unwrap()
     }
 
     /// Masks every node whose label contains `text` (temp paths, ports, clocks).
     fn mask_label(h: &mut Harness<'_, StudioApp>, text: &str) {
-        let rects: Vec<egui::Rect> = h.get_all_by_label_contains(text).map(|n| n.rect()).collect();
+        let rects: Vec<egui::Rect> = h
+            .get_all_by_label_contains(text)
+            .map(|n| n.rect())
+            .collect();
         for r in rects {
             h.mask(r);
         }
@@ -562,7 +776,9 @@ mod snapshots {
         let mut results = egui_kittest::SnapshotResults::new();
         for (theme, name) in THEMES {
             let mut h = snap_harness(env.config_without_key(), theme);
-            step_until(&mut h, "the welcome screen", Duration::from_secs(5), |a| a.screen == Screen::Welcome);
+            step_until(&mut h, "the welcome screen", Duration::from_secs(5), |a| {
+                a.screen == Screen::Welcome
+            });
             settle(&mut h);
             results.add(h.try_snapshot(format!("welcome_{name}")));
         }
@@ -579,7 +795,9 @@ mod snapshots {
         let mut results = egui_kittest::SnapshotResults::new();
         for (theme, name) in THEMES {
             let mut h = snap_harness(env.config(), theme);
-            step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+            step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+                a.screen == Screen::Studio
+            });
             h.state_mut().persisted.show_queue = false;
             click_endpoint(&mut h, "fal-ai/kling-video/o1/standard/reference-to-video");
             h.get_by_label("+ Add element").click();
@@ -587,7 +805,10 @@ mod snapshots {
             drop_files(&mut h, "elements[0].frontal_image_url", &[&front]);
             drop_files(&mut h, "elements[0].reference_image_urls", &[&side]);
             drop_files(&mut h, "image_urls", &[&room, &tiny]);
-            type_prompt(&mut h, "@Element1 waters the plants in @Image1 while rain taps the window");
+            type_prompt(
+                &mut h,
+                "@Element1 waters the plants in @Image1 while rain taps the window",
+            );
             wait_for_media(&mut h);
             h.remove_cursor();
             settle(&mut h);
@@ -613,27 +834,64 @@ mod snapshots {
             j.state_changed_at = chrono::Utc::now();
             j
         };
-        let mut up = make(7, "fal-ai/kling-video/o1/standard/reference-to-video", "@Element1 rides a bicycle through the rain", JobState::Uploading);
+        let mut up = make(
+            7,
+            "fal-ai/kling-video/o1/standard/reference-to-video",
+            "@Element1 rides a bicycle through the rain",
+            JobState::Uploading,
+        );
         up.uploads = vec![upload(1_100_000)];
         jobs.push(up);
-        let mut q = make(6, "fal-ai/veo3.1/image-to-video", "A paper boat drifts down a flooded street", JobState::InQueue);
+        let mut q = make(
+            6,
+            "fal-ai/veo3.1/image-to-video",
+            "A paper boat drifts down a flooded street",
+            JobState::InQueue,
+        );
         q.queue_position = Some(2);
         jobs.push(q);
-        let mut dl = make(4, "fal-ai/veo3.1/fast/first-last-frame-to-video", "Sunrise over the harbour, gulls circling", JobState::Downloading);
-        dl.download = Some(Transfer { done: 3_200_000, total: Some(5_100_000) });
+        let mut dl = make(
+            4,
+            "fal-ai/veo3.1/fast/first-last-frame-to-video",
+            "Sunrise over the harbour, gulls circling",
+            JobState::Downloading,
+        );
+        dl.download = Some(Transfer {
+            done: 3_200_000,
+            total: Some(5_100_000),
+        });
         jobs.push(dl);
-        let mut done = make(3, "fal-ai/veo3.1/reference-to-video", "Two friends laugh on a night train", JobState::Done);
+        let mut done = make(
+            3,
+            "fal-ai/veo3.1/reference-to-video",
+            "Two friends laugh on a night train",
+            JobState::Done,
+        );
         done.output_path = Some(PathBuf::from("2026-01-28_veo3-1_two-friends-laugh.mp4"));
-        done.logs = vec![JobLog { message: "rendering 96 frames".into(), level: Some("info".into()), timestamp: None }];
+        done.logs = vec![JobLog {
+            message: "rendering 96 frames".into(),
+            level: Some("info".into()),
+            timestamp: None,
+        }];
         jobs.push(done);
-        let mut failed = make(2, "fal-ai/video-as-prompt", "A dancer copies the motion", JobState::Failed);
+        let mut failed = make(
+            2,
+            "fal-ai/video-as-prompt",
+            "A dancer copies the motion",
+            JobState::Failed,
+        );
         failed.failure = Some(reelsmith::jobs::Failure {
             kind: FailKind::Service,
             message: "The model could not download the reference video (HTTP 403). Upload it again or use another URL.".into(),
             error_type: Some("file_download_error".into()),
         });
         jobs.push(failed);
-        jobs.push(make(1, "fal-ai/veo3.1/extend-video", "Keep walking into the fog", JobState::Cancelled));
+        jobs.push(make(
+            1,
+            "fal-ai/veo3.1/extend-video",
+            "Keep walking into the fog",
+            JobState::Cancelled,
+        ));
         jobs
     }
 
@@ -644,11 +902,15 @@ mod snapshots {
         let mut results = egui_kittest::SnapshotResults::new();
         for (theme, name) in THEMES {
             let mut h = snap_harness(env.config(), theme);
-            step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+            step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+                a.screen == Screen::Studio
+            });
             click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
             let ctx = h.ctx.clone();
             h.state_mut().engine = EngineLink::detached(&ctx, demo_jobs(&env), Vec::new());
-            step_until(&mut h, "thumbnails", Duration::from_secs(10), |a| !a.thumbs.busy());
+            step_until(&mut h, "thumbnails", Duration::from_secs(10), |a| {
+                !a.thumbs.busy()
+            });
             h.remove_cursor();
             settle(&mut h);
             results.add(h.try_snapshot(format!("queue_{name}")));
@@ -723,13 +985,17 @@ mod snapshots {
         let mut results = egui_kittest::SnapshotResults::new();
         for (theme, name) in THEMES {
             let mut h = snap_harness(env.config(), theme);
-            step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+            step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+                a.screen == Screen::Studio
+            });
             let ctx = h.ctx.clone();
             h.state_mut().engine = EngineLink::detached(&ctx, Vec::new(), library.clone());
             h.state_mut().persisted.view = View::Gallery;
             settle(&mut h);
             h.get_by_label_contains("Video: Two friends").click();
-            step_until(&mut h, "posters decode", Duration::from_secs(20), |a| !a.thumbs.busy());
+            step_until(&mut h, "posters decode", Duration::from_secs(20), |a| {
+                !a.thumbs.busy()
+            });
             h.remove_cursor();
             settle(&mut h);
             results.add(h.try_snapshot(format!("gallery_{name}")));
@@ -743,12 +1009,20 @@ mod snapshots {
         let mut results = egui_kittest::SnapshotResults::new();
         for (theme, name) in THEMES {
             let mut h = snap_harness(env.config(), theme);
-            step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| a.screen == Screen::Studio);
+            step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+                a.screen == Screen::Studio
+            });
             h.get_by_label("Settings").click();
             settle(&mut h);
             h.remove_cursor();
             settle(&mut h);
-            for text in ["Running at http", "Data: ", "Config: ", "Cache: ", env.root.path().to_str().unwrap()] {
+            for text in [
+                "Running at http",
+                "Data: ",
+                "Config: ",
+                "Cache: ",
+                env.root.path().to_str().unwrap(),
+            ] {
                 mask_label(&mut h, text);
             }
             results.add(h.try_snapshot(format!("settings_{name}")));

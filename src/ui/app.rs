@@ -27,7 +27,8 @@ use crate::library::LibraryItem;
 use crate::schema::{self, FormModel, FormState, Issue};
 
 /// Generate (and the help overlay) use these shortcuts.
-pub const GENERATE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
+pub const GENERATE_SHORTCUT: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 /// How long a toast stays up.
 const TOAST_DURATION: Duration = Duration::from_secs(4);
 /// Opens the help overlay.
@@ -39,7 +40,8 @@ pub const CREATE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::C
 /// Switches to the gallery.
 pub const GALLERY_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2);
 /// Opens settings.
-pub const SETTINGS_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
+pub const SETTINGS_SHORTCUT: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
 
 /// The main views behind the tabs in the top bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -237,7 +239,11 @@ impl StudioApp {
     }
 
     /// Builds the app with a given persisted state (tests use this to simulate a restart).
-    pub fn with_state(ctx: &egui::Context, config: StudioConfig, persisted: Persisted) -> StudioApp {
+    pub fn with_state(
+        ctx: &egui::Context,
+        config: StudioConfig,
+        persisted: Persisted,
+    ) -> StudioApp {
         theme::install(ctx, persisted.theme);
         let rt = tokio::runtime::Handle::current();
         let key_store = KeyStore::new(&config.config_dir, config.use_keyring);
@@ -448,16 +454,14 @@ impl StudioApp {
     fn poll_background(&mut self) {
         if let Some(p) = self.key_lookup.take() {
             match p.try_take() {
-                Ok(found) => {
-                    match found {
-                        Some((key, location)) => {
-                            self.key = Some(KeyInfo { key, location });
-                            self.screen = Screen::Studio;
-                            self.restart_engine();
-                        }
-                        None => self.screen = Screen::Welcome,
+                Ok(found) => match found {
+                    Some((key, location)) => {
+                        self.key = Some(KeyInfo { key, location });
+                        self.screen = Screen::Studio;
+                        self.restart_engine();
                     }
-                }
+                    None => self.screen = Screen::Welcome,
+                },
                 Err(p) => self.key_lookup = Some(p),
             }
         }
@@ -483,7 +487,10 @@ impl StudioApp {
             match p.try_take() {
                 Ok(Ok(sim)) => {
                     self.use_simulator(sim);
-                    self.toast(Tone::Waiting, "Simulator started: jobs run locally and cost nothing.");
+                    self.toast(
+                        Tone::Waiting,
+                        "Simulator started: jobs run locally and cost nothing.",
+                    );
                 }
                 Ok(Err(e)) => {
                     self.welcome.error = Some(e.clone());
@@ -540,12 +547,18 @@ impl StudioApp {
             Action::UseSettings { endpoint_id, form } => self.use_settings(&endpoint_id, &form),
             Action::Open(path) => {
                 if let Err(e) = opener::open(&path) {
-                    self.toast(Tone::Danger, format!("Could not open {}: {e}", path.display()));
+                    self.toast(
+                        Tone::Danger,
+                        format!("Could not open {}: {e}", path.display()),
+                    );
                 }
             }
             Action::Reveal(path) => {
                 if let Err(e) = opener::reveal(&path) {
-                    self.toast(Tone::Danger, format!("Could not show {} in its folder: {e}", path.display()));
+                    self.toast(
+                        Tone::Danger,
+                        format!("Could not show {} in its folder: {e}", path.display()),
+                    );
                 }
             }
             Action::SaveAs(item) => gallery::start_save_as(self, item),
@@ -558,8 +571,12 @@ impl StudioApp {
                     self.toast(Tone::Danger, e);
                 }
             },
-            Action::ExtendClip(path) => self.reuse_clip("fal-ai/veo3.1/extend-video", "video_url", path),
-            Action::MotionReference(path) => self.reuse_clip("fal-ai/video-as-prompt", "video_url", path),
+            Action::ExtendClip(path) => {
+                self.reuse_clip("fal-ai/veo3.1/extend-video", "video_url", path)
+            }
+            Action::MotionReference(path) => {
+                self.reuse_clip("fal-ai/video-as-prompt", "video_url", path)
+            }
             Action::LastFrameAsFirst(path) => gallery::start_last_frame(self, path),
             Action::AddMedia { field, items } => self.add_media(&field, items),
             Action::CopyText(text, what) => {
@@ -638,14 +655,19 @@ impl StudioApp {
             .or_else(|| FormState::from_input_json(&model, form).ok());
         match state {
             Some(state) => {
-                self.persisted.forms.insert(model.endpoint_id.clone(), state);
+                self.persisted
+                    .forms
+                    .insert(model.endpoint_id.clone(), state);
                 self.form_ui = FormUi::default();
                 self.persisted.view = View::Create;
                 self.invalidate();
                 self.toast(Tone::Waiting, "Settings copied into the form.");
             }
             None => {
-                self.toast(Tone::Warning, "Those settings no longer fit this endpoint's form.");
+                self.toast(
+                    Tone::Warning,
+                    "Those settings no longer fit this endpoint's form.",
+                );
             }
         }
     }
@@ -654,7 +676,10 @@ impl StudioApp {
     fn reuse_clip(&mut self, endpoint_id: &str, field: &str, path: PathBuf) {
         self.select_endpoint(endpoint_id);
         if self.endpoint_id() != Some(endpoint_id) {
-            self.toast(Tone::Warning, format!("{endpoint_id} is not in the catalog."));
+            self.toast(
+                Tone::Warning,
+                format!("{endpoint_id} is not in the catalog."),
+            );
             return;
         }
         self.add_media(field, vec![schema::MediaRef::Local(path)]);
@@ -872,7 +897,9 @@ impl eframe::App for StudioApp {
             Screen::Loading => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.centered_and_justified(|ui| {
-                        ui.label(RichText::new("Looking for your fal key…").color(theme::subtle(ui)));
+                        ui.label(
+                            RichText::new("Looking for your fal key…").color(theme::subtle(ui)),
+                        );
                     });
                 });
             }

@@ -15,7 +15,9 @@ use super::config::StudioConfig;
 use super::theme::Tone;
 use crate::catalog::Catalog;
 use crate::fal::{ApiKey, FalClient};
-use crate::jobs::{EngineConfig, EngineHandle, Job, JobEngine, JobEvent, JobId, JobState, Journal, NewJob};
+use crate::jobs::{
+    EngineConfig, EngineHandle, Job, JobEngine, JobEvent, JobId, JobState, Journal, NewJob,
+};
 use crate::library::LibraryItem;
 use crate::schema::{FieldValue, FormModel, FormState};
 
@@ -107,7 +109,13 @@ impl EngineLink {
     }
 
     /// (Re)starts the engine for `key` (None: no engine; the queue shows history only).
-    pub fn connect(&mut self, config: &StudioConfig, persisted: &Persisted, key: Option<String>, rt: &tokio::runtime::Handle) {
+    pub fn connect(
+        &mut self,
+        config: &StudioConfig,
+        persisted: &Persisted,
+        key: Option<String>,
+        rt: &tokio::runtime::Handle,
+    ) {
         self.rt = Some(rt.clone());
         if let Some(old) = self.engine.take() {
             // The old engine stops without cancelling anything: the new one resumes its jobs.
@@ -123,7 +131,10 @@ impl EngineLink {
         let client = match FalClient::new(config.service.urls.clone(), Some(ApiKey::new(key))) {
             Ok(c) => c,
             Err(e) => {
-                self.error = Some(format!("The HTTP client could not be set up: {}", e.user_message()));
+                self.error = Some(format!(
+                    "The HTTP client could not be set up: {}",
+                    e.user_message()
+                ));
                 return;
             }
         };
@@ -145,7 +156,12 @@ impl EngineLink {
             Ok((engine, events)) => {
                 self.jobs = engine.jobs();
                 sort_jobs(&mut self.jobs);
-                self.stalled = self.jobs.iter().filter(|j| engine.is_stalled(j)).map(|j| j.id.clone()).collect();
+                self.stalled = self
+                    .jobs
+                    .iter()
+                    .filter(|j| engine.is_stalled(j))
+                    .map(|j| j.id.clone())
+                    .collect();
                 self.engine = Some(engine);
                 self.events = Some(events);
                 self.error = None;
@@ -240,7 +256,10 @@ impl EngineLink {
                                     tone: Tone::Danger,
                                     text: format!(
                                         "Job failed: {}",
-                                        job.failure.as_ref().map(|f| f.message.as_str()).unwrap_or("unknown reason")
+                                        job.failure
+                                            .as_ref()
+                                            .map(|f| f.message.as_str())
+                                            .unwrap_or("unknown reason")
                                     ),
                                 }),
                                 _ => {}
@@ -268,9 +287,15 @@ impl EngineLink {
         let mut still = Vec::new();
         for c in self.commands.drain(..) {
             match c.try_take() {
-                Ok(Ok(Some(text))) => notices.push(Notice { tone: Tone::Muted, text }),
+                Ok(Ok(Some(text))) => notices.push(Notice {
+                    tone: Tone::Muted,
+                    text,
+                }),
                 Ok(Ok(None)) => {}
-                Ok(Err(text)) => notices.push(Notice { tone: Tone::Danger, text }),
+                Ok(Err(text)) => notices.push(Notice {
+                    tone: Tone::Danger,
+                    text,
+                }),
                 Err(c) => still.push(c),
             }
         }
@@ -313,7 +338,10 @@ impl EngineLink {
         }
     }
 
-    fn spawn(&mut self, fut: impl std::future::Future<Output = Result<Option<String>, String>> + Send + 'static) {
+    fn spawn(
+        &mut self,
+        fut: impl std::future::Future<Output = Result<Option<String>, String>> + Send + 'static,
+    ) {
         let ctx = self.ctx.clone();
         self.commands.push(Promise::spawn_async(async move {
             let r = fut.await;
@@ -323,7 +351,12 @@ impl EngineLink {
     }
 
     /// Submits the form `count` times (each with its own seed when the endpoint has one).
-    pub fn submit(&mut self, model: &FormModel, state: &FormState, count: u32) -> Result<u32, String> {
+    pub fn submit(
+        &mut self,
+        model: &FormModel,
+        state: &FormState,
+        count: u32,
+    ) -> Result<u32, String> {
         let Some(engine) = self.engine.clone() else {
             return Err(self.unavailable_reason());
         };
@@ -332,7 +365,10 @@ impl EngineLink {
         for i in 0..count {
             let mut form = state.clone();
             if has_seed && count > 1 && (i > 0 || form.get("seed").is_none()) {
-                form.values.insert("seed".into(), FieldValue::Integer(rng.random_range(0..=SEED_MAX)));
+                form.values.insert(
+                    "seed".into(),
+                    FieldValue::Integer(rng.random_range(0..=SEED_MAX)),
+                );
             }
             let new = NewJob {
                 endpoint_id: model.endpoint_id.clone(),
@@ -340,7 +376,13 @@ impl EngineLink {
                 output: None,
             };
             let engine = engine.clone();
-            self.spawn(async move { engine.submit(new).await.map(|_| None).map_err(|e| format!("Could not submit: {e}")) });
+            self.spawn(async move {
+                engine
+                    .submit(new)
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| format!("Could not submit: {e}"))
+            });
         }
         Ok(count)
     }
@@ -349,7 +391,13 @@ impl EngineLink {
     pub fn cancel(&mut self, id: &JobId) {
         if let Some(engine) = self.engine.clone() {
             let id = id.clone();
-            self.spawn(async move { engine.cancel(&id).await.map(|_| None).map_err(|e| format!("Could not cancel: {e}")) });
+            self.spawn(async move {
+                engine
+                    .cancel(&id)
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| format!("Could not cancel: {e}"))
+            });
         }
     }
 
@@ -357,7 +405,13 @@ impl EngineLink {
     pub fn retry(&mut self, id: &JobId) {
         if let Some(engine) = self.engine.clone() {
             let id = id.clone();
-            self.spawn(async move { engine.retry(&id).await.map(|_| None).map_err(|e| format!("Could not retry: {e}")) });
+            self.spawn(async move {
+                engine
+                    .retry(&id)
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| format!("Could not retry: {e}"))
+            });
         }
     }
 
@@ -365,7 +419,13 @@ impl EngineLink {
     pub fn remove(&mut self, id: &JobId) {
         if let Some(engine) = self.engine.clone() {
             let id = id.clone();
-            self.spawn(async move { engine.remove(&id).await.map(|_| None).map_err(|e| format!("Could not remove the job: {e}")) });
+            self.spawn(async move {
+                engine
+                    .remove(&id)
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| format!("Could not remove the job: {e}"))
+            });
         } else {
             self.jobs.retain(|j| &j.id != id);
         }

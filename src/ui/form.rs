@@ -102,14 +102,12 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                                 model.fields.iter().filter(|f| f.advanced).collect();
                             if !advanced.is_empty() {
                                 ui.add_space(6.0);
-                                egui::CollapsingHeader::new(
-                                    RichText::new("More options").strong(),
-                                )
-                                .id_salt(("more_options", &model.endpoint_id))
-                                .default_open(false)
-                                .show(ui, |ui| {
-                                    fields(ui, &mut cx, &model.fields, &mut state, "", true);
-                                });
+                                egui::CollapsingHeader::new(RichText::new("More options").strong())
+                                    .id_salt(("more_options", &model.endpoint_id))
+                                    .default_open(false)
+                                    .show(ui, |ui| {
+                                        fields(ui, &mut cx, &model.fields, &mut state, "", true);
+                                    });
                             }
                             orphan_issues(ui, &model, &issues);
                             ui.add_space(24.0);
@@ -118,9 +116,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                 });
         });
     app.issues = issues;
-    app.persisted
-        .forms
-        .insert(model.endpoint_id.clone(), state);
+    app.persisted.forms.insert(model.endpoint_id.clone(), state);
     app.model = Some(model);
 }
 
@@ -153,7 +149,10 @@ fn fields(
     prefix: &str,
     advanced: bool,
 ) {
-    for field in list.iter().filter(|f| f.advanced == advanced || !prefix.is_empty()) {
+    for field in list
+        .iter()
+        .filter(|f| f.advanced == advanced || !prefix.is_empty())
+    {
         let path = join(prefix, &field.name, None);
         ui.add_space(6.0);
         field_widget(ui, cx, field, state, &path);
@@ -191,7 +190,13 @@ fn label_row(ui: &mut Ui, field: &Field, extra: impl FnOnce(&mut Ui)) -> egui::I
     id
 }
 
-fn field_widget(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut FormState, path: &str) {
+fn field_widget(
+    ui: &mut Ui,
+    cx: &mut FieldCtx<'_>,
+    field: &Field,
+    state: &mut FormState,
+    path: &str,
+) {
     match field.kind {
         FieldKind::Prompt => prompt(ui, cx, field, state, path),
         FieldKind::Text => text(ui, field, state),
@@ -244,7 +249,11 @@ fn prompt(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut FormSta
             } else {
                 theme::subtle(ui)
             };
-            ui.label(RichText::new(format!("{count} / {max}")).small().color(color));
+            ui.label(
+                RichText::new(format!("{count} / {max}"))
+                    .small()
+                    .color(color),
+            );
         } else {
             ui.label(
                 RichText::new(format!("{count} characters"))
@@ -306,9 +315,11 @@ fn prompt(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut FormSta
         });
     } else if references_supported(field) {
         ui.label(
-            RichText::new("Add elements or images below, then refer to them as @Element1, @Image1…")
-                .small()
-                .color(theme::subtle(ui)),
+            RichText::new(
+                "Add elements or images below, then refer to them as @Element1, @Image1…",
+            )
+            .small()
+            .color(theme::subtle(ui)),
         );
     }
     if let Some(name) = insert {
@@ -357,7 +368,12 @@ pub fn at_word_before(text: &str, cursor: usize) -> Option<String> {
 
 /// Inserts `name` at `cursor`, replacing the partial `word` before it; returns the new text and
 /// the char index after the insertion (and its trailing space).
-pub fn insert_reference(text: &str, cursor: usize, word: Option<&str>, name: &str) -> (String, usize) {
+pub fn insert_reference(
+    text: &str,
+    cursor: usize,
+    word: Option<&str>,
+    name: &str,
+) -> (String, usize) {
     let chars: Vec<char> = text.chars().collect();
     let cursor = cursor.min(chars.len());
     let start = cursor - word.map(|w| w.chars().count()).unwrap_or(0).min(cursor);
@@ -626,7 +642,13 @@ fn seed(ui: &mut Ui, field: &Field, state: &mut FormState) {
     });
 }
 
-fn object_list(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut FormState, path: &str) {
+fn object_list(
+    ui: &mut Ui,
+    cx: &mut FieldCtx<'_>,
+    field: &Field,
+    state: &mut FormState,
+    path: &str,
+) {
     let count = state.objects(&field.name).len();
     label_row(ui, field, |ui| {
         if let Some(max) = field.max_items {
@@ -653,10 +675,18 @@ fn object_list(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut Fo
                 } else {
                     format!("{} {}", field.label, i + 1)
                 };
-                ui.label(RichText::new(title).strong().monospace().color(theme::ACCENT));
+                ui.label(
+                    RichText::new(title)
+                        .strong()
+                        .monospace()
+                        .color(theme::ACCENT),
+                );
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let what = if element_like { "element" } else { "item" };
-                    if ui.small_button(format!("Remove {what} {}", i + 1)).clicked() {
+                    if ui
+                        .small_button(format!("Remove {what} {}", i + 1))
+                        .clicked()
+                    {
                         remove = Some(i);
                     }
                 });
@@ -689,7 +719,12 @@ fn object_list(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut Fo
 
 fn json(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut FormState, path: &str) {
     let id = label_row(ui, field, |ui| {
-        ui.label(RichText::new("JSON").small().monospace().color(theme::subtle(ui)));
+        ui.label(
+            RichText::new("JSON")
+                .small()
+                .monospace()
+                .color(theme::subtle(ui)),
+        );
     });
     let form_ui = &mut cx.app.form_ui;
     let text = form_ui
@@ -772,24 +807,29 @@ fn generate_bar(app: &mut StudioApp, ui: &mut Ui, model: &FormModel, can: Result
         ui.add(egui::Label::new(RichText::new(reason).color(theme::tone(ui, Tone::Danger))).wrap());
     }
     ui.horizontal(|ui| {
-        ui.vertical(|ui| {
-            match &app.cost {
-                Some(c) => {
-                    ui.label(RichText::new(format!("≈ ${:.2}", c.usd * app.persisted.variations.max(1) as f64)).size(18.0).strong());
-                    ui.label(
-                        RichText::new(format!("{} · prices of {}", c.basis, c.price_date))
-                            .small()
-                            .color(theme::subtle(ui)),
-                    );
-                }
-                None => {
-                    ui.label(RichText::new("Cost unknown").strong());
-                    ui.label(
-                        RichText::new("No price on record for this endpoint")
-                            .small()
-                            .color(theme::subtle(ui)),
-                    );
-                }
+        ui.vertical(|ui| match &app.cost {
+            Some(c) => {
+                ui.label(
+                    RichText::new(format!(
+                        "≈ ${:.2}",
+                        c.usd * app.persisted.variations.max(1) as f64
+                    ))
+                    .size(18.0)
+                    .strong(),
+                );
+                ui.label(
+                    RichText::new(format!("{} · prices of {}", c.basis, c.price_date))
+                        .small()
+                        .color(theme::subtle(ui)),
+                );
+            }
+            None => {
+                ui.label(RichText::new("Cost unknown").strong());
+                ui.label(
+                    RichText::new("No price on record for this endpoint")
+                        .small()
+                        .color(theme::subtle(ui)),
+                );
             }
         });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -799,8 +839,14 @@ fn generate_bar(app: &mut StudioApp, ui: &mut Ui, model: &FormModel, can: Result
                 "Generate".to_string()
             };
             let r = ui
-                .add_enabled(can.is_ok(), theme::primary_button(label).min_size(egui::vec2(130.0, 34.0)))
-                .on_hover_text(format!("Submit ({})", ui.ctx().format_shortcut(&GENERATE_SHORTCUT)));
+                .add_enabled(
+                    can.is_ok(),
+                    theme::primary_button(label).min_size(egui::vec2(130.0, 34.0)),
+                )
+                .on_hover_text(format!(
+                    "Submit ({})",
+                    ui.ctx().format_shortcut(&GENERATE_SHORTCUT)
+                ));
             if r.clicked() {
                 app.act(Action::Generate);
             }

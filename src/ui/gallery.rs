@@ -49,8 +49,16 @@ pub struct GalleryState {
 }
 
 /// The items matching the filters, in gallery order.
-pub fn filtered<'a>(items: &'a [LibraryItem], search: &str, endpoint: Option<&str>) -> Vec<&'a LibraryItem> {
-    let words: Vec<String> = search.to_lowercase().split_whitespace().map(str::to_string).collect();
+pub fn filtered<'a>(
+    items: &'a [LibraryItem],
+    search: &str,
+    endpoint: Option<&str>,
+) -> Vec<&'a LibraryItem> {
+    let words: Vec<String> = search
+        .to_lowercase()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
     items
         .iter()
         .filter(|i| endpoint.is_none_or(|e| i.endpoint_id == e))
@@ -78,11 +86,19 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
             .resizable(true)
             .default_size(400.0)
             .size_range(320.0..=640.0)
-            .frame(egui::Frame::new().fill(ui.visuals().panel_fill).inner_margin(egui::Margin::same(14)))
+            .frame(
+                egui::Frame::new()
+                    .fill(ui.visuals().panel_fill)
+                    .inner_margin(egui::Margin::same(14)),
+            )
             .show(ui, |ui| details(app, ui, item));
     }
     egui::CentralPanel::default()
-        .frame(egui::Frame::new().fill(theme::canvas(ui)).inner_margin(egui::Margin::same(14)))
+        .frame(
+            egui::Frame::new()
+                .fill(theme::canvas(ui))
+                .inner_margin(egui::Margin::same(14)),
+        )
         .show(ui, |ui| grid(app, ui));
     confirm_delete(app, ui.ctx());
 }
@@ -99,7 +115,10 @@ fn poll(app: &mut StudioApp) {
     let g = &mut app.gallery;
     if let Some(p) = g.saving.take() {
         match p.try_take() {
-            Ok(Ok(Some(dest))) => app.act(Action::Toast(Tone::Success, format!("Saved {} and its sidecar.", dest.display()))),
+            Ok(Ok(Some(dest))) => app.act(Action::Toast(
+                Tone::Success,
+                format!("Saved {} and its sidecar.", dest.display()),
+            )),
             Ok(Ok(None)) => {}
             Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
             Err(p) => g.saving = Some(p),
@@ -128,7 +147,11 @@ fn poll(app: &mut StudioApp) {
             match &mut pv.texture {
                 Some(t) => t.set(image, egui::TextureOptions::LINEAR),
                 None => {
-                    pv.texture = Some(ctx.load_texture("gallery-preview", image, egui::TextureOptions::LINEAR));
+                    pv.texture = Some(ctx.load_texture(
+                        "gallery-preview",
+                        image,
+                        egui::TextureOptions::LINEAR,
+                    ));
                 }
             }
         }
@@ -141,7 +164,12 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
         ui.label(RichText::new("Gallery").strong().size(18.0));
         ui.label(RichText::new(format!("{total} videos")).color(theme::subtle(ui)));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let mut endpoints: Vec<String> = app.engine.library().iter().map(|i| i.endpoint_id.clone()).collect();
+            let mut endpoints: Vec<String> = app
+                .engine
+                .library()
+                .iter()
+                .map(|i| i.endpoint_id.clone())
+                .collect();
             endpoints.sort();
             endpoints.dedup();
             let current = app
@@ -154,12 +182,18 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
                 .selected_text(current)
                 .width(220.0)
                 .show_ui(ui, |ui| {
-                    if ui.selectable_label(app.gallery.endpoint.is_none(), "All endpoints").clicked() {
+                    if ui
+                        .selectable_label(app.gallery.endpoint.is_none(), "All endpoints")
+                        .clicked()
+                    {
                         app.gallery.endpoint = None;
                     }
                     for e in &endpoints {
                         let on = app.gallery.endpoint.as_deref() == Some(e.as_str());
-                        if ui.selectable_label(on, short_name(&app.entries, e)).clicked() {
+                        if ui
+                            .selectable_label(on, short_name(&app.entries, e))
+                            .clicked()
+                        {
                             app.gallery.endpoint = Some(e.clone());
                         }
                     }
@@ -175,10 +209,14 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
         });
     });
     ui.add_space(8.0);
-    let items: Vec<LibraryItem> = filtered(app.engine.library(), &app.gallery.search, app.gallery.endpoint.as_deref())
-        .into_iter()
-        .cloned()
-        .collect();
+    let items: Vec<LibraryItem> = filtered(
+        app.engine.library(),
+        &app.gallery.search,
+        app.gallery.endpoint.as_deref(),
+    )
+    .into_iter()
+    .cloned()
+    .collect();
     if items.is_empty() {
         ui.add_space(40.0);
         ui.vertical_centered(|ui| {
@@ -224,19 +262,46 @@ fn cell(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
         Some(t) => {
             let size = t.size_vec2();
             let s = (CELL_W / size.x).max(POSTER_H / size.y);
-            let uv = egui::Rect::from_center_size(egui::pos2(0.5, 0.5), egui::vec2(CELL_W / (size.x * s), POSTER_H / (size.y * s)));
+            let uv = egui::Rect::from_center_size(
+                egui::pos2(0.5, 0.5),
+                egui::vec2(CELL_W / (size.x * s), POSTER_H / (size.y * s)),
+            );
             painter.image(t.id(), poster, uv, Color32::WHITE);
         }
         None => {
-            painter.rect_filled(poster, egui::CornerRadius { nw: 8, ne: 8, sw: 0, se: 0 }, ui.visuals().extreme_bg_color);
+            painter.rect_filled(
+                poster,
+                egui::CornerRadius {
+                    nw: 8,
+                    ne: 8,
+                    sw: 0,
+                    se: 0,
+                },
+                ui.visuals().extreme_bg_color,
+            );
             let text = if view.loading { "…" } else { "no preview" };
-            painter.text(poster.center(), egui::Align2::CENTER_CENTER, text, egui::FontId::proportional(13.0), theme::subtle(ui));
+            painter.text(
+                poster.center(),
+                egui::Align2::CENTER_CENTER,
+                text,
+                egui::FontId::proportional(13.0),
+                theme::subtle(ui),
+            );
         }
     }
     if let Some(d) = view.facts.and_then(|f| f.duration) {
-        let badge = egui::Rect::from_min_size(poster.right_bottom() - egui::vec2(46.0, 22.0), egui::vec2(42.0, 18.0));
+        let badge = egui::Rect::from_min_size(
+            poster.right_bottom() - egui::vec2(46.0, 22.0),
+            egui::vec2(42.0, 18.0),
+        );
         painter.rect_filled(badge, 4.0, Color32::from_black_alpha(170));
-        painter.text(badge.center(), egui::Align2::CENTER_CENTER, format!("{d:.1} s"), egui::FontId::proportional(11.0), Color32::WHITE);
+        painter.text(
+            badge.center(),
+            egui::Align2::CENTER_CENTER,
+            format!("{d:.1} s"),
+            egui::FontId::proportional(11.0),
+            Color32::WHITE,
+        );
     }
     let text_color = ui.visuals().text_color();
     painter.text(
@@ -246,7 +311,10 @@ fn cell(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
         egui::FontId::proportional(13.0),
         text_color,
     );
-    let when = item.finished_at.with_timezone(&chrono::Local).format("%d %b %H:%M");
+    let when = item
+        .finished_at
+        .with_timezone(&chrono::Local)
+        .format("%d %b %H:%M");
     painter.text(
         egui::pos2(rect.left() + 8.0, poster.bottom() + 28.0),
         egui::Align2::LEFT_TOP,
@@ -298,99 +366,155 @@ fn select(app: &mut StudioApp, item: &LibraryItem) {
 }
 
 fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        ui.horizontal(|ui| {
-            ui.label(RichText::new("Details").strong().size(16.0));
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.small_button("Close").clicked() {
-                    app.gallery.selected = None;
-                    app.gallery.preview = None;
-                }
-            });
-        });
-        player(app, ui, item);
-        ui.add_space(6.0);
-        ui.add(egui::Label::new(RichText::new(&item.prompt)).wrap());
-        ui.add_space(4.0);
-        egui::Grid::new("video_meta").num_columns(2).spacing([10.0, 4.0]).show(ui, |ui| {
-            let subtle = theme::subtle(ui);
-            let mut row = |k: &str, v: String| {
-                ui.label(RichText::new(k).small().color(subtle));
-                ui.label(RichText::new(v).small());
-                ui.end_row();
-            };
-            row("Endpoint", item.endpoint_id.clone());
-            row("Finished", item.finished_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string());
-            if let Some(s) = item.seed {
-                row("Seed", s.to_string());
-            }
-            if let Some(r) = &item.request_id {
-                row("Request", r.clone());
-            }
-            row("Size", widgets::bytes(item.size));
-            row("File", item.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-        });
-        ui.add_space(8.0);
-        ui.horizontal_wrapped(|ui| {
-            if ui.button("Open in player").on_hover_text("Plays with sound in your video player").clicked() {
-                app.act(Action::Open(item.path.clone()));
-            }
-            if ui.button("Reveal").on_hover_text("Show in folder").clicked() {
-                app.act(Action::Reveal(item.path.clone()));
-            }
-            if ui.button("Save as…").clicked() {
-                app.act(Action::SaveAs(item.clone()));
-            }
-            if ui.button("Copy prompt").clicked() {
-                app.act(Action::CopyText(item.prompt.clone(), "Prompt"));
-            }
-            if ui.button("Reuse settings").clicked() {
-                reuse_settings(app, item);
-            }
-        });
-        ui.add_space(4.0);
-        ui.label(RichText::new("Continue from this clip").small().strong().color(theme::subtle(ui)));
-        ui.horizontal_wrapped(|ui| {
-            if ui.button("Extend this clip").clicked() {
-                app.act(Action::ExtendClip(item.path.clone()));
-            }
-            if ui.button("Use last frame as first frame").clicked() {
-                app.act(Action::LastFrameAsFirst(item.path.clone()));
-            }
-            if ui.button("Use as motion reference").clicked() {
-                app.act(Action::MotionReference(item.path.clone()));
-            }
-        });
-        ui.add_space(6.0);
-        let danger = theme::tone(ui, Tone::Danger);
-        if ui.add(egui::Button::new(RichText::new("Delete…").color(danger))).clicked() {
-            app.gallery.confirm_delete = Some(item.clone());
-        }
-        ui.add_space(8.0);
-        let sidecar = app.gallery.sidecar.as_ref().filter(|(id, _)| id == &item.job_id).map(|(_, p)| p);
-        match sidecar.and_then(|p| p.ready()) {
-            Some(Ok(sc)) => {
-                egui::CollapsingHeader::new("Full input").default_open(true).show(ui, |ui| {
-                    let text = serde_json::to_string_pretty(&sc.input).unwrap_or_default();
-                    let mut text = text.as_str();
-                    ui.add(egui::TextEdit::multiline(&mut text).code_editor().desired_width(f32::INFINITY));
-                    if !sc.references.is_empty() {
-                        ui.label(RichText::new("Reference files").small().strong());
-                        for r in &sc.references {
-                            ui.label(RichText::new(r.path.display().to_string()).small().monospace());
-                        }
-                    }
-                    if sc.simulated {
-                        ui.label(RichText::new("Made by the simulator, not by fal.").small().color(theme::tone(ui, Tone::Warning)));
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("Details").strong().size(16.0));
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.small_button("Close").clicked() {
+                        app.gallery.selected = None;
+                        app.gallery.preview = None;
                     }
                 });
+            });
+            player(app, ui, item);
+            ui.add_space(6.0);
+            ui.add(egui::Label::new(RichText::new(&item.prompt)).wrap());
+            ui.add_space(4.0);
+            egui::Grid::new("video_meta")
+                .num_columns(2)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    let subtle = theme::subtle(ui);
+                    let mut row = |k: &str, v: String| {
+                        ui.label(RichText::new(k).small().color(subtle));
+                        ui.label(RichText::new(v).small());
+                        ui.end_row();
+                    };
+                    row("Endpoint", item.endpoint_id.clone());
+                    row(
+                        "Finished",
+                        item.finished_at
+                            .with_timezone(&chrono::Local)
+                            .format("%Y-%m-%d %H:%M:%S")
+                            .to_string(),
+                    );
+                    if let Some(s) = item.seed {
+                        row("Seed", s.to_string());
+                    }
+                    if let Some(r) = &item.request_id {
+                        row("Request", r.clone());
+                    }
+                    row("Size", widgets::bytes(item.size));
+                    row(
+                        "File",
+                        item.path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                    );
+                });
+            ui.add_space(8.0);
+            ui.horizontal_wrapped(|ui| {
+                if ui
+                    .button("Open in player")
+                    .on_hover_text("Plays with sound in your video player")
+                    .clicked()
+                {
+                    app.act(Action::Open(item.path.clone()));
+                }
+                if ui
+                    .button("Reveal")
+                    .on_hover_text("Show in folder")
+                    .clicked()
+                {
+                    app.act(Action::Reveal(item.path.clone()));
+                }
+                if ui.button("Save as…").clicked() {
+                    app.act(Action::SaveAs(item.clone()));
+                }
+                if ui.button("Copy prompt").clicked() {
+                    app.act(Action::CopyText(item.prompt.clone(), "Prompt"));
+                }
+                if ui.button("Reuse settings").clicked() {
+                    reuse_settings(app, item);
+                }
+            });
+            ui.add_space(4.0);
+            ui.label(
+                RichText::new("Continue from this clip")
+                    .small()
+                    .strong()
+                    .color(theme::subtle(ui)),
+            );
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Extend this clip").clicked() {
+                    app.act(Action::ExtendClip(item.path.clone()));
+                }
+                if ui.button("Use last frame as first frame").clicked() {
+                    app.act(Action::LastFrameAsFirst(item.path.clone()));
+                }
+                if ui.button("Use as motion reference").clicked() {
+                    app.act(Action::MotionReference(item.path.clone()));
+                }
+            });
+            ui.add_space(6.0);
+            let danger = theme::tone(ui, Tone::Danger);
+            if ui
+                .add(egui::Button::new(RichText::new("Delete…").color(danger)))
+                .clicked()
+            {
+                app.gallery.confirm_delete = Some(item.clone());
             }
-            Some(Err(e)) => {
-                ui.label(RichText::new(format!("The sidecar could not be read: {e}")).small().color(danger));
+            ui.add_space(8.0);
+            let sidecar = app
+                .gallery
+                .sidecar
+                .as_ref()
+                .filter(|(id, _)| id == &item.job_id)
+                .map(|(_, p)| p);
+            match sidecar.and_then(|p| p.ready()) {
+                Some(Ok(sc)) => {
+                    egui::CollapsingHeader::new("Full input")
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            let text = serde_json::to_string_pretty(&sc.input).unwrap_or_default();
+                            let mut text = text.as_str();
+                            ui.add(
+                                egui::TextEdit::multiline(&mut text)
+                                    .code_editor()
+                                    .desired_width(f32::INFINITY),
+                            );
+                            if !sc.references.is_empty() {
+                                ui.label(RichText::new("Reference files").small().strong());
+                                for r in &sc.references {
+                                    ui.label(
+                                        RichText::new(r.path.display().to_string())
+                                            .small()
+                                            .monospace(),
+                                    );
+                                }
+                            }
+                            if sc.simulated {
+                                ui.label(
+                                    RichText::new("Made by the simulator, not by fal.")
+                                        .small()
+                                        .color(theme::tone(ui, Tone::Warning)),
+                                );
+                            }
+                        });
+                }
+                Some(Err(e)) => {
+                    ui.label(
+                        RichText::new(format!("The sidecar could not be read: {e}"))
+                            .small()
+                            .color(danger),
+                    );
+                }
+                None => {}
             }
-            None => {}
-        }
-    });
+        });
 }
 
 fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
@@ -402,44 +526,72 @@ fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
     let texture = showing
         .and_then(|p| p.texture.as_ref())
         .map(|t| (t.id(), t.size_vec2()))
-        .or_else(|| app.thumbs.get(&item.path, true).texture.map(|t| (t.id(), t.size_vec2())));
+        .or_else(|| {
+            app.thumbs
+                .get(&item.path, true)
+                .texture
+                .map(|t| (t.id(), t.size_vec2()))
+        });
     if let Some((id, size)) = texture {
         let s = (width / size.x).min(height / size.y);
         let r = egui::Rect::from_center_size(rect.center(), size * s);
-        ui.painter().image(id, r, egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)), Color32::WHITE);
+        ui.painter().image(
+            id,
+            r,
+            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
     }
-    ui.horizontal(|ui| match app.gallery.preview.as_mut().filter(|p| p.path == item.path) {
-        Some(pv) => {
-            let playing = pv.player.is_playing();
-            if ui.button(if playing { "Pause" } else { "Play" }).clicked() {
-                let _ = if playing { pv.player.pause() } else { pv.player.play() };
+    ui.horizontal(
+        |ui| match app.gallery.preview.as_mut().filter(|p| p.path == item.path) {
+            Some(pv) => {
+                let playing = pv.player.is_playing();
+                if ui.button(if playing { "Pause" } else { "Play" }).clicked() {
+                    let _ = if playing {
+                        pv.player.pause()
+                    } else {
+                        pv.player.play()
+                    };
+                }
+                let dur = pv.player.info().duration_secs.max(0.01);
+                let mut t = pv.scrub;
+                let r = ui.add(
+                    egui::Slider::new(&mut t, 0.0..=dur)
+                        .show_value(false)
+                        .text("Position"),
+                );
+                if r.changed() {
+                    pv.scrub = t;
+                    let _ = pv.player.seek(t);
+                }
+                ui.label(
+                    RichText::new(format!("{t:.1} / {dur:.1} s"))
+                        .small()
+                        .monospace(),
+                );
+                if let Some(e) = pv.player.error() {
+                    ui.label(
+                        RichText::new(e)
+                            .small()
+                            .color(theme::tone(ui, Tone::Danger)),
+                    );
+                }
             }
-            let dur = pv.player.info().duration_secs.max(0.01);
-            let mut t = pv.scrub;
-            let r = ui.add(egui::Slider::new(&mut t, 0.0..=dur).show_value(false).text("Position"));
-            if r.changed() {
-                pv.scrub = t;
-                let _ = pv.player.seek(t);
+            None => {
+                let opening = app.gallery.opening.is_some();
+                if ui
+                    .add_enabled(!opening, egui::Button::new("Play preview"))
+                    .on_hover_text("A silent preview in the app; \"Open in player\" has sound")
+                    .clicked()
+                {
+                    open_preview(app, item.path.clone());
+                }
+                if opening {
+                    ui.spinner();
+                }
             }
-            ui.label(RichText::new(format!("{t:.1} / {dur:.1} s")).small().monospace());
-            if let Some(e) = pv.player.error() {
-                ui.label(RichText::new(e).small().color(theme::tone(ui, Tone::Danger)));
-            }
-        }
-        None => {
-            let opening = app.gallery.opening.is_some();
-            if ui
-                .add_enabled(!opening, egui::Button::new("Play preview"))
-                .on_hover_text("A silent preview in the app; \"Open in player\" has sound")
-                .clicked()
-            {
-                open_preview(app, item.path.clone());
-            }
-            if opening {
-                ui.spinner();
-            }
-        }
-    });
+        },
+    );
 }
 
 fn open_preview(app: &mut StudioApp, path: PathBuf) {
@@ -483,7 +635,10 @@ fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
             endpoint_id: item.endpoint_id.clone(),
             form,
         }),
-        None => app.act(Action::Toast(Tone::Warning, "The settings of this video are not available yet.".into())),
+        None => app.act(Action::Toast(
+            Tone::Warning,
+            "The settings of this video are not available yet.".into(),
+        )),
     }
 }
 
@@ -496,13 +651,19 @@ fn confirm_delete(app: &mut StudioApp, ctx: &egui::Context) {
         ui.label(RichText::new("Delete this video?").strong().size(16.0));
         ui.label(format!(
             "{} and its sidecar will be deleted from disk. This cannot be undone.",
-            item.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            item.path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
         ));
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             let danger = theme::tone(ui, Tone::Danger);
             if ui
-                .add(egui::Button::new(RichText::new("Delete video").color(Color32::WHITE)).fill(danger))
+                .add(
+                    egui::Button::new(RichText::new("Delete video").color(Color32::WHITE))
+                        .fill(danger),
+                )
                 .clicked()
             {
                 app.act(Action::DeleteVideo(item.clone()));
@@ -523,10 +684,12 @@ pub fn copy_with_sidecar(video: &Path, sidecar: &Path, dest: &Path) -> Result<()
     if dest == video {
         return Err("Choose a different place than the library file itself.".into());
     }
-    std::fs::copy(video, dest).map_err(|e| format!("Could not copy the video to {}: {e}", dest.display()))?;
+    std::fs::copy(video, dest)
+        .map_err(|e| format!("Could not copy the video to {}: {e}", dest.display()))?;
     if sidecar.exists() {
         let to = sidecar_path(dest);
-        std::fs::copy(sidecar, &to).map_err(|e| format!("Could not copy the sidecar to {}: {e}", to.display()))?;
+        std::fs::copy(sidecar, &to)
+            .map_err(|e| format!("Could not copy the sidecar to {}: {e}", to.display()))?;
     }
     Ok(())
 }
@@ -554,12 +717,20 @@ pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
     let ctx = app.egui_ctx();
     app.gallery.last_frame = Some(Promise::spawn_blocking(move || {
         let r = (|| {
-            let pic = crate::media::video::last_frame(&video).map_err(|e| format!("The last frame could not be read: {e}"))?;
-            let img = pic.to_rgba_image().ok_or("The last frame has an odd size.")?;
-            std::fs::create_dir_all(&dir).map_err(|e| format!("Could not create {}: {e}", dir.display()))?;
-            let stem = video.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "clip".into());
+            let pic = crate::media::video::last_frame(&video)
+                .map_err(|e| format!("The last frame could not be read: {e}"))?;
+            let img = pic
+                .to_rgba_image()
+                .ok_or("The last frame has an odd size.")?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("Could not create {}: {e}", dir.display()))?;
+            let stem = video
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "clip".into());
             let out = dir.join(format!("{stem}-last-frame.png"));
-            img.save(&out).map_err(|e| format!("Could not save {}: {e}", out.display()))?;
+            img.save(&out)
+                .map_err(|e| format!("Could not save {}: {e}", out.display()))?;
             Ok(out)
         })();
         ctx.request_repaint();

@@ -17,8 +17,14 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         (fmt(&CREATE_SHORTCUT), "Create view"),
         (fmt(&GALLERY_SHORTCUT), "Gallery"),
         (fmt(&SETTINGS_SHORTCUT), "Settings"),
-        ("Ctrl+V".to_string(), "Paste an image, file path or URL into the active drop zone"),
-        ("Tab".to_string(), "Complete an @Element / @Image reference in the prompt"),
+        (
+            "Ctrl+V".to_string(),
+            "Paste an image, file path or URL into the active drop zone",
+        ),
+        (
+            "Tab".to_string(),
+            "Complete an @Element / @Image reference in the prompt",
+        ),
         (fmt(&HELP_SHORTCUT), "Show or hide this help"),
         ("Esc".to_string(), "Close this help"),
     ];
@@ -31,7 +37,12 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
             .spacing([18.0, 8.0])
             .show(ui, |ui| {
                 for (keys, what) in &rows {
-                    ui.label(RichText::new(keys).monospace().strong().color(theme::ACCENT));
+                    ui.label(
+                        RichText::new(keys)
+                            .monospace()
+                            .strong()
+                            .color(theme::ACCENT),
+                    );
                     ui.label(*what);
                     ui.end_row();
                 }

@@ -107,11 +107,12 @@ impl KeyStore {
             return Ok(KeyLocation::Keyring);
         }
         let path = self.file_path();
-        write_private(&path, &json!({ "api_key": key }).to_string())
-            .map_err(|source| KeyStoreError::File {
+        write_private(&path, &json!({ "api_key": key }).to_string()).map_err(|source| {
+            KeyStoreError::File {
                 path: path.clone(),
                 source,
-            })?;
+            }
+        })?;
         Ok(KeyLocation::File(path))
     }
 
@@ -175,7 +176,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.file_path()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(store.file_path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let text = std::fs::read_to_string(store.file_path()).unwrap();

@@ -38,7 +38,9 @@ pub fn run(simulate: bool) -> anyhow::Result<()> {
     let _guard = runtime.enter();
     let service = if simulate {
         let sim = runtime
-            .block_on(crate::sim::Simulator::start(crate::sim::SimConfig::default()))
+            .block_on(crate::sim::Simulator::start(
+                crate::sim::SimConfig::default(),
+            ))
             .map_err(|e| anyhow::anyhow!("could not start the simulator: {e}"))?;
         Service::simulator(Arc::new(sim))
     } else {
@@ -52,9 +54,9 @@ pub fn run(simulate: bool) -> anyhow::Result<()> {
         .with_inner_size(INITIAL_SIZE)
         .with_min_inner_size(MIN_SIZE)
         .with_drag_and_drop(true);
-    if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!(
-        "../../assets/icons/reelsmith-256.png"
-    )) {
+    if let Ok(icon) =
+        eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icons/reelsmith-256.png"))
+    {
         viewport = viewport.with_icon(Arc::new(icon));
     }
     let options = eframe::NativeOptions {

@@ -37,7 +37,11 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Queue").strong().size(16.0));
         if active > 0 {
-            widgets::chip(ui, &format!("{active} active"), theme::tone(ui, Tone::Running));
+            widgets::chip(
+                ui,
+                &format!("{active} active"),
+                theme::tone(ui, Tone::Running),
+            );
         }
     });
     ui.add_space(4.0);
@@ -64,9 +68,11 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
             }
             if hidden > 0 {
                 ui.label(
-                    RichText::new(format!("{hidden} older jobs are not listed; their videos are in the gallery."))
-                        .small()
-                        .color(theme::subtle(ui)),
+                    RichText::new(format!(
+                        "{hidden} older jobs are not listed; their videos are in the gallery."
+                    ))
+                    .small()
+                    .color(theme::subtle(ui)),
                 );
             }
         });
@@ -77,30 +83,43 @@ fn job_card(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
     let (label, tone) = state_label(job, stalled);
     let color = theme::tone(ui, tone);
     let now = Utc::now();
-    theme::card(ui).inner_margin(egui::Margin::same(10)).show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        ui.horizontal(|ui| {
-            widgets::chip(ui, label, color);
-            ui.label(RichText::new(short_name(&app.entries, &job.endpoint_id)).small().strong());
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+    theme::card(ui)
+        .inner_margin(egui::Margin::same(10))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                widgets::chip(ui, label, color);
                 ui.label(
-                    RichText::new(job.created_at.with_timezone(&chrono::Local).format("%H:%M").to_string())
+                    RichText::new(short_name(&app.entries, &job.endpoint_id))
+                        .small()
+                        .strong(),
+                );
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.label(
+                        RichText::new(
+                            job.created_at
+                                .with_timezone(&chrono::Local)
+                                .format("%H:%M")
+                                .to_string(),
+                        )
                         .small()
                         .color(theme::subtle(ui)),
-                );
+                    );
+                });
             });
-        });
-        let prompt = if job.prompt.trim().is_empty() {
-            "(no prompt)".to_string()
-        } else {
-            excerpt(&job.prompt, 90)
-        };
-        ui.label(RichText::new(prompt)).on_hover_text(&job.prompt);
-        inputs_row(app, ui, job);
-        detail(app, ui, job, stalled, now);
-        actions(app, ui, job);
-        if !job.logs.is_empty() {
-            egui::CollapsingHeader::new(RichText::new(format!("Logs ({})", job.logs.len())).small())
+            let prompt = if job.prompt.trim().is_empty() {
+                "(no prompt)".to_string()
+            } else {
+                excerpt(&job.prompt, 90)
+            };
+            ui.label(RichText::new(prompt)).on_hover_text(&job.prompt);
+            inputs_row(app, ui, job);
+            detail(app, ui, job, stalled, now);
+            actions(app, ui, job);
+            if !job.logs.is_empty() {
+                egui::CollapsingHeader::new(
+                    RichText::new(format!("Logs ({})", job.logs.len())).small(),
+                )
                 .id_salt(("logs", job.id.as_str()))
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical()
@@ -112,8 +131,8 @@ fn job_card(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
                             }
                         });
                 });
-        }
-    });
+            }
+        });
 }
 
 /// Small thumbnails of the job's local input files.
@@ -126,15 +145,25 @@ fn inputs_row(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
             let video = super::references::looks_like_video(&up.path);
             let view = app.thumbs.get(&up.path, video);
             let (rect, r) = ui.allocate_exact_size(egui::vec2(34.0, 34.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
+            ui.painter()
+                .rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
             if let Some(t) = view.texture {
                 let size = t.size_vec2();
                 let s = (34.0 / size.x).max(34.0 / size.y);
-                let uv = egui::Rect::from_center_size(egui::pos2(0.5, 0.5), egui::vec2(34.0 / (size.x * s), 34.0 / (size.y * s)));
+                let uv = egui::Rect::from_center_size(
+                    egui::pos2(0.5, 0.5),
+                    egui::vec2(34.0 / (size.x * s), 34.0 / (size.y * s)),
+                );
                 ui.painter().image(t.id(), rect, uv, egui::Color32::WHITE);
             } else {
                 let word = if video { "VID" } else { "IMG" };
-                ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, word, egui::FontId::proportional(9.0), theme::subtle(ui));
+                ui.painter().text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    word,
+                    egui::FontId::proportional(9.0),
+                    theme::subtle(ui),
+                );
             }
             r.on_hover_text(up.path.display().to_string());
         }
@@ -151,10 +180,25 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
     match job.state {
         JobState::Uploading => {
             let (sent, total) = job.upload_progress();
-            ui.label(RichText::new(format!("Uploading {} of {}", widgets::bytes(sent), widgets::bytes(total))).small());
-            widgets::thin_progress(ui, (total > 0).then(|| sent as f32 / total as f32), tone_c(Tone::Transfer));
+            ui.label(
+                RichText::new(format!(
+                    "Uploading {} of {}",
+                    widgets::bytes(sent),
+                    widgets::bytes(total)
+                ))
+                .small(),
+            );
+            widgets::thin_progress(
+                ui,
+                (total > 0).then(|| sent as f32 / total as f32),
+                tone_c(Tone::Transfer),
+            );
             for up in &job.uploads {
-                let name = up.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = up
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let state = if up.reused {
                     "already uploaded".to_string()
                 } else if up.url.is_some() {
@@ -162,7 +206,11 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
                 } else {
                     format!("{} / {}", widgets::bytes(up.sent), widgets::bytes(up.size))
                 };
-                ui.label(RichText::new(format!("{name}: {state}")).small().color(subtle));
+                ui.label(
+                    RichText::new(format!("{name}: {state}"))
+                        .small()
+                        .color(subtle),
+                );
             }
         }
         JobState::InQueue => {
@@ -188,34 +236,68 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
         JobState::Downloading => {
             let t = job.download.unwrap_or_default();
             let text = match t.total {
-                Some(total) => format!("Downloading {} of {}", widgets::bytes(t.done), widgets::bytes(total)),
+                Some(total) => format!(
+                    "Downloading {} of {}",
+                    widgets::bytes(t.done),
+                    widgets::bytes(total)
+                ),
                 None => format!("Downloading {}", widgets::bytes(t.done)),
             };
             ui.label(RichText::new(text).small());
-            widgets::thin_progress(ui, t.total.filter(|t| *t > 0).map(|total| t.done as f32 / total as f32), tone_c(Tone::Transfer));
+            widgets::thin_progress(
+                ui,
+                t.total
+                    .filter(|t| *t > 0)
+                    .map(|total| t.done as f32 / total as f32),
+                tone_c(Tone::Transfer),
+            );
         }
         JobState::Done => {
             if let Some(p) = &job.output_path {
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                ui.label(RichText::new(format!("Saved as {name}")).small().color(subtle));
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                ui.label(
+                    RichText::new(format!("Saved as {name}"))
+                        .small()
+                        .color(subtle),
+                );
             }
         }
         JobState::Failed => {
             if let Some(f) = &job.failure {
-                ui.label(RichText::new(failure_headline(f.kind)).small().strong().color(tone_c(Tone::Danger)));
+                ui.label(
+                    RichText::new(failure_headline(f.kind))
+                        .small()
+                        .strong()
+                        .color(tone_c(Tone::Danger)),
+                );
                 ui.add(egui::Label::new(RichText::new(&f.message).small()).wrap());
                 if let Some(t) = &f.error_type {
-                    ui.label(RichText::new(format!("fal error type: {t}")).small().monospace().color(subtle));
+                    ui.label(
+                        RichText::new(format!("fal error type: {t}"))
+                            .small()
+                            .monospace()
+                            .color(subtle),
+                    );
                 }
             }
         }
         JobState::Cancelled => {
-            ui.label(RichText::new("Cancelled; nothing more is charged.").small().color(subtle));
+            ui.label(
+                RichText::new("Cancelled; nothing more is charged.")
+                    .small()
+                    .color(subtle),
+            );
         }
         JobState::Prepared | JobState::Submitting | JobState::Submitted => {}
     }
     if stalled && !job.state.is_terminal() {
-        let since = now.signed_duration_since(job.state_changed_at).to_std().unwrap_or_default();
+        let since = now
+            .signed_duration_since(job.state_changed_at)
+            .to_std()
+            .unwrap_or_default();
         ui.label(
             RichText::new(format!(
                 "No news from fal for {}. The job is still recorded and keeps being followed.",
@@ -248,7 +330,9 @@ fn actions(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
         if !job.state.is_terminal() && ui.small_button("Cancel").clicked() {
             app.act(Action::Cancel(job.id.clone()));
         }
-        if matches!(job.state, JobState::Failed | JobState::Cancelled) && ui.small_button("Retry").clicked() {
+        if matches!(job.state, JobState::Failed | JobState::Cancelled)
+            && ui.small_button("Retry").clicked()
+        {
             app.act(Action::Retry(job.id.clone()));
         }
         if ui
@@ -262,12 +346,19 @@ fn actions(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
             });
         }
         if job.state == JobState::Done
-            && let Some(p) = job.output_path.clone().or_else(|| app.engine.video_of(&job.id))
+            && let Some(p) = job
+                .output_path
+                .clone()
+                .or_else(|| app.engine.video_of(&job.id))
         {
             if ui.small_button("Open").clicked() {
                 app.act(Action::Open(p.clone()));
             }
-            if ui.small_button("Reveal").on_hover_text("Show in folder").clicked() {
+            if ui
+                .small_button("Reveal")
+                .on_hover_text("Show in folder")
+                .clicked()
+            {
                 app.act(Action::Reveal(p));
             }
         }

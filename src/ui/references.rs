@@ -108,12 +108,24 @@ fn is_video_kind(kind: FieldKind) -> bool {
 pub fn looks_like_video(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .map(|e| matches!(e.to_ascii_lowercase().as_str(), "mp4" | "mov" | "webm" | "m4v" | "mkv"))
+        .map(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "mp4" | "mov" | "webm" | "m4v" | "mkv"
+            )
+        })
         .unwrap_or(false)
 }
 
 /// Draws a single-media field (image, video, audio, file).
-pub fn single(ui: &mut Ui, app: &mut StudioApp, field: &Field, state: &mut FormState, path: &str, label: egui::Id) {
+pub fn single(
+    ui: &mut Ui,
+    app: &mut StudioApp,
+    field: &Field,
+    state: &mut FormState,
+    path: &str,
+    label: egui::Id,
+) {
     let current = state.media(&field.name).first().map(|m| (*m).clone());
     let mut remove = false;
     let zone = zone_frame(ui, app, path).show(ui, |ui| {
@@ -129,7 +141,14 @@ pub fn single(ui: &mut Ui, app: &mut StudioApp, field: &Field, state: &mut FormS
                 let hint = if current.is_some() {
                     format!("Drop another {what} to replace it")
                 } else {
-                    format!("Drop a{} {what} here", if what.starts_with(['a', 'e', 'i', 'o', 'u']) { "n" } else { "" })
+                    format!(
+                        "Drop a{} {what} here",
+                        if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                            "n"
+                        } else {
+                            ""
+                        }
+                    )
                 };
                 ui.label(RichText::new(hint).color(theme::subtle(ui)));
                 sources_row(ui, app, field, path, label);
@@ -146,7 +165,14 @@ pub fn single(ui: &mut Ui, app: &mut StudioApp, field: &Field, state: &mut FormS
 }
 
 /// Draws a media-list field (reference images), with reordering and removal.
-pub fn list(ui: &mut Ui, app: &mut StudioApp, field: &Field, state: &mut FormState, path: &str, label: egui::Id) {
+pub fn list(
+    ui: &mut Ui,
+    app: &mut StudioApp,
+    field: &Field,
+    state: &mut FormState,
+    path: &str,
+    label: egui::Id,
+) {
     let items: Vec<MediaRef> = state.media(&field.name).into_iter().cloned().collect();
     let mut remove = None;
     let zone = zone_frame(ui, app, path).show(ui, |ui| {
@@ -234,7 +260,11 @@ fn zone_frame(ui: &Ui, app: &StudioApp, path: &str) -> egui::Frame {
 /// Browse, paste and URL entry under a zone.
 fn sources_row(ui: &mut Ui, app: &mut StudioApp, field: &Field, path: &str, label: egui::Id) {
     ui.horizontal(|ui| {
-        if ui.button("Browse…").on_hover_text("Choose files with the system dialog").clicked() {
+        if ui
+            .button("Browse…")
+            .on_hover_text("Choose files with the system dialog")
+            .clicked()
+        {
             app.inbox.active = Some(path.to_string());
             browse(app, field, path, ui.ctx());
         }
@@ -252,13 +282,17 @@ fn sources_row(ui: &mut Ui, app: &mut StudioApp, field: &Field, path: &str, labe
         let submit = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let text = url.trim().to_string();
         let valid = text.starts_with("https://") || text.starts_with("http://");
-        if (ui.add_enabled(valid, egui::Button::new("Add URL")).clicked() || (submit && valid))
+        if (ui
+            .add_enabled(valid, egui::Button::new("Add URL"))
+            .clicked()
+            || (submit && valid))
             && !text.is_empty()
         {
             app.inbox.url_input.remove(path);
-            app.inbox
-                .pending
-                .push(Promise::from_ready((path.to_string(), Ok(vec![MediaRef::Url(text)]))));
+            app.inbox.pending.push(Promise::from_ready((
+                path.to_string(),
+                Ok(vec![MediaRef::Url(text)]),
+            )));
             ui.ctx().request_repaint();
         }
     });
@@ -292,7 +326,14 @@ struct TileOutcome {
 }
 
 /// One thumbnail tile with its problems painted on it.
-fn tile(ui: &mut Ui, app: &mut StudioApp, field: &Field, media: &MediaRef, path: &str, index: Option<usize>) -> TileOutcome {
+fn tile(
+    ui: &mut Ui,
+    app: &mut StudioApp,
+    field: &Field,
+    media: &MediaRef,
+    path: &str,
+    index: Option<usize>,
+) -> TileOutcome {
     let mut removed = false;
     let id = ui.scope_id().with(("tile", path, index));
     let draw = |ui: &mut Ui, app: &mut StudioApp| {
@@ -315,10 +356,22 @@ fn tile(ui: &mut Ui, app: &mut StudioApp, field: &Field, media: &MediaRef, path:
                     );
                     painter.image(t.id(), rect, uv, Color32::WHITE);
                 } else if view.loading {
-                    painter.text(rect.center(), egui::Align2::CENTER_CENTER, "…", egui::FontId::proportional(20.0), theme::subtle(ui));
+                    painter.text(
+                        rect.center(),
+                        egui::Align2::CENTER_CENTER,
+                        "…",
+                        egui::FontId::proportional(20.0),
+                        theme::subtle(ui),
+                    );
                 } else {
                     let word = if video { "VIDEO" } else { "FILE" };
-                    painter.text(rect.center(), egui::Align2::CENTER_CENTER, word, egui::FontId::proportional(13.0), theme::subtle(ui));
+                    painter.text(
+                        rect.center(),
+                        egui::Align2::CENTER_CENTER,
+                        word,
+                        egui::FontId::proportional(13.0),
+                        theme::subtle(ui),
+                    );
                 }
                 if let Some(f) = view.facts {
                     problems = thumbs::problems(f, field.media.as_ref(), field.kind);
@@ -329,15 +382,31 @@ fn tile(ui: &mut Ui, app: &mut StudioApp, field: &Field, media: &MediaRef, path:
                         _ => widgets::bytes(f.size),
                     };
                 }
-                resp.clone().on_hover_text(tile_tooltip(p.display().to_string(), &caption, &problems));
+                resp.clone().on_hover_text(tile_tooltip(
+                    p.display().to_string(),
+                    &caption,
+                    &problems,
+                ));
             }
             MediaRef::Url(u) => {
                 let host = url::Url::parse(u)
                     .ok()
                     .and_then(|x| x.host_str().map(str::to_string))
                     .unwrap_or_else(|| "URL".into());
-                painter.text(rect.center() - egui::vec2(0.0, 8.0), egui::Align2::CENTER_CENTER, "URL", egui::FontId::proportional(16.0), theme::ACCENT);
-                painter.text(rect.center() + egui::vec2(0.0, 12.0), egui::Align2::CENTER_CENTER, short(&host, 14), egui::FontId::proportional(11.0), theme::subtle(ui));
+                painter.text(
+                    rect.center() - egui::vec2(0.0, 8.0),
+                    egui::Align2::CENTER_CENTER,
+                    "URL",
+                    egui::FontId::proportional(16.0),
+                    theme::ACCENT,
+                );
+                painter.text(
+                    rect.center() + egui::vec2(0.0, 12.0),
+                    egui::Align2::CENTER_CENTER,
+                    short(&host, 14),
+                    egui::FontId::proportional(11.0),
+                    theme::subtle(ui),
+                );
                 resp.clone().on_hover_text(u);
             }
         }
@@ -345,19 +414,63 @@ fn tile(ui: &mut Ui, app: &mut StudioApp, field: &Field, media: &MediaRef, path:
         let worst = problems.iter().any(|(b, _)| *b);
         if let Some((_, first)) = problems.first() {
             let c = theme::tone(ui, if worst { Tone::Danger } else { Tone::Warning });
-            painter.rect_stroke(rect, 6.0, egui::Stroke::new(2.0, c), egui::StrokeKind::Inside);
-            let strip = egui::Rect::from_min_max(egui::pos2(rect.left(), rect.bottom() - 22.0), rect.max);
-            painter.rect_filled(strip, egui::CornerRadius { nw: 0, ne: 0, sw: 6, se: 6 }, c.linear_multiply(0.92));
-            painter.text(strip.center(), egui::Align2::CENTER_CENTER, short(first, 18), egui::FontId::proportional(10.5), Color32::WHITE);
+            painter.rect_stroke(
+                rect,
+                6.0,
+                egui::Stroke::new(2.0, c),
+                egui::StrokeKind::Inside,
+            );
+            let strip =
+                egui::Rect::from_min_max(egui::pos2(rect.left(), rect.bottom() - 22.0), rect.max);
+            painter.rect_filled(
+                strip,
+                egui::CornerRadius {
+                    nw: 0,
+                    ne: 0,
+                    sw: 6,
+                    se: 6,
+                },
+                c.linear_multiply(0.92),
+            );
+            painter.text(
+                strip.center(),
+                egui::Align2::CENTER_CENTER,
+                short(first, 18),
+                egui::FontId::proportional(10.5),
+                Color32::WHITE,
+            );
         } else if !caption.is_empty() {
-            let strip = egui::Rect::from_min_max(egui::pos2(rect.left(), rect.bottom() - 18.0), rect.max);
-            painter.rect_filled(strip, egui::CornerRadius { nw: 0, ne: 0, sw: 6, se: 6 }, Color32::from_black_alpha(140));
-            painter.text(strip.center(), egui::Align2::CENTER_CENTER, &caption, egui::FontId::proportional(10.5), Color32::WHITE);
+            let strip =
+                egui::Rect::from_min_max(egui::pos2(rect.left(), rect.bottom() - 18.0), rect.max);
+            painter.rect_filled(
+                strip,
+                egui::CornerRadius {
+                    nw: 0,
+                    ne: 0,
+                    sw: 6,
+                    se: 6,
+                },
+                Color32::from_black_alpha(140),
+            );
+            painter.text(
+                strip.center(),
+                egui::Align2::CENTER_CENTER,
+                &caption,
+                egui::FontId::proportional(10.5),
+                Color32::WHITE,
+            );
         }
         if let Some(i) = index {
-            let badge = egui::Rect::from_min_size(rect.min + egui::vec2(4.0, 4.0), egui::vec2(20.0, 16.0));
+            let badge =
+                egui::Rect::from_min_size(rect.min + egui::vec2(4.0, 4.0), egui::vec2(20.0, 16.0));
             painter.rect_filled(badge, 4.0, Color32::from_black_alpha(150));
-            painter.text(badge.center(), egui::Align2::CENTER_CENTER, format!("{}", i + 1), egui::FontId::proportional(10.5), Color32::WHITE);
+            painter.text(
+                badge.center(),
+                egui::Align2::CENTER_CENTER,
+                format!("{}", i + 1),
+                egui::FontId::proportional(10.5),
+                Color32::WHITE,
+            );
         }
         rect
     };
@@ -375,19 +488,32 @@ fn tile(ui: &mut Ui, app: &mut StudioApp, field: &Field, media: &MediaRef, path:
                 app.inbox.reorder = Some((path.to_string(), dropped.index, i));
             }
             if inner.response.dnd_hover_payload::<DragItem>().is_some() {
-                ui.painter().rect_stroke(inner.response.rect, 6.0, egui::Stroke::new(2.0, theme::ACCENT), egui::StrokeKind::Outside);
+                ui.painter().rect_stroke(
+                    inner.response.rect,
+                    6.0,
+                    egui::Stroke::new(2.0, theme::ACCENT),
+                    egui::StrokeKind::Outside,
+                );
             }
             inner.inner
         }
         None => draw(ui, app),
     };
     // The remove button sits over the tile's corner.
-    let x_rect = egui::Rect::from_min_size(egui::pos2(rect.right() - 22.0, rect.top() + 3.0), egui::vec2(19.0, 19.0));
+    let x_rect = egui::Rect::from_min_size(
+        egui::pos2(rect.right() - 22.0, rect.top() + 3.0),
+        egui::vec2(19.0, 19.0),
+    );
     let name = match index {
         Some(i) => format!("Remove {} {}", kind_word(field.kind), i + 1),
         None => format!("Remove {}", kind_word(field.kind)),
     };
-    let r = ui.put(x_rect, egui::Button::new(RichText::new("×").strong()).small().corner_radius(10));
+    let r = ui.put(
+        x_rect,
+        egui::Button::new(RichText::new("×").strong())
+            .small()
+            .corner_radius(10),
+    );
     let r = r.on_hover_text(&name);
     r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
     if r.clicked() {
@@ -419,7 +545,12 @@ fn short(s: &str, n: usize) -> String {
 
 /// Adds `items` to the field at `path` (replacing a single value, appending to a list up to its
 /// maximum). Errors are for a toast.
-pub fn add_to_field(model: &FormModel, state: &mut FormState, path: &str, items: Vec<MediaRef>) -> Result<(), String> {
+pub fn add_to_field(
+    model: &FormModel,
+    state: &mut FormState,
+    path: &str,
+    items: Vec<MediaRef>,
+) -> Result<(), String> {
     if items.is_empty() {
         return Ok(());
     }
@@ -427,7 +558,9 @@ pub fn add_to_field(model: &FormModel, state: &mut FormState, path: &str, items:
         .ok_or_else(|| format!("There is no media field {path} in this form."))?;
     if field.kind.is_single_media() {
         if let Some(last) = items.into_iter().last() {
-            target.values.insert(field.name.clone(), FieldValue::Media(last));
+            target
+                .values
+                .insert(field.name.clone(), FieldValue::Media(last));
         }
         return Ok(());
     }
@@ -447,7 +580,9 @@ pub fn add_to_field(model: &FormModel, state: &mut FormState, path: &str, items:
         }
         list.push(m);
     }
-    target.values.insert(field.name.clone(), FieldValue::MediaList(list));
+    target
+        .values
+        .insert(field.name.clone(), FieldValue::MediaList(list));
     if skipped > 0 {
         return Err(format!(
             "{} takes at most {max}; {skipped} file(s) were not added.",
@@ -458,7 +593,11 @@ pub fn add_to_field(model: &FormModel, state: &mut FormState, path: &str, items:
 }
 
 /// The form state holding the field at `path` (`elements[1].reference_image_urls`) and the field.
-fn locate<'a>(fields: &'a [Field], state: &'a mut FormState, path: &str) -> Option<(&'a mut FormState, &'a Field)> {
+fn locate<'a>(
+    fields: &'a [Field],
+    state: &'a mut FormState,
+    path: &str,
+) -> Option<(&'a mut FormState, &'a Field)> {
     let (head, rest) = match path.find('.') {
         Some(i) if path[..i].contains('[') => (&path[..i], Some(&path[i + 1..])),
         _ => (path, None),
@@ -495,38 +634,66 @@ pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
     let has_zones = !app.inbox.zones.is_empty();
     if !hovered.is_empty() {
         let screen = ctx.content_rect();
-        let layer = egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("file_drop_overlay"));
+        let layer = egui::LayerId::new(
+            egui::Order::Foreground,
+            egui::Id::unique("file_drop_overlay"),
+        );
         let painter = ctx.layer_painter(layer);
         painter.rect_filled(screen, 0.0, Color32::from_black_alpha(110));
-        let video = hovered.iter().any(|h| h.path.as_deref().is_some_and(looks_like_video));
+        let video = hovered
+            .iter()
+            .any(|h| h.path.as_deref().is_some_and(looks_like_video));
         app.inbox.hover_target = app.inbox.target(pointer, video).map(|t| t.path.clone());
         let target = app.inbox.target(pointer, video);
         for z in &app.inbox.zones {
             let is_target = target.is_some_and(|t| t.path == z.path);
-            let c = if is_target { theme::ACCENT } else { Color32::from_white_alpha(90) };
-            painter.rect_stroke(z.rect, 8.0, egui::Stroke::new(if is_target { 3.0 } else { 1.5 }, c), egui::StrokeKind::Outside);
+            let c = if is_target {
+                theme::ACCENT
+            } else {
+                Color32::from_white_alpha(90)
+            };
+            painter.rect_stroke(
+                z.rect,
+                8.0,
+                egui::Stroke::new(if is_target { 3.0 } else { 1.5 }, c),
+                egui::StrokeKind::Outside,
+            );
         }
         let text = match (target, has_zones) {
             (Some(t), _) => format!("Drop {} file(s) to add them to {}", hovered.len(), t.path),
             (None, true) => "This form has no field for these files".to_string(),
-            (None, false) => "Open an endpoint with an image or video field to drop files".to_string(),
+            (None, false) => {
+                "Open an endpoint with an image or video field to drop files".to_string()
+            }
         };
         let galley_pos = screen.center_top() + egui::vec2(0.0, 60.0);
         let rect = egui::Rect::from_center_size(galley_pos, egui::vec2(520.0, 44.0));
         painter.rect_filled(rect, 10.0, theme::ACCENT);
-        painter.text(rect.center(), egui::Align2::CENTER_CENTER, text, egui::FontId::proportional(16.0), Color32::WHITE);
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            text,
+            egui::FontId::proportional(16.0),
+            Color32::WHITE,
+        );
     }
     if hovered.is_empty() {
         app.inbox.hover_target = None;
     }
     if !dropped.is_empty() {
-        let paths: Vec<PathBuf> = dropped.iter().map(|d| d.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect();
+        let paths: Vec<PathBuf> = dropped
+            .iter()
+            .map(|d| d.path().to_path_buf())
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
         let video = paths.iter().any(|p| looks_like_video(p));
         match app.inbox.target(pointer, video).map(|z| z.path.clone()) {
             Some(path) => {
                 app.inbox.active = Some(path.clone());
                 let items = paths.into_iter().map(MediaRef::Local).collect();
-                app.inbox.pending.push(Promise::from_ready((path, Ok(items))));
+                app.inbox
+                    .pending
+                    .push(Promise::from_ready((path, Ok(items))));
                 ctx.request_repaint();
             }
             None => app.act(super::app::Action::Toast(
@@ -566,16 +733,22 @@ fn paste(app: &mut StudioApp, ctx: &egui::Context) {
                             Some(MediaRef::Url(l.to_string()))
                         } else {
                             let p = l.strip_prefix("file://").unwrap_or(l);
-                            Path::new(p).is_file().then(|| MediaRef::Local(PathBuf::from(p)))
+                            Path::new(p)
+                                .is_file()
+                                .then(|| MediaRef::Local(PathBuf::from(p)))
                         }
                     })
                     .collect();
                 if items.is_empty() {
                     continue;
                 }
-                let video = items.iter().any(|m| matches!(m, MediaRef::Local(p) if looks_like_video(p)));
+                let video = items
+                    .iter()
+                    .any(|m| matches!(m, MediaRef::Local(p) if looks_like_video(p)));
                 if let Some(path) = app.inbox.target(None, video).map(|z| z.path.clone()) {
-                    app.inbox.pending.push(Promise::from_ready((path, Ok(items))));
+                    app.inbox
+                        .pending
+                        .push(Promise::from_ready((path, Ok(items))));
                     ctx.request_repaint();
                 }
             }
@@ -595,8 +768,9 @@ fn save_pasted(dir: &Path, image: &egui::ColorImage) -> Result<PathBuf, String> 
     let hash = blake3::hash(&rgba).to_hex().to_string();
     let path = dir.join(format!("pasted-{}.png", &hash[..16]));
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let img = image::RgbaImage::from_raw(w as u32, h as u32, rgba).ok_or("the pasted image has an odd size")?;
-    img.save(&path).map_err(|e| format!("cannot save the pasted image: {e}"))?;
+    let img = image::RgbaImage::from_raw(w as u32, h as u32, rgba)
+        .ok_or("the pasted image has an odd size")?;
+    img.save(&path)
+        .map_err(|e| format!("cannot save the pasted image: {e}"))?;
     Ok(path)
 }
-

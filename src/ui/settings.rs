@@ -27,25 +27,27 @@ pub struct SettingsState {
 /// Draws the settings page.
 pub fn show(app: &mut StudioApp, ui: &mut Ui) {
     poll(app);
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        let width = ui.available_width().min(680.0);
-        ui.vertical_centered(|ui| {
-            ui.set_max_width(width);
-            ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-                ui.add_space(12.0);
-                ui.label(RichText::new("Settings").size(22.0).strong());
-                ui.add_space(8.0);
-                section(ui, "fal key", |ui| key_section(app, ui));
-                section(ui, "Output folder", |ui| folder_section(app, ui));
-                section(ui, "Jobs", |ui| jobs_section(app, ui));
-                section(ui, "Appearance", |ui| theme_section(app, ui));
-                if app.config.service.is_simulated() {
-                    section(ui, "Simulator", |ui| simulator_section(app, ui));
-                }
-                section(ui, "About", |ui| about_section(app, ui));
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let width = ui.available_width().min(680.0);
+            ui.vertical_centered(|ui| {
+                ui.set_max_width(width);
+                ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                    ui.add_space(12.0);
+                    ui.label(RichText::new("Settings").size(22.0).strong());
+                    ui.add_space(8.0);
+                    section(ui, "fal key", |ui| key_section(app, ui));
+                    section(ui, "Output folder", |ui| folder_section(app, ui));
+                    section(ui, "Jobs", |ui| jobs_section(app, ui));
+                    section(ui, "Appearance", |ui| theme_section(app, ui));
+                    if app.config.service.is_simulated() {
+                        section(ui, "Simulator", |ui| simulator_section(app, ui));
+                    }
+                    section(ui, "About", |ui| about_section(app, ui));
+                });
             });
         });
-    });
 }
 
 fn section(ui: &mut Ui, title: &str, body: impl FnOnce(&mut Ui)) {
@@ -96,7 +98,9 @@ fn key_section(app: &mut StudioApp, ui: &mut Ui) {
             ui.label(RichText::new(k.location.describe()).small().color(c));
         }
         None => {
-            ui.label(RichText::new("No key yet. Paste one below.").color(theme::tone(ui, Tone::Warning)));
+            ui.label(
+                RichText::new("No key yet. Paste one below.").color(theme::tone(ui, Tone::Warning)),
+            );
         }
     }
     ui.add_space(4.0);
@@ -126,7 +130,10 @@ fn key_section(app: &mut StudioApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
         let checking = app.settings.check.is_some();
         if ui
-            .add_enabled(app.key.is_some() && !checking, egui::Button::new("Check key"))
+            .add_enabled(
+                app.key.is_some() && !checking,
+                egui::Button::new("Check key"),
+            )
             .on_hover_text("Makes a harmless authenticated request to fal")
             .clicked()
         {
@@ -211,9 +218,11 @@ fn jobs_section(app: &mut StudioApp, ui: &mut Ui) {
         }
     });
     ui.label(
-        RichText::new("How many jobs upload and download at once; fal queues the rest on its side.")
-            .small()
-            .color(theme::subtle(ui)),
+        RichText::new(
+            "How many jobs upload and download at once; fal queues the rest on its side.",
+        )
+        .small()
+        .color(theme::subtle(ui)),
     );
 }
 
@@ -231,9 +240,12 @@ fn simulator_section(app: &mut StudioApp, ui: &mut Ui) {
         return;
     };
     ui.label(
-        RichText::new(format!("Running at {} — not fal; nothing is charged.", sim.base_url()))
-            .small()
-            .color(theme::subtle(ui)),
+        RichText::new(format!(
+            "Running at {} — not fal; nothing is charged.",
+            sim.base_url()
+        ))
+        .small()
+        .color(theme::subtle(ui)),
     );
     let mut changed = false;
     egui::Grid::new("sim_timing").num_columns(2).show(ui, |ui| {
@@ -266,6 +278,10 @@ fn about_section(app: &mut StudioApp, ui: &mut Ui) {
         ("Config", &app.config.config_dir),
         ("Cache", &app.config.cache_dir),
     ] {
-        ui.label(RichText::new(format!("{k}: {}", v.display())).small().color(subtle));
+        ui.label(
+            RichText::new(format!("{k}: {}", v.display()))
+                .small()
+                .color(subtle),
+        );
     }
 }

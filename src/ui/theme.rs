@@ -138,11 +138,23 @@ pub fn install(ctx: &egui::Context, choice: ThemeChoice) {
         ctx.style_mut_of(theme, |style| {
             style.visuals = visuals(theme == Theme::Dark);
             style.text_styles = [
-                (TextStyle::Heading, FontId::new(20.0, FontFamily::Proportional)),
+                (
+                    TextStyle::Heading,
+                    FontId::new(20.0, FontFamily::Proportional),
+                ),
                 (TextStyle::Body, FontId::new(14.0, FontFamily::Proportional)),
-                (TextStyle::Button, FontId::new(14.0, FontFamily::Proportional)),
-                (TextStyle::Small, FontId::new(11.5, FontFamily::Proportional)),
-                (TextStyle::Monospace, FontId::new(13.0, FontFamily::Monospace)),
+                (
+                    TextStyle::Button,
+                    FontId::new(14.0, FontFamily::Proportional),
+                ),
+                (
+                    TextStyle::Small,
+                    FontId::new(11.5, FontFamily::Proportional),
+                ),
+                (
+                    TextStyle::Monospace,
+                    FontId::new(13.0, FontFamily::Monospace),
+                ),
             ]
             .into();
             let s = &mut style.spacing;

@@ -195,7 +195,8 @@ impl Thumbnails {
                 }
             }
             if let Picture::Poster(_) = &entry.picture {
-                let Picture::Poster(job) = std::mem::replace(&mut entry.picture, Picture::None) else {
+                let Picture::Poster(job) = std::mem::replace(&mut entry.picture, Picture::None)
+                else {
                     continue;
                 };
                 entry.picture = match job.try_take() {
@@ -275,11 +276,9 @@ impl Thumbnails {
 
     /// True while any probe or decode is still running.
     pub fn busy(&self) -> bool {
-        self.entries
-            .values()
-            .any(|e| {
-                e.facts_job.is_some() || matches!(e.picture, Picture::Loading(_) | Picture::Poster(_))
-            })
+        self.entries.values().any(|e| {
+            e.facts_job.is_some() || matches!(e.picture, Picture::Loading(_) | Picture::Poster(_))
+        })
     }
 
     /// One issue per problem of each local media file of the form against its field's limits.
@@ -415,7 +414,11 @@ fn shrink(pic: &crate::media::Picture, max_side: u32) -> crate::media::Picture {
 
 /// Problems of a file against `limits`: `(blocks submission, text)`. Too large images only
 /// warn, because they are re-encoded to fit before upload.
-pub fn problems(facts: &Facts, limits: Option<&MediaLimits>, kind: FieldKind) -> Vec<(bool, String)> {
+pub fn problems(
+    facts: &Facts,
+    limits: Option<&MediaLimits>,
+    kind: FieldKind,
+) -> Vec<(bool, String)> {
     let mut out = Vec::new();
     if let Some(e) = &facts.error {
         out.push((true, e.clone()));
@@ -433,7 +436,14 @@ pub fn problems(facts: &Facts, limits: Option<&MediaLimits>, kind: FieldKind) ->
             super::widgets::bytes(facts.size),
             super::widgets::bytes(max)
         );
-        out.push((!image, if image { format!("{text}; it will be re-encoded to fit") } else { text }));
+        out.push((
+            !image,
+            if image {
+                format!("{text}; it will be re-encoded to fit")
+            } else {
+                text
+            },
+        ));
     }
     if let Some((w, h)) = facts.dims {
         if l.min_width.is_some_and(|m| w < m) || l.min_height.is_some_and(|m| h < m) {
@@ -452,7 +462,14 @@ pub fn problems(facts: &Facts, limits: Option<&MediaLimits>, kind: FieldKind) ->
                 l.max_width.unwrap_or(w),
                 l.max_height.unwrap_or(h)
             );
-            out.push((!image, if image { format!("{text}; it will be scaled down") } else { text }));
+            out.push((
+                !image,
+                if image {
+                    format!("{text}; it will be scaled down")
+                } else {
+                    text
+                },
+            ));
         }
         if h > 0 {
             let ratio = w as f64 / h as f64;
@@ -474,12 +491,18 @@ pub fn problems(facts: &Facts, limits: Option<&MediaLimits>, kind: FieldKind) ->
         if let Some(min) = l.min_duration
             && d < min
         {
-            out.push((true, format!("{d:.1} s is shorter than the minimum {min:.1} s")));
+            out.push((
+                true,
+                format!("{d:.1} s is shorter than the minimum {min:.1} s"),
+            ));
         }
         if let Some(max) = l.max_duration
             && d > max
         {
-            out.push((true, format!("{d:.1} s is longer than the maximum {max:.1} s")));
+            out.push((
+                true,
+                format!("{d:.1} s is longer than the maximum {max:.1} s"),
+            ));
         }
     }
     if let Some(fps) = facts.fps {

@@ -22,11 +22,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.add_space((ui.available_height() * 0.14).max(24.0));
     ui.vertical_centered(|ui| {
         ui.set_max_width(width);
-        ui.label(
-            RichText::new("Welcome to reelsmith")
-                .size(28.0)
-                .strong(),
-        );
+        ui.label(RichText::new("Welcome to reelsmith").size(28.0).strong());
         ui.add_space(6.0);
         ui.label(
             RichText::new(
@@ -65,7 +61,10 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                     }
                     ui.hyperlink_to("Get a key at fal.ai", "https://fal.ai/dashboard/keys");
                 });
-            } else if ui.add(theme::primary_button("Enter your fal key")).clicked() {
+            } else if ui
+                .add(theme::primary_button("Enter your fal key"))
+                .clicked()
+            {
                 app.welcome.entering_key = true;
             }
         });

@@ -5,7 +5,12 @@ use egui::{Color32, RichText, Role, Sense, Ui, WidgetInfo};
 use super::theme;
 
 /// Segmented buttons; returns the index clicked this frame.
-pub fn segmented(ui: &mut Ui, group: &str, labels: &[String], selected: Option<usize>) -> Option<usize> {
+pub fn segmented(
+    ui: &mut Ui,
+    group: &str,
+    labels: &[String],
+    selected: Option<usize>,
+) -> Option<usize> {
     let mut clicked = None;
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 2.0;
@@ -80,10 +85,20 @@ pub fn dice_button(ui: &mut Ui, name: &str) -> egui::Response {
             .rect_filled(rect, visuals.corner_radius, visuals.weak_bg_fill);
         let die = egui::Rect::from_center_size(rect.center(), egui::vec2(16.0, 16.0));
         let ink = visuals.fg_stroke.color;
-        ui.painter()
-            .rect_stroke(die, 3.0, egui::Stroke::new(1.2, ink), egui::StrokeKind::Inside);
+        ui.painter().rect_stroke(
+            die,
+            3.0,
+            egui::Stroke::new(1.2, ink),
+            egui::StrokeKind::Inside,
+        );
         let c = die.center();
-        for (dx, dy) in [(0.0, 0.0), (-4.0, -4.0), (4.0, 4.0), (-4.0, 4.0), (4.0, -4.0)] {
+        for (dx, dy) in [
+            (0.0, 0.0),
+            (-4.0, -4.0),
+            (4.0, 4.0),
+            (-4.0, 4.0),
+            (4.0, -4.0),
+        ] {
             ui.painter().circle_filled(c + egui::vec2(dx, dy), 1.5, ink);
         }
     }
