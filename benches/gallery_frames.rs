@@ -168,7 +168,7 @@ fn item(i: usize, path: &Path) -> LibraryItem {
         job_id: format!("{i:032x}"),
         path: path.to_path_buf(),
         sidecar: path.with_extension("json"),
-        endpoint_id: if i % 3 == 0 {
+        endpoint_id: if i.is_multiple_of(3) {
             "fal-ai/kling-video/o1/standard/reference-to-video".into()
         } else {
             "fal-ai/veo3.1/image-to-video".into()

@@ -236,6 +236,9 @@ fn done_count(app: &StudioApp) -> usize {
         .count()
 }
 
+/// Files to drop on each field: `(field path, files)`.
+type Drops<'a> = Vec<(&'a str, Vec<&'a Path>)>;
+
 #[test]
 fn every_family_generates_from_dropped_files_into_the_gallery() {
     let env = Env::fast();
@@ -251,7 +254,7 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
     let face = env.png("face.png", 640, 640);
     let street = env.png("street.png", 800, 450);
     let clip = env.mp4("motion.mp4");
-    let cases: Vec<(&str, Vec<(&str, Vec<&Path>)>)> = vec![
+    let cases: Vec<(&str, Drops)> = vec![
         (
             "fal-ai/veo3.1/image-to-video",
             vec![("image_url", vec![&street])],

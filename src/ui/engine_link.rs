@@ -74,7 +74,7 @@ impl EngineLink {
                 if journal.recovered_from().is_some() {
                     let _ = crate::library::rebuild_index_from_sidecars(
                         &journal,
-                        &[config.default_output_dir.clone()],
+                        std::slice::from_ref(&config.default_output_dir),
                     );
                 }
                 link.jobs = journal.jobs().unwrap_or_default();
@@ -474,11 +474,11 @@ fn shutdown_and_wait(rt: &tokio::runtime::Handle, engine: EngineHandle) {
 }
 
 fn sort_jobs(jobs: &mut [Job]) {
-    jobs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.created_at));
 }
 
 fn sort_library(items: &mut [LibraryItem]) {
-    items.sort_by(|a, b| b.finished_at.cmp(&a.finished_at));
+    items.sort_by_key(|i| std::cmp::Reverse(i.finished_at));
 }
 
 /// The first `n` characters of `s`, with an ellipsis when cut.

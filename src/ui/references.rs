@@ -131,10 +131,10 @@ pub fn single(
     let zone = zone_frame(ui, app, path).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
-            if let Some(m) = &current {
-                if tile(ui, app, field, m, path, None).removed {
-                    remove = true;
-                }
+            if let Some(m) = &current
+                && tile(ui, app, field, m, path, None).removed
+            {
+                remove = true;
             }
             ui.vertical(|ui| {
                 let what = kind_word(field.kind);

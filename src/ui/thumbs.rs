@@ -505,17 +505,17 @@ pub fn problems(
             ));
         }
     }
-    if let Some(fps) = facts.fps {
-        if l.min_fps.is_some_and(|m| fps < m - 0.01) || l.max_fps.is_some_and(|m| fps > m + 0.01) {
-            out.push((
-                true,
-                format!(
-                    "{fps:.0} fps is outside {:.0}–{:.0} fps",
-                    l.min_fps.unwrap_or(0.0),
-                    l.max_fps.unwrap_or(f64::INFINITY)
-                ),
-            ));
-        }
+    if let Some(fps) = facts.fps
+        && (l.min_fps.is_some_and(|m| fps < m - 0.01) || l.max_fps.is_some_and(|m| fps > m + 0.01))
+    {
+        out.push((
+            true,
+            format!(
+                "{fps:.0} fps is outside {:.0}–{:.0} fps",
+                l.min_fps.unwrap_or(0.0),
+                l.max_fps.unwrap_or(f64::INFINITY)
+            ),
+        ));
     }
     out
 }
