@@ -744,8 +744,16 @@ mod snapshots {
         [(egui::Theme::Light, "light"), (egui::Theme::Dark, "dark")];
 
     fn snap_harness(config: StudioConfig, theme: egui::Theme) -> Harness<'static, StudioApp> {
+        snap_harness_sized(config, theme, egui::vec2(1280.0, 800.0))
+    }
+
+    fn snap_harness_sized(
+        config: StudioConfig,
+        theme: egui::Theme,
+        size: egui::Vec2,
+    ) -> Harness<'static, StudioApp> {
         Harness::builder()
-            .with_size(egui::vec2(1280.0, 800.0))
+            .with_size(size)
             .with_theme(theme)
             .with_max_steps(20)
             .wgpu()
@@ -838,7 +846,7 @@ mod snapshots {
             j
         };
         let mut up = make(
-            7,
+            6,
             "fal-ai/kling-video/o1/standard/reference-to-video",
             "@Element1 rides a bicycle through the rain",
             JobState::Uploading,
@@ -846,15 +854,37 @@ mod snapshots {
         up.uploads = vec![upload(1_100_000)];
         jobs.push(up);
         let mut q = make(
-            6,
+            4,
             "fal-ai/veo3.1/image-to-video",
             "A paper boat drifts down a flooded street",
             JobState::InQueue,
         );
         q.queue_position = Some(2);
         jobs.push(q);
+        let mut running = make(
+            7,
+            "fal-ai/kling-video/o1/standard/reference-to-video",
+            "A cat naps on a sunny windowsill, tail twitching",
+            JobState::Running,
+        );
+        running.started_at = Some(chrono::Utc::now() - chrono::Duration::seconds(42));
+        running.logs = vec![JobLog {
+            message: "step 12/40".into(),
+            level: Some("info".into()),
+            timestamp: None,
+        }];
+        jobs.push(running);
+        let mut stalled = make(
+            9,
+            "fal-ai/veo3.1/image-to-video",
+            "Fireworks over the old town",
+            JobState::InQueue,
+        );
+        stalled.queue_position = Some(14);
+        stalled.state_changed_at = chrono::Utc::now() - chrono::Duration::minutes(45);
+        jobs.push(stalled);
         let mut dl = make(
-            4,
+            5,
             "fal-ai/veo3.1/fast/first-last-frame-to-video",
             "Sunrise over the harbour, gulls circling",
             JobState::Downloading,
@@ -878,7 +908,7 @@ mod snapshots {
         }];
         jobs.push(done);
         let mut failed = make(
-            2,
+            8,
             "fal-ai/video-as-prompt",
             "A dancer copies the motion",
             JobState::Failed,
@@ -890,7 +920,7 @@ mod snapshots {
         });
         jobs.push(failed);
         jobs.push(make(
-            1,
+            2,
             "fal-ai/veo3.1/extend-video",
             "Keep walking into the fog",
             JobState::Cancelled,
@@ -904,18 +934,35 @@ mod snapshots {
         let _rt = env.rt.enter();
         let mut results = egui_kittest::SnapshotResults::new();
         for (theme, name) in THEMES {
-            let mut h = snap_harness(env.config(), theme);
+            let mut h = snap_harness_sized(env.config(), theme, egui::vec2(1280.0, 1000.0));
             step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
                 a.screen == Screen::Studio
             });
             click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
+            let street = env.png("street.png", 1280, 720);
+            drop_files(&mut h, "image_url", &[&street]);
+            type_prompt(
+                &mut h,
+                "A tram crosses the bridge at dawn, mist on the river",
+            );
             let ctx = h.ctx.clone();
-            h.state_mut().engine = EngineLink::detached(&ctx, demo_jobs(&env), Vec::new());
+            let jobs = demo_jobs(&env);
+            let stalled = jobs
+                .iter()
+                .find(|j| j.prompt.starts_with("Fireworks"))
+                .unwrap()
+                .id
+                .clone();
+            h.state_mut().engine = EngineLink::detached(&ctx, jobs, Vec::new());
+            h.state_mut().engine.set_stalled(&stalled, true);
             step_until(&mut h, "thumbnails", Duration::from_secs(10), |a| {
                 !a.thumbs.busy()
             });
             h.remove_cursor();
             settle(&mut h);
+            // Elapsed times follow the clock: masked so the picture is stable.
+            mask_label(&mut h, "Running for");
+            mask_label(&mut h, "No news from fal");
             results.add(h.try_snapshot(format!("queue_{name}")));
         }
     }
@@ -1031,4 +1078,58 @@ mod snapshots {
             results.add(h.try_snapshot(format!("settings_{name}")));
         }
     }
+}
+
+/// eframe storage kept in memory, as the window's `app.ron` would be.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn the_last_endpoint_and_its_form_persist_but_never_the_key() {
+    use eframe::App;
+    let env = Env::fast();
+    let _rt = env.rt.enter();
+    let mut storage = MemoryStorage::default();
+    {
+        let mut h = harness(env.config());
+        step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+            a.screen == Screen::Studio
+        });
+        click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
+        type_prompt(&mut h, "a kite over the dunes");
+        h.get_by_label("Duration: 4s").click();
+        settle(&mut h);
+        h.state_mut().save(&mut storage);
+        h.state_mut().engine.shutdown();
+    }
+    let text = storage.0.values().cloned().collect::<Vec<_>>().join("\n");
+    assert!(!text.contains(&env.sim.key()), "the key is never persisted");
+    let restored: Persisted =
+        eframe::get_value(&storage, eframe::APP_KEY).expect("state was saved");
+    let config = env.config();
+    let mut h =
+        builder().build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, restored));
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
+    assert_eq!(
+        h.state().endpoint_id(),
+        Some("fal-ai/veo3.1/image-to-video")
+    );
+    let form = h.state().form_state().unwrap();
+    assert_eq!(form.text("prompt"), Some("a kite over the dunes"));
+    assert_eq!(form.text("duration"), Some("4s"));
 }

@@ -42,6 +42,8 @@ pub struct EngineLink {
     engine: Option<EngineHandle>,
     events: Option<broadcast::Receiver<JobEvent>>,
     journal: Option<Arc<Journal>>,
+    /// Shows given jobs and videos with no engine behind them (previews, benchmarks).
+    detached: bool,
     jobs: Vec<Job>,
     stalled: HashSet<JobId>,
     library: Vec<LibraryItem>,
@@ -59,6 +61,7 @@ impl EngineLink {
             engine: None,
             events: None,
             journal: None,
+            detached: false,
             jobs: Vec::new(),
             stalled: HashSet::new(),
             library: Vec::new(),
@@ -94,6 +97,7 @@ impl EngineLink {
             engine: None,
             events: None,
             journal: None,
+            detached: true,
             jobs,
             stalled: HashSet::new(),
             library,
@@ -178,9 +182,9 @@ impl EngineLink {
         self.events = None;
     }
 
-    /// True when commands can be sent.
+    /// True when commands can be sent (a detached preview counts as ready; its commands fail).
     pub fn is_ready(&self) -> bool {
-        self.engine.is_some()
+        self.engine.is_some() || self.detached
     }
 
     /// Why there is no engine.
@@ -198,6 +202,15 @@ impl EngineLink {
     /// True when the job is flagged as stalled.
     pub fn is_stalled(&self, id: &JobId) -> bool {
         self.stalled.contains(id)
+    }
+
+    /// Flags a job as stalled (the engine does this from its events; previews call it).
+    pub fn set_stalled(&mut self, id: &JobId, stalled: bool) {
+        if stalled {
+            self.stalled.insert(id.clone());
+        } else {
+            self.stalled.remove(id);
+        }
     }
 
     /// Every finished video, newest first.
@@ -358,6 +371,9 @@ impl EngineLink {
         count: u32,
     ) -> Result<u32, String> {
         let Some(engine) = self.engine.clone() else {
+            if self.detached {
+                return Err("This is a preview: there is no job engine behind it.".into());
+            }
             return Err(self.unavailable_reason());
         };
         let has_seed = model.field("seed").is_some();
