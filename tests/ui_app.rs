@@ -290,8 +290,18 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
                 "{endpoint}: {field} holds the dropped files"
             );
         }
-        type_prompt(&mut h, "a lighthouse keeper walks into the storm");
+        type_prompt(&mut h, &format!("a lighthouse keeper walks into storm {i}"));
         if *endpoint == "fal-ai/video-as-prompt" {
+            // The video input shows its poster frame and duration before anything is sent.
+            wait_for_media(&mut h);
+            let facts = h
+                .state()
+                .thumbs
+                .facts(&clip)
+                .cloned()
+                .expect("the clip was probed");
+            assert_eq!(facts.dims, Some((320, 180)));
+            assert!((facts.duration.unwrap() - 2.0).abs() < 0.1, "{facts:?}");
             h.get_by_label("Video Description").click();
             h.step();
             h.get_by_label("Video Description")
@@ -314,15 +324,15 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
     }
     let subs = env.sim.submissions();
     assert_eq!(subs.len(), cases.len(), "one submission per Generate");
-    for (sub, (endpoint, _)) in subs.iter().zip(&cases) {
+    for (i, (sub, (endpoint, _))) in subs.iter().zip(&cases).enumerate() {
         assert_eq!(&sub.endpoint_id, endpoint);
         assert_eq!(
             sub.input["prompt"],
-            "a lighthouse keeper walks into the storm"
+            format!("a lighthouse keeper walks into storm {i}")
         );
     }
     // Each finished video is a real file in the output folder, shown in the gallery.
-    h.get_by_label_contains("Gallery").click();
+    h.get_by_label_contains("Gallery ").click();
     settle(&mut h);
     assert_eq!(h.state().persisted.view, View::Gallery);
     for item in h.state().engine.library() {
@@ -332,6 +342,16 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
         h.get_all_by_label_contains("Video: a lighthouse keeper")
             .count(),
         cases.len()
+    );
+    // Search by prompt text narrows the grid.
+    h.get_by_label("Search prompts").click();
+    h.step();
+    h.get_by_label("Search prompts").type_text("storm 3");
+    settle(&mut h);
+    assert_eq!(
+        h.get_all_by_label_contains("Video: a lighthouse keeper")
+            .count(),
+        1
     );
 }
 
@@ -623,7 +643,7 @@ fn save_as_copies_the_video_and_its_sidecar() {
         Duration::from_secs(60),
         |a| a.engine.library().len() == 1,
     );
-    h.get_by_label_contains("Gallery").click();
+    h.get_by_label_contains("Gallery ").click();
     settle(&mut h);
     h.get_by_label_contains("Video: a keeper lights").click();
     settle(&mut h);
@@ -643,6 +663,35 @@ fn save_as_copies_the_video_and_its_sidecar() {
         std::fs::read(dest.with_extension("json")).unwrap(),
         std::fs::read(&item.sidecar).unwrap()
     );
+    // "Extend this clip" opens extend-video with the clip; "last frame" opens image-to-video
+    // with a PNG of the clip's last frame.
+    h.get_by_label("Extend this clip").click();
+    settle(&mut h);
+    assert_eq!(h.state().endpoint_id(), Some("fal-ai/veo3.1/extend-video"));
+    assert_eq!(
+        h.state().form_state().unwrap().media("video_url"),
+        vec![&reelsmith::schema::MediaRef::Local(item.path.clone())]
+    );
+    h.get_by_label_contains("Gallery ").click();
+    settle(&mut h);
+    h.get_by_label("Use last frame as first frame").click();
+    step_until(
+        &mut h,
+        "image-to-video opens",
+        Duration::from_secs(10),
+        |a| {
+            a.endpoint_id() == Some("fal-ai/veo3.1/image-to-video")
+                && !a.form_state().unwrap().media("image_url").is_empty()
+        },
+    );
+    let frame = match h.state().form_state().unwrap().media("image_url")[0] {
+        reelsmith::schema::MediaRef::Local(p) => p.clone(),
+        other => panic!("expected a local file, got {other:?}"),
+    };
+    let img = image::open(&frame).unwrap();
+    assert!(img.width() > 0 && img.height() > 0);
+    h.get_by_label_contains("Gallery ").click();
+    settle(&mut h);
     // Delete asks first, then removes the video and its sidecar.
     h.get_by_label("Delete…").click();
     settle(&mut h);
@@ -1132,4 +1181,72 @@ fn the_last_endpoint_and_its_form_persist_but_never_the_key() {
     let form = h.state().form_state().unwrap();
     assert_eq!(form.text("prompt"), Some("a kite over the dunes"));
     assert_eq!(form.text("duration"), Some("4s"));
+}
+
+#[test]
+fn paste_reorder_and_help() {
+    let env = Env::fast();
+    let _rt = env.rt.enter();
+    let mut h = harness(env.config());
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
+    click_endpoint(&mut h, "fal-ai/veo3.1/reference-to-video");
+    let a = env.png("a.png", 640, 480);
+    let b = env.png("b.png", 480, 640);
+    drop_files(&mut h, "image_urls", &[&a, &b]);
+    // Drag the second tile onto the first: the order swaps.
+    let zone = h.state().inbox.zone_rect("image_urls").unwrap();
+    let first = zone.min + egui::vec2(10.0 + 52.0, 10.0 + 52.0);
+    let second = first + egui::vec2(104.0 + 8.0, 0.0);
+    h.drag_at(second);
+    h.step();
+    for step in 1..=6 {
+        h.hover_at(second + (first - second) * (step as f32 / 6.0));
+        h.step();
+    }
+    h.drop_at(first);
+    settle(&mut h);
+    use reelsmith::schema::MediaRef;
+    assert_eq!(
+        h.state().form_state().unwrap().media("image_urls"),
+        vec![&MediaRef::Local(b.clone()), &MediaRef::Local(a.clone())],
+        "dragging reorders the references"
+    );
+    // Ctrl+V of an image (no text field focused) adds it to the active zone as a PNG.
+    h.remove_cursor();
+    h.event(egui::Event::PasteImage(Arc::new(egui::ColorImage::filled(
+        [400, 300],
+        egui::Color32::from_rgb(200, 40, 90),
+    ))));
+    step_until(
+        &mut h,
+        "the pasted image is added",
+        Duration::from_secs(10),
+        |a| a.form_state().unwrap().media("image_urls").len() == 3,
+    );
+    let pasted = match h.state().form_state().unwrap().media("image_urls")[2] {
+        MediaRef::Local(p) => p.clone(),
+        other => panic!("expected a local file, got {other:?}"),
+    };
+    let img = image::open(&pasted).unwrap();
+    assert_eq!((img.width(), img.height()), (400, 300));
+    // Ctrl+V of a URL adds it too.
+    h.event(egui::Event::Paste("https://example.com/cat.jpg".into()));
+    settle(&mut h);
+    assert_eq!(
+        h.state().form_state().unwrap().media("image_urls")[3],
+        &MediaRef::Url("https://example.com/cat.jpg".into())
+    );
+    // Removing a tile drops it from the list.
+    h.get_by_label("Remove image 4").click();
+    settle(&mut h);
+    assert_eq!(h.state().form_state().unwrap().media("image_urls").len(), 3);
+    // F1 opens the shortcuts overlay.
+    h.key_press(egui::Key::F1);
+    settle(&mut h);
+    assert!(h.query_by_label("Keyboard shortcuts").is_some());
+    h.get_by_label("Close").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
 }

@@ -156,9 +156,7 @@ pub fn single(
         });
     });
     app.inbox.register(path, zone.response.rect, field.kind);
-    if zone.response.interact(Sense::click()).clicked() {
-        app.inbox.active = Some(path.to_string());
-    }
+    mark_active_on_click(ui, app, path, zone.response.rect);
     if remove {
         state.values.remove(&field.name);
     }
@@ -202,9 +200,7 @@ pub fn list(
         sources_row(ui, app, field, path, label);
     });
     app.inbox.register(path, zone.response.rect, field.kind);
-    if zone.response.interact(Sense::click()).clicked() {
-        app.inbox.active = Some(path.to_string());
-    }
+    mark_active_on_click(ui, app, path, zone.response.rect);
     let mut items = items;
     let mut changed = false;
     if let Some(i) = remove {
@@ -228,6 +224,17 @@ pub fn list(
                 .values
                 .insert(field.name.clone(), FieldValue::MediaList(items));
         }
+    }
+}
+
+/// A click anywhere in the zone makes it the target of pastes. Read from the input rather
+/// than registered as a widget, so the zone never sits on top of its own buttons.
+fn mark_active_on_click(ui: &Ui, app: &mut StudioApp, path: &str, rect: egui::Rect) {
+    let clicked = ui.input(|i| {
+        i.pointer.primary_clicked() && i.pointer.interact_pos().is_some_and(|p| rect.contains(p))
+    });
+    if clicked {
+        app.inbox.active = Some(path.to_string());
     }
 }
 
