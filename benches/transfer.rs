@@ -1,1 +1,3 @@
-fn main() { eprintln!("transfer benchmark: being written"); }
+fn main() {
+    eprintln!("transfer benchmark: being written");
+}

@@ -419,3 +419,120 @@ async fn bad_answers_are_refused_with_the_endpoint_named_and_never_cached() {
     assert!(saved.is_empty(), "nothing was cached: {saved:?}");
     assert_eq!(Catalog::load(cache.path()).entries().len(), 12);
 }
+
+// ---------- against the simulator ----------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_fetches_a_non_bundled_endpoint_from_the_simulator_and_caches_it() {
+    use reelsmith::sim::{Route, SimConfig, Simulator};
+    let sim = Simulator::start(SimConfig {
+        extra_documents: vec![("test-owner/clip-tool".to_string(), clip_tool_document())],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (cache_path, url) = (cache.path().to_path_buf(), sim.openapi_url());
+    let out = tokio::task::spawn_blocking(move || {
+        reelsmith(
+            &cache_path,
+            &url,
+            &["schema", "test-owner/clip-tool", "--json"],
+        )
+    })
+    .await
+    .unwrap();
+    let out = stdout_json(&out);
+    assert_eq!(out["endpoint_id"], "test-owner/clip-tool");
+    assert_eq!(out["title"], "test-owner/clip-tool");
+    let fields = out["fields"].as_array().unwrap();
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["prompt", "video_url", "mode", "strength", "steps"]);
+    assert_eq!(
+        fields[1],
+        json!({"name": "video_url", "kind": "video", "required": true, "default": null,
+            "choices": [], "min": null, "max": null, "max_length": null,
+            "description": "Clip to work on.", "item_fields": []})
+    );
+    assert_eq!(fields[2]["choices"], json!(["fast", "fine"]));
+    assert_eq!(fields[3]["min"], json!(0), "exclusiveMinimum shows as min");
+    assert_eq!(fields[4]["max"], json!(50));
+    assert_eq!(
+        out["defaults"],
+        json!({"mode": "fast", "strength": 0.5, "steps": 20})
+    );
+
+    // One public GET, without a key, to the OpenAPI route.
+    let asked: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == Route::OpenApi)
+        .collect();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].method, "GET");
+    assert!(
+        asked[0]
+            .path_and_query
+            .ends_with("?endpoint_id=test-owner%2Fclip-tool")
+    );
+    assert_eq!(asked[0].authorization, None);
+    sim.shutdown().await;
+
+    // Cached: later runs work offline, and the endpoint is listed as added.
+    let cache_path = cache.path().to_path_buf();
+    let (schema, endpoints) = tokio::task::spawn_blocking(move || {
+        (
+            reelsmith(
+                &cache_path,
+                NOWHERE,
+                &["schema", "test-owner/clip-tool", "--json"],
+            ),
+            reelsmith(&cache_path, NOWHERE, &["endpoints", "--json"]),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(stdout_json(&schema), out);
+    let endpoints = stdout_json(&endpoints);
+    let last = endpoints.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last,
+        json!({"endpoint_id": "test-owner/clip-tool", "family": "Added",
+            "name": "test-owner/clip-tool", "bundled": false, "live": true})
+    );
+}
+
+#[test]
+fn simulate_flag_fetches_from_an_in_process_simulator() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = reelsmith(
+        cache.path(),
+        NOWHERE,
+        &[
+            "--simulate",
+            "schema",
+            "fal-ai/veo3.1/fast",
+            "--refresh",
+            "--json",
+        ],
+    );
+    let out = stdout_json(&out);
+    assert_eq!(out["endpoint_id"], "fal-ai/veo3.1/fast");
+    assert!(
+        cache
+            .path()
+            .join("schemas/fal-ai__veo3.1__fast.json")
+            .is_file()
+    );
+    let out = reelsmith(
+        cache.path(),
+        NOWHERE,
+        &["--simulate", "schema", "test-owner/unknown"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("serves only the bundled endpoints") && err.contains("404"),
+        "{err}"
+    );
+}

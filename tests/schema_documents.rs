@@ -6,6 +6,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use reelsmith::catalog::bundled::bundled_documents;
+use reelsmith::schema::conform;
 use reelsmith::schema::describe::model_json;
 use reelsmith::schema::{
     Field, FieldKind, FieldValue, FormModel, FormState, MediaRef, Severity, build_payload, validate,
@@ -112,6 +113,17 @@ fn every_document_parses_and_its_defaults_and_filled_form_are_valid() {
         assert!(errors.is_empty(), "{name}: {errors:?}");
         let built = build_payload(&model, &state, &|_| None).unwrap();
         assert_eq!(numbers_as_f64(&built), numbers_as_f64(&input), "{name}");
+        // The schema itself agrees: the filled form conforms, and the bare defaults miss only
+        // required fields.
+        let schema = conform::input_schema(&doc, &model.endpoint_id).expect("input schema");
+        let errors = conform::check(&doc, schema, &built);
+        assert!(errors.is_empty(), "{name}: {built} → {errors:?}");
+        let defaults = Value::Object(model.defaults());
+        for e in conform::check(&doc, schema, &defaults) {
+            assert_eq!(e.kind, "missing", "{name}: defaults {defaults} → {e:?}");
+            let field = e.loc[0].as_str().and_then(|n| model.field(n)).unwrap();
+            assert!(field.required && field.default.is_none(), "{name}: {e:?}");
+        }
         // The CLI view has the promised shape.
         let described = model_json(&model);
         for key in ["endpoint_id", "title", "fields", "defaults"] {
@@ -181,6 +193,21 @@ fn any_of_unions_become_json_and_exclusive_minimum_is_kept() {
     let issues = validate(&m, &s);
     assert_eq!(issues.len(), 1, "{issues:?}");
     assert_eq!(issues[0].message, "Strength must be more than 0; it is 0.");
+    // Raw JSON is checked against the field's own schema.
+    s.set_from_str(&m, "image_size", r#"{"width": 0, "height": 600}"#)
+        .unwrap();
+    let issues = validate(&m, &s);
+    let size = issues
+        .iter()
+        .find(|i| i.field == "image_size.width")
+        .unwrap();
+    assert!(
+        size.message
+            .starts_with("Image Size.width: Input should be greater than 0"),
+        "{}",
+        size.message
+    );
+    s.set_from_str(&m, "image_size", "\"square_hd\"").unwrap();
     s.set_from_str(&m, "strength", "0.25").unwrap();
     assert_eq!(
         build_payload(&m, &s, &|_| None).unwrap(),
@@ -562,4 +589,45 @@ fn a_deep_allof_fan_out_is_cut_off_quickly() {
         started.elapsed()
     );
     assert_eq!(m.fields.len(), 1);
+}
+
+#[test]
+fn a_wide_and_deep_object_tree_is_cut_off_not_expanded() {
+    // Three levels of 60 properties that each refer to the next level: 216,000 nested fields if
+    // opened up naively.
+    let mut schemas = Map::new();
+    for level in 0..3 {
+        let props: Map<String, Value> = (0..60)
+            .map(|i| {
+                let target = format!("#/components/schemas/L{}", level + 1);
+                (format!("p{i}"), json!({"$ref": target}))
+            })
+            .collect();
+        schemas.insert(
+            format!("L{level}"),
+            json!({"type": "object", "properties": props}),
+        );
+    }
+    schemas.insert(
+        "L3".into(),
+        json!({"type": "object", "properties": {"leaf": {"type": "string"}}}),
+    );
+    let doc = json!({"paths": {"/o/wide": {"post": {"requestBody": {"content": {"application/json":
+        {"schema": {"$ref": "#/components/schemas/L0"}}}}}}}, "components": {"schemas": schemas}});
+    let started = std::time::Instant::now();
+    let m = FormModel::from_openapi(&doc).unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(m.fields.len(), 60, "no top-level field is dropped");
+    fn count(fields: &[Field]) -> usize {
+        fields.iter().map(|f| 1 + count(&f.item_fields)).sum()
+    }
+    assert!(count(&m.fields) <= 5_000 + 60, "{}", count(&m.fields));
+    assert!(
+        m.fields.iter().any(|f| f.kind == FieldKind::Json),
+        "the rest is raw JSON"
+    );
 }

@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use reelsmith::catalog::bundled::{bundled_document, bundled_documents};
-use reelsmith::schema::cost;
 use reelsmith::schema::describe::field_json;
 use reelsmith::schema::{
     FieldKind, FieldValue, FormModel, FormState, Issue, MediaRef, Severity, build_payload, validate,
 };
+use reelsmith::schema::{conform, cost};
 use serde_json::{Value, json};
 
 // ---------- helpers ----------
@@ -95,6 +95,14 @@ fn cdn(path: &Path) -> Option<String> {
         "https://cdn.test/files/{}",
         path.file_name()?.to_str()?
     ))
+}
+
+/// The payload checked against the endpoint's own input schema (as the simulator and fal do).
+fn conforms(id: &str, payload: &Value) {
+    let doc: Value = serde_json::from_str(bundled_document(id).unwrap()).unwrap();
+    let schema = conform::input_schema(&doc, id).unwrap();
+    let errors = conform::check(&doc, schema, payload);
+    assert!(errors.is_empty(), "{id}: {payload} → {errors:?}");
 }
 
 fn set(state: &mut FormState, model: &FormModel, name: &str, text: &str) {
@@ -355,6 +363,7 @@ fn filled_forms_build_exactly_the_json_fal_expects() {
         "{:?}",
         validate(&m, &s)
     );
+    conforms(&m.endpoint_id, &build_payload(&m, &s, &cdn).unwrap());
     assert_eq!(
         build_payload(&m, &s, &cdn).unwrap(),
         json!({"prompt": "A lighthouse at dusk, waves rolling in", "aspect_ratio": "16:9",
@@ -375,6 +384,7 @@ fn filled_forms_build_exactly_the_json_fal_expects() {
     );
     set(&mut s, &m, "resolution", "4k");
     assert!(errors(&validate(&m, &s)).is_empty());
+    conforms(&m.endpoint_id, &build_payload(&m, &s, &cdn).unwrap());
     assert_eq!(
         build_payload(&m, &s, &cdn).unwrap(),
         json!({"prompt": "The flower opens", "aspect_ratio": "auto", "duration": "8s",
@@ -387,6 +397,7 @@ fn filled_forms_build_exactly_the_json_fal_expects() {
     let m = model("fal-ai/veo3.1/fast");
     let mut s = FormState::from_defaults(&m);
     set(&mut s, &m, "prompt", "Rain on a tin roof");
+    conforms(&m.endpoint_id, &build_payload(&m, &s, &cdn).unwrap());
     assert_eq!(
         build_payload(&m, &s, &cdn).unwrap(),
         json!({"prompt": "Rain on a tin roof", "aspect_ratio": "16:9", "duration": "8s",
@@ -399,6 +410,7 @@ fn filled_forms_build_exactly_the_json_fal_expects() {
     set(&mut s, &m, "prompt", "The car drives off");
     set(&mut s, &m, "video_url", "https://example.test/clip.mp4");
     assert!(errors(&validate(&m, &s)).is_empty());
+    conforms(&m.endpoint_id, &build_payload(&m, &s, &cdn).unwrap());
     assert_eq!(
         build_payload(&m, &s, &cdn).unwrap(),
         json!({"prompt": "The car drives off", "aspect_ratio": "auto", "duration": "7s",
@@ -417,6 +429,7 @@ fn filled_forms_build_exactly_the_json_fal_expects() {
         &json!([at(&wide), "https://example.test/b.png", at(&tall)]).to_string(),
     );
     assert!(errors(&validate(&m, &s)).is_empty());
+    conforms(&m.endpoint_id, &build_payload(&m, &s, &cdn).unwrap());
     assert_eq!(
         build_payload(&m, &s, &cdn).unwrap(),
         json!({"prompt": "She walks through the market", "aspect_ratio": "16:9",
@@ -451,6 +464,7 @@ fn filled_forms_build_exactly_the_json_fal_expects() {
         "image_urls comes before elements in the form"
     );
     assert!(validate(&m, &s).is_empty(), "{:?}", validate(&m, &s));
+    conforms(&m.endpoint_id, &build_payload(&m, &s, &cdn).unwrap());
     assert_eq!(
         build_payload(&m, &s, &cdn).unwrap(),
         json!({"prompt": "@Element1 waves at the camera in the style of @Image1",
@@ -472,6 +486,7 @@ fn filled_forms_build_exactly_the_json_fal_expects() {
     set(&mut s, &m, "guidance_scale", "7.5");
     set(&mut s, &m, "seed", "7");
     assert!(validate(&m, &s).is_empty(), "{:?}", validate(&m, &s));
+    conforms(&m.endpoint_id, &build_payload(&m, &s, &cdn).unwrap());
     assert_eq!(
         build_payload(&m, &s, &cdn).unwrap(),
         json!({"prompt": "A cat dances", "video_url": "https://example.test/dance.mp4",

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use serde_json::Value;
 
 use crate::catalog::{self, Catalog};
@@ -52,7 +53,15 @@ pub async fn run(args: SchemaArgs, simulate: bool) -> anyhow::Result<ExitCode> {
 /// Fetches from `REELSMITH_OPENAPI_URL` (fal by default), or from an in-process simulator.
 async fn fetch(catalog: &mut Catalog, id: &str, simulate: bool) -> anyhow::Result<FormModel> {
     if simulate {
-        anyhow::bail!("--simulate cannot fetch schemas yet: the simulator is not built");
+        // The simulator serves the bundled documents; it stands in for fal's schema service.
+        let sim = crate::sim::Simulator::start(crate::sim::SimConfig::default())
+            .await
+            .context("could not start the simulator")?;
+        let result = catalog.fetch(id, &sim.openapi_url()).await;
+        sim.shutdown().await;
+        return result.with_context(|| {
+            format!("the simulator serves only the bundled endpoints, and {id} is not one of them")
+        });
     }
     Ok(catalog.fetch(id, &catalog::openapi_url()).await?)
 }

@@ -1,11 +1,13 @@
 //! Cost estimates from a small dated price table of the bundled endpoints.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::model::FormModel;
-use crate::catalog::bundled::bundled_document;
+use crate::catalog::bundled::bundled_documents;
 
 /// The day the prices below were read; estimates say so, since fal changes prices.
 pub const PRICE_DATE: &str = "2026-01-28";
@@ -71,11 +73,12 @@ fn rates(endpoint_id: &str) -> Option<Rates> {
 /// out of the payload count at the bundled schema's defaults, as fal applies them.
 pub fn estimate(endpoint_id: &str, payload: &Value) -> Option<CostEstimate> {
     let rates = rates(endpoint_id)?;
-    let defaults = bundled_document(endpoint_id)
-        .and_then(|text| FormModel::from_openapi_str(text).ok())
-        .map(|m| m.defaults())
-        .unwrap_or_default();
-    let pick = |name: &str| payload.get(name).or_else(|| defaults.get(name));
+    let defaults = bundled_defaults(endpoint_id);
+    let pick = |name: &str| {
+        payload
+            .get(name)
+            .or_else(|| defaults.and_then(|d| d.get(name)))
+    };
     let seconds = pick("duration").and_then(seconds_of)?;
     let audio = rates.normal.0 != rates.normal.1
         && pick("generate_audio")
@@ -111,6 +114,22 @@ fn price(usd: f64) -> String {
         Some(two) => two.to_string(),
         None => three,
     }
+}
+
+/// The bundled schema's defaults of an endpoint, read once (the window asks on every change).
+fn bundled_defaults(endpoint_id: &str) -> Option<&'static Map<String, Value>> {
+    static DEFAULTS: OnceLock<BTreeMap<&'static str, Map<String, Value>>> = OnceLock::new();
+    DEFAULTS
+        .get_or_init(|| {
+            bundled_documents()
+                .iter()
+                .filter_map(|(id, text)| {
+                    let model = FormModel::from_openapi_str(text).ok()?;
+                    Some((*id, model.defaults()))
+                })
+                .collect()
+        })
+        .get(endpoint_id)
 }
 
 /// Seconds from a duration value: `"8s"`, `"5"` or `5`.

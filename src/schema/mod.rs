@@ -4,6 +4,11 @@
 //! `$ref`/`allOf`/`anyOf` and `classify` choosing each field's kind); `state` holds what the user
 //! entered; `validate` checks it (schema limits plus the family `rules`); `payload` builds the
 //! JSON sent to fal; `cost` estimates the price; `describe` is the CLI's JSON view.
+//!
+//! A field is `advanced` (shown under "More options") when it is optional and a plain setting
+//! (text, number, switch, raw JSON) that does not shape the clip's length, frame rate, audio or
+//! size: `negative_prompt`, `seed`, `guidance_scale`, `auto_fix`, `enable_safety_checker`…
+//! The prompt, media, choice lists and objects are never advanced.
 
 pub mod conform;
 pub mod cost;

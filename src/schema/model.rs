@@ -475,7 +475,7 @@ fn array_kind(
             _ => FieldKind::Json,
         },
         Some("object") | None if items.get("properties").is_some() => {
-            if nesting + 1 >= MAX_NESTING {
+            if nesting + 1 >= MAX_NESTING || !resolver.take_fields(property_count(&items)) {
                 return FieldKind::Json;
             }
             *item_fields = object_fields(resolver, &items, nesting + 1);
@@ -500,11 +500,18 @@ fn object_kind(
         .get("properties")
         .and_then(Value::as_object)
         .is_some_and(|p| !p.is_empty());
-    if !has_props || nesting + 1 >= MAX_NESTING {
+    if !has_props || nesting + 1 >= MAX_NESTING || !resolver.take_fields(property_count(flat)) {
         return FieldKind::Json;
     }
     *item_fields = object_fields(resolver, flat, nesting + 1);
     FieldKind::Object
+}
+
+/// How many properties an object schema declares.
+fn property_count(flat: &Flat) -> usize {
+    flat.get("properties")
+        .and_then(Value::as_object)
+        .map_or(0, |p| p.len())
 }
 
 /// `reference_image_urls` → "Reference image urls".

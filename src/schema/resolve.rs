@@ -8,9 +8,15 @@ use serde_json::{Map, Value};
 
 /// How many `$ref`/`allOf`/`anyOf` hops one schema may take before it is given up on.
 const MAX_DEPTH: usize = 24;
-/// How many schema nodes one document may make us visit in total (guards against `allOf`
-/// fan-out that would otherwise grow exponentially).
-const MAX_VISITS: usize = 50_000;
+/// How many schema nodes one document may make us visit in total when flattening (guards
+/// against `allOf` fan-out that would otherwise grow exponentially). Real documents use a few
+/// hundred.
+const MAX_VISITS: usize = 200_000;
+/// The same budget for copying schemas with `$ref`s inlined (past it, `$ref`s stay as they are).
+const MAX_INLINE_VISITS: usize = 200_000;
+/// How many fields (nested ones included) one document may produce; past it, objects are no
+/// longer opened up and become raw JSON fields.
+const MAX_FIELDS: usize = 5_000;
 /// How deep `inline_refs` copies a schema for the raw-JSON view.
 const MAX_INLINE_DEPTH: usize = 12;
 
@@ -61,6 +67,8 @@ impl Flat {
 pub(crate) struct Resolver<'a> {
     doc: &'a Value,
     visits: Cell<usize>,
+    inline_visits: Cell<usize>,
+    fields: Cell<usize>,
 }
 
 impl<'a> Resolver<'a> {
@@ -69,7 +77,16 @@ impl<'a> Resolver<'a> {
         Resolver {
             doc,
             visits: Cell::new(0),
+            inline_visits: Cell::new(0),
+            fields: Cell::new(0),
         }
+    }
+
+    /// Counts `n` more fields; false once the document has produced too many to open more.
+    pub fn take_fields(&self, n: usize) -> bool {
+        let total = self.fields.get().saturating_add(n);
+        self.fields.set(total);
+        total <= MAX_FIELDS
     }
 
     /// Follows a local `$ref` such as `#/components/schemas/File`.
@@ -189,9 +206,9 @@ impl<'a> Resolver<'a> {
     }
 
     fn inline_at(&self, schema: &Value, depth: usize) -> Value {
-        let visits = self.visits.get() + 1;
-        self.visits.set(visits);
-        if depth > MAX_INLINE_DEPTH || visits > MAX_VISITS {
+        let visits = self.inline_visits.get() + 1;
+        self.inline_visits.set(visits);
+        if depth > MAX_INLINE_DEPTH || visits > MAX_INLINE_VISITS {
             return schema.clone();
         }
         match schema {

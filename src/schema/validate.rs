@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::conform;
 use super::model::{Field, FieldKind, FormModel};
 use super::payload::{enum_json, is_empty};
 use super::rules;
@@ -141,7 +142,8 @@ fn check_value(field: &Field, value: &FieldValue, path: &str, out: &mut Vec<Issu
                 ));
             }
         }
-        (FieldKind::Bool, FieldValue::Bool(_)) | (FieldKind::Json, FieldValue::Json(_)) => {}
+        (FieldKind::Bool, FieldValue::Bool(_)) => {}
+        (FieldKind::Json, FieldValue::Json(v)) => check_json(field, v, path, out),
         (FieldKind::Integer, FieldValue::Integer(i)) => check_range(field, *i as f64, path, out),
         (FieldKind::Number, FieldValue::Number(f)) => check_range(field, *f, path, out),
         (FieldKind::Number, FieldValue::Integer(i)) => check_range(field, *i as f64, path, out),
@@ -162,6 +164,29 @@ fn check_value(field: &Field, value: &FieldValue, path: &str, out: &mut Vec<Issu
             }
         }
         _ => out.push(wrong_kind()),
+    }
+}
+
+/// Raw JSON against the field's schema (its `$ref`s are already inlined, so no document is
+/// needed; a `$ref` left past the inlining depth is not held against the value).
+fn check_json(field: &Field, value: &serde_json::Value, path: &str, out: &mut Vec<Issue>) {
+    for e in conform::check(&serde_json::Value::Null, &field.schema, value) {
+        if e.kind == "schema_error" {
+            continue;
+        }
+        let at: String = e
+            .loc
+            .iter()
+            .map(|l| match l {
+                serde_json::Value::Number(n) => format!("[{n}]"),
+                serde_json::Value::String(s) => format!(".{s}"),
+                other => format!(".{other}"),
+            })
+            .collect();
+        out.push(Issue::error(
+            format!("{path}{at}"),
+            format!("{}{at}: {}.", field.label, e.msg.trim_end_matches('.')),
+        ));
     }
 }
 

@@ -214,7 +214,8 @@ fn encode_frames(spec: &ClipSpec, painter: &Painter) -> Result<Encoded, ClipErro
         .skip_frames(false)
         .max_frame_rate(FrameRate::from_hz(spec.fps as f32))
         .bitrate(BitRate::from_bps(1_000_000))
-        .rate_control_mode(RateControlMode::Quality)
+        // Rate control off: a fixed quality, and no encoder warning about frame skipping.
+        .rate_control_mode(RateControlMode::Off)
         .qp(QpRange::new(10, 32))
         .intra_frame_period(IntraFramePeriod::from_num_frames(spec.fps * 2))
         .num_threads(1);
@@ -289,6 +290,9 @@ fn encode_frames(spec: &ClipSpec, painter: &Painter) -> Result<Encoded, ClipErro
     }
 }
 
+/// Timescale ticks per frame: the track's timescale is `fps * FRAME_TICKS`.
+const FRAME_TICKS: u32 = 1000;
+
 fn mux(spec: &ClipSpec, encoded: &Encoded) -> Result<Vec<u8>, ClipError> {
     let mux_err = |e: mp4::Error| ClipError::Mux(e.to_string());
     let config = mp4::Mp4Config {
@@ -300,12 +304,13 @@ fn mux(spec: &ClipSpec, encoded: &Encoded) -> Result<Vec<u8>, ClipError> {
             mp4::FourCC::from(*b"avc1"),
             mp4::FourCC::from(*b"mp41"),
         ],
-        timescale: 1000,
+        // The movie and track share one timescale so the mp4 crate's per-sample conversion
+        // of durations is exact (24 fps in a 1000 timescale would lose 2/3 ms per frame).
+        timescale: spec.fps * FRAME_TICKS,
     };
     let mut writer =
         mp4::Mp4Writer::write_start(Cursor::new(Vec::new()), &config).map_err(mux_err)?;
-    // One tick per millisecond of a frame keeps every frame duration an exact integer.
-    let frame_ticks = 1000u32;
+    let frame_ticks = FRAME_TICKS;
     let track = mp4::TrackConfig {
         track_type: mp4::TrackType::Video,
         timescale: spec.fps * frame_ticks,
