@@ -61,7 +61,7 @@ impl FalClient {
                 .map_err(|e| io_err(parent, e))?;
         }
         let what = format!("download of {url}");
-        let stall = self.inner.options.download_stall_timeout;
+        let stall = self.inner.options.transfer_stall_timeout;
         let policy = self.inner.retry;
         let mut offset = match tokio::fs::metadata(&part).await {
             Ok(m) => m.len(),

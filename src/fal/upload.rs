@@ -186,9 +186,8 @@ impl FalClient {
     ) -> Result<Response, FalError> {
         let policy = self.inner.retry;
         let what = format!("upload of {}", slice.path.display());
-        // A guard against a connection that hangs for ever, generous for slow uplinks (256 KiB/s).
-        let timeout = self.inner.options.request_timeout
-            + std::time::Duration::from_secs(slice.len / (256 * 1024));
+        let stall = self.inner.options.transfer_stall_timeout;
+        let answer_wait = self.inner.options.request_timeout;
         let mut retry = 0;
         loop {
             let mut file = tokio::fs::File::open(slice.path)
@@ -208,20 +207,37 @@ impl FalClient {
                 .request(Method::PUT, url)
                 .header(CONTENT_TYPE, slice.content_type)
                 .header(CONTENT_LENGTH, slice.len)
-                .timeout(timeout)
                 .body(reqwest::Body::wrap_stream(stream))
                 .send();
             tokio::pin!(request);
-            // Report progress as chunks leave, while the request is in flight.
-            let outcome = loop {
+            // No total timeout (a large file on a slow uplink takes as long as it takes): the
+            // upload fails only when no chunk goes out for `stall`, or the answer to a fully
+            // sent body takes longer than an ordinary request may.
+            let mut deadline = tokio::time::Instant::now() + stall;
+            let mut body_sent = slice.len == 0;
+            if body_sent {
+                deadline = tokio::time::Instant::now() + answer_wait;
+            }
+            let outcome: Result<Response, (String, Option<reqwest::Error>)> = loop {
                 tokio::select! {
-                    outcome = &mut request => break outcome,
-                    changed = rx.changed() => {
+                    outcome = &mut request => break outcome.map_err(|e| (String::new(), Some(e))),
+                    changed = rx.changed(), if !body_sent => {
                         let now = *rx.borrow_and_update();
                         progress(slice.before + now, slice.total);
-                        if changed.is_err() {
-                            break (&mut request).await;
+                        if changed.is_err() || now >= slice.len {
+                            body_sent = true;
+                            deadline = tokio::time::Instant::now() + answer_wait;
+                        } else {
+                            deadline = tokio::time::Instant::now() + stall;
                         }
+                    }
+                    _ = tokio::time::sleep_until(deadline) => {
+                        let reason = if body_sent {
+                            format!("no answer within {} s after the last byte", answer_wait.as_secs())
+                        } else {
+                            format!("nothing could be sent for {} s", stall.as_secs())
+                        };
+                        break Err((reason, None));
                     }
                 }
             };
@@ -240,14 +256,18 @@ impl FalClient {
                     }
                     return Err(self.error_from(resp, Phase::Transfer, &what).await);
                 }
-                Err(e) => {
-                    if retry < policy.max_retries && !e.is_builder() {
-                        tracing::debug!(error = %e, retry, "upload failed, retrying");
+                Err((reason, error)) => {
+                    let builder = error.as_ref().is_some_and(|e| e.is_builder());
+                    if retry < policy.max_retries && !builder {
+                        tracing::debug!(%reason, ?error, retry, "upload failed, retrying");
                         tokio::time::sleep(policy.delay(retry)).await;
                         retry += 1;
                         continue;
                     }
-                    return Err(transport_error(&e, &what));
+                    return Err(match error {
+                        Some(e) => transport_error(&e, &what),
+                        None => FalError::Timeout(format!("{what}: {reason}")),
+                    });
                 }
             }
         }
