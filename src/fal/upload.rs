@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use futures_util::TryStreamExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::{StreamExt, TryStreamExt};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use reqwest::{Method, Response};
 use serde::{Deserialize, Serialize};
@@ -32,6 +34,9 @@ struct Initiated {
     file_url: String,
 }
 
+/// Parts of a multipart upload sent at the same time.
+const PARTS_IN_FLIGHT: usize = 4;
+
 /// Read size for streaming from disk: large enough for loopback speed, small enough for memory.
 const CHUNK: usize = 256 * 1024;
 
@@ -42,15 +47,12 @@ fn io_err(path: &Path, source: std::io::Error) -> FalError {
     }
 }
 
-/// One slice of the file being sent, and how to report progress for it.
+/// One slice of the file being sent.
 struct Slice<'a> {
     path: &'a Path,
     offset: u64,
     len: u64,
     content_type: &'a str,
-    /// Bytes of the whole file already sent before this slice.
-    before: u64,
-    total: u64,
 }
 
 impl FalClient {
@@ -97,10 +99,9 @@ impl FalClient {
                 offset: 0,
                 len: size,
                 content_type: &content_type,
-                before: 0,
-                total: size,
             };
-            self.put_slice(&init.upload_url, &slice, &progress).await?;
+            self.put_slice(&init.upload_url, &slice, &|sent| progress(sent, size))
+                .await?;
             init.file_url
         };
         Ok(UploadedFile {
@@ -141,25 +142,38 @@ impl FalClient {
         let base = parsed.as_str().trim_end_matches('/').to_string();
         let part_size = self.inner.options.part_size.max(1);
         let count = size.div_ceil(part_size).max(1);
-        let mut parts = Vec::new();
-        for n in 1..=count {
+        // Bytes sent per part; progress is their sum, since parts go up side by side.
+        let sent: Vec<AtomicU64> = (0..count).map(|_| AtomicU64::new(0)).collect();
+        let report = |index: usize, bytes: u64| {
+            sent[index].store(bytes, Ordering::Relaxed);
+            progress(sent.iter().map(|a| a.load(Ordering::Relaxed)).sum(), size);
+        };
+        let report = &report;
+        let base = &base;
+        let query = &query;
+        let uploads = (1..=count).map(|n| async move {
             let offset = (n - 1) * part_size;
             let slice = Slice {
                 path,
                 offset,
                 len: part_size.min(size - offset),
                 content_type,
-                before: offset,
-                total: size,
             };
+            let index = (n - 1) as usize;
             let resp = self
-                .put_slice(&format!("{base}/{n}{query}"), &slice, progress)
+                .put_slice(&format!("{base}/{n}{query}"), &slice, &|b| report(index, b))
                 .await?;
             let etag = part_etag(resp).await.ok_or_else(|| {
                 FalError::Protocol(format!("the upload of part {n} returned no etag"))
             })?;
-            parts.push(json!({"partNumber": n, "etag": etag}));
-        }
+            Ok::<_, FalError>(json!({"partNumber": n, "etag": etag}))
+        });
+        // A few parts in flight hide per-request latency; `buffered` keeps them in order and
+        // bounds memory to a few chunks per part.
+        let parts: Vec<Value> = futures_util::stream::iter(uploads)
+            .buffered(PARTS_IN_FLIGHT)
+            .try_collect()
+            .await?;
         let url = format!("{base}/complete{query}");
         let body = json!({"parts": parts});
         let timeout = self.inner.options.request_timeout;
@@ -182,7 +196,7 @@ impl FalClient {
         &self,
         url: &str,
         slice: &Slice<'_>,
-        progress: &(impl Fn(u64, u64) + Send + Sync),
+        sent: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<Response, FalError> {
         let policy = self.inner.retry;
         let what = format!("upload of {}", slice.path.display());
@@ -197,11 +211,11 @@ impl FalClient {
                 .await
                 .map_err(|e| io_err(slice.path, e))?;
             let (tx, mut rx) = tokio::sync::watch::channel(0u64);
-            let mut sent = 0u64;
+            let mut counted = 0u64;
             let stream =
                 ReaderStream::with_capacity(file.take(slice.len), CHUNK).inspect_ok(move |chunk| {
-                    sent += chunk.len() as u64;
-                    tx.send_replace(sent);
+                    counted += chunk.len() as u64;
+                    tx.send_replace(counted);
                 });
             let request = self
                 .request(Method::PUT, url)
@@ -223,7 +237,7 @@ impl FalClient {
                     outcome = &mut request => break outcome.map_err(|e| (String::new(), Some(e))),
                     changed = rx.changed(), if !body_sent => {
                         let now = *rx.borrow_and_update();
-                        progress(slice.before + now, slice.total);
+                        sent(now);
                         if changed.is_err() || now >= slice.len {
                             body_sent = true;
                             deadline = tokio::time::Instant::now() + answer_wait;
@@ -243,7 +257,7 @@ impl FalClient {
             };
             match outcome {
                 Ok(resp) if resp.status().is_success() => {
-                    progress(slice.before + slice.len, slice.total);
+                    sent(slice.len);
                     return Ok(resp);
                 }
                 Ok(resp) => {
