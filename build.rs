@@ -21,12 +21,19 @@ fn main() {
         let id = match check_document(file) {
             Ok(id) => id,
             Err(reason) => {
-                eprintln!("error: endpoint document {} is invalid: {reason}", file.display());
+                eprintln!(
+                    "error: endpoint document {} is invalid: {reason}",
+                    file.display()
+                );
                 panic!("endpoint document {} is invalid: {reason}", file.display());
             }
         };
         let abs = std::fs::canonicalize(file).expect("a file just read can be canonicalised");
-        let _ = writeln!(out, "    ({id:?}, include_str!({:?})),", abs.display().to_string());
+        let _ = writeln!(
+            out,
+            "    ({id:?}, include_str!({:?})),",
+            abs.display().to_string()
+        );
     }
     out.push_str("];\n");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -58,7 +65,11 @@ fn check_document(file: &Path) -> Result<String, String> {
     let input = doc
         .pointer(&format!("/components/schemas/{name}"))
         .ok_or_else(|| format!("the input schema {name} is missing from components.schemas"))?;
-    if input.get("properties").and_then(|p| p.as_object()).is_none() {
+    if input
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .is_none()
+    {
         return Err(format!("the input schema {name} has no properties"));
     }
     Ok(id)

@@ -1,1 +1,3 @@
-fn main() { eprintln!("thumbnail benchmark: being written"); }
+fn main() {
+    eprintln!("thumbnail benchmark: being written");
+}

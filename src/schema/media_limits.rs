@@ -36,8 +36,17 @@ pub struct MediaLimits {
 impl MediaLimits {
     /// Reads the limits from an `x-fal` object; unknown keys and wrongly typed values are ignored.
     pub fn from_x_fal(x_fal: &Value) -> MediaLimits {
-        let num = |key: &str| x_fal.get(key).and_then(Value::as_f64).filter(|v| v.is_finite());
-        let px = |key: &str| num(key).filter(|v| *v >= 0.0).map(|v| v.min(u32::MAX as f64) as u32);
+        let num = |key: &str| {
+            x_fal
+                .get(key)
+                .and_then(Value::as_f64)
+                .filter(|v| v.is_finite())
+        };
+        let px = |key: &str| {
+            num(key)
+                .filter(|v| *v >= 0.0)
+                .map(|v| v.min(u32::MAX as f64) as u32)
+        };
         MediaLimits {
             max_file_size: num("max_file_size").filter(|v| *v >= 0.0).map(|v| v as u64),
             min_width: px("min_width"),
@@ -71,7 +80,10 @@ mod tests {
         let l = MediaLimits::from_x_fal(&x);
         assert_eq!(l.max_file_size, Some(10 * 1024 * 1024));
         assert_eq!((l.min_width, l.min_height), (Some(300), Some(300)));
-        assert_eq!((l.min_aspect_ratio, l.max_aspect_ratio), (Some(0.4), Some(2.5)));
+        assert_eq!(
+            (l.min_aspect_ratio, l.max_aspect_ratio),
+            (Some(0.4), Some(2.5))
+        );
         assert_eq!(l.min_fps, None);
         assert!(!l.is_empty());
         assert!(MediaLimits::from_x_fal(&serde_json::json!(null)).is_empty());
