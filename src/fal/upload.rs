@@ -9,10 +9,10 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use reqwest::{Method, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
+use tokio::io::AsyncReadExt;
 
 use super::client::{FalClient, TransportRetry};
+use super::diskio::read_ahead;
 use super::error::{FalError, Phase, transport_error};
 use super::mime::detect_mime;
 use super::retry::is_retryable_status;
@@ -36,9 +36,6 @@ struct Initiated {
 
 /// Parts of a multipart upload sent at the same time.
 const PARTS_IN_FLIGHT: usize = 4;
-
-/// Read size for streaming from disk: large enough for loopback speed, small enough for memory.
-const CHUNK: usize = 256 * 1024;
 
 fn io_err(path: &Path, source: std::io::Error) -> FalError {
     FalError::Io {
@@ -204,19 +201,18 @@ impl FalClient {
         let answer_wait = self.inner.options.request_timeout;
         let mut retry = 0;
         loop {
-            let mut file = tokio::fs::File::open(slice.path)
-                .await
-                .map_err(|e| io_err(slice.path, e))?;
-            file.seek(std::io::SeekFrom::Start(slice.offset))
+            // Fail early and clearly if the file went away, before anything is sent.
+            tokio::fs::metadata(slice.path)
                 .await
                 .map_err(|e| io_err(slice.path, e))?;
             let (tx, mut rx) = tokio::sync::watch::channel(0u64);
             let mut counted = 0u64;
-            let stream =
-                ReaderStream::with_capacity(file.take(slice.len), CHUNK).inspect_ok(move |chunk| {
+            let stream = read_ahead(slice.path.to_path_buf(), slice.offset, slice.len).inspect_ok(
+                move |chunk| {
                     counted += chunk.len() as u64;
                     tx.send_replace(counted);
-                });
+                },
+            );
             let request = self
                 .request(Method::PUT, url)
                 .header(CONTENT_TYPE, slice.content_type)
