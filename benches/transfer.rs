@@ -6,7 +6,7 @@
 //! its own. Targets: client throughput ≥ 80 % of curl's, peak memory growth < 64 MiB.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -16,6 +16,8 @@ use reelsmith::sim::{SimConfig, Simulator};
 const SIZE: u64 = 1024 * 1024 * 1024;
 const MIB: f64 = 1024.0 * 1024.0;
 const CHILD_FLAG: &str = "--client-child";
+/// Each transfer runs this many times and the best time counts (the machine is shared).
+const ROUNDS: usize = 3;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -75,25 +77,29 @@ fn client_child(queue: &str, rest: &str, key: &str, file: &Path, dest: &Path) {
         })
         .unwrap();
     let (start_rss, _) = rss_and_peak();
-    let (multi_secs, single_secs, down_secs) = runtime.block_on(async {
-        flush_disk();
-        let t = Instant::now();
-        let up = client.upload_file(file, |_, _| {}).await.unwrap();
-        let multi_secs = t.elapsed().as_secs_f64();
-        flush_disk();
-        let t = Instant::now();
-        let up_single = single.upload_file(file, |_, _| {}).await.unwrap();
-        let single_secs = t.elapsed().as_secs_f64();
-        assert_eq!((up.size, up_single.size), (SIZE, SIZE));
-        flush_disk();
-        let t = Instant::now();
-        let n = client
-            .download(&up_single.url, dest, Some(up_single.size), |_, _| {})
-            .await
-            .unwrap();
-        assert_eq!(n, SIZE);
-        (multi_secs, single_secs, t.elapsed().as_secs_f64())
-    });
+    let (mut multi_secs, mut single_secs, mut down_secs) = (f64::MAX, f64::MAX, f64::MAX);
+    for _ in 0..ROUNDS {
+        runtime.block_on(async {
+            flush_disk();
+            let t = Instant::now();
+            let up = client.upload_file(file, |_, _| {}).await.unwrap();
+            multi_secs = multi_secs.min(t.elapsed().as_secs_f64());
+            flush_disk();
+            let t = Instant::now();
+            let up_single = single.upload_file(file, |_, _| {}).await.unwrap();
+            single_secs = single_secs.min(t.elapsed().as_secs_f64());
+            assert_eq!((up.size, up_single.size), (SIZE, SIZE));
+            flush_disk();
+            let t = Instant::now();
+            let n = client
+                .download(&up_single.url, dest, Some(up_single.size), |_, _| {})
+                .await
+                .unwrap();
+            down_secs = down_secs.min(t.elapsed().as_secs_f64());
+            assert_eq!(n, SIZE);
+            std::fs::remove_file(dest).unwrap();
+        });
+    }
     let (_, peak) = rss_and_peak();
     println!("{multi_secs} {single_secs} {down_secs} {start_rss} {peak}");
 }
@@ -138,6 +144,49 @@ fn curl(args: &[&str]) -> (f64, String) {
     (secs, String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// One curl upload and download; returns (PUT secs, GET secs, GET + fsync secs).
+fn curl_round(sim: &Simulator, source: &Path, curl_dest: &Path) -> (f64, f64, f64) {
+    let init_url = format!(
+        "{}/storage/upload/initiate?storage_type=fal-cdn-v3",
+        sim.rest_url()
+    );
+    let (_, body) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        &format!("Authorization: Key {}", sim.key()),
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"content_type":"application/octet-stream","file_name":"source.bin"}"#,
+        &init_url,
+    ]);
+    let init: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let upload_url = init["upload_url"].as_str().unwrap();
+    let file_url = init["file_url"].as_str().unwrap();
+    let source_arg = source.to_string_lossy().into_owned();
+    flush_disk();
+    let (up, _) = curl(&[
+        "--upload-file",
+        &source_arg,
+        "-H",
+        "Content-Type: application/octet-stream",
+        "-o",
+        "/dev/null",
+        upload_url,
+    ]);
+    let curl_dest_arg = curl_dest.to_string_lossy().into_owned();
+    flush_disk();
+    let (get, _) = curl(&["-o", &curl_dest_arg, file_url]);
+    assert_eq!(std::fs::metadata(curl_dest).unwrap().len(), SIZE);
+    // The client makes its download durable before renaming it; time curl's copy the same way.
+    let t = Instant::now();
+    std::fs::File::open(curl_dest).unwrap().sync_all().unwrap();
+    let down = get + t.elapsed().as_secs_f64();
+    std::fs::remove_file(curl_dest).unwrap();
+    (up, get, down)
+}
+
 fn parent() {
     let work = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -175,54 +224,21 @@ fn parent() {
         .map(|x| x.parse().unwrap())
         .collect();
     let (client_multi, client_up, client_down, start_rss, peak) = (v[0], v[1], v[2], v[3], v[4]);
-    assert_eq!(std::fs::metadata(&dest).unwrap().len(), SIZE);
-    std::fs::remove_file(&dest).unwrap();
 
     // curl against the same server: initiate (not timed), PUT, then GET of the CDN URL.
-    let init_url = format!(
-        "{}/storage/upload/initiate?storage_type=fal-cdn-v3",
-        sim.rest_url()
-    );
-    let (_, body) = curl(&[
-        "-X",
-        "POST",
-        "-H",
-        &format!("Authorization: Key {}", sim.key()),
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        r#"{"content_type":"application/octet-stream","file_name":"source.bin"}"#,
-        &init_url,
-    ]);
-    let init: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let upload_url = init["upload_url"].as_str().unwrap();
-    let file_url = init["file_url"].as_str().unwrap();
-    let source_arg = source.to_string_lossy().into_owned();
-    flush_disk();
-    let (curl_up, _) = curl(&[
-        "--upload-file",
-        &source_arg,
-        "-H",
-        "Content-Type: application/octet-stream",
-        "-o",
-        "/dev/null",
-        upload_url,
-    ]);
-    let curl_dest: PathBuf = work.path().join("curl-copy.bin");
-    let curl_dest_arg = curl_dest.to_string_lossy().into_owned();
-    flush_disk();
-    let (curl_get, _) = curl(&["-o", &curl_dest_arg, file_url]);
-    assert_eq!(std::fs::metadata(&curl_dest).unwrap().len(), SIZE);
-    // The client makes its download durable before renaming it; time curl's copy the same way.
-    let t = Instant::now();
-    std::fs::File::open(&curl_dest).unwrap().sync_all().unwrap();
-    let curl_down = curl_get + t.elapsed().as_secs_f64();
+    let (mut curl_up, mut curl_get, mut curl_down) = (f64::MAX, f64::MAX, f64::MAX);
+    for _ in 0..ROUNDS {
+        let (up, get, down) = curl_round(&sim, &source, &work.path().join("curl-copy.bin"));
+        curl_up = curl_up.min(up);
+        curl_get = curl_get.min(get);
+        curl_down = curl_down.min(down);
+    }
 
     let mib = SIZE as f64 / MIB;
     let rate = |secs: f64| mib / secs;
     let growth = (peak - start_rss).max(0.0) / MIB;
     println!();
-    println!("transfer of 1 GiB over loopback to the simulator");
+    println!("transfer of 1 GiB over loopback to the simulator (best of {ROUNDS})");
     println!(
         "{:<10} {:>14} {:>14} {:>10} {:>8}",
         "", "client MiB/s", "curl MiB/s", "ratio", "target"

@@ -10,9 +10,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// Size of each read from disk.
-const READ_CHUNK: usize = 1024 * 1024;
+const READ_CHUNK: usize = 256 * 1024;
 /// Chunks read ahead of the network (memory in flight: this many × `READ_CHUNK`).
-const READ_AHEAD: usize = 4;
+const READ_AHEAD: usize = 8;
 /// Chunks received but not yet written (hyper's chunks are small; this bounds memory too).
 const WRITE_BEHIND: usize = 64;
 /// Write buffer of the file being downloaded.
