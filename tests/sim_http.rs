@@ -243,6 +243,7 @@ async fn a_job_goes_from_queue_to_a_playable_mp4() {
     let size = mp4_bytes.len() as u64;
     let mut reader = mp4::Mp4Reader::read_header(Cursor::new(mp4_bytes), size).expect("parse mp4");
     assert_eq!(reader.ftyp.major_brand.to_string(), "isom");
+    assert_eq!(reader.moov.traks.len(), 1);
     let track = reader.tracks().get(&1).expect("video track");
     assert_eq!(track.box_type().expect("box").to_string(), "avc1");
     assert_eq!((track.width(), track.height()), (320, 176));
@@ -369,6 +370,33 @@ async fn status_stream_sends_changes_pings_and_only_new_logs() {
 }
 
 #[tokio::test]
+async fn status_stream_without_logs_sends_state_changes_only() {
+    let sim = start(200, 400).await;
+    let queued = submit_ok(&sim, "fal-ai/veo3.1", &json!({"prompt": "waves"})).await;
+    let text = http()
+        .get(format!(
+            "{}/stream",
+            queued["status_url"].as_str().expect("url")
+        ))
+        .header("Authorization", auth(&sim))
+        .send()
+        .await
+        .expect("stream")
+        .text()
+        .await
+        .expect("body");
+    let (events, _) = parse_sse(&text);
+    assert!(events.iter().all(|e| e.get("logs").is_none()), "{text}");
+    let running = events
+        .iter()
+        .filter(|e| e["status"] == "IN_PROGRESS")
+        .count();
+    assert_eq!(running, 1, "{text}");
+    assert_eq!(events.last().expect("event")["status"], "COMPLETED");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn invalid_submissions_get_422_in_fal_shape() {
     let sim = start(100, 100).await;
     let cases = [
@@ -422,6 +450,11 @@ async fn invalid_submissions_get_422_in_fal_shape() {
     assert_eq!(
         body["detail"][0]["ctx"]["expected"],
         json!(["auto", "16:9", "9:16"])
+    );
+    assert_eq!(body["detail"][0]["input"], "4:3");
+    assert_eq!(
+        body["detail"][0]["url"],
+        "https://docs.fal.ai/errors/#one_of"
     );
     assert!(sim.submissions().is_empty());
 
@@ -538,6 +571,11 @@ async fn uploads_land_on_the_cdn_which_honours_range() {
     assert_eq!(whole.headers()["content-length"], "100000");
     assert_eq!(whole.bytes().await.expect("bytes").to_vec(), data);
 
+    let head = client.head(file_url).send().await.expect("head");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-length"], "100000");
+    assert_eq!(head.headers()["content-type"], "application/octet-stream");
+
     let part = client
         .get(file_url)
         .header("Range", "bytes=1000-1999")
@@ -590,16 +628,16 @@ async fn uploads_land_on_the_cdn_which_honours_range() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
-async fn multipart_uploads_join_their_parts() {
-    let sim = start(100, 100).await;
+/// Runs fal's JS multipart flow with parts of the given sizes; returns (the bytes sent, the
+/// bytes the CDN serves afterwards).
+async fn multipart_round_trip(sim: &Simulator, sizes: &[usize]) -> (Vec<u8>, Vec<u8>) {
     let client = http();
     let init: Value = client
         .post(format!(
             "{}/storage/upload/initiate-multipart?storage_type=fal-cdn-v3",
             sim.rest_url()
         ))
-        .header("Authorization", auth(&sim))
+        .header("Authorization", auth(sim))
         .json(&json!({"content_type": "video/mp4", "file_name": "big.mp4"}))
         .send()
         .await
@@ -618,7 +656,11 @@ async fn multipart_uploads_join_their_parts() {
         upload_url.origin().ascii_serialization(),
         upload_url.path()
     );
-    let parts: Vec<Vec<u8>> = (0..3u8).map(|i| vec![i + 1; 70_000 + i as usize]).collect();
+    let parts: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (0..*n).map(|j| ((i * 7 + j) % 241) as u8).collect())
+        .collect();
     let mut listed = Vec::new();
     for (i, part) in parts.iter().enumerate() {
         let n = i + 1;
@@ -639,9 +681,9 @@ async fn multipart_uploads_join_their_parts() {
         assert_eq!(header_etag.trim_matches('"'), etag);
         listed.push(json!({"partNumber": n, "etag": etag}));
     }
-    // A wrong etag is refused.
+    // A wrong etag is refused and changes nothing.
     let mut wrong = listed.clone();
-    wrong[1]["etag"] = json!("0000");
+    wrong[0]["etag"] = json!("0000");
     let refused = client
         .post(format!("{origin_path}/complete{query}"))
         .json(&json!({"parts": wrong}))
@@ -661,12 +703,44 @@ async fn multipart_uploads_join_their_parts() {
     let got = client.get(file_url).send().await.expect("get");
     assert_eq!(got.headers()["content-type"], "video/mp4");
     let got = got.bytes().await.expect("bytes").to_vec();
-    assert_eq!(got, parts.concat());
+    (parts.concat(), got)
+}
+
+#[tokio::test]
+async fn multipart_uploads_join_their_parts() {
+    let sim = start(100, 100).await;
+    const MIB: usize = 1 << 20;
+    // fal's 10 MiB parts (written in place), odd small parts (joined), an oversized part.
+    for sizes in [
+        vec![10 * MIB, 10 * MIB, 1234],
+        vec![70_000, 70_001, 70_002],
+        vec![10 * MIB + 5, 3],
+        vec![17],
+    ] {
+        let (sent, served) = multipart_round_trip(&sim, &sizes).await;
+        assert!(sent == served, "content differs for part sizes {sizes:?}");
+        let stored = sim.stored_files().pop().expect("stored");
+        assert_eq!(stored.size, sent.len() as u64);
+        assert_eq!(stored.blake3_hex, blake3::hash(&sent).to_hex().to_string());
+    }
     assert!(
         sim.requests()
             .iter()
             .filter(|r| r.route == Route::UploadPut)
             .all(|r| r.authorization.is_none())
+    );
+    // No part files are left behind once the uploads are complete.
+    let root = sim.stored_files()[0]
+        .path
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("root")
+        .to_path_buf();
+    assert_eq!(
+        std::fs::read_dir(root.join("parts"))
+            .expect("parts")
+            .count(),
+        0
     );
     sim.shutdown().await;
 }
@@ -977,4 +1051,109 @@ async fn shutdown_stops_serving_and_removes_temporary_storage() {
     sim.shutdown().await;
     assert!(!root.exists(), "{} still exists", root.display());
     assert!(http().get(&url).send().await.is_err());
+}
+
+#[tokio::test]
+async fn storage_left_by_a_killed_simulator_is_swept() {
+    // A process id above Linux's maximum (4194304) can never be alive.
+    let parent = std::env::temp_dir().join("reelsmith-sim");
+    let abandoned = parent.join("999999999-0123456789abcdef");
+    std::fs::create_dir_all(abandoned.join("files")).expect("create");
+    std::fs::write(abandoned.join("files").join("x"), b"left over").expect("write");
+    let sim = start(100, 100).await;
+    if std::path::Path::new("/proc/self").exists() {
+        assert!(!abandoned.exists(), "abandoned storage was not removed");
+    }
+    // The running simulator's own storage is under the same parent and is kept.
+    upload(&sim, vec![1], "x.bin", "application/octet-stream").await;
+    let own = sim.stored_files()[0].path.clone();
+    assert!(own.starts_with(&parent));
+    assert!(own.exists());
+    sim.shutdown().await;
+    let _ = std::fs::remove_dir_all(abandoned);
+}
+
+/// Kills the child on drop, so a failing test leaves no process behind.
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_simulate_command_prints_its_urls_and_stops_on_ctrl_c() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
+        .args(["simulate", "--port", "0", "--queue-seconds", "0.1"])
+        .args(["--run-seconds", "0.1", "--max-clip-seconds", "0.2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn reelsmith simulate");
+    let mut guard = ChildGuard(child);
+    let stdout = guard.0.stdout.take().expect("stdout");
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.expect("utf-8 line");
+            let done = line.starts_with("Serving until");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+        seen
+    });
+    let lines = tokio::time::timeout(Duration::from_secs(30), lines)
+        .await
+        .expect("banner within 30 s")
+        .expect("reader");
+    let value_of = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("{name} not printed in {lines:?}"))
+            .to_string()
+    };
+    let queue = value_of("REELSMITH_QUEUE_URL");
+    let openapi = value_of("REELSMITH_OPENAPI_URL");
+    let key = value_of("FAL_KEY");
+    assert!(queue.starts_with("http://127.0.0.1:") && queue.ends_with("/queue"));
+    assert!(value_of("REELSMITH_REST_URL").ends_with("/rest"));
+
+    let client = http();
+    let submitted = client
+        .post(format!("{queue}/fal-ai/veo3.1"))
+        .header("Authorization", format!("Key {key}"))
+        .json(&json!({"prompt": "from the command line"}))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), StatusCode::OK);
+    let doc = client
+        .get(format!("{openapi}?endpoint_id=fal-ai/veo3.1"))
+        .send()
+        .await
+        .expect("openapi");
+    assert_eq!(doc.status(), StatusCode::OK);
+
+    let pid = guard.0.id() as libc::pid_t;
+    // SAFETY: sending a signal to our own child process, which is still alive here.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = guard.0.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "simulate did not stop on SIGINT");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(client.get(&openapi).send().await.is_err(), "still serving");
 }

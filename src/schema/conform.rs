@@ -3,12 +3,45 @@
 //! Only the keywords fal's documents use are checked (`$ref`, `allOf`, `anyOf`, `type`, `enum`,
 //! `required`, numeric bounds, string and array lengths, `items`, `properties`); anything else is
 //! ignored, as pydantic ignores unknown input fields. The checker never panics and stops
-//! descending after [`MAX_DEPTH`] schema steps, so a self-referencing `$ref` cannot loop.
+//! descending after [`MAX_DEPTH`] levels or [`MAX_STEPS`] visits, so a self-referencing `$ref`
+//! cannot loop or explode.
+
+use std::cell::Cell;
 
 use serde_json::{Map, Value, json};
 
 /// How many nested schema steps are followed before the checker gives up on a branch.
 pub const MAX_DEPTH: usize = 64;
+
+/// How many schema nodes one check visits at most: unions of self-references would otherwise
+/// branch exponentially within [`MAX_DEPTH`].
+pub const MAX_STEPS: usize = 100_000;
+
+/// Nesting level plus the visit budget shared by the whole check.
+#[derive(Clone, Copy)]
+struct Depth<'a> {
+    level: usize,
+    budget: &'a Cell<usize>,
+}
+
+impl Depth<'_> {
+    fn deeper(self) -> Self {
+        Depth {
+            level: self.level + 1,
+            ..self
+        }
+    }
+
+    /// Whether to stop here; counts this visit against the budget otherwise.
+    fn exhausted(self) -> bool {
+        let left = self.budget.get();
+        if self.level > MAX_DEPTH || left == 0 {
+            return true;
+        }
+        self.budget.set(left - 1);
+        false
+    }
+}
 
 /// One way a value fails its schema, in the shape of fal's validation error entries.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +85,18 @@ impl ConformError {
 pub fn check(doc: &Value, schema: &Value, value: &Value) -> Vec<ConformError> {
     let mut errors = Vec::new();
     let mut loc = Vec::new();
-    check_at(doc, schema, value, &mut loc, &mut errors, 0);
+    let budget = Cell::new(MAX_STEPS);
+    check_at(
+        doc,
+        schema,
+        value,
+        &mut loc,
+        &mut errors,
+        Depth {
+            level: 0,
+            budget: &budget,
+        },
+    );
     errors
 }
 
@@ -96,9 +140,9 @@ fn check_at(
     value: &Value,
     loc: &mut Vec<Value>,
     errors: &mut Vec<ConformError>,
-    depth: usize,
+    depth: Depth<'_>,
 ) {
-    if depth > MAX_DEPTH {
+    if depth.exhausted() {
         return;
     }
     let Some(obj) = schema.as_object() else {
@@ -116,7 +160,7 @@ fn check_at(
 
     if let Some(reference) = obj.get("$ref").and_then(Value::as_str) {
         match resolve_ref(doc, reference) {
-            Some(target) => check_at(doc, target, value, loc, errors, depth + 1),
+            Some(target) => check_at(doc, target, value, loc, errors, depth.deeper()),
             None => errors.push(ConformError::new(
                 loc,
                 "schema_error",
@@ -128,7 +172,7 @@ fn check_at(
 
     if let Some(all) = obj.get("allOf").and_then(Value::as_array) {
         for sub in all {
-            check_at(doc, sub, value, loc, errors, depth + 1);
+            check_at(doc, sub, value, loc, errors, depth.deeper());
         }
     }
 
@@ -175,12 +219,12 @@ fn check_any_of(
     value: &Value,
     loc: &mut Vec<Value>,
     errors: &mut Vec<ConformError>,
-    depth: usize,
+    depth: Depth<'_>,
 ) {
     let mut outcomes = Vec::with_capacity(branches.len());
     for branch in branches {
         let mut branch_errors = Vec::new();
-        check_at(doc, branch, value, loc, &mut branch_errors, depth + 1);
+        check_at(doc, branch, value, loc, &mut branch_errors, depth.deeper());
         if branch_errors.is_empty() {
             return;
         }
@@ -190,7 +234,7 @@ fn check_any_of(
     // so the message talks about the real problem instead of "should be null".
     let best = outcomes
         .iter()
-        .position(|(branch, _)| branch_claims_value(doc, branch, value, depth))
+        .position(|(branch, _)| branch_claims_value(doc, branch, value, depth.level))
         .unwrap_or(0);
     if let Some((_, branch_errors)) = outcomes.into_iter().nth(best) {
         errors.extend(branch_errors);
@@ -330,7 +374,7 @@ fn check_array(
     items: &[Value],
     loc: &mut Vec<Value>,
     errors: &mut Vec<ConformError>,
-    depth: usize,
+    depth: Depth<'_>,
 ) {
     let len = items.len() as u64;
     if let Some(min) = obj.get("minItems").and_then(Value::as_u64)
@@ -362,7 +406,7 @@ fn check_array(
     if let Some(item_schema) = obj.get("items") {
         for (i, item) in items.iter().enumerate() {
             loc.push(Value::from(i));
-            check_at(doc, item_schema, item, loc, errors, depth + 1);
+            check_at(doc, item_schema, item, loc, errors, depth.deeper());
             loc.pop();
         }
     }
@@ -374,7 +418,7 @@ fn check_object(
     map: &Map<String, Value>,
     loc: &mut Vec<Value>,
     errors: &mut Vec<ConformError>,
-    depth: usize,
+    depth: Depth<'_>,
 ) {
     if let Some(required) = obj.get("required").and_then(Value::as_array) {
         for name in required.iter().filter_map(Value::as_str) {
@@ -389,7 +433,7 @@ fn check_object(
         for (name, field) in map {
             if let Some(field_schema) = properties.get(name) {
                 loc.push(Value::from(name.as_str()));
-                check_at(doc, field_schema, field, loc, errors, depth + 1);
+                check_at(doc, field_schema, field, loc, errors, depth.deeper());
                 loc.pop();
             }
         }
@@ -652,6 +696,16 @@ mod tests {
     }
 
     #[test]
+    fn branching_self_references_stay_cheap() {
+        let d = json!({"components": {"schemas": {"A": {"anyOf": [
+            {"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/A"}
+        ]}}}});
+        let started = std::time::Instant::now();
+        let _ = check(&d, &json!({"$ref": "#/components/schemas/A"}), &json!(1));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
     fn broken_refs_and_odd_schemas_do_not_panic() {
         let d = json!({});
         let errors = check(&d, &json!({"$ref": "#/nowhere"}), &json!(1));
@@ -673,6 +727,86 @@ mod tests {
                     .any(|e| e.kind == "missing" && e.loc == vec![json!("prompt")]),
                 "{id}"
             );
+        }
+    }
+
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(
+                    |f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+                ),
+                "[a-z$#/_:0-9]{0,12}".prop_map(Value::from),
+                prop_oneof![
+                    Just("type"),
+                    Just("enum"),
+                    Just("$ref"),
+                    Just("anyOf"),
+                    Just("allOf"),
+                    Just("minimum"),
+                    Just("items"),
+                    Just("properties"),
+                    Just("required"),
+                    Just("#/components/schemas/A"),
+                    Just("integer"),
+                    Just("null")
+                ]
+                .prop_map(Value::from),
+            ];
+            leaf.prop_recursive(4, 48, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    prop::collection::vec(
+                        (
+                            prop_oneof![
+                                Just("type".to_string()),
+                                Just("enum".to_string()),
+                                Just("$ref".to_string()),
+                                Just("anyOf".to_string()),
+                                Just("allOf".to_string()),
+                                Just("items".to_string()),
+                                Just("properties".to_string()),
+                                Just("required".to_string()),
+                                Just("maxLength".to_string()),
+                                Just("minItems".to_string()),
+                                Just("exclusiveMinimum".to_string()),
+                                "[a-z_]{1,8}"
+                            ],
+                            inner
+                        ),
+                        0..6
+                    )
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_schemas_and_values(schema in json_value(), value in json_value(),
+                                            a in json_value()) {
+                let doc = json!({"components": {"schemas": {"A": a}}});
+                let _ = check(&doc, &schema, &value);
+            }
+
+            #[test]
+            fn arbitrary_values_against_bundled_inputs(value in json_value()) {
+                for (id, text) in crate::catalog::bundled::bundled_documents() {
+                    let d: Value = serde_json::from_str(text).expect("bundled document parses");
+                    if let Some(schema) = input_schema(&d, id) {
+                        let errors = check(&d, schema, &value);
+                        if !value.is_object() {
+                            prop_assert!(!errors.is_empty());
+                        }
+                    }
+                }
+            }
         }
     }
 }

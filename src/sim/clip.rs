@@ -8,10 +8,11 @@
 use std::io::Cursor;
 
 use image::RgbImage;
-use image::imageops::{self, FilterType};
+use image::imageops::FilterType;
 use openh264::OpenH264API;
 use openh264::encoder::{
-    BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, QpRange, RateControlMode,
+    BitRate, Complexity, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, QpRange,
+    RateControlMode,
 };
 use openh264::formats::{RgbSliceU8, YUVBuffer};
 
@@ -97,25 +98,38 @@ pub fn render_clip(spec: &ClipSpec, source: Option<&RgbImage>) -> Result<Vec<u8>
     mux(spec, &encoded)
 }
 
-/// The exact RGB picture fed to the encoder as frame `index` (clamped to the last frame).
+/// The exact RGB picture fed to the encoder as frame `index` (clamped to the last frame); an
+/// empty image for a spec [`render_clip`] refuses, since no frame of it is ever encoded.
 pub fn clip_frame(spec: &ClipSpec, source: Option<&RgbImage>, index: u32) -> RgbImage {
+    if spec.problem().is_some() {
+        return RgbImage::new(0, 0);
+    }
     Painter::new(spec, source).frame(index)
 }
 
-/// Draws frames: holds the source scaled once so each frame is only a crop.
+/// Draws frames: the backdrop is made once, so each frame is a crop or a copy plus a few fills.
 struct Painter {
     spec: ClipSpec,
-    scaled: Option<RgbImage>,
+    backdrop: Backdrop,
+}
+
+enum Backdrop {
+    /// The source scaled to cover the frame plus room to pan across.
+    Pan(RgbImage),
+    /// The gradient under the synthetic pattern.
+    Pattern(RgbImage),
 }
 
 impl Painter {
     fn new(spec: &ClipSpec, source: Option<&RgbImage>) -> Painter {
-        let scaled = source
-            .filter(|s| s.width() > 0 && s.height() > 0 && spec.width > 0 && spec.height > 0)
-            .map(|s| scale_for_pan(s, spec.width, spec.height));
+        let (w, h) = (spec.width, spec.height);
+        let backdrop = match source.filter(|s| s.width() > 0 && s.height() > 0 && w > 0 && h > 0) {
+            Some(source) => Backdrop::Pan(scale_for_pan(source, w, h)),
+            None => Backdrop::Pattern(gradient(w, h)),
+        };
         Painter {
             spec: *spec,
-            scaled,
+            backdrop,
         }
     }
 
@@ -123,8 +137,8 @@ impl Painter {
         let (w, h) = (self.spec.width, self.spec.height);
         let last = self.spec.frames.saturating_sub(1);
         let index = index.min(last);
-        match &self.scaled {
-            Some(scaled) => {
+        match &self.backdrop {
+            Backdrop::Pan(scaled) => {
                 let span = (scaled.width() - w) as u64;
                 let x = if last == 0 {
                     0
@@ -132,9 +146,9 @@ impl Painter {
                     (span * index as u64 / last as u64) as u32
                 };
                 let y = (scaled.height() - h) / 2;
-                imageops::crop_imm(scaled, x, y, w, h).to_image()
+                crop(scaled, x, y, w, h)
             }
-            None => synthetic_frame(w, h, index),
+            Backdrop::Pattern(background) => pattern_frame(background, index),
         }
     }
 }
@@ -146,41 +160,68 @@ fn scale_for_pan(source: &RgbImage, w: u32, h: u32) -> RgbImage {
     let scale = (target_w as f64 / sw).max(h as f64 / sh);
     let new_w = ((sw * scale).ceil() as u32).max(target_w);
     let new_h = ((sh * scale).ceil() as u32).max(h);
-    imageops::resize(source, new_w, new_h, FilterType::Triangle)
+    // Through DynamicImage: its resize is compiled (optimised) inside the image crate, while a
+    // generic imageops::resize call would be compiled here, unoptimised in debug builds.
+    image::DynamicImage::ImageRgb8(source.clone())
+        .resize_exact(new_w, new_h, FilterType::Triangle)
+        .into_rgb8()
 }
 
-/// Gradient background, a white bar moving right, and the frame number in binary as 16×16
-/// blocks along the bottom edge (white = 1, least significant bit on the left).
-fn synthetic_frame(w: u32, h: u32, index: u32) -> RgbImage {
-    let mut img = RgbImage::new(w, h);
-    let blue = (64 + (index * 3) % 128) as u8;
-    let wx = (w.max(2) - 1) as u64;
-    let hy = (h.max(2) - 1) as u64;
-    for (x, y, pixel) in img.enumerate_pixels_mut() {
-        let r = (x as u64 * 255 / wx) as u8;
-        let g = (y as u64 * 255 / hy) as u8;
-        *pixel = image::Rgb([r, g, blue]);
+/// The `w × h` window of `img` at (`x`, `y`), copied row by row.
+fn crop(img: &RgbImage, x: u32, y: u32, w: u32, h: u32) -> RgbImage {
+    let stride = img.width() as usize * 3;
+    let src: &[u8] = img;
+    let mut out = Vec::with_capacity(w as usize * h as usize * 3);
+    for row in y as usize..(y + h) as usize {
+        let start = row * stride + x as usize * 3;
+        out.extend_from_slice(&src[start..start + w as usize * 3]);
     }
+    RgbImage::from_raw(w, h, out).unwrap_or_else(|| RgbImage::new(0, 0))
+}
+
+/// Red grows to the right, green downwards, blue is constant.
+fn gradient(w: u32, h: u32) -> RgbImage {
+    let wx = u64::from(w.max(2) - 1);
+    let hy = u64::from(h.max(2) - 1);
+    RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            (u64::from(x) * 255 / wx) as u8,
+            (u64::from(y) * 255 / hy) as u8,
+            128,
+        ])
+    })
+}
+
+/// Fills columns `x0..x1` of rows `y0..y1` with one grey level.
+fn fill_rect(img: &mut RgbImage, (x0, x1): (u32, u32), (y0, y1): (u32, u32), value: u8) {
+    let w = img.width() as usize;
+    let buf: &mut [u8] = img;
+    for y in y0 as usize..y1 as usize {
+        let row = &mut buf[(y * w + x0 as usize) * 3..(y * w + x1 as usize) * 3];
+        row.fill(value);
+    }
+}
+
+/// The gradient with a white bar moving right and the frame number in binary as 16×16 blocks
+/// along the bottom edge (white = 1, least significant bit on the left).
+fn pattern_frame(background: &RgbImage, index: u32) -> RgbImage {
+    let mut img = background.clone();
+    let (w, h) = img.dimensions();
     if w >= 4 {
         let bar_w = (w / 20).max(4);
-        let bar_x = (index * 4) % w;
-        for x in bar_x..(bar_x + bar_w).min(w) {
-            for y in 0..h {
-                img.put_pixel(x, y, image::Rgb([255, 255, 255]));
-            }
-        }
+        let bar_x = ((u64::from(index) * 4) % u64::from(w)) as u32;
+        fill_rect(&mut img, (bar_x, (bar_x + bar_w).min(w)), (0, h), 255);
     }
     const BLOCK: u32 = 16;
     if h >= BLOCK * 2 {
-        let bits = (w / BLOCK).min(16);
-        for bit in 0..bits {
-            let on = (index >> bit) & 1 == 1;
-            let value = if on { 255 } else { 0 };
-            for y in h - BLOCK..h {
-                for x in bit * BLOCK..(bit + 1) * BLOCK {
-                    img.put_pixel(x, y, image::Rgb([value, value, value]));
-                }
-            }
+        for bit in 0..(w / BLOCK).min(16) {
+            let value = if (index >> bit) & 1 == 1 { 255 } else { 0 };
+            fill_rect(
+                &mut img,
+                (bit * BLOCK, (bit + 1) * BLOCK),
+                (h - BLOCK, h),
+                value,
+            );
         }
     }
     img
@@ -217,6 +258,7 @@ fn encode_frames(spec: &ClipSpec, painter: &Painter) -> Result<Encoded, ClipErro
         // Rate control off: a fixed quality, and no encoder warning about frame skipping.
         .rate_control_mode(RateControlMode::Off)
         .qp(QpRange::new(10, 32))
+        .complexity(Complexity::Low)
         .intra_frame_period(IntraFramePeriod::from_num_frames(spec.fps * 2))
         .num_threads(1);
     let mut encoder =
@@ -399,13 +441,13 @@ mod tests {
         ));
         let empty = clip_frame(
             &ClipSpec {
-                width: 0,
+                width: 100_000,
                 height: 0,
                 fps: 1,
-                frames: 1,
+                frames: u32::MAX,
             },
             Some(&RgbImage::new(4, 4)),
-            0,
+            u32::MAX,
         );
         assert_eq!(empty.dimensions(), (0, 0));
     }

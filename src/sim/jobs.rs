@@ -29,6 +29,41 @@ pub(crate) enum Outcome {
     },
 }
 
+impl Outcome {
+    /// A model error (as `model_error_next` asks): 422 with fal's detail list on the prompt.
+    pub fn model_error(error_type: &str, message: &str) -> Outcome {
+        Outcome::Failure {
+            error: message.to_string(),
+            error_type: error_type.to_string(),
+            status: 422,
+            body: json!({"detail": [{"loc": ["body", "prompt"], "msg": message, "type": error_type}]}),
+        }
+    }
+
+    /// An input URL the model could not fetch: `file_download_error` naming the field.
+    pub fn download_failed(loc: &[Value], url: &str) -> Outcome {
+        let field = super::inputs::describe_loc(loc);
+        let msg = format!(
+            "Failed to download the file given in `{field}` ({url}): it is not a file on this \
+             simulator's CDN. Upload the file first and pass the URL the upload returned."
+        );
+        let mut full_loc = vec![Value::from("body")];
+        full_loc.extend(loc.iter().cloned());
+        Outcome::Failure {
+            error: msg.clone(),
+            error_type: "file_download_error".into(),
+            status: 422,
+            body: json!({"detail": [{
+                "loc": full_loc,
+                "msg": msg,
+                "type": "file_download_error",
+                "url": "https://docs.fal.ai/errors/#file_download_error",
+                "input": url,
+            }]}),
+        }
+    }
+}
+
 /// Where a job is on its timeline at one instant.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Phase {
@@ -126,7 +161,7 @@ impl Job {
             .into_iter()
             .enumerate()
             .map(|(i, (level, message))| LogLine {
-                at: queue_time + run_time * i as u32 / count,
+                at: queue_time.saturating_add(run_time.saturating_mul(i as u32) / count),
                 level,
                 message,
             })
@@ -179,7 +214,7 @@ impl Job {
             };
         }
         match &inner.outcome {
-            Some(outcome) if elapsed >= self.queue_time + self.run_time => Snapshot {
+            Some(outcome) if elapsed >= self.queue_time.saturating_add(self.run_time) => Snapshot {
                 phase: Phase::Completed(outcome.clone()),
                 visible_logs: all,
             },
@@ -257,8 +292,10 @@ impl Job {
     }
 
     fn log_json(&self, line: &LogLine) -> Value {
-        let at = self.submitted_wall
-            + chrono::Duration::from_std(line.at).unwrap_or_else(|_| chrono::Duration::zero());
+        let at = chrono::Duration::from_std(line.at)
+            .ok()
+            .and_then(|offset| self.submitted_wall.checked_add_signed(offset))
+            .unwrap_or(self.submitted_wall);
         json!({
             "message": line.message,
             "level": line.level,

@@ -13,6 +13,7 @@ mod cdn;
 mod faults;
 mod inputs;
 mod jobs;
+mod multipart;
 mod openapi;
 mod queue;
 mod record;
@@ -21,6 +22,7 @@ mod server;
 mod sse;
 mod state;
 mod storage;
+mod upload;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -259,7 +261,7 @@ impl Simulator {
         lock(&self.shared.faults).add_model_error(error_type, message);
     }
 
-    /// Every request answered so far, oldest first.
+    /// Every request answered so far (the newest 50 000 to 100 000 once that many), oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
     }

@@ -190,7 +190,7 @@ fn submit(shared: &Arc<Shared>, endpoint_id: &str, body: &Bytes) -> Response {
     if let Some(schema) = conform::input_schema(&doc, endpoint_id) {
         let errors = conform::check(&doc, schema, &input);
         if !errors.is_empty() {
-            let detail: Vec<Value> = errors.iter().map(|e| e.to_fal_json()).collect();
+            let detail: Vec<Value> = errors.iter().map(|e| detail_entry(e, &input)).collect();
             return json_response(422, json!({ "detail": detail }));
         }
     }
@@ -198,57 +198,7 @@ fn submit(shared: &Arc<Shared>, endpoint_id: &str, body: &Bytes) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let settings = lock(&shared.settings).clone();
     let urls = inputs::collect_input_urls(&input);
-    let missing = urls
-        .iter()
-        .find(|u| {
-            shared
-                .storage
-                .lookup_url(&shared.base_url, &u.url)
-                .is_none()
-        })
-        .cloned();
-    let model_error = lock(&shared.faults).take_model_error();
-
-    let mut messages = vec![("INFO", format!("Starting {endpoint_id} (simulated)"))];
-    if !urls.is_empty() {
-        messages.push(("INFO", format!("Downloading {} input file(s)", urls.len())));
-    }
-    let failure = if let Some((error_type, message)) = model_error {
-        messages.push(("ERROR", format!("{error_type}: {message}")));
-        Some(Outcome::Failure {
-            error: message.clone(),
-            error_type: error_type.clone(),
-            status: 422,
-            body: json!({"detail": [{"loc": ["body", "prompt"], "msg": message, "type": error_type}]}),
-        })
-    } else if let Some(bad) = missing {
-        let field = inputs::describe_loc(&bad.loc);
-        let msg = format!(
-            "Failed to download the file given in `{field}` ({}): it is not a file on this \
-             simulator's CDN. Upload the file first and pass the URL the upload returned.",
-            bad.url
-        );
-        messages.push(("ERROR", msg.clone()));
-        let mut loc = vec![Value::from("body")];
-        loc.extend(bad.loc.iter().cloned());
-        Some(Outcome::Failure {
-            error: msg.clone(),
-            error_type: "file_download_error".into(),
-            status: 422,
-            body: json!({"detail": [{
-                "loc": loc,
-                "msg": msg,
-                "type": "file_download_error",
-                "url": "https://docs.fal.ai/errors/#file_download_error",
-                "input": bad.url,
-            }]}),
-        })
-    } else {
-        messages.push(("INFO", "Generating frames".into()));
-        messages.push(("INFO", "Encoding H.264".into()));
-        messages.push(("INFO", "Uploading the result".into()));
-        None
-    };
+    let (failure, messages) = plan_job(shared, endpoint_id, &urls);
 
     let job = Arc::new(Job::new(
         request_id.clone(),
@@ -279,6 +229,62 @@ fn submit(shared: &Arc<Shared>, endpoint_id: &str, body: &Bytes) -> Response {
         "queue_position": settings.initial_queue_position,
     });
     with_request_id(json_response(200, body), &request_id)
+}
+
+/// How a new job will end before it runs: with the model error a knob asked for, with a
+/// download error for the first input URL that is not on this CDN, or (None) with a render.
+/// Also the log lines it will show.
+fn plan_job(
+    shared: &Shared,
+    endpoint_id: &str,
+    urls: &[inputs::InputUrl],
+) -> (Option<Outcome>, Vec<(&'static str, String)>) {
+    let mut messages = vec![("INFO", format!("Starting {endpoint_id} (simulated)"))];
+    if !urls.is_empty() {
+        messages.push(("INFO", format!("Downloading {} input file(s)", urls.len())));
+    }
+    if let Some((error_type, message)) = lock(&shared.faults).take_model_error() {
+        messages.push(("ERROR", format!("{error_type}: {message}")));
+        return (Some(Outcome::model_error(&error_type, &message)), messages);
+    }
+    let missing = urls.iter().find(|u| {
+        shared
+            .storage
+            .lookup_url(&shared.base_url, &u.url)
+            .is_none()
+    });
+    if let Some(bad) = missing {
+        let outcome = Outcome::download_failed(&bad.loc, &bad.url);
+        if let Outcome::Failure { error, .. } = &outcome {
+            messages.push(("ERROR", error.clone()));
+        }
+        return (Some(outcome), messages);
+    }
+    messages.push(("INFO", "Generating frames".into()));
+    messages.push(("INFO", "Encoding H.264".into()));
+    messages.push(("INFO", "Uploading the result".into()));
+    (None, messages)
+}
+
+/// One entry of a 422 `detail` list as fal sends it: the checker's fields plus the docs `url`
+/// of the error type and the offending `input` value (when there is one).
+fn detail_entry(error: &conform::ConformError, input: &Value) -> Value {
+    let mut entry = error.to_fal_json();
+    if let Value::Object(map) = &mut entry {
+        map.insert(
+            "url".into(),
+            Value::from(format!("https://docs.fal.ai/errors/#{}", error.kind)),
+        );
+        let found = error.loc.iter().try_fold(input, |at, step| match step {
+            Value::String(key) => at.get(key.as_str()),
+            Value::Number(n) => n.as_u64().and_then(|i| at.get(i as usize)),
+            _ => None,
+        });
+        if let Some(value) = found {
+            map.insert("input".into(), value.clone());
+        }
+    }
+    entry
 }
 
 fn status(shared: &Shared, job: &Job, with_logs: bool) -> Response {

@@ -13,7 +13,10 @@ use super::queue::{QueuePath, RequestAction, parse_queue_path};
 use super::state::{Shared, lock};
 use super::{RecordedRequest, Route};
 
-/// Which API route a method and path reach.
+/// The most requests remembered for [`crate::sim::Simulator::requests`].
+pub(crate) const MAX_RECORDED: usize = 100_000;
+
+/// Which API route a path reaches.
 pub(crate) fn classify(path: &str) -> Route {
     if let Some(rest) = path.strip_prefix("/queue/") {
         return match parse_queue_path(rest) {
@@ -74,13 +77,19 @@ pub(crate) async fn observe(
         }
     }
 
-    lock(&shared.requests).push(RecordedRequest {
+    let mut requests = lock(&shared.requests);
+    // A long-running `reelsmith simulate` must not grow without bound: keep the newest half.
+    if requests.len() >= MAX_RECORDED {
+        requests.drain(..MAX_RECORDED / 2);
+    }
+    requests.push(RecordedRequest {
         method: method.to_string(),
         path_and_query,
         route,
         authorization,
         status: response.status().as_u16(),
     });
+    drop(requests);
     response
 }
 

@@ -15,6 +15,9 @@ use super::storage::looks_like_image;
 /// Frame rate of rendered clips unless the input asks for one (`fps`).
 pub const DEFAULT_FPS: u32 = 24;
 
+/// Rendered clips kept for reuse.
+const MAX_CACHED_CLIPS: usize = 64;
+
 /// Clip length when the input gives no usable `duration`.
 pub const DEFAULT_SECONDS: f64 = 2.0;
 
@@ -129,7 +132,13 @@ async fn produce(
                 .map_err(|e| format!("rendering the clip stopped: {e}"))?
                 .map_err(|e| e.to_string())?;
             let rendered = Arc::new(rendered);
-            lock(&shared.clips).insert(key, rendered.clone());
+            let mut clips = lock(&shared.clips);
+            // Clips are small, but a long session with many sources should not pile them up.
+            if clips.len() >= MAX_CACHED_CLIPS {
+                clips.clear();
+            }
+            clips.insert(key, rendered.clone());
+            drop(clips);
             rendered
         }
     };

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::faults::Faults;
 use super::state::{Settings, Shared};
 use super::storage::Storage;
-use super::{SimConfig, SimError, cdn, openapi, queue, record, storage};
+use super::{SimConfig, SimError, cdn, openapi, queue, record, upload};
 
 /// The silence after which a status stream sends `: ping`, unless changed.
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
@@ -21,24 +21,40 @@ const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
 /// The longest clip rendered unless changed (longer durations are cut to keep renders quick).
 const DEFAULT_MAX_CLIP_SECONDS: f64 = 4.0;
 
+/// The directory under the system temp dir holding one `{pid}-{id}` directory per simulator.
+const TEMP_PARENT: &str = "reelsmith-sim";
+
+/// Removes temporary storage left by simulators whose process is gone (killed before it could
+/// clean up). Only where `/proc` tells which processes live; elsewhere nothing is removed.
+fn sweep_abandoned(parent: &std::path::Path) {
+    let proc_dir = std::path::Path::new("/proc");
+    if !proc_dir.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !proc_dir.join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Starts the server task; returns the shared state, the task and a temp dir to remove later.
 pub(crate) async fn start(
     config: SimConfig,
 ) -> Result<(Arc<Shared>, JoinHandle<()>, Option<PathBuf>), SimError> {
     let documents = openapi::load_documents(&config.extra_documents)?;
-    let (root, temp_dir) = match &config.storage_dir {
-        Some(dir) => (dir.clone(), None),
-        None => {
-            let dir = std::env::temp_dir()
-                .join(format!("reelsmith-sim-{}", uuid::Uuid::new_v4().simple()));
-            (dir.clone(), Some(dir))
-        }
-    };
-    let storage = Storage::new(root.clone()).map_err(|source| SimError::Storage {
-        path: root.clone(),
-        source,
-    })?;
-
+    // Bind first: a port in use must not leave a storage directory behind.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
         .map_err(|source| SimError::Bind {
@@ -52,6 +68,24 @@ pub(crate) async fn start(
             source,
         })?
         .port();
+
+    let (root, temp_dir) = match &config.storage_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let parent = std::env::temp_dir().join(TEMP_PARENT);
+            sweep_abandoned(&parent);
+            let dir = parent.join(format!(
+                "{}-{}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            ));
+            (dir.clone(), Some(dir))
+        }
+    };
+    let storage = Storage::new(root.clone()).map_err(|source| SimError::Storage {
+        path: root.clone(),
+        source,
+    })?;
 
     let shared = Arc::new(Shared {
         base_url: format!("http://127.0.0.1:{port}"),
@@ -75,8 +109,8 @@ pub(crate) async fn start(
 
     let router = Router::new()
         .route("/queue/{*rest}", any(queue::queue_entry))
-        .route("/rest/storage/upload/{kind}", post(storage::initiate))
-        .route("/upload/{*rest}", any(storage::upload))
+        .route("/rest/storage/upload/{kind}", post(upload::initiate))
+        .route("/upload/{*rest}", any(upload::upload))
         .route("/cdn/files/{*key}", get(cdn::serve_file))
         .route("/openapi/queue/openapi.json", get(openapi::document))
         .layer(axum::middleware::from_fn_with_state(

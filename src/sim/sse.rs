@@ -63,10 +63,12 @@ pub(crate) fn stream_response(
     response
 }
 
-fn told_of(snapshot: &Snapshot) -> Option<(Told, usize)> {
+/// What an event about `snapshot` tells; new log lines only count when logs were asked for.
+fn told_of(snapshot: &Snapshot, with_logs: bool) -> Option<(Told, usize)> {
+    let logs = if with_logs { snapshot.visible_logs } else { 0 };
     match snapshot.phase {
-        Phase::InQueue { position } => Some((Told::Queue(position), snapshot.visible_logs)),
-        Phase::InProgress => Some((Told::Running, snapshot.visible_logs)),
+        Phase::InQueue { position } => Some((Told::Queue(position), logs)),
+        Phase::InProgress => Some((Told::Running, logs)),
         Phase::Completed(_) => None,
     }
 }
@@ -79,7 +81,7 @@ async fn next_chunk(mut st: StreamState) -> Option<(Result<Bytes, std::io::Error
         let now = Instant::now();
         let snapshot = st.job.snapshot(now);
         let completed = matches!(snapshot.phase, Phase::Completed(_));
-        let changed = completed || st.told.is_none() || told_of(&snapshot) != st.told;
+        let changed = completed || st.told.is_none() || told_of(&snapshot, st.with_logs) != st.told;
         if changed {
             if let Some(limit) = st.cut_after
                 && (st.sent_events >= limit || completed)
@@ -97,7 +99,7 @@ async fn next_chunk(mut st: StreamState) -> Option<(Result<Bytes, std::io::Error
                 .job
                 .status_json(&url, &snapshot, st.with_logs.then_some(new_logs));
             st.logs_sent = snapshot.visible_logs;
-            st.told = told_of(&snapshot);
+            st.told = told_of(&snapshot, st.with_logs);
             st.sent_events += 1;
             st.last_write = now;
             st.finished = completed;
