@@ -1,7 +1,8 @@
 //! Small upright previews of pictures: JPEG shrunk while decoding, then resized exactly.
 //!
-//! JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (jpeg-decoder's `scale`), so a
-//! 12-megapixel photo never exists in memory at full size; PNG and WebP have no such shortcut
+//! JPEG is decoded at reduced scale in the DCT domain (our DC-only decoder for 1/8, else
+//! jpeg-decoder's `scale` at 1/4 or 1/2), so a 12-megapixel photo never exists in memory at
+//! full size; PNG and WebP have no such shortcut
 //! and are decoded whole. Either way `fast_image_resize` makes the final size and the EXIF
 //! orientation is applied last, on the small picture.
 
@@ -11,6 +12,7 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 use super::error::MediaError;
+use super::jpeg_dc;
 use super::picture::Picture;
 use super::probe::{ImageFormat, ImageInfo, probe_image_bytes};
 use super::thumb_cache::ThumbCache;
@@ -105,6 +107,18 @@ fn jpeg_rgb_shrunk(
         path: path.into(),
         reason: e.to_string(),
     };
+    // The DC-only decoder is several times faster whenever 1/8 scale is still big enough.
+    let (ew, eh) = (
+        info.stored_width.div_ceil(8),
+        info.stored_height.div_ceil(8),
+    );
+    if ew >= tw
+        && eh >= th
+        && let Some((w, h, rgb)) = jpeg_dc::decode_eighth(bytes)
+    {
+        let shrunk = resize_raw(path, w, h, &rgb, tw, th, PixelType::U8x3)?;
+        return Ok(Picture::from_rgb(tw, th, &shrunk));
+    }
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     let req = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
     let (sw, sh) = decoder.scale(req(tw), req(th)).map_err(decode_err)?;

@@ -105,10 +105,10 @@ pub(crate) fn decode_up_to(
             Err(e) => last_error = Some(e),
         }
     }
-    if !first_decodable || latest.is_none() {
-        if let Some(flushed) = decoder.flush()?.pop() {
-            latest = Some(flushed);
-        }
+    if (!first_decodable || latest.is_none())
+        && let Some(flushed) = decoder.flush()?.pop()
+    {
+        latest = Some(flushed);
     }
     latest.ok_or_else(|| {
         last_error.unwrap_or_else(|| MediaError::VideoDecode {
