@@ -118,9 +118,11 @@ fn assert_code(out: &Output, code: i32) {
 
 /// A real PNG of the given size whose pixels depend on `seed`.
 fn png(path: &Path, w: u32, h: u32, seed: u8) -> String {
-    image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, seed]))
-        .save(path)
-        .unwrap();
+    image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, seed])
+    })
+    .save(path)
+    .unwrap();
     path.to_string_lossy().into_owned()
 }
 
@@ -165,13 +167,17 @@ async fn every_seed_endpoint_end_to_end_with_local_files() {
     let front = png(&env.file("front.png"), 600, 800, 3);
     let side = png(&env.file("side.png"), 600, 800, 4);
     let clip = mp4(&env.file("clip.mp4"));
+    let element = format!("{front},{side}");
     let cases: Vec<(&str, Vec<&str>)> = vec![
         (
             "fal-ai/veo3.1/reference-to-video",
             vec!["-p", "the same cat on a beach", "--images", &a, &b],
         ),
         (I2V, vec!["-p", "a slow pan", "--image", &a]),
-        ("fal-ai/veo3.1/fast/image-to-video", vec!["-p", "a slow pan", "--image", &a]),
+        (
+            "fal-ai/veo3.1/fast/image-to-video",
+            vec!["-p", "a slow pan", "--image", &a],
+        ),
         (
             "fal-ai/veo3.1/first-last-frame-to-video",
             vec!["-p", "morph", "--image", &a, "--image", &b],
@@ -180,8 +186,14 @@ async fn every_seed_endpoint_end_to_end_with_local_files() {
             "fal-ai/veo3.1/fast/first-last-frame-to-video",
             vec!["-p", "morph", "--image", &a, "--image", &b],
         ),
-        ("fal-ai/veo3.1/extend-video", vec!["-p", "keep going", "--video", &clip]),
-        ("fal-ai/veo3.1/fast/extend-video", vec!["-p", "keep going", "--video", &clip]),
+        (
+            "fal-ai/veo3.1/extend-video",
+            vec!["-p", "keep going", "--video", &clip],
+        ),
+        (
+            "fal-ai/veo3.1/fast/extend-video",
+            vec!["-p", "keep going", "--video", &clip],
+        ),
         (
             "fal-ai/kling-video/o1/standard/reference-to-video",
             vec![
@@ -190,7 +202,7 @@ async fn every_seed_endpoint_end_to_end_with_local_files() {
                 "--image",
                 &a,
                 "--element",
-                &format!("{front},{side}"),
+                &element,
                 "--set",
                 "duration=5",
             ],
@@ -227,7 +239,13 @@ async fn every_seed_endpoint_end_to_end_with_local_files() {
     assert_eq!(submissions.len(), cases.len());
     // The Kling element went in as an element with its reference.
     let kling = &submissions[7].input;
-    assert_eq!(kling["elements"][0]["reference_image_urls"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        kling["elements"][0]["reference_image_urls"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     // Files reused across endpoints were uploaded once each: a, b, front, side, clip.
     assert_eq!(env.count(Route::UploadInitiate), 5);
     assert_no_key_anywhere(&env, &[]);
@@ -275,12 +293,22 @@ async fn json_output_detach_resume_and_output_path() {
     let env = Env::new(800, 300).await;
     let photo = png(&env.file("p.png"), 1280, 720, 9);
     let out = env.run(&[
-        "generate", "-e", I2V, "-p", "detached fox", "--image", &photo, "--detach", "--json",
+        "generate",
+        "-e",
+        I2V,
+        "-p",
+        "detached fox",
+        "--image",
+        &photo,
+        "--detach",
+        "--json",
     ]);
     assert_code(&out, 0);
     let detached: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     let job_id = detached["job_id"].as_str().unwrap().to_string();
-    let request_id = detached["request_id"].as_str().expect("request id recorded");
+    let request_id = detached["request_id"]
+        .as_str()
+        .expect("request id recorded");
     assert_eq!(detached["endpoint"], I2V);
     assert!(detached["output"].is_null());
     assert_eq!(env.sim.submissions().len(), 1);
@@ -305,21 +333,41 @@ async fn json_output_detach_resume_and_output_path() {
     // Nothing left: resume is a no-op.
     let again = env.run(&["resume", "--json"]);
     assert_code(&again, 0);
-    assert_eq!(serde_json::from_slice::<Value>(&again.stdout).unwrap(), Value::Array(vec![]));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&again.stdout).unwrap(),
+        Value::Array(vec![])
+    );
 
     // -o PATH saves exactly there, with the sidecar beside it; --json reports it.
     let target = env.path("home").join("mine/clip.mp4");
     let out2 = env.run(&[
-        "generate", "-e", I2V, "-p", "to a path", "--image", &photo, "-o",
-        target.to_str().unwrap(), "--json",
+        "generate",
+        "-e",
+        I2V,
+        "-p",
+        "to a path",
+        "--image",
+        &photo,
+        "-o",
+        target.to_str().unwrap(),
+        "--json",
     ]);
     assert_code(&out2, 0);
     let done: Value = serde_json::from_slice(&out2.stdout).unwrap();
     assert_eq!(done["status"], "done");
     assert_eq!(done["output"], target.to_str().unwrap());
-    assert!(done["video_url"].as_str().unwrap().starts_with(&env.sim.base_url()));
+    assert!(
+        done["video_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&env.sim.base_url())
+    );
     check_video(&target, I2V);
-    assert_eq!(env.count(Route::UploadInitiate), 1, "the same photo is uploaded once");
+    assert_eq!(
+        env.count(Route::UploadInitiate),
+        1,
+        "the same photo is uploaded once"
+    );
     assert_no_key_anywhere(&env, &[&out, &listed, &resumed, &out2]);
 }
 
@@ -349,7 +397,17 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
     kling.extend(refs.iter().map(String::as_str));
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (
-            vec!["generate", "-e", I2V, "-p", "x", "--image", &photo, "--set", "resolution=9k"],
+            vec![
+                "generate",
+                "-e",
+                I2V,
+                "-p",
+                "x",
+                "--image",
+                &photo,
+                "--set",
+                "resolution=9k",
+            ],
             vec!["resolution"],
         ),
         (vec!["generate", "-e", I2V, "-p", "x"], vec!["image_url"]),
@@ -367,10 +425,19 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
         ),
         (kling, vec!["7"]),
         (
-            vec!["generate", "-e", I2V, "-p", "x", "--image", &photo, "--set", "nonsense=1"],
+            vec![
+                "generate",
+                "-e",
+                I2V,
+                "-p",
+                "x",
+                "--image",
+                &photo,
+                "--set",
+                "nonsense=1",
+            ],
             vec!["nonsense"],
         ),
-        (vec!["generate", "-e", "fal-ai/no-such-model", "-p", "x"], vec!["no-such-model"]),
     ];
     for (args, needles) in &cases {
         let out = env.run(args);
@@ -382,6 +449,12 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
     }
     assert!(env.sim.requests().is_empty(), "{:?}", env.sim.requests());
     assert!(env.journal_jobs().is_empty());
+    // An endpoint that is not in the catalog is looked up (OpenAPI only) and refused.
+    let out = env.run(&["generate", "-e", "fal-ai/no-such-model", "-p", "x"]);
+    assert_code(&out, 2);
+    assert!(text(&out.stderr).contains("no-such-model"));
+    assert!(env.sim.requests().iter().all(|r| r.route == Route::OpenApi));
+    assert_eq!(env.count(Route::Submit), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -389,8 +462,11 @@ async fn failures_map_to_exit_codes() {
     let env = Env::new(100, 100).await;
     let photo = png(&env.file("p.png"), 1280, 720, 5);
     // The model fails: exit 4, JSON says failed.
-    env.sim.model_error_next("content_policy_violation", "flagged by the checker");
-    let out = env.run(&["generate", "-e", I2V, "-p", "x", "--image", &photo, "--json"]);
+    env.sim
+        .model_error_next("content_policy_violation", "flagged by the checker");
+    let out = env.run(&[
+        "generate", "-e", I2V, "-p", "x", "--image", &photo, "--json",
+    ]);
     assert_code(&out, 4);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], "failed");
@@ -416,14 +492,20 @@ async fn failures_map_to_exit_codes() {
 async fn cancel_a_detached_job_and_a_job_run_by_another_process() {
     let env = Env::new(10_000, 100).await;
     let photo = png(&env.file("p.png"), 1280, 720, 6);
-    let out = env.run(&["generate", "-e", I2V, "-p", "x", "--image", &photo, "--detach", "--json"]);
+    let out = env.run(&[
+        "generate", "-e", I2V, "-p", "x", "--image", &photo, "--detach", "--json",
+    ]);
     assert_code(&out, 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let id = v["job_id"].as_str().unwrap().to_string();
     let cancelled = env.run(&["cancel", &id]);
     assert_code(&cancelled, 0);
     assert_eq!(env.count(Route::Cancel), 1);
-    let job = env.journal_jobs().into_iter().find(|j| j.id.as_str() == id).unwrap();
+    let job = env
+        .journal_jobs()
+        .into_iter()
+        .find(|j| j.id.as_str() == id)
+        .unwrap();
     assert_eq!(job.state, JobState::Cancelled);
     // Cancelling again: nothing to cancel.
     assert_code(&env.run(&["cancel", &id]), 2);
@@ -468,7 +550,13 @@ async fn crash_drills_sigkill_then_resume_submits_once_and_saves_a_complete_mp4(
             }
         }
         let mut child = env.spawn(&[
-            "generate", "-e", I2V, "-p", &format!("crash {phase}"), "--image", &photo,
+            "generate",
+            "-e",
+            I2V,
+            "-p",
+            &format!("crash {phase}"),
+            "--image",
+            &photo,
         ]);
         let job = env.wait_for_job(phase, |j| {
             j.prompt == format!("crash {phase}") && j.state.as_str() == *phase
@@ -478,8 +566,16 @@ async fn crash_drills_sigkill_then_resume_submits_once_and_saves_a_complete_mp4(
         env.sim
             .set_timing(Duration::from_millis(200), Duration::from_millis(200));
 
-        let after_kill = env.journal_jobs().into_iter().find(|j| j.id == job.id).unwrap();
-        assert!(!after_kill.state.is_terminal(), "{phase}: {:?}", after_kill.state);
+        let after_kill = env
+            .journal_jobs()
+            .into_iter()
+            .find(|j| j.id == job.id)
+            .unwrap();
+        assert!(
+            !after_kill.state.is_terminal(),
+            "{phase}: {:?}",
+            after_kill.state
+        );
         let resumed = env.run(&["resume", "--json"]);
         assert_code(&resumed, 0);
         let results: Value = serde_json::from_slice(&resumed.stdout).unwrap();
@@ -520,7 +616,11 @@ async fn a_damaged_journal_is_kept_aside_and_the_library_rebuilt() {
     std::fs::write(data.join("journal.sqlite3"), b"garbage ".repeat(1000)).unwrap();
     let listed = env.run(&["jobs", "--json"]);
     assert_code(&listed, 0);
-    assert!(text(&listed.stderr).contains("damaged"), "{}", text(&listed.stderr));
+    assert!(
+        text(&listed.stderr).contains("damaged"),
+        "{}",
+        text(&listed.stderr)
+    );
     let aside: Vec<_> = std::fs::read_dir(&data)
         .unwrap()
         .flatten()
@@ -531,4 +631,88 @@ async fn a_damaged_journal_is_kept_aside_and_the_library_rebuilt() {
     let items = journal.library_items().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].path, video);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ctrl_c_leaves_the_job_for_resume_and_input_json_takes_set_on_top() {
+    let env = Env::new(3_000, 200).await;
+    let photo = png(&env.file("p.png"), 1280, 720, 8);
+    let child = env.spawn(&[
+        "generate",
+        "-e",
+        I2V,
+        "-p",
+        "interrupt me",
+        "--image",
+        &photo,
+    ]);
+    let job = env.wait_for_job("queued", |j| j.state == JobState::InQueue);
+    // SIGINT is what Ctrl+C sends.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_code(&out, 130);
+    assert!(
+        text(&out.stderr).contains("resume"),
+        "{}",
+        text(&out.stderr)
+    );
+    let recorded = env
+        .journal_jobs()
+        .into_iter()
+        .find(|j| j.id == job.id)
+        .unwrap();
+    assert!(!recorded.state.is_terminal());
+    assert_eq!(
+        env.count(Route::Cancel),
+        0,
+        "an interrupt does not cancel at fal"
+    );
+    env.sim
+        .set_timing(Duration::from_millis(100), Duration::from_millis(100));
+    let resumed = env.run(&["resume"]);
+    assert_code(&resumed, 0);
+    check_video(&stdout_path(&resumed), I2V);
+    assert_eq!(env.sim.submissions().len(), 1);
+
+    // The whole input from a file ("@PATH" is a local file), with --set on top.
+    let input = env.file("input.json");
+    std::fs::write(
+        &input,
+        serde_json::json!({
+            "prompt": "from a file",
+            "image_url": format!("@{photo}"),
+            "resolution": "1080p",
+            "duration": "4s",
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let out = env.run(&[
+        "generate",
+        "-e",
+        I2V,
+        "--input-json",
+        input.to_str().unwrap(),
+        "--set",
+        "duration=6s",
+        "--json",
+    ]);
+    assert_code(&out, 0);
+    let submitted = env.sim.submissions().last().unwrap().input.clone();
+    assert_eq!(submitted["prompt"], "from a file");
+    assert_eq!(submitted["resolution"], "1080p");
+    assert_eq!(submitted["duration"], "6s");
+    assert!(
+        submitted["image_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&env.sim.base_url())
+    );
+    assert_eq!(
+        env.count(Route::UploadInitiate),
+        1,
+        "the same photo again: no new upload"
+    );
 }

@@ -86,9 +86,13 @@ fn start_engine(
     config: EngineConfig,
 ) -> (EngineHandle, broadcast::Receiver<JobEvent>, Arc<Journal>) {
     let journal = Arc::new(Journal::open_in(data).unwrap());
-    let (handle, rx) =
-        JobEngine::start(config, client_for(sim), Arc::new(BundledModels), journal.clone())
-            .unwrap();
+    let (handle, rx) = JobEngine::start(
+        config,
+        client_for(sim),
+        Arc::new(BundledModels),
+        journal.clone(),
+    )
+    .unwrap();
     (handle, rx, journal)
 }
 
@@ -203,7 +207,10 @@ async fn job_goes_through_every_state_to_a_video_with_sidecar_and_index() {
     let sidecar = Sidecar::read(&sidecar_path(&path)).unwrap();
     let submissions = sim.submissions();
     assert_eq!(submissions.len(), 1);
-    assert_eq!(sidecar.request_id.as_deref(), Some(submissions[0].request_id.as_str()));
+    assert_eq!(
+        sidecar.request_id.as_deref(),
+        Some(submissions[0].request_id.as_str())
+    );
     assert_eq!(sidecar.endpoint_id, I2V);
     assert_eq!(sidecar.input, submissions[0].input);
     assert_eq!(sidecar.references.len(), 1);
@@ -284,6 +291,47 @@ async fn a_stopped_engine_resumes_without_submitting_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_download_link_is_fetched_again_from_the_result() {
+    let sim = start_sim(Duration::from_millis(100), Duration::from_millis(600)).await;
+    let s = setup();
+    let photo = png(&s.files.join("e.png"), 8);
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, config(&s.out));
+    let id = engine
+        .submit(i2v_job(&photo, "expired link"))
+        .await
+        .unwrap();
+    wait_state(&engine, &id, JobState::Running).await;
+    engine.shutdown().await;
+    drop(engine);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    // As if the app died while downloading from a link that has since expired.
+    let journal = Journal::open_in(&s.data).unwrap();
+    let mut job = journal.job(&id).unwrap().unwrap();
+    job.video_url = Some(format!("{}/cdn/files/expired/output.mp4", sim.base_url()));
+    job.output_path = Some(s.out.join("expired.mp4"));
+    job.set_state(JobState::Downloading);
+    journal.save_job(&job).unwrap();
+    drop(journal);
+
+    let mut cfg = config(&s.out);
+    cfg.resume_on_start = true;
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, cfg);
+    let done = finish(&engine, &id).await;
+    assert_eq!(done.state, JobState::Done, "{:?}", done.failure);
+    let bytes = std::fs::read(s.out.join("expired.mp4")).unwrap();
+    let result = sim
+        .stored_files()
+        .into_iter()
+        .find(|f| Some(&f.file_url) == done.video_url.as_ref())
+        .expect("the fresh link is the simulator's result");
+    assert_eq!(result.blake3_hex, blake3::hash(&bytes).to_hex().to_string());
+    assert_eq!(sim.submissions().len(), 1);
+    engine.shutdown().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancel_tells_fal_and_records_cancelled() {
     let sim = start_sim(Duration::from_secs(5), Duration::from_secs(5)).await;
     let s = setup();
@@ -322,7 +370,10 @@ async fn retry_after_a_model_error_submits_again_and_reuses_the_upload() {
     assert_eq!(failed.state, JobState::Failed);
     let failure = failed.failure.clone().unwrap();
     assert_eq!(failure.kind, FailKind::Service);
-    assert_eq!(failure.error_type.as_deref(), Some("content_policy_violation"));
+    assert_eq!(
+        failure.error_type.as_deref(),
+        Some("content_policy_violation")
+    );
     assert!(failure.message.contains("flagged"), "{}", failure.message);
 
     engine.retry(&id).await.unwrap();
@@ -340,6 +391,36 @@ async fn retry_after_a_model_error_submits_again_and_reuses_the_upload() {
     engine.remove(&id).await.unwrap();
     assert!(engine.job(&id).is_none());
     assert!(done.output_path.unwrap().exists(), "remove keeps the video");
+    engine.shutdown().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_network_failure_before_submit_is_shown_then_resumed() {
+    let sim = start_sim(Duration::from_millis(50), Duration::from_millis(50)).await;
+    let s = setup();
+    let photo = png(&s.files.join("n.png"), 9);
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, config(&s.out));
+    // More 503s than the client retries: the upload gives up.
+    sim.fail_next(Route::UploadInitiate, 5, 503);
+    let id = engine.submit(i2v_job(&photo, "offline")).await.unwrap();
+    let failed = finish(&engine, &id).await;
+    assert_eq!(failed.state, JobState::Failed);
+    let failure = failed.failure.unwrap();
+    assert_eq!(failure.kind, FailKind::Network);
+    assert!(
+        failure.message.contains("not sent to fal"),
+        "{}",
+        failure.message
+    );
+    assert!(failed.request_id.is_none());
+    assert!(sim.submissions().is_empty());
+
+    let started = engine.resume_unfinished(true).unwrap();
+    assert_eq!(started, vec![id.clone()]);
+    let done = finish(&engine, &id).await;
+    assert_eq!(done.state, JobState::Done, "{:?}", done.failure);
+    assert_eq!(sim.submissions().len(), 1);
     engine.shutdown().await;
     sim.shutdown().await;
 }
@@ -391,7 +472,7 @@ async fn index_is_rebuilt_from_sidecars_when_the_journal_is_lost_or_damaged() {
     let aside = journal.recovered_from().unwrap();
     assert!(aside.exists());
     assert!(journal.library_items().unwrap().is_empty());
-    let n = rebuild_index_from_sidecars(&journal, &[s.out.clone()]).unwrap();
+    let n = rebuild_index_from_sidecars(&journal, std::slice::from_ref(&s.out)).unwrap();
     assert_eq!(n, 1);
     let after = journal.library_items().unwrap();
     assert_eq!(after.len(), 1);
@@ -444,7 +525,10 @@ async fn concurrency_limit_bounds_jobs_in_flight() {
     let mut active = std::collections::HashMap::new();
     let mut peak = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while ids.iter().any(|id| !engine.job(id).unwrap().state.is_terminal()) {
+    while ids
+        .iter()
+        .any(|id| !engine.job(id).unwrap().state.is_terminal())
+    {
         assert!(Instant::now() < deadline);
         if let Ok(Ok(JobEvent::Changed { job, .. })) =
             tokio::time::timeout(Duration::from_millis(200), rx.recv()).await
@@ -466,6 +550,108 @@ async fn concurrency_limit_bounds_jobs_in_flight() {
     sim.shutdown().await;
 }
 
+const KLING: &str = "fal-ai/kling-video/o1/standard/reference-to-video";
+
+fn kling_job(images: &[PathBuf]) -> NewJob {
+    let model = BundledModels.model(KLING).unwrap();
+    let mut form = FormState::from_defaults(&model);
+    form.set_from_str(&model, "prompt", "@Image1 in the rain")
+        .unwrap();
+    form.values.insert(
+        "image_urls".into(),
+        FieldValue::MediaList(images.iter().map(|p| MediaRef::Local(p.clone())).collect()),
+    );
+    NewJob {
+        endpoint_id: KLING.into(),
+        form,
+        output: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pictures_over_the_limit_are_shrunk_and_too_small_ones_refused() {
+    let sim = start_sim(Duration::from_millis(50), Duration::from_millis(50)).await;
+    let s = setup();
+    let mut cfg = config(&s.out);
+    cfg.scratch_dir = s.files.join("scratch");
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, cfg);
+
+    // Noise does not compress: a 2000×2000 PNG of it is far over Kling's 10 MB limit.
+    let big = s.files.join("big.png");
+    let mut state = 0x2545_f491_u32;
+    image::RgbImage::from_fn(2000, 2000, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        image::Rgb([state as u8, (state >> 8) as u8, (state >> 16) as u8])
+    })
+    .save(&big)
+    .unwrap();
+    let limit = 10 * 1024 * 1024;
+    assert!(std::fs::metadata(&big).unwrap().len() > limit);
+    let id = engine
+        .submit(kling_job(std::slice::from_ref(&big)))
+        .await
+        .unwrap();
+    let job = finish(&engine, &id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.failure);
+    let uploads: Vec<_> = sim
+        .stored_files()
+        .into_iter()
+        .filter(|f| f.kind == reelsmith::sim::StoredKind::Upload)
+        .collect();
+    assert_eq!(uploads.len(), 1);
+    assert!(
+        uploads[0].size <= limit,
+        "{} bytes uploaded",
+        uploads[0].size
+    );
+    assert_eq!(uploads[0].content_type, "image/jpeg");
+    // The sidecar names the user's file; the original is untouched.
+    let sidecar = Sidecar::read(&sidecar_path(job.output_path.as_ref().unwrap())).unwrap();
+    assert_eq!(sidecar.references[0].path, big);
+    assert!(std::fs::metadata(&big).unwrap().len() > limit);
+
+    // Below Kling's 300 px minimum: refused before any request.
+    let before = sim.requests().len();
+    let tiny = s.files.join("tiny.png");
+    image::RgbImage::from_pixel(200, 200, image::Rgb([9, 9, 9]))
+        .save(&tiny)
+        .unwrap();
+    let err = engine.submit(kling_job(&[tiny])).await.unwrap_err();
+    assert!(err.to_string().contains("image_urls[0]"), "{err}");
+    assert_eq!(sim.requests().len(), before);
+    engine.shutdown().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_finishing_together_with_one_prompt_get_distinct_files() {
+    let sim = start_sim(Duration::ZERO, Duration::ZERO).await;
+    sim.set_max_clip_seconds(0.1);
+    let s = setup();
+    let mut cfg = config(&s.out);
+    cfg.max_in_flight = 8;
+    let (engine, _rx, _journal) = start_engine(&sim, &s.data, cfg);
+    let photo = png(&s.files.join("same.png"), 30);
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(engine.submit(i2v_job(&photo, "same words")).await.unwrap());
+    }
+    let mut paths = std::collections::HashSet::new();
+    for id in &ids {
+        let job = finish(&engine, id).await;
+        assert_eq!(job.state, JobState::Done, "{:?}", job.failure);
+        let path = job.output_path.unwrap();
+        assert!(path.is_file());
+        assert!(sidecar_path(&path).is_file());
+        paths.insert(path);
+    }
+    assert_eq!(paths.len(), 8);
+    engine.shutdown().await;
+    sim.shutdown().await;
+}
+
 /// Run with `cargo test --release --test engine_jobs -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "benchmark; run on demand"]
@@ -475,13 +661,25 @@ async fn benchmark_200_jobs() {
     let mut cfg = config(&s.out);
     cfg.max_in_flight = 16;
     let (engine, _rx, _journal) = start_engine(&sim, &s.data, cfg);
+    // The simulator's own H.264 rendering is kept short: the engine is what is measured.
+    sim.set_max_clip_seconds(0.25);
     let jobs = 200;
+    // Every job has its own photo, so every job pays for one upload.
+    let photos: Vec<PathBuf> = (0..jobs)
+        .map(|i| {
+            let path = s.files.join(format!("b{i}.png"));
+            image::RgbImage::from_fn(640, 360, |x, y| {
+                image::Rgb([(x % 256) as u8, (y % 256) as u8, i as u8])
+            })
+            .save(&path)
+            .unwrap();
+            path
+        })
+        .collect();
     let started = Instant::now();
     let mut ids = Vec::new();
-    for i in 0..jobs {
-        // Every job has its own photo, so every job pays for one upload.
-        let photo = png(&s.files.join(format!("b{i}.png")), i as u8);
-        ids.push(engine.submit(i2v_job(&photo, "bench")).await.unwrap());
+    for photo in &photos {
+        ids.push(engine.submit(i2v_job(photo, "bench")).await.unwrap());
     }
     for id in &ids {
         let job = finish(&engine, id).await;
@@ -492,9 +690,11 @@ async fn benchmark_200_jobs() {
     let peak_kb = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
         })
         .unwrap_or(0);
     println!(

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::catalog::{Catalog, CatalogError};
 use crate::fal::{FalClient, FalError, FalUrls, resolve_key};
 use crate::jobs::{
-    BundledModels, EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState,
-    Journal, ModelSource,
+    EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState, Journal, ModelSource,
 };
 use crate::library::rebuild_index_from_sidecars;
+use crate::schema::FormModel;
 use crate::sim::{SimConfig, Simulator};
 
 /// Exit codes of the job subcommands.
@@ -111,7 +112,11 @@ pub fn job_json(job: &Job, stalled: bool) -> Value {
         if let Some(seed) = job.seed {
             map.insert("seed".into(), json!(seed));
         }
-        if let Some(path) = job.output_path.as_ref().filter(|_| job.state == JobState::Done) {
+        if let Some(path) = job
+            .output_path
+            .as_ref()
+            .filter(|_| job.state == JobState::Done)
+        {
             map.insert(
                 "sidecar".into(),
                 json!(crate::library::sidecar_path(path).to_string_lossy()),
@@ -166,9 +171,37 @@ pub fn open_journal() -> Result<Arc<Journal>, CliExit> {
     Ok(Arc::new(journal))
 }
 
-/// The form models the CLI uses.
+/// The form models the CLI uses: the catalog (bundled endpoints and fetched, cached ones).
 pub fn models() -> Arc<dyn ModelSource> {
-    Arc::new(BundledModels)
+    Arc::new(Catalog::load(&crate::paths::cache_dir()))
+}
+
+/// The form model of `endpoint_id`; an endpoint not in the catalog is fetched from fal's
+/// OpenAPI service (not with `--simulate`) and cached.
+pub async fn model_for(endpoint_id: &str, simulate: bool) -> Result<FormModel, CliExit> {
+    let mut catalog = Catalog::load(&crate::paths::cache_dir());
+    if catalog.contains(endpoint_id) {
+        return catalog
+            .model(endpoint_id)
+            .map_err(|e| CliExit::new(exit::INVALID, format!("-e {endpoint_id}: {e}")));
+    }
+    if simulate {
+        return Err(CliExit::new(
+            exit::INVALID,
+            format!(
+                "-e {endpoint_id}: unknown endpoint; with --simulate only the bundled endpoints \
+                 (`reelsmith endpoints`) are available"
+            ),
+        ));
+    }
+    let url = FalUrls::from_env().openapi;
+    catalog.fetch(endpoint_id, &url).await.map_err(|e| match e {
+        CatalogError::Unreachable { .. } => CliExit::new(exit::NETWORK, e.to_string()),
+        other => CliExit::new(
+            exit::INVALID,
+            format!("-e {endpoint_id}: unknown endpoint: {other}"),
+        ),
+    })
 }
 
 /// A client for fal (or for an in-process simulator when `simulate`); `need_key` makes a
@@ -251,8 +284,14 @@ pub struct ProgressPrinter {
     last: std::collections::HashMap<String, (JobState, Option<u64>, u64)>,
 }
 
-fn mb(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+/// A byte count for people: `512 B`, `17.7 kB`, `196.4 MB`.
+pub fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.2} GB", bytes as f64 / 1e9),
+    }
 }
 
 impl ProgressPrinter {
@@ -280,8 +319,8 @@ impl ProgressPrinter {
             JobState::Uploading if total > 0 => format!(
                 "uploading {} file(s): {} of {} ({}%)",
                 job.uploads.len(),
-                mb(done),
-                mb(total),
+                human_bytes(done),
+                human_bytes(total),
                 done * 100 / total
             ),
             JobState::Uploading => "uploading".to_string(),
@@ -297,11 +336,11 @@ impl ProgressPrinter {
             JobState::Running => "running".to_string(),
             JobState::Downloading if total > 0 => format!(
                 "downloading: {} of {} ({}%)",
-                mb(done),
-                mb(total),
+                human_bytes(done),
+                human_bytes(total),
                 done * 100 / total
             ),
-            JobState::Downloading => format!("downloading: {}", mb(done)),
+            JobState::Downloading => format!("downloading: {}", human_bytes(done)),
             JobState::Done => format!(
                 "done: {}",
                 job.output_path
@@ -318,7 +357,11 @@ impl ProgressPrinter {
             ),
             JobState::Cancelled => "cancelled".to_string(),
         };
-        let flag = if stalled { " (stalled: no change for a long time; still waiting)" } else { "" };
+        let flag = if stalled {
+            " (stalled: no change for a long time; still waiting)"
+        } else {
+            ""
+        };
         eprintln!("[{short}] {line}{flag}");
     }
 }

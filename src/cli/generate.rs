@@ -164,12 +164,14 @@ fn add_element(model: &FormModel, form: &mut FormState, spec: &str) -> Result<()
         .iter()
         .find(|i| i.kind == FieldKind::ImageList);
     let mut parts = spec.split(',').map(str::trim).filter(|p| !p.is_empty());
-    let front = parts
-        .next()
-        .ok_or_else(|| invalid("--element: give the frontal image first, e.g. --element front.png,side.png"))?;
+    let front = parts.next().ok_or_else(|| {
+        invalid("--element: give the frontal image first, e.g. --element front.png,side.png")
+    })?;
     let mut item = FormState::default();
-    item.values
-        .insert(front_field.name.clone(), FieldValue::Media(media_ref(front)));
+    item.values.insert(
+        front_field.name.clone(),
+        FieldValue::Media(media_ref(front)),
+    );
     let refs: Vec<MediaRef> = parts.map(media_ref).collect();
     if !refs.is_empty() {
         let refs_field = refs_field.ok_or_else(|| {
@@ -280,10 +282,7 @@ enum Ending {
 }
 
 async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
-    let models = crate::cli::engine_setup::models();
-    let model = models.model(&args.endpoint).map_err(|detail| {
-        invalid(format!("-e {}: unknown endpoint: {detail}", args.endpoint))
-    })?;
+    let model = crate::cli::engine_setup::model_for(&args.endpoint, simulate).await?;
     let form = build_form(&model, &args)?;
     let issues = check_input(&model, &form);
     for issue in issues.iter().filter(|i| i.severity == Severity::Warning) {
@@ -303,6 +302,12 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
         )));
     }
 
+    if simulate && args.detach {
+        eprintln!(
+            "warning: --detach with --simulate: the built-in simulator stops when this command \
+             exits, so the detached job cannot be finished later"
+        );
+    }
     let journal = open_journal()?;
     let mut session = Session::start(simulate, true, journal).await?;
     let submitted = session

@@ -40,7 +40,7 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
         .into_iter()
         .filter(|j| {
             j.state == JobState::Failed
-                && j.request_id.is_some()
+                && j.simulated == simulate
                 && j.failure.as_ref().is_some_and(|f| f.kind.is_transient())
         })
         .count();
@@ -71,12 +71,9 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut interrupted = false;
     loop {
-        let all_done = started.iter().all(|id| {
-            session
-                .engine
-                .job(id)
-                .is_none_or(|j| j.state.is_terminal())
-        });
+        let all_done = started
+            .iter()
+            .all(|id| session.engine.job(id).is_none_or(|j| j.state.is_terminal()));
         if all_done {
             break;
         }

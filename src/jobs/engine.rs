@@ -15,6 +15,7 @@ use chrono::Utc;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
+use crate::catalog::Catalog;
 use crate::fal::{CancelOutcome, FalClient, FalError, QueueHandle};
 use crate::jobs::events::{ChangeKind, JobEvent};
 use crate::jobs::journal::{Journal, JournalError};
@@ -42,6 +43,8 @@ pub struct EngineConfig {
     pub resume_on_start: bool,
     /// Jobs run against the built-in simulator (recorded in each job and sidecar).
     pub simulated: bool,
+    /// Where pictures over a field's limits are re-encoded before upload.
+    pub scratch_dir: PathBuf,
     /// Called after every event (the window passes a repaint request here).
     pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -56,6 +59,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("network_patience", &self.network_patience)
             .field("resume_on_start", &self.resume_on_start)
             .field("simulated", &self.simulated)
+            .field("scratch_dir", &self.scratch_dir)
             .finish()
     }
 }
@@ -70,6 +74,7 @@ impl Default for EngineConfig {
             network_patience: Duration::from_secs(10 * 60),
             resume_on_start: true,
             simulated: false,
+            scratch_dir: crate::paths::cache_dir().join("prepared"),
             on_change: None,
         }
     }
@@ -87,6 +92,19 @@ where
 {
     fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
         self(endpoint_id)
+    }
+}
+
+impl ModelSource for Catalog {
+    fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
+        Catalog::model(self, endpoint_id).map_err(|e| e.to_string())
+    }
+}
+
+impl ModelSource for Mutex<Catalog> {
+    fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
+        let catalog = self.lock().unwrap_or_else(|p| p.into_inner());
+        Catalog::model(&catalog, endpoint_id).map_err(|e| e.to_string())
     }
 }
 
@@ -369,7 +387,13 @@ impl Inner {
     }
 
     /// Records a failure (the journal write errors are logged: there is nothing else to do).
-    pub(crate) fn fail(&self, id: &JobId, kind: FailKind, message: String, error_type: Option<String>) {
+    pub(crate) fn fail(
+        &self,
+        id: &JobId,
+        kind: FailKind,
+        message: String,
+        error_type: Option<String>,
+    ) {
         if let Err(e) = self.update(id, ChangeKind::State, |job| {
             job.fail(kind, message, error_type)
         }) {
@@ -379,10 +403,9 @@ impl Inner {
 
     fn claim(&self, id: &JobId) -> Result<bool, JournalError> {
         let lock_dir = self.lock_dir.clone();
-        self.journal
-            .claim_job(id, &self.instance, &move |other| {
-                instance_alive(&lock_dir, other)
-            })
+        self.journal.claim_job(id, &self.instance, &move |other| {
+            instance_alive(&lock_dir, other)
+        })
     }
 
     fn is_running(&self, id: &JobId) -> bool {
@@ -549,14 +572,14 @@ impl EngineHandle {
     /// Checks the input (schema rules and the local files), records the job in the journal and
     /// starts it. Nothing is uploaded or submitted when the input has errors.
     pub async fn submit(&self, new: NewJob) -> Result<JobId, EngineError> {
-        let model =
-            self.inner
-                .models
-                .model(&new.endpoint_id)
-                .map_err(|detail| EngineError::UnknownEndpoint {
-                    endpoint: new.endpoint_id.clone(),
-                    detail,
-                })?;
+        let model = self
+            .inner
+            .models
+            .model(&new.endpoint_id)
+            .map_err(|detail| EngineError::UnknownEndpoint {
+                endpoint: new.endpoint_id.clone(),
+                detail,
+            })?;
         let issues = check_input(&model, &new.form);
         if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
             return Err(EngineError::Invalid(issues));
@@ -565,7 +588,11 @@ impl EngineHandle {
             path: PathBuf::from("form"),
             source: std::io::Error::other(e),
         })?;
-        let mut job = Job::new(&new.endpoint_id, &preflight::prompt_of(&new.form), form_json);
+        let mut job = Job::new(
+            &new.endpoint_id,
+            &preflight::prompt_of(&new.form),
+            form_json,
+        );
         job.requested_output = new.output;
         job.simulated = self.inner.config.simulated;
         let id = job.id.clone();
@@ -726,18 +753,23 @@ impl EngineHandle {
     }
 
     /// Claims and starts every unfinished job not run by another live process; with
-    /// `include_failed_transient`, also failed jobs that reached fal and failed only on the way
-    /// back (network, timeout), which are followed again. Returns the jobs started.
-    pub fn resume_unfinished(&self, include_failed_transient: bool) -> Result<Vec<JobId>, EngineError> {
+    /// `include_failed_transient`, also jobs that failed on the network or a timeout: those fal
+    /// has are followed again, those it never got are sent again (their uploads are cached).
+    /// Returns the jobs started.
+    pub fn resume_unfinished(
+        &self,
+        include_failed_transient: bool,
+    ) -> Result<Vec<JobId>, EngineError> {
         let mut started = Vec::new();
         let mut candidates = self.inner.journal.unfinished_jobs()?;
         if include_failed_transient {
             candidates.extend(self.inner.journal.jobs()?.into_iter().filter(|j| {
                 j.state == JobState::Failed
-                    && j.request_id.is_some()
                     && j.failure.as_ref().is_some_and(|f| f.kind.is_transient())
             }));
         }
+        // Simulated jobs belong to a simulator, real ones to fal: each engine resumes its own.
+        candidates.retain(|j| j.simulated == self.inner.config.simulated);
         for job in candidates {
             if self.inner.is_running(&job.id) || !self.inner.claim(&job.id)? {
                 lock(&self.inner.jobs).insert(job.id.clone(), job);
@@ -752,8 +784,10 @@ impl EngineHandle {
                     job.finished_at = None;
                     let next = if job.video_url.is_some() {
                         JobState::Downloading
-                    } else {
+                    } else if job.request_id.is_some() {
                         JobState::Submitted
+                    } else {
+                        JobState::Prepared
                     };
                     job.set_state(next);
                 })?;
@@ -834,7 +868,11 @@ impl EngineHandle {
         if let Some(file) = lock(&self.inner.lock_file).take() {
             let _ = file.unlock();
             drop(file);
-            let _ = std::fs::remove_file(self.inner.lock_dir.join(format!("{}.lock", self.inner.instance)));
+            let _ = std::fs::remove_file(
+                self.inner
+                    .lock_dir
+                    .join(format!("{}.lock", self.inner.instance)),
+            );
         }
     }
 

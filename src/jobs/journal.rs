@@ -32,7 +32,9 @@ pub enum JournalError {
         source: rusqlite::Error,
     },
     /// A file operation around the journal failed.
-    #[error("the job journal at {path} could not be prepared: {source}; check that the folder is writable")]
+    #[error(
+        "the job journal at {path} could not be prepared: {source}; check that the folder is writable"
+    )]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -614,7 +616,11 @@ impl Journal {
             prompt: r.prompt.clone(),
             state,
             form: json(&r.form_json, "form")?,
-            input: r.input_json.as_deref().map(|t| json(t, "input")).transpose()?,
+            input: r
+                .input_json
+                .as_deref()
+                .map(|t| json(t, "input"))
+                .transpose()?,
             request_id: r.request_id.clone(),
             handle: r
                 .handle_json
@@ -878,7 +884,10 @@ mod tests {
         assert_eq!(back.state, JobState::Submitted);
         assert_eq!(back.logs.len(), 1);
         assert_eq!(back.uploads, job.uploads);
-        assert_eq!(back.created_at.timestamp_millis(), job.created_at.timestamp_millis());
+        assert_eq!(
+            back.created_at.timestamp_millis(),
+            job.created_at.timestamp_millis()
+        );
         assert_eq!(journal.unfinished_jobs().unwrap().len(), 1);
         let mode: String = journal
             .with(|c| c.query_row("PRAGMA journal_mode", [], |r| r.get(0)))
@@ -959,8 +968,11 @@ mod tests {
     fn damaged_file_is_kept_aside_and_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(JOURNAL_FILE);
-        std::fs::write(&path, b"this is not a database, just some text padding ".repeat(200))
-            .unwrap();
+        std::fs::write(
+            &path,
+            b"this is not a database, just some text padding ".repeat(200),
+        )
+        .unwrap();
         let journal = Journal::open(&path).unwrap();
         let aside = journal.recovered_from().unwrap().to_path_buf();
         assert!(aside.exists());

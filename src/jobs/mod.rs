@@ -13,8 +13,8 @@ pub mod state;
 pub mod upload_cache;
 
 pub use engine::{
-    BundledModels, CancelResult, EngineConfig, EngineError, EngineHandle, JobEngine, ModelSource, NewJob,
-    check_input, describe_issues,
+    BundledModels, CancelResult, EngineConfig, EngineError, EngineHandle, JobEngine, ModelSource,
+    NewJob, check_input, describe_issues,
 };
 pub use events::{ChangeKind, JobEvent};
 pub use journal::{CachedUpload, Journal, JournalError};

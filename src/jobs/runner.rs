@@ -18,8 +18,10 @@ use crate::jobs::state::{FailKind, FileUpload, Job, JobId, JobLog, JobState, Tra
 use crate::jobs::upload_cache::{CacheError, Uploaded, hash_file};
 use crate::library::index::LibraryItem;
 use crate::library::naming;
-use crate::library::sidecar::{SIDECAR_FORMAT, Sidecar, SidecarReference, SidecarTimings, sidecar_path};
-use crate::schema::FormState;
+use crate::library::sidecar::{
+    SIDECAR_FORMAT, Sidecar, SidecarReference, SidecarTimings, sidecar_path,
+};
+use crate::schema::{FieldKind, FormState, MediaLimits};
 
 /// A log line written by reelsmith itself (not by the model).
 pub(crate) fn note(message: &str) -> JobLog {
@@ -46,11 +48,16 @@ pub(crate) fn classify(e: &FalError) -> (FailKind, Option<String>) {
         FalError::MissingCredentials | FalError::RejectedCredentials { .. } => {
             (FailKind::Credentials, None)
         }
-        FalError::Validation { errors, .. } => (
-            FailKind::Invalid,
-            errors.first().map(|f| f.kind.clone()),
-        ),
+        FalError::Validation { errors, .. } => {
+            (FailKind::Invalid, errors.first().map(|f| f.kind.clone()))
+        }
         FalError::RateLimited { .. } => (FailKind::Service, Some("rate_limited".into())),
+        // Gateway errors that outlasted the retries: fal was unreachable, not the job at fault.
+        FalError::Service {
+            status: Some(502..=504),
+            error_type,
+            ..
+        } => (FailKind::Network, error_type.clone()),
         FalError::Service { error_type, .. } => (FailKind::Service, error_type.clone()),
         FalError::UserTimeout { .. } => (FailKind::Timeout, Some("request_timeout".into())),
         FalError::NotFound { .. } => (FailKind::Lost, None),
@@ -119,7 +126,15 @@ pub(crate) async fn drive(inner: &Arc<Inner>, id: &JobId) {
             JobState::Done | JobState::Failed | JobState::Cancelled => return,
         };
         if let Err((kind, message, error_type)) = step {
-            inner.fail(id, kind, message, error_type);
+            // A job cancelled from elsewhere (`reelsmith cancel`) ends at fal with an error:
+            // that is the cancellation, not a failure.
+            if inner.journal.cancel_requested(id).unwrap_or(false) {
+                let _ = inner.update(id, ChangeKind::State, |job| {
+                    job.set_state(JobState::Cancelled)
+                });
+            } else {
+                inner.fail(id, kind, message, error_type);
+            }
             return;
         }
     }
@@ -130,6 +145,20 @@ type StepResult = Result<(), (FailKind, String, Option<String>)>;
 fn fal_failure(e: &FalError) -> (FailKind, String, Option<String>) {
     let (kind, error_type) = classify(e);
     (kind, e.user_message(), error_type)
+}
+
+/// A failure before fal accepted the job: nothing was sent, so the advice differs.
+fn pre_submit_failure(e: &FalError) -> (FailKind, String, Option<String>) {
+    let (kind, error_type) = classify(e);
+    let message = if kind.is_transient() {
+        format!(
+            "{e}. The job was not sent to fal; check the connection, then run `reelsmith resume` \
+             (or retry it) to try again."
+        )
+    } else {
+        e.user_message()
+    };
+    (kind, message, error_type)
 }
 
 fn journal_failure(e: impl std::fmt::Display) -> (FailKind, String, Option<String>) {
@@ -170,11 +199,12 @@ async fn upload_and_submit(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
         })
         .map_err(journal_failure)?;
 
+    let limits = preflight::local_file_limits(&model, &form);
     let urls: Vec<(PathBuf, String)> = try_join_all(
         files
             .iter()
             .enumerate()
-            .map(|(index, path)| upload_one(inner, id, index, path)),
+            .map(|(index, path)| upload_one(inner, id, index, path, limits.get(path).cloned())),
     )
     .await?;
     let map: HashMap<PathBuf, String> = urls.into_iter().collect();
@@ -205,7 +235,7 @@ async fn upload_and_submit(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
         .client
         .submit(&job.endpoint_id, &input)
         .await
-        .map_err(|e| fal_failure(&e))?;
+        .map_err(|e| pre_submit_failure(&e))?;
     let handle_json = serde_json::to_value(&handle).ok();
     inner
         .update(id, ChangeKind::State, |job| {
@@ -218,16 +248,57 @@ async fn upload_and_submit(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
     Ok(())
 }
 
+/// Re-encodes a picture over its field's limits into the scratch folder; returns the file to
+/// upload (the original when nothing had to change).
+async fn prepared_source(
+    inner: &Arc<Inner>,
+    id: &JobId,
+    path: &Path,
+    field: Option<(FieldKind, MediaLimits)>,
+) -> Result<PathBuf, (FailKind, String, Option<String>)> {
+    let Some((kind, limits)) = field else {
+        return Ok(path.to_path_buf());
+    };
+    let is_image = matches!(kind, FieldKind::Image | FieldKind::ImageList);
+    let has_max =
+        limits.max_file_size.is_some() || limits.max_width.is_some() || limits.max_height.is_some();
+    if !is_image || !has_max {
+        return Ok(path.to_path_buf());
+    }
+    let scratch = inner.config.scratch_dir.clone();
+    let source = path.to_path_buf();
+    let prepared = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| crate::media::MediaError::io("create the folder for", &scratch, e))?;
+        crate::media::prepare::prepare_image(&source, &limits, &scratch)
+    })
+    .await
+    .map_err(|e| (FailKind::Storage, e.to_string(), None))?
+    .map_err(|e| (FailKind::Invalid, e.to_string(), None))?;
+    if !prepared.notes.is_empty() {
+        let text = prepared.notes.join("; ");
+        let _ = inner.update(id, ChangeKind::Log, |job| job.push_log(note(&text)));
+    }
+    Ok(prepared.path)
+}
+
 async fn upload_one(
     inner: &Arc<Inner>,
     id: &JobId,
     index: usize,
     path: &Path,
+    field: Option<(FieldKind, MediaLimits)>,
 ) -> Result<(PathBuf, String), (FailKind, String, Option<String>)> {
+    let original = path;
+    let source = prepared_source(inner, id, path, field).await?;
+    let path = source.as_path();
     let (hash, size) = hash_file(path).await.map_err(|e| {
         (
             FailKind::Storage,
-            format!("the reference file {} cannot be read ({e}); check that it still exists", path.display()),
+            format!(
+                "the reference file {} cannot be read ({e}); check that it still exists",
+                path.display()
+            ),
             None,
         )
     })?;
@@ -261,7 +332,7 @@ async fn upload_one(
     let (entry, reused) = match result {
         Ok(v) => v,
         Err(CacheError::Journal(e)) => return Err(journal_failure(e)),
-        Err(CacheError::Upload(e)) => return Err(fal_failure(&e)),
+        Err(CacheError::Upload(e)) => return Err(pre_submit_failure(&e)),
     };
     inner
         .update(id, ChangeKind::Progress, |job| {
@@ -272,7 +343,7 @@ async fn upload_one(
             }
         })
         .map_err(journal_failure)?;
-    Ok((path.to_path_buf(), entry.url))
+    Ok((original.to_path_buf(), entry.url))
 }
 
 async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
@@ -303,11 +374,15 @@ async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
             None,
         ));
     };
-    let seed = result
-        .get("seed")
-        .and_then(Value::as_i64)
-        .or_else(|| job.input.as_ref().and_then(|i| i.get("seed")).and_then(Value::as_i64));
-    let dest = reserve_output(inner, &job).await.map_err(|e| {
+    let seed = result.get("seed").and_then(Value::as_i64).or_else(|| {
+        job.input
+            .as_ref()
+            .and_then(|i| i.get("seed"))
+            .and_then(Value::as_i64)
+    });
+    // Held until the name is in the journal, so two jobs finishing together never share it.
+    let naming = inner.naming.lock().await;
+    let dest = reserve_output(inner, &job).map_err(|e| {
         (
             FailKind::Storage,
             format!("the output folder cannot be used: {e}; check that it is writable"),
@@ -328,6 +403,7 @@ async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
             job.set_state(JobState::Downloading);
         })
         .map_err(journal_failure)?;
+    drop(naming);
     Ok(())
 }
 
@@ -353,7 +429,9 @@ fn on_status(inner: &Arc<Inner>, id: &JobId, event: StatusEvent) {
             })
         }),
         StatusEvent::FellBackToPolling { reason } => inner.update(id, ChangeKind::Log, |job| {
-            job.push_log(note(&format!("status stream lost ({reason}); polling instead")))
+            job.push_log(note(&format!(
+                "status stream lost ({reason}); polling instead"
+            )))
         }),
     };
     if let Err(e) = outcome {
@@ -377,12 +455,37 @@ fn video_of(result: &Value) -> Option<(String, Option<u64>)> {
     Some((url, size))
 }
 
-/// Picks (and reserves, via the journal) the file the video is saved to.
-async fn reserve_output(inner: &Arc<Inner>, job: &Job) -> std::io::Result<PathBuf> {
+/// A download refused because its link is gone or no longer allowed.
+fn is_expired_link(e: &FalError) -> bool {
+    matches!(e, FalError::NotFound { .. })
+        || matches!(
+            e,
+            FalError::Service {
+                status: Some(401 | 403 | 404 | 410),
+                ..
+            }
+        )
+}
+
+/// Asks fal for the result again and records its (new) video URL.
+async fn refreshed_video_url(inner: &Arc<Inner>, id: &JobId, job: &Job) -> Option<String> {
+    let handle = queue_handle(&inner.client, job)?;
+    let result = inner.client.result(&handle).await.ok()?;
+    let (url, _) = video_of(&result)?;
+    let _ = inner.update(id, ChangeKind::Log, |job| {
+        job.push_log(note("the download link had expired; fal gave it again"));
+        job.video_url = Some(url.clone());
+        job.result = Some(result.clone());
+    });
+    Some(url)
+}
+
+/// Picks the file the video is saved to, avoiding names on disk or held by other jobs; the
+/// caller holds `inner.naming` until the choice is recorded.
+fn reserve_output(inner: &Arc<Inner>, job: &Job) -> std::io::Result<PathBuf> {
     if let Some(existing) = &job.output_path {
         return Ok(existing.clone());
     }
-    let _guard = inner.naming.lock().await;
     let dir = match &job.requested_output {
         Some(req) if req.is_dir() || req.as_os_str().to_string_lossy().ends_with(['/', '\\']) => {
             req.clone()
@@ -444,19 +547,38 @@ async fn download(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
             })
         };
         let progress = Arc::new(progress);
-        patiently(inner, id, "downloading the video", || {
+        let fetch = |url: String| {
             let progress = progress.clone();
-            inner
-                .client
-                .download(&url, &dest, expected, move |d, t| progress(d, t))
-        })
-        .await
-        .map_err(|e| fal_failure(&e))?
+            let dest = dest.clone();
+            async move {
+                patiently(inner, id, "downloading the video", || {
+                    let progress = progress.clone();
+                    inner
+                        .client
+                        .download(&url, &dest, expected, move |d, t| progress(d, t))
+                })
+                .await
+            }
+        };
+        match fetch(url).await {
+            Ok(size) => size,
+            // The CDN link expired or was refused: fal's result gives the link anew.
+            Err(e) if is_expired_link(&e) => {
+                let fresh = refreshed_video_url(inner, id, &job)
+                    .await
+                    .ok_or_else(|| fal_failure(&e))?;
+                fetch(fresh).await.map_err(|e| fal_failure(&e))?
+            }
+            Err(e) => return Err(fal_failure(&e)),
+        }
     };
     let hash = hash_file(&dest).await.map_err(|e| {
         (
             FailKind::Storage,
-            format!("the saved video {} cannot be read back ({e})", dest.display()),
+            format!(
+                "the saved video {} cannot be read back ({e})",
+                dest.display()
+            ),
             None,
         )
     })?;

@@ -100,7 +100,10 @@ impl JobState {
 
     /// Done, failed or cancelled: nothing more will happen without a command.
     pub fn is_terminal(self) -> bool {
-        matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
+        matches!(
+            self,
+            JobState::Done | JobState::Failed | JobState::Cancelled
+        )
     }
 }
 
@@ -420,7 +423,10 @@ mod tests {
         job.fail(FailKind::Service, "boom", Some("x".into()));
         assert_eq!(job.state, JobState::Failed);
         assert!(job.finished_at.is_some());
-        assert_eq!(job.failure.as_ref().map(|f| f.kind), Some(FailKind::Service));
+        assert_eq!(
+            job.failure.as_ref().map(|f| f.kind),
+            Some(FailKind::Service)
+        );
     }
 
     #[test]

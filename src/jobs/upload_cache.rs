@@ -85,7 +85,10 @@ impl UploadCache {
             map.entry(hash.to_string()).or_default().clone()
         };
         let _guard = lock.lock().await;
-        if let Some(hit) = self.journal.cached_upload(hash, Utc::now() + EXPIRY_MARGIN)? {
+        if let Some(hit) = self
+            .journal
+            .cached_upload(hash, Utc::now() + EXPIRY_MARGIN)?
+        {
             return Ok((hit, true));
         }
         let uploaded = upload().await.map_err(CacheError::Upload)?;
@@ -118,7 +121,10 @@ mod tests {
         std::fs::write(&file, b"pretend image bytes").unwrap();
         let (hash, size) = hash_file(&file).await.unwrap();
         assert_eq!(size, 19);
-        assert_eq!(hash, blake3::hash(b"pretend image bytes").to_hex().to_string());
+        assert_eq!(
+            hash,
+            blake3::hash(b"pretend image bytes").to_hex().to_string()
+        );
 
         let calls = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();

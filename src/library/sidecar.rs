@@ -133,11 +133,10 @@ impl Sidecar {
             action: "read",
             source,
         })?;
-        let sidecar: Sidecar =
-            serde_json::from_slice(&text).map_err(|e| SidecarError::Format {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            })?;
+        let sidecar: Sidecar = serde_json::from_slice(&text).map_err(|e| SidecarError::Format {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
         if sidecar.format != SIDECAR_FORMAT {
             return Err(SidecarError::Format {
                 path: path.to_path_buf(),
