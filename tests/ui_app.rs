@@ -374,10 +374,9 @@ fn invalid_forms_cannot_be_submitted_and_say_why() {
         "the reason is shown beside Generate: {reason}"
     );
     assert!(
-        h.query_all_by_label("Prompt is required: fill it in.")
-            .count()
-            >= 1,
-        "the message sits under its field"
+        h.query_by_label("Prompt is required: fill it in.")
+            .is_none(),
+        "a fresh form is not flagged field by field before the user tries"
     );
     assert!(
         h.get_by_label("Generate").accesskit_node().is_disabled(),
@@ -385,6 +384,11 @@ fn invalid_forms_cannot_be_submitted_and_say_why() {
     );
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     settle(&mut h);
+    assert!(
+        h.query_by_label("Prompt is required: fill it in.")
+            .is_some(),
+        "after trying to generate, the message sits under its field"
+    );
     // A picture below the endpoint's minimum is refused on its thumbnail before any upload.
     click_endpoint(&mut h, "fal-ai/kling-video/o1/standard/reference-to-video");
     let tiny = env.png("tiny.png", 120, 120);

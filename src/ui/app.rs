@@ -697,6 +697,7 @@ impl StudioApp {
     }
 
     fn generate(&mut self) {
+        self.form_ui.attempted = true;
         if let Err(reason) = self.can_generate() {
             self.toast(Tone::Warning, reason);
             return;

@@ -30,6 +30,8 @@ pub struct FormUi {
     pub json_error: HashMap<String, String>,
     /// The `@` word being completed in the prompt, from the last frame.
     pub completing: Option<String>,
+    /// Generate was tried: from now on, empty required fields are flagged too.
+    pub attempted: bool,
 }
 
 /// Everything a field widget needs besides its own value.
@@ -156,7 +158,10 @@ fn fields(
         let path = join(prefix, &field.name, None);
         ui.add_space(6.0);
         field_widget(ui, cx, field, state, &path);
-        field_issues(ui, cx.issues, &path);
+        // A fresh form is not shouted at: "required" errors of fields still empty wait until
+        // the user tries to generate (the Generate bar says why it is disabled meanwhile).
+        let quiet = !cx.app.form_ui.attempted && state.get(&field.name).is_none();
+        field_issues(ui, cx.issues, &path, quiet);
     }
 }
 
@@ -766,7 +771,10 @@ fn json(ui: &mut Ui, cx: &mut FieldCtx<'_>, field: &Field, state: &mut FormState
 }
 
 /// The messages about one field, right under it.
-fn field_issues(ui: &mut Ui, issues: &[Issue], path: &str) {
+fn field_issues(ui: &mut Ui, issues: &[Issue], path: &str, quiet: bool) {
+    if quiet {
+        return;
+    }
     for issue in issues.iter().filter(|i| i.field == path) {
         issue_line(ui, issue);
     }
