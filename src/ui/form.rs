@@ -160,8 +160,19 @@ fn fields(
         field_widget(ui, cx, field, state, &path);
         // A fresh form is not shouted at: "required" errors of fields still empty wait until
         // the user tries to generate (the Generate bar says why it is disabled meanwhile).
-        let quiet = !cx.app.form_ui.attempted && state.get(&field.name).is_none();
+        let quiet = !cx.app.form_ui.attempted && is_empty(state.get(&field.name));
         field_issues(ui, cx.issues, &path, quiet);
+    }
+}
+
+/// True for a value the user has not filled in yet.
+fn is_empty(value: Option<&FieldValue>) -> bool {
+    match value {
+        None => true,
+        Some(FieldValue::Text(t)) => t.trim().is_empty(),
+        Some(FieldValue::MediaList(l)) => l.is_empty(),
+        Some(FieldValue::ObjectList(l)) => l.is_empty(),
+        Some(_) => false,
     }
 }
 
