@@ -48,11 +48,11 @@ fn main() {
     let mut frame = eframe::Frame::_new_kittest();
 
     // Warm up: let every visible thumbnail and poster decode, so frames measure drawing only.
-    let mut run = |app: &mut StudioApp, scroll: f32| -> Duration {
+    let mut run = |app: &mut StudioApp, scroll: f32, height: f32| -> Duration {
         let mut input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(
                 egui::Pos2::ZERO,
-                egui::vec2(1600.0, 1000.0),
+                egui::vec2(1600.0, height),
             )),
             ..Default::default()
         };
@@ -81,14 +81,26 @@ fn main() {
     };
 
     let mut report = Vec::new();
-    for (name, view, scroll) in [
-        ("gallery, 2,000 videos, scrolling", View::Gallery, 40.0),
-        ("create view, 50 reference thumbnails", View::Create, 0.0),
+    for (name, view, scroll, height) in [
+        // 1600×1000: a 7×5 grid of posters in view while scrolling through 2,000.
+        (
+            "gallery, 2,000 videos, scrolling",
+            View::Gallery,
+            40.0,
+            1000.0,
+        ),
+        // Tall enough that all ten queue cards, with all 50 input thumbnails, are on screen.
+        (
+            "create view, 50 reference thumbnails",
+            View::Create,
+            0.0,
+            1700.0,
+        ),
     ] {
         app.persisted.view = view;
         let warm = Instant::now();
         while warm.elapsed() < Duration::from_secs(20) {
-            run(&mut app, 0.0);
+            run(&mut app, 0.0, height);
             if !app.thumbs.busy() {
                 break;
             }
@@ -98,7 +110,7 @@ fn main() {
             .map(|i| {
                 // Scroll down then back up, so rows enter and leave the viewport.
                 let s = if i < FRAMES / 2 { scroll } else { -scroll };
-                run(&mut app, s).as_secs_f64() * 1000.0
+                run(&mut app, s, height).as_secs_f64() * 1000.0
             })
             .collect();
         times.sort_by(|a, b| a.total_cmp(b));
