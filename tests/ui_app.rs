@@ -1015,7 +1015,6 @@ mod snapshots {
             settle(&mut h);
             // Elapsed times follow the clock: masked so the picture is stable.
             mask_label(&mut h, "Running for");
-            mask_label(&mut h, "No news from fal");
             results.add(h.try_snapshot(format!("queue_{name}")));
         }
     }
@@ -1110,8 +1109,13 @@ mod snapshots {
         let env = Env::fast();
         let _rt = env.rt.enter();
         let mut results = egui_kittest::SnapshotResults::new();
+        // Fixed folders, so the paths on the page are the same on every run.
+        let root = std::env::temp_dir().join("reelsmith-settings-snapshot");
         for (theme, name) in THEMES {
-            let mut h = snap_harness(env.config(), theme);
+            let _ = std::fs::remove_dir_all(&root);
+            let mut config = StudioConfig::in_dir(&root, Service::simulator(Arc::clone(&env.sim)));
+            config.default_output_dir = PathBuf::from("/home/you/Videos/reelsmith");
+            let mut h = snap_harness(config, theme);
             step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
                 a.screen == Screen::Studio
             });
@@ -1119,17 +1123,9 @@ mod snapshots {
             settle(&mut h);
             h.remove_cursor();
             settle(&mut h);
-            for text in [
-                "Running at http",
-                "Data: ",
-                "Config: ",
-                "Cache: ",
-                env.root.path().to_str().unwrap(),
-            ] {
-                mask_label(&mut h, text);
-            }
             results.add(h.try_snapshot(format!("settings_{name}")));
         }
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
 

@@ -240,13 +240,13 @@ fn simulator_section(app: &mut StudioApp, ui: &mut Ui) {
         return;
     };
     ui.label(
-        RichText::new(format!(
-            "Running at {} — not fal; nothing is charged.",
-            sim.base_url()
-        ))
+        RichText::new(
+            "The simulator runs on this computer (127.0.0.1) — not fal; nothing is charged.",
+        )
         .small()
         .color(theme::subtle(ui)),
-    );
+    )
+    .on_hover_text(sim.base_url());
     let mut changed = false;
     egui::Grid::new("sim_timing").num_columns(2).show(ui, |ui| {
         let l = ui.label("Time in queue");

@@ -156,6 +156,9 @@ pub fn duration(d: std::time::Duration) -> String {
     let s = d.as_secs();
     if s >= 3600 {
         format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    } else if s >= 600 {
+        // Past ten minutes the seconds are noise.
+        format!("{} min", s / 60)
     } else if s >= 60 {
         format!("{} min {:02} s", s / 60, s % 60)
     } else {
