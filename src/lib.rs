@@ -11,3 +11,4 @@ pub mod media;
 pub mod paths;
 pub mod schema;
 pub mod sim;
+pub mod ui;

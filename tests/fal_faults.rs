@@ -38,7 +38,7 @@ fn options() -> ClientOptions {
         stream_stall_timeout: Duration::from_secs(1),
         poll_interval: Duration::from_millis(100),
         max_poll_interval: Duration::from_millis(400),
-        download_stall_timeout: Duration::from_secs(5),
+        transfer_stall_timeout: Duration::from_secs(5),
         ..ClientOptions::default()
     }
 }

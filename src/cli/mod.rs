@@ -77,8 +77,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Resume(args)) => runtime.block_on(resume::run(args, simulate)),
         Some(Command::Cancel(args)) => runtime.block_on(cancel::run(args, simulate)),
         None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
+            // The window makes its own runtime and enters it on the UI thread.
+            drop(runtime);
+            crate::ui::run(simulate)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -68,8 +68,8 @@ pub struct ClientOptions {
     pub poll_interval: Duration,
     /// Longest interval between status polls (the interval grows towards it).
     pub max_poll_interval: Duration,
-    /// Silence on a download after which the connection is treated as dropped and resumed.
-    pub download_stall_timeout: Duration,
+    /// Silence on an upload or download after which the connection is treated as dropped.
+    pub transfer_stall_timeout: Duration,
     /// Files strictly larger than this go up with the multipart flow.
     pub multipart_threshold: u64,
     /// Size of each multipart part.
@@ -84,7 +84,7 @@ impl Default for ClientOptions {
             stream_stall_timeout: Duration::from_secs(15),
             poll_interval: Duration::from_secs(1),
             max_poll_interval: Duration::from_secs(10),
-            download_stall_timeout: Duration::from_secs(60),
+            transfer_stall_timeout: Duration::from_secs(60),
             // fal-js switches to multipart strictly above 90 MiB, in 10 MiB parts.
             multipart_threshold: 90 * 1024 * 1024,
             part_size: 10 * 1024 * 1024,

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use futures_util::StreamExt;
 use reqwest::Method;
 use reqwest::header::{CONTENT_RANGE, RANGE};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use super::client::FalClient;
+use super::diskio::BehindWriter;
 use super::error::{FalError, Phase, error_chain};
 use super::retry::is_retryable_status;
 
@@ -61,7 +61,7 @@ impl FalClient {
                 .map_err(|e| io_err(parent, e))?;
         }
         let what = format!("download of {url}");
-        let stall = self.inner.options.download_stall_timeout;
+        let stall = self.inner.options.transfer_stall_timeout;
         let policy = self.inner.retry;
         let mut offset = match tokio::fs::metadata(&part).await {
             Ok(m) => m.len(),
@@ -192,20 +192,11 @@ impl FalClient {
         offset: &mut u64,
         progress: &(impl Fn(u64, Option<u64>) + Send + Sync),
     ) -> Result<Attempt, FalError> {
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(part)
-            .await
-            .map_err(|e| io_err(part, e))?;
-        file.set_len(from).await.map_err(|e| io_err(part, e))?;
-        file.seek(std::io::SeekFrom::Start(from))
+        let mut out = BehindWriter::open(part.to_path_buf(), from)
             .await
             .map_err(|e| io_err(part, e))?;
         *offset = from;
         progress(*offset, total);
-        let mut out = BufWriter::with_capacity(1024 * 1024, file);
         let mut body = resp.bytes_stream();
         let attempt = loop {
             match tokio::time::timeout(stall, body.next()).await {
@@ -213,13 +204,14 @@ impl FalClient {
                 Ok(None) => break Attempt::Ended,
                 Ok(Some(Err(e))) => break Attempt::Broken(error_chain(&e)),
                 Ok(Some(Ok(chunk))) => {
-                    out.write_all(&chunk).await.map_err(|e| io_err(part, e))?;
-                    *offset += chunk.len() as u64;
+                    let len = chunk.len() as u64;
+                    out.write(chunk).await.map_err(|e| io_err(part, e))?;
+                    *offset += len;
                     progress(*offset, total);
                 }
             }
         };
-        out.flush().await.map_err(|e| io_err(part, e))?;
+        out.finish().await.map_err(|e| io_err(part, e))?;
         Ok(attempt)
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 mod client;
 pub mod config;
 pub mod credentials;
+mod diskio;
 pub mod download;
 pub mod error;
 pub mod mime;

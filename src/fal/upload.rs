@@ -2,15 +2,17 @@
 
 use std::path::Path;
 
-use futures_util::TryStreamExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::{StreamExt, TryStreamExt};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use reqwest::{Method, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
+use tokio::io::AsyncReadExt;
 
 use super::client::{FalClient, TransportRetry};
+use super::diskio::read_ahead;
 use super::error::{FalError, Phase, transport_error};
 use super::mime::detect_mime;
 use super::retry::is_retryable_status;
@@ -32,8 +34,8 @@ struct Initiated {
     file_url: String,
 }
 
-/// Read size for streaming from disk: large enough for loopback speed, small enough for memory.
-const CHUNK: usize = 256 * 1024;
+/// Parts of a multipart upload sent at the same time.
+const PARTS_IN_FLIGHT: usize = 4;
 
 fn io_err(path: &Path, source: std::io::Error) -> FalError {
     FalError::Io {
@@ -42,15 +44,12 @@ fn io_err(path: &Path, source: std::io::Error) -> FalError {
     }
 }
 
-/// One slice of the file being sent, and how to report progress for it.
+/// One slice of the file being sent.
 struct Slice<'a> {
     path: &'a Path,
     offset: u64,
     len: u64,
     content_type: &'a str,
-    /// Bytes of the whole file already sent before this slice.
-    before: u64,
-    total: u64,
 }
 
 impl FalClient {
@@ -97,10 +96,9 @@ impl FalClient {
                 offset: 0,
                 len: size,
                 content_type: &content_type,
-                before: 0,
-                total: size,
             };
-            self.put_slice(&init.upload_url, &slice, &progress).await?;
+            self.put_slice(&init.upload_url, &slice, &|sent| progress(sent, size))
+                .await?;
             init.file_url
         };
         Ok(UploadedFile {
@@ -141,25 +139,38 @@ impl FalClient {
         let base = parsed.as_str().trim_end_matches('/').to_string();
         let part_size = self.inner.options.part_size.max(1);
         let count = size.div_ceil(part_size).max(1);
-        let mut parts = Vec::new();
-        for n in 1..=count {
+        // Bytes sent per part; progress is their sum, since parts go up side by side.
+        let sent: Vec<AtomicU64> = (0..count).map(|_| AtomicU64::new(0)).collect();
+        let report = |index: usize, bytes: u64| {
+            sent[index].store(bytes, Ordering::Relaxed);
+            progress(sent.iter().map(|a| a.load(Ordering::Relaxed)).sum(), size);
+        };
+        let report = &report;
+        let base = &base;
+        let query = &query;
+        let uploads = (1..=count).map(|n| async move {
             let offset = (n - 1) * part_size;
             let slice = Slice {
                 path,
                 offset,
                 len: part_size.min(size - offset),
                 content_type,
-                before: offset,
-                total: size,
             };
+            let index = (n - 1) as usize;
             let resp = self
-                .put_slice(&format!("{base}/{n}{query}"), &slice, progress)
+                .put_slice(&format!("{base}/{n}{query}"), &slice, &|b| report(index, b))
                 .await?;
             let etag = part_etag(resp).await.ok_or_else(|| {
                 FalError::Protocol(format!("the upload of part {n} returned no etag"))
             })?;
-            parts.push(json!({"partNumber": n, "etag": etag}));
-        }
+            Ok::<_, FalError>(json!({"partNumber": n, "etag": etag}))
+        });
+        // A few parts in flight hide per-request latency; `buffered` keeps them in order and
+        // bounds memory to a few chunks per part.
+        let parts: Vec<Value> = futures_util::stream::iter(uploads)
+            .buffered(PARTS_IN_FLIGHT)
+            .try_collect()
+            .await?;
         let url = format!("{base}/complete{query}");
         let body = json!({"parts": parts});
         let timeout = self.inner.options.request_timeout;
@@ -182,52 +193,67 @@ impl FalClient {
         &self,
         url: &str,
         slice: &Slice<'_>,
-        progress: &(impl Fn(u64, u64) + Send + Sync),
+        sent: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<Response, FalError> {
         let policy = self.inner.retry;
         let what = format!("upload of {}", slice.path.display());
-        // A guard against a connection that hangs for ever, generous for slow uplinks (256 KiB/s).
-        let timeout = self.inner.options.request_timeout
-            + std::time::Duration::from_secs(slice.len / (256 * 1024));
+        let stall = self.inner.options.transfer_stall_timeout;
+        let answer_wait = self.inner.options.request_timeout;
         let mut retry = 0;
         loop {
-            let mut file = tokio::fs::File::open(slice.path)
-                .await
-                .map_err(|e| io_err(slice.path, e))?;
-            file.seek(std::io::SeekFrom::Start(slice.offset))
+            // Fail early and clearly if the file went away, before anything is sent.
+            tokio::fs::metadata(slice.path)
                 .await
                 .map_err(|e| io_err(slice.path, e))?;
             let (tx, mut rx) = tokio::sync::watch::channel(0u64);
-            let mut sent = 0u64;
-            let stream =
-                ReaderStream::with_capacity(file.take(slice.len), CHUNK).inspect_ok(move |chunk| {
-                    sent += chunk.len() as u64;
-                    tx.send_replace(sent);
-                });
+            let mut counted = 0u64;
+            let stream = read_ahead(slice.path.to_path_buf(), slice.offset, slice.len).inspect_ok(
+                move |chunk| {
+                    counted += chunk.len() as u64;
+                    tx.send_replace(counted);
+                },
+            );
             let request = self
                 .request(Method::PUT, url)
                 .header(CONTENT_TYPE, slice.content_type)
                 .header(CONTENT_LENGTH, slice.len)
-                .timeout(timeout)
                 .body(reqwest::Body::wrap_stream(stream))
                 .send();
             tokio::pin!(request);
-            // Report progress as chunks leave, while the request is in flight.
-            let outcome = loop {
+            // No total timeout (a large file on a slow uplink takes as long as it takes): the
+            // upload fails only when no chunk goes out for `stall`, or the answer to a fully
+            // sent body takes longer than an ordinary request may.
+            let mut deadline = tokio::time::Instant::now() + stall;
+            let mut body_sent = slice.len == 0;
+            if body_sent {
+                deadline = tokio::time::Instant::now() + answer_wait;
+            }
+            let outcome: Result<Response, (String, Option<reqwest::Error>)> = loop {
                 tokio::select! {
-                    outcome = &mut request => break outcome,
-                    changed = rx.changed() => {
+                    outcome = &mut request => break outcome.map_err(|e| (String::new(), Some(e))),
+                    changed = rx.changed(), if !body_sent => {
                         let now = *rx.borrow_and_update();
-                        progress(slice.before + now, slice.total);
-                        if changed.is_err() {
-                            break (&mut request).await;
+                        sent(now);
+                        if changed.is_err() || now >= slice.len {
+                            body_sent = true;
+                            deadline = tokio::time::Instant::now() + answer_wait;
+                        } else {
+                            deadline = tokio::time::Instant::now() + stall;
                         }
+                    }
+                    _ = tokio::time::sleep_until(deadline) => {
+                        let reason = if body_sent {
+                            format!("no answer within {} s after the last byte", answer_wait.as_secs())
+                        } else {
+                            format!("nothing could be sent for {} s", stall.as_secs())
+                        };
+                        break Err((reason, None));
                     }
                 }
             };
             match outcome {
                 Ok(resp) if resp.status().is_success() => {
-                    progress(slice.before + slice.len, slice.total);
+                    sent(slice.len);
                     return Ok(resp);
                 }
                 Ok(resp) => {
@@ -240,14 +266,18 @@ impl FalClient {
                     }
                     return Err(self.error_from(resp, Phase::Transfer, &what).await);
                 }
-                Err(e) => {
-                    if retry < policy.max_retries && !e.is_builder() {
-                        tracing::debug!(error = %e, retry, "upload failed, retrying");
+                Err((reason, error)) => {
+                    let builder = error.as_ref().is_some_and(|e| e.is_builder());
+                    if retry < policy.max_retries && !builder {
+                        tracing::debug!(%reason, ?error, retry, "upload failed, retrying");
                         tokio::time::sleep(policy.delay(retry)).await;
                         retry += 1;
                         continue;
                     }
-                    return Err(transport_error(&e, &what));
+                    return Err(match error {
+                        Some(e) => transport_error(&e, &what),
+                        None => FalError::Timeout(format!("{what}: {reason}")),
+                    });
                 }
             }
         }

@@ -1,0 +1,105 @@
+//! What the window is started with: folders, the service it talks to, and test hooks.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::fal::FalUrls;
+use crate::sim::Simulator;
+
+/// Picks where "Save as…" writes; the default opens a native dialog, tests inject a path.
+pub type SaveAsPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
+
+/// The fal service or the simulator standing in for it.
+#[derive(Clone)]
+pub struct Service {
+    /// Base URLs of the queue, REST and OpenAPI hosts.
+    pub urls: FalUrls,
+    /// The running in-process simulator, when simulating.
+    pub simulator: Option<Arc<Simulator>>,
+}
+
+impl Service {
+    /// The real fal service at `urls`.
+    pub fn live(urls: FalUrls) -> Service {
+        Service {
+            urls,
+            simulator: None,
+        }
+    }
+
+    /// The in-process simulator.
+    pub fn simulator(sim: Arc<Simulator>) -> Service {
+        Service {
+            urls: FalUrls {
+                queue: sim.queue_url(),
+                rest: sim.rest_url(),
+                openapi: sim.openapi_url(),
+            },
+            simulator: Some(sim),
+        }
+    }
+
+    /// True when this is the simulator, not fal.
+    pub fn is_simulated(&self) -> bool {
+        self.simulator.is_some()
+    }
+}
+
+/// Everything the window needs from outside.
+#[derive(Clone)]
+pub struct StudioConfig {
+    /// Settings and the key file.
+    pub config_dir: PathBuf,
+    /// The job journal and window state.
+    pub data_dir: PathBuf,
+    /// Thumbnails, poster frames, fetched schemas, pasted images.
+    pub cache_dir: PathBuf,
+    /// Where finished videos go unless the user picked another folder in settings.
+    pub default_output_dir: PathBuf,
+    /// fal or the simulator.
+    pub service: Service,
+    /// Use the OS keyring for the key (off in tests so nothing leaks into the real keyring).
+    pub use_keyring: bool,
+    /// Chooses the destination of "Save as…".
+    pub save_as: SaveAsPicker,
+}
+
+impl StudioConfig {
+    /// The folders from `REELSMITH_*_DIR` or the OS defaults, with a native save dialog.
+    pub fn from_env(service: Service) -> StudioConfig {
+        StudioConfig {
+            config_dir: crate::paths::config_dir(),
+            data_dir: crate::paths::data_dir(),
+            cache_dir: crate::paths::cache_dir(),
+            default_output_dir: crate::library::output_dir(),
+            service,
+            use_keyring: std::env::var_os("REELSMITH_NO_KEYRING").is_none(),
+            save_as: Arc::new(native_save_dialog),
+        }
+    }
+
+    /// Folders under `root` (config, data, cache, videos), no keyring: for tests and demos.
+    pub fn in_dir(root: &Path, service: Service) -> StudioConfig {
+        StudioConfig {
+            config_dir: root.join("config"),
+            data_dir: root.join("data"),
+            cache_dir: root.join("cache"),
+            default_output_dir: root.join("videos"),
+            service,
+            use_keyring: false,
+            save_as: Arc::new(native_save_dialog),
+        }
+    }
+}
+
+/// The native "Save as" dialog. Blocking: call it from a worker thread, never the UI thread.
+fn native_save_dialog(suggested: &Path) -> Option<PathBuf> {
+    let mut dialog = rfd::FileDialog::new().add_filter("MP4 video", &["mp4"]);
+    if let Some(name) = suggested.file_name() {
+        dialog = dialog.set_file_name(name.to_string_lossy());
+    }
+    if let Some(dir) = suggested.parent() {
+        dialog = dialog.set_directory(dir);
+    }
+    dialog.save_file()
+}

@@ -1,0 +1,74 @@
+//! The studio window (eframe/egui): one file per panel, a theme and small shared widgets.
+//!
+//! Data flows one way: panels return [`app::Action`]s, the app applies them (starting work on
+//! the tokio runtime), and workers wake the UI with `request_repaint` when something changes.
+
+pub mod app;
+pub mod config;
+pub mod endpoints;
+pub mod engine_link;
+pub mod form;
+pub mod gallery;
+pub mod help;
+pub mod keystore;
+pub mod queue;
+pub mod references;
+pub mod settings;
+pub mod theme;
+pub mod thumbs;
+pub mod welcome;
+pub mod widgets;
+
+use std::sync::Arc;
+
+pub use app::StudioApp;
+pub use config::{Service, StudioConfig};
+
+/// The window's initial and smallest sizes, in points.
+const INITIAL_SIZE: [f32; 2] = [1360.0, 860.0];
+const MIN_SIZE: [f32; 2] = [960.0, 620.0];
+
+/// Opens the studio window; `simulate` runs it against the in-process simulator.
+pub fn run(simulate: bool) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("reelsmith-worker")
+        .build()?;
+    // poll-promise spawns on the current runtime, so the UI thread must be inside it.
+    let _guard = runtime.enter();
+    let service = if simulate {
+        let sim = runtime
+            .block_on(crate::sim::Simulator::start(
+                crate::sim::SimConfig::default(),
+            ))
+            .map_err(|e| anyhow::anyhow!("could not start the simulator: {e}"))?;
+        Service::simulator(Arc::new(sim))
+    } else {
+        Service::live(crate::fal::FalUrls::from_env())
+    };
+    let config = StudioConfig::from_env(service);
+    let persistence = config.data_dir.join("window.ron");
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("reelsmith")
+        .with_app_id("ai.reelsmith.Reelsmith")
+        .with_inner_size(INITIAL_SIZE)
+        .with_min_inner_size(MIN_SIZE)
+        .with_drag_and_drop(true);
+    if let Ok(icon) =
+        eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icons/reelsmith-256.png"))
+    {
+        viewport = viewport.with_icon(Arc::new(icon));
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        persist_window: true,
+        persistence_path: Some(persistence),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "reelsmith",
+        options,
+        Box::new(move |cc| Ok(Box::new(StudioApp::new(cc, config)))),
+    )
+    .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+}

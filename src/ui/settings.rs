@@ -1,0 +1,287 @@
+//! Settings: the fal key (masked, keyring or private file), output folder, jobs in flight,
+//! theme and the simulator's timing.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use egui::{RichText, Ui};
+use poll_promise::Promise;
+
+use super::app::{Action, StudioApp};
+use super::keystore::{KeyLocation, mask};
+use super::theme::{self, ThemeChoice, Tone};
+use super::widgets;
+
+/// Settings page state.
+#[derive(Default)]
+pub struct SettingsState {
+    /// A new key being typed (drawn masked).
+    pub key_input: String,
+    check: Option<Promise<Result<(), String>>>,
+    /// The last "Check key" outcome.
+    pub check_result: Option<Result<(), String>>,
+    folder: Option<Promise<Option<PathBuf>>>,
+    engine_dirty: bool,
+}
+
+/// Draws the settings page.
+pub fn show(app: &mut StudioApp, ui: &mut Ui) {
+    poll(app);
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let width = ui.available_width().min(680.0);
+            ui.vertical_centered(|ui| {
+                ui.set_max_width(width);
+                ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                    ui.add_space(12.0);
+                    ui.label(RichText::new("Settings").size(22.0).strong());
+                    ui.add_space(8.0);
+                    section(ui, "fal key", |ui| key_section(app, ui));
+                    section(ui, "Output folder", |ui| folder_section(app, ui));
+                    section(ui, "Jobs", |ui| jobs_section(app, ui));
+                    section(ui, "Appearance", |ui| theme_section(app, ui));
+                    if app.config.service.is_simulated() {
+                        section(ui, "Simulator", |ui| simulator_section(app, ui));
+                    }
+                    section(ui, "About", |ui| about_section(app, ui));
+                });
+            });
+        });
+}
+
+fn section(ui: &mut Ui, title: &str, body: impl FnOnce(&mut Ui)) {
+    theme::card(ui).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(RichText::new(title).strong().size(16.0));
+        ui.add_space(4.0);
+        body(ui);
+    });
+    ui.add_space(10.0);
+}
+
+fn poll(app: &mut StudioApp) {
+    if let Some(p) = app.settings.check.take() {
+        match p.try_take() {
+            Ok(r) => app.settings.check_result = Some(r),
+            Err(p) => app.settings.check = Some(p),
+        }
+    }
+    if let Some(p) = app.settings.folder.take() {
+        match p.try_take() {
+            Ok(Some(dir)) => {
+                app.persisted.output_dir = Some(dir);
+                app.settings.engine_dirty = true;
+            }
+            Ok(None) => {}
+            Err(p) => app.settings.folder = Some(p),
+        }
+    }
+    if app.settings.engine_dirty {
+        app.settings.engine_dirty = false;
+        app.act(Action::RestartEngine);
+    }
+}
+
+fn key_section(app: &mut StudioApp, ui: &mut Ui) {
+    match &app.key {
+        Some(k) => {
+            ui.horizontal(|ui| {
+                ui.label("Key in use:");
+                ui.label(RichText::new(mask(&k.key)).monospace());
+            });
+            let c = if matches!(k.location, KeyLocation::File(_)) {
+                theme::tone(ui, Tone::Warning)
+            } else {
+                theme::subtle(ui)
+            };
+            ui.label(RichText::new(k.location.describe()).small().color(c));
+        }
+        None => {
+            ui.label(
+                RichText::new("No key yet. Paste one below.").color(theme::tone(ui, Tone::Warning)),
+            );
+        }
+    }
+    ui.add_space(4.0);
+    let simulated = app.config.service.is_simulated();
+    if simulated {
+        ui.label(
+            RichText::new("The simulator is running: jobs use its built-in key. A key saved here is used next time you start reelsmith without --simulate.")
+                .small()
+                .color(theme::subtle(ui)),
+        );
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("New key");
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut app.settings.key_input)
+                .password(true)
+                .hint_text("key-id:key-secret")
+                .desired_width(280.0),
+        );
+        r.labelled_by(label.id);
+        let ok = !app.settings.key_input.trim().is_empty();
+        if ui.add_enabled(ok, egui::Button::new("Save key")).clicked() {
+            let key = std::mem::take(&mut app.settings.key_input);
+            app.act(Action::UseKey(key));
+        }
+    });
+    ui.horizontal(|ui| {
+        let checking = app.settings.check.is_some();
+        if ui
+            .add_enabled(
+                app.key.is_some() && !checking,
+                egui::Button::new("Check key"),
+            )
+            .on_hover_text("Makes a harmless authenticated request to fal")
+            .clicked()
+        {
+            start_check(app, ui.ctx());
+        }
+        if checking {
+            ui.spinner();
+        }
+        match &app.settings.check_result {
+            Some(Ok(())) => {
+                ui.label(RichText::new("The key works.").color(theme::tone(ui, Tone::Success)));
+            }
+            Some(Err(e)) => {
+                ui.label(RichText::new(e).color(theme::tone(ui, Tone::Danger)));
+            }
+            None => {}
+        }
+        if !simulated && app.key.is_some() && ui.button("Forget key").clicked() {
+            app.act(Action::ForgetKey);
+        }
+    });
+}
+
+fn start_check(app: &mut StudioApp, ctx: &egui::Context) {
+    let Some(k) = &app.key else {
+        return;
+    };
+    let key = crate::fal::ApiKey::new(k.key.clone());
+    let urls = app.config.service.urls.clone();
+    let ctx = ctx.clone();
+    app.settings.check_result = None;
+    app.settings.check = Some(Promise::spawn_async(async move {
+        let r = match crate::fal::FalClient::new(urls, Some(key)) {
+            Ok(client) => client.check_key().await.map_err(|e| e.user_message()),
+            Err(e) => Err(e.user_message()),
+        };
+        ctx.request_repaint();
+        r
+    }));
+}
+
+fn folder_section(app: &mut StudioApp, ui: &mut Ui) {
+    let dir = app.output_dir();
+    ui.label(RichText::new(dir.display().to_string()).monospace());
+    ui.label(
+        RichText::new("Finished videos and their .json sidecars are saved here.")
+            .small()
+            .color(theme::subtle(ui)),
+    );
+    ui.horizontal(|ui| {
+        if ui.button("Choose…").clicked() && app.settings.folder.is_none() {
+            let start = dir.clone();
+            let ctx = ui.ctx().clone();
+            app.settings.folder = Some(Promise::spawn_blocking(move || {
+                let picked = rfd::FileDialog::new().set_directory(&start).pick_folder();
+                ctx.request_repaint();
+                picked
+            }));
+        }
+        if ui.button("Reveal").clicked() {
+            app.act(Action::Open(dir.clone()));
+        }
+        if app.persisted.output_dir.is_some() && ui.button("Use the default").clicked() {
+            app.persisted.output_dir = None;
+            app.settings.engine_dirty = true;
+        }
+    });
+}
+
+fn jobs_section(app: &mut StudioApp, ui: &mut Ui) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Jobs in flight");
+        let mut n = app.persisted.jobs_in_flight;
+        let r = ui
+            .add(egui::DragValue::new(&mut n).range(1..=16))
+            .labelled_by(label.id);
+        if n != app.persisted.jobs_in_flight {
+            app.persisted.jobs_in_flight = n;
+        }
+        if (r.drag_stopped() || r.lost_focus()) && app.engine.is_ready() {
+            app.settings.engine_dirty = true;
+        }
+    });
+    ui.label(
+        RichText::new(
+            "How many jobs upload and download at once; fal queues the rest on its side.",
+        )
+        .small()
+        .color(theme::subtle(ui)),
+    );
+}
+
+fn theme_section(app: &mut StudioApp, ui: &mut Ui) {
+    let choices = [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark];
+    let labels: Vec<String> = choices.iter().map(|c| c.label().to_string()).collect();
+    let selected = choices.iter().position(|c| *c == app.persisted.theme);
+    if let Some(i) = widgets::segmented(ui, "Theme", &labels, selected) {
+        app.act(Action::SetTheme(choices[i]));
+    }
+}
+
+fn simulator_section(app: &mut StudioApp, ui: &mut Ui) {
+    let Some(sim) = app.config.service.simulator.clone() else {
+        return;
+    };
+    ui.label(
+        RichText::new(
+            "The simulator runs on this computer (127.0.0.1) — not fal; nothing is charged.",
+        )
+        .small()
+        .color(theme::subtle(ui)),
+    )
+    .on_hover_text(sim.base_url());
+    let mut changed = false;
+    egui::Grid::new("sim_timing").num_columns(2).show(ui, |ui| {
+        let l = ui.label("Time in queue");
+        let r = ui
+            .add(egui::Slider::new(&mut app.persisted.sim_queue_secs, 0.0..=30.0).suffix(" s"))
+            .labelled_by(l.id);
+        changed |= r.changed();
+        ui.end_row();
+        let l = ui.label("Time running");
+        let r = ui
+            .add(egui::Slider::new(&mut app.persisted.sim_run_secs, 0.0..=60.0).suffix(" s"))
+            .labelled_by(l.id);
+        changed |= r.changed();
+        ui.end_row();
+    });
+    if changed {
+        sim.set_timing(
+            Duration::from_secs_f32(app.persisted.sim_queue_secs.max(0.0)),
+            Duration::from_secs_f32(app.persisted.sim_run_secs.max(0.0)),
+        );
+    }
+}
+
+fn about_section(app: &mut StudioApp, ui: &mut Ui) {
+    let subtle = theme::subtle(ui);
+    ui.label(format!("reelsmith {}", env!("CARGO_PKG_VERSION")));
+    for (k, v) in [
+        ("Data", &app.config.data_dir),
+        ("Config", &app.config.config_dir),
+        ("Cache", &app.config.cache_dir),
+    ] {
+        ui.label(
+            RichText::new(format!("{k}: {}", v.display()))
+                .small()
+                .color(subtle),
+        );
+    }
+}
