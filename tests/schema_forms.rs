@@ -285,7 +285,7 @@ fn kling_elements_are_a_list_of_objects_with_image_limits() {
     let images = m.field("image_urls").unwrap();
     assert_eq!(images.media.as_ref().unwrap().max_aspect_ratio, Some(2.5));
     // Labels come from the schema's titles.
-    assert_eq!(frontal.label, "Frontal Image Url");
+    assert_eq!(frontal.label, "Frontal Image URL");
 }
 
 #[test]

@@ -805,6 +805,7 @@ mod snapshots {
         theme: egui::Theme,
         size: egui::Vec2,
     ) -> Harness<'static, StudioApp> {
+        reelsmith::ui::show_times_in_utc(true);
         Harness::builder()
             .with_size(size)
             .with_theme(theme)

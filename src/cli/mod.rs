@@ -15,7 +15,12 @@ use clap::{Parser, Subcommand};
 
 /// reelsmith: generate video with fal.ai's hosted models.
 #[derive(Debug, Parser)]
-#[command(name = "reelsmith", version, about, long_about = None)]
+#[command(
+    name = "reelsmith",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("REELSMITH_GIT_COMMIT"), ")"),
+    about,
+    long_about = None
+)]
 pub struct Cli {
     /// Use the built-in offline simulator of fal instead of the real service.
     #[arg(long, global = true)]

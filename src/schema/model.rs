@@ -345,7 +345,7 @@ fn build_field(
         .get("title")
         .and_then(Value::as_str)
         .filter(|t| !t.trim().is_empty())
-        .map(|t| t.trim().to_string())
+        .map(|t| tidy_title(t.trim()))
         .unwrap_or_else(|| humanize(name));
     let description = flat.str("description").unwrap_or("").trim().to_string();
     let mut nullable = flat.nullable;
@@ -515,6 +515,21 @@ fn property_count(flat: &Flat) -> usize {
 }
 
 /// `reference_image_urls` → "Reference image urls".
+/// Fixes the capitalisation fal's generated titles give acronyms ("Image Urls" → "Image URLs").
+fn tidy_title(title: &str) -> String {
+    title
+        .split(' ')
+        .map(|word| match word {
+            "Url" => "URL",
+            "Urls" => "URLs",
+            "Id" => "ID",
+            "Fps" => "FPS",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn humanize(name: &str) -> String {
     let words = name.replace(['_', '-'], " ");
     let mut chars = words.trim().chars();

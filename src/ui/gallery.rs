@@ -311,10 +311,7 @@ fn cell(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
         egui::FontId::proportional(13.0),
         text_color,
     );
-    let when = item
-        .finished_at
-        .with_timezone(&chrono::Local)
-        .format("%d %b %H:%M");
+    let when = crate::ui::display_time(item.finished_at).format("%d %b %H:%M");
     painter.text(
         egui::pos2(rect.left() + 8.0, poster.bottom() + 28.0),
         egui::Align2::LEFT_TOP,
@@ -395,8 +392,7 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     row("Endpoint", item.endpoint_id.clone());
                     row(
                         "Finished",
-                        item.finished_at
-                            .with_timezone(&chrono::Local)
+                        crate::ui::display_time(item.finished_at)
                             .format("%Y-%m-%d %H:%M:%S")
                             .to_string(),
                     );

@@ -20,8 +20,28 @@ pub mod welcome;
 pub mod widgets;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use app::StudioApp;
+
+/// When set, clock times are drawn in UTC rather than the machine's zone.
+static TIMES_IN_UTC: AtomicBool = AtomicBool::new(false);
+
+/// Draws clock times in UTC instead of local time (snapshot tests must not depend on the zone).
+pub fn show_times_in_utc(on: bool) {
+    TIMES_IN_UTC.store(on, Ordering::Relaxed);
+}
+
+/// A moment as the user should read it: local time, or UTC when [`show_times_in_utc`] is on.
+pub(crate) fn display_time(
+    t: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::FixedOffset> {
+    if TIMES_IN_UTC.load(Ordering::Relaxed) {
+        t.fixed_offset()
+    } else {
+        t.with_timezone(&chrono::Local).fixed_offset()
+    }
+}
 pub use config::{Service, StudioConfig};
 
 /// The window's initial and smallest sizes, in points.

@@ -97,8 +97,7 @@ fn job_card(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     ui.label(
                         RichText::new(
-                            job.created_at
-                                .with_timezone(&chrono::Local)
+                            crate::ui::display_time(job.created_at)
                                 .format("%H:%M")
                                 .to_string(),
                         )
