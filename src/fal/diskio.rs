@@ -14,7 +14,7 @@ const READ_CHUNK: usize = 256 * 1024;
 /// Chunks read ahead of the network (memory in flight: this many × `READ_CHUNK`).
 const READ_AHEAD: usize = 8;
 /// Chunks received but not yet written (hyper's chunks are small; this bounds memory too).
-const WRITE_BEHIND: usize = 64;
+const WRITE_BEHIND: usize = 16;
 /// Write buffer of the file being downloaded.
 const WRITE_BUFFER: usize = 1024 * 1024;
 
