@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod fal;
+pub mod human;
 pub mod jobs;
 pub mod library;
 pub mod media;

@@ -15,13 +15,7 @@ pub struct CancelArgs {
 
 /// Runs `reelsmith cancel`.
 pub async fn run(args: CancelArgs, simulate: bool) -> anyhow::Result<ExitCode> {
-    match cancel(args, simulate).await {
-        Ok(code) => Ok(ExitCode::from(code)),
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            Ok(ExitCode::from(e.code))
-        }
-    }
+    Ok(super::engine_setup::exit_code(cancel(args, simulate).await))
 }
 
 async fn cancel(args: CancelArgs, simulate: bool) -> Result<u8, CliExit> {

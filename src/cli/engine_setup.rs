@@ -59,6 +59,17 @@ pub struct CliExit {
     pub message: String,
 }
 
+/// Turns a command's outcome into the process exit code, printing the error's message.
+pub fn exit_code(outcome: Result<u8, CliExit>) -> std::process::ExitCode {
+    match outcome {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            std::process::ExitCode::from(e.code)
+        }
+    }
+}
+
 impl CliExit {
     /// An exit with `code` and `message`.
     pub fn new(code: u8, message: impl Into<String>) -> CliExit {
@@ -284,16 +295,6 @@ pub struct ProgressPrinter {
     last: std::collections::HashMap<String, (JobState, Option<u64>, u64)>,
 }
 
-/// A byte count for people: `512 B`, `17.7 kB`, `196.4 MB`.
-pub fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
-        _ => format!("{:.2} GB", bytes as f64 / 1e9),
-    }
-}
-
 impl ProgressPrinter {
     /// Prints what is new in `job` (nothing when only a detail changed).
     pub fn show(&mut self, job: &Job, stalled: bool) {
@@ -319,8 +320,8 @@ impl ProgressPrinter {
             JobState::Uploading if total > 0 => format!(
                 "uploading {} file(s): {} of {} ({}%)",
                 job.uploads.len(),
-                human_bytes(done),
-                human_bytes(total),
+                crate::human::bytes(done),
+                crate::human::bytes(total),
                 done * 100 / total
             ),
             JobState::Uploading => "uploading".to_string(),
@@ -336,11 +337,11 @@ impl ProgressPrinter {
             JobState::Running => "running".to_string(),
             JobState::Downloading if total > 0 => format!(
                 "downloading: {} of {} ({}%)",
-                human_bytes(done),
-                human_bytes(total),
+                crate::human::bytes(done),
+                crate::human::bytes(total),
                 done * 100 / total
             ),
-            JobState::Downloading => format!("downloading: {}", human_bytes(done)),
+            JobState::Downloading => format!("downloading: {}", crate::human::bytes(done)),
             JobState::Done => format!(
                 "done: {}",
                 job.output_path

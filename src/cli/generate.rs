@@ -57,13 +57,9 @@ pub struct GenerateArgs {
 
 /// Runs `reelsmith generate`.
 pub async fn run(args: GenerateArgs, simulate: bool) -> anyhow::Result<ExitCode> {
-    match generate(args, simulate).await {
-        Ok(code) => Ok(ExitCode::from(code)),
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            Ok(ExitCode::from(e.code))
-        }
-    }
+    Ok(super::engine_setup::exit_code(
+        generate(args, simulate).await,
+    ))
 }
 
 fn invalid(message: impl Into<String>) -> CliExit {

@@ -20,13 +20,7 @@ pub struct ResumeArgs {
 
 /// Runs `reelsmith resume`.
 pub async fn run(args: ResumeArgs, simulate: bool) -> anyhow::Result<ExitCode> {
-    match resume(args, simulate).await {
-        Ok(code) => Ok(ExitCode::from(code)),
-        Err(e) => {
-            eprintln!("error: {}", e.message);
-            Ok(ExitCode::from(e.code))
-        }
-    }
+    Ok(super::engine_setup::exit_code(resume(args, simulate).await))
 }
 
 async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {

@@ -132,8 +132,8 @@ fn check_file(field: &Field, path: &Path, at: &str, out: &mut Vec<Issue>) {
             Severity::Error,
             format!(
                 "the file {shown} is {}, more than the {} this field accepts; make it smaller",
-                media::prepare::human_bytes(meta.len()),
-                media::prepare::human_bytes(max)
+                crate::human::bytes(meta.len()),
+                crate::human::bytes(max)
             ),
         ));
     }

@@ -145,14 +145,14 @@ pub fn prepare_image(
     if let Some(m) = max_bytes.filter(|_| over_size) {
         why.push(format!(
             "larger than the field's {} file limit",
-            human_bytes(m)
+            crate::human::bytes(m)
         ));
     }
     let mut notes = vec![format!(
         "{name} was {w}×{h} px, {} ({}); a JPEG copy of {tw}×{th} px at quality {quality} ({}) will be uploaded instead; the original is unchanged",
-        human_bytes(info.file_size),
+        crate::human::bytes(info.file_size),
         why.join(" and "),
-        human_bytes(jpeg.len() as u64),
+        crate::human::bytes(jpeg.len() as u64),
     )];
     if info.orientation.exif_value() != 1 {
         notes.push(format!(
@@ -241,8 +241,8 @@ pub fn check_video(path: &Path, limits: &MediaLimits) -> Result<VideoCheck, Medi
     if let Some(m) = limits.max_file_size.filter(|m| info.file_size > *m) {
         problems.push(format!(
             "it is {}, above the {} file limit",
-            human_bytes(info.file_size),
-            human_bytes(m)
+            crate::human::bytes(info.file_size),
+            crate::human::bytes(m)
         ));
     }
     if !problems.is_empty() {
@@ -362,20 +362,4 @@ fn scratch_path(
         .map_or_else(|| "image".to_string(), |s| s.to_string_lossy().into_owned());
     let hash = blake3::hash(bytes).to_hex();
     Ok(scratch_dir.join(format!("{stem}-{}-{w}x{h}.jpg", &hash[..12])))
-}
-
-/// A byte count the way people read it ("10.0 MB").
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["bytes", "KB", "MB", "GB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit < UNITS.len() - 1 {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} bytes")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
 }

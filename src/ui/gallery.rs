@@ -10,7 +10,6 @@ use poll_promise::Promise;
 use super::app::{Action, StudioApp, short_name};
 use super::engine_link::excerpt;
 use super::theme::{self, Tone};
-use super::widgets;
 use crate::library::{LibraryItem, Sidecar, sidecar_path};
 use crate::media::video::VideoPreview;
 
@@ -162,7 +161,8 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
     let total = app.engine.library().len();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Gallery").strong().size(18.0));
-        ui.label(RichText::new(format!("{total} videos")).color(theme::subtle(ui)));
+        let noun = if total == 1 { "video" } else { "videos" };
+        ui.label(RichText::new(format!("{total} {noun}")).color(theme::subtle(ui)));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let mut endpoints: Vec<String> = app
                 .engine
@@ -402,7 +402,7 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     if let Some(r) = &item.request_id {
                         row("Request", r.clone());
                     }
-                    row("Size", widgets::bytes(item.size));
+                    row("Size", crate::human::bytes(item.size));
                     row(
                         "File",
                         item.path

@@ -182,8 +182,8 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
             ui.label(
                 RichText::new(format!(
                     "Uploading {} of {}",
-                    widgets::bytes(sent),
-                    widgets::bytes(total)
+                    crate::human::bytes(sent),
+                    crate::human::bytes(total)
                 ))
                 .small(),
             );
@@ -203,7 +203,11 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
                 } else if up.url.is_some() {
                     "done".to_string()
                 } else {
-                    format!("{} / {}", widgets::bytes(up.sent), widgets::bytes(up.size))
+                    format!(
+                        "{} / {}",
+                        crate::human::bytes(up.sent),
+                        crate::human::bytes(up.size)
+                    )
                 };
                 ui.label(
                     RichText::new(format!("{name}: {state}"))
@@ -237,10 +241,10 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
             let text = match t.total {
                 Some(total) => format!(
                     "Downloading {} of {}",
-                    widgets::bytes(t.done),
-                    widgets::bytes(total)
+                    crate::human::bytes(t.done),
+                    crate::human::bytes(total)
                 ),
-                None => format!("Downloading {}", widgets::bytes(t.done)),
+                None => format!("Downloading {}", crate::human::bytes(t.done)),
             };
             ui.label(RichText::new(text).small());
             widgets::thin_progress(

@@ -11,7 +11,6 @@ use poll_promise::Promise;
 use super::app::StudioApp;
 use super::theme::{self, Tone};
 use super::thumbs;
-use super::widgets;
 use crate::schema::{Field, FieldKind, FieldValue, FormModel, FormState, MediaRef};
 
 /// Side of a reference tile, in points.
@@ -386,7 +385,7 @@ fn tile(
                         (Some((w, h)), Some(d)) => format!("{w}×{h} · {d:.1} s"),
                         (Some((w, h)), None) => format!("{w}×{h}"),
                         (None, Some(d)) => format!("{d:.1} s"),
-                        _ => widgets::bytes(f.size),
+                        _ => crate::human::bytes(f.size),
                     };
                 }
                 resp.clone().on_hover_text(tile_tooltip(

@@ -433,8 +433,8 @@ pub fn problems(
     {
         let text = format!(
             "{} is over the {} limit",
-            super::widgets::bytes(facts.size),
-            super::widgets::bytes(max)
+            crate::human::bytes(facts.size),
+            crate::human::bytes(max)
         );
         out.push((
             !image,

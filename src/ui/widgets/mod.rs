@@ -135,22 +135,6 @@ pub fn thin_progress(ui: &mut Ui, fraction: Option<f32>, color: Color32) {
     ui.painter().rect_filled(done, 2.0, color);
 }
 
-/// Human bytes: 1.2 MB.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit < UNITS.len() - 1 {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
 /// Human duration: 1 min 05 s, 42 s.
 pub fn duration(d: std::time::Duration) -> String {
     let s = d.as_secs();
@@ -171,9 +155,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formats_bytes_and_durations() {
-        assert_eq!(bytes(512), "512 B");
-        assert_eq!(bytes(1_500_000), "1.5 MB");
+    fn formats_durations() {
         assert_eq!(duration(std::time::Duration::from_secs(65)), "1 min 05 s");
         assert_eq!(duration(std::time::Duration::from_secs(42)), "42 s");
     }
