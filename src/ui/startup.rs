@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 pub const EXIT_AFTER_FIRST_FRAME_ENV: &str = "REELSMITH_EXIT_AFTER_FIRST_FRAME";
 /// `1`: print the first-frame line to stderr and keep running.
 pub const LOG_FIRST_FRAME_ENV: &str = "REELSMITH_LOG_FIRST_FRAME";
+/// `1`: print `reelsmith: frame N` to stderr as each frame begins (the benchmark counts repaints).
+pub const LOG_FRAMES_ENV: &str = "REELSMITH_LOG_FRAMES";
+/// The fixed start of a frame line.
+pub const FRAME_PREFIX: &str = "reelsmith: frame ";
 /// `N` (simulator only): queue N text-to-video jobs at start that stay running for minutes.
 pub const DEMO_JOBS_ENV: &str = "REELSMITH_DEMO_JOBS";
 /// The fixed start of the first-frame line: `reelsmith: first frame rendered after 123.4 ms`.
@@ -41,16 +45,18 @@ pub fn demo_job_count() -> u32 {
 pub struct FirstFrameProbe {
     log: bool,
     exit: bool,
-    frames_begun: u32,
+    log_frames: bool,
+    frames_begun: u64,
 }
 
 impl FirstFrameProbe {
-    /// Reads [`EXIT_AFTER_FIRST_FRAME_ENV`] and [`LOG_FIRST_FRAME_ENV`].
+    /// Reads [`EXIT_AFTER_FIRST_FRAME_ENV`], [`LOG_FIRST_FRAME_ENV`] and [`LOG_FRAMES_ENV`].
     pub fn from_env() -> FirstFrameProbe {
         let exit = env_on(EXIT_AFTER_FIRST_FRAME_ENV);
         FirstFrameProbe {
             log: exit || env_on(LOG_FIRST_FRAME_ENV),
             exit,
+            log_frames: env_on(LOG_FRAMES_ENV),
             frames_begun: 0,
         }
     }
@@ -58,10 +64,13 @@ impl FirstFrameProbe {
     /// Call at the start of every frame. eframe paints and presents a frame before it begins the
     /// next, so the first frame counts as rendered when the second one begins.
     pub fn frame_begins(&mut self, ctx: &egui::Context) {
-        if !self.log || self.frames_begun > 1 {
+        self.frames_begun += 1;
+        if self.log_frames {
+            eprintln!("{FRAME_PREFIX}{}", self.frames_begun);
+        }
+        if !self.log || self.frames_begun > 2 {
             return;
         }
-        self.frames_begun += 1;
         if self.frames_begun == 1 {
             // An idle window would never begin a second frame on its own.
             ctx.request_repaint();
