@@ -27,8 +27,9 @@ const IDLE_WINDOW: Duration = Duration::from_secs(10);
 const SETTLE: Duration = Duration::from_secs(1);
 const IDLE_TARGET_PERCENT: f64 = 1.0;
 const DEMO_JOBS: u32 = 10;
-/// Our own bound for the busy case (the issue asks only for "a few repaints a second").
-const BUSY_TARGET_PERCENT: f64 = 5.0;
+/// While jobs run the window may repaint "at most a few times a second" (the issue sets no CPU
+/// figure there: the cost per frame depends on the GPU, here a software one).
+const BUSY_TARGET_FPS: f64 = 4.0;
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -81,25 +82,21 @@ fn main() {
         verdict(med < FIRST_FRAME_TARGET_MS)
     );
     println!("first frame, median as the app reports it (from ui::run): {med_inside:.1} ms");
-    let busy_label = format!("with {DEMO_JOBS} jobs running");
-    for (what, cpu, target, whose) in [
-        ("idle", &idle, IDLE_TARGET_PERCENT, ""),
-        (busy_label.as_str(), &busy, BUSY_TARGET_PERCENT, " (ours)"),
-    ] {
-        println!(
-            "CPU {what} over {} s: {:.2} % of one core   target < {target} %{whose}   {}",
-            IDLE_WINDOW.as_secs(),
-            cpu.percent,
-            verdict(cpu.percent < target)
-        );
-        println!(
-            "    {:.1} frames/s; Mesa llvmpipe (software GPU) {:.2} %, the rest {:.2} %; Xvfb {:.2} %",
-            cpu.frames_per_second,
-            cpu.rasterizer_percent,
-            cpu.percent - cpu.rasterizer_percent,
-            cpu.xvfb_percent
-        );
-    }
+    println!(
+        "CPU idle over {} s: {:.2} % of one core   target < {IDLE_TARGET_PERCENT} %   {}",
+        IDLE_WINDOW.as_secs(),
+        idle.percent,
+        verdict(idle.percent < IDLE_TARGET_PERCENT)
+    );
+    print_breakdown(&idle);
+    println!(
+        "CPU with {DEMO_JOBS} jobs running over {} s: {:.2} % of one core   (no CPU target; repaints: {:.1} frames/s, target <= {BUSY_TARGET_FPS})   {}",
+        IDLE_WINDOW.as_secs(),
+        busy.percent,
+        busy.frames_per_second,
+        verdict(busy.frames_per_second <= BUSY_TARGET_FPS)
+    );
+    print_breakdown(&busy);
     println!(
         "jobs running at the end of the busy window: {}",
         busy.jobs_running
@@ -107,6 +104,16 @@ fn main() {
     assert_eq!(
         busy.jobs_running, DEMO_JOBS as usize,
         "all demo jobs should still be running after the window"
+    );
+}
+
+fn print_breakdown(cpu: &Cpu) {
+    println!(
+        "    {:.1} frames/s; Mesa llvmpipe (software GPU) {:.2} %, the rest {:.2} %; Xvfb {:.2} %",
+        cpu.frames_per_second,
+        cpu.rasterizer_percent,
+        cpu.percent - cpu.rasterizer_percent,
+        cpu.xvfb_percent
     );
 }
 
