@@ -5,6 +5,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+// The same check the library exposes as `reelsmith::catalog::check` (and tests).
+#[path = "src/catalog/check.rs"]
+mod check;
+
 fn main() {
     embed_catalog();
     record_git_commit();
@@ -50,29 +54,22 @@ fn embed_windows_resources() {
 /// Validates `assets/endpoints/*.json` and writes the catalog table into `OUT_DIR`.
 fn embed_catalog() {
     println!("cargo:rerun-if-changed=assets/endpoints");
+    println!("cargo:rerun-if-changed=src/catalog/check.rs");
     let dir = Path::new("assets/endpoints");
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect(),
-        Err(_) => Vec::new(),
+    for file in check::document_files(dir) {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+    let documents = match check::check_catalog_dir(dir) {
+        Ok(documents) => documents,
+        Err(invalid) => {
+            // cargo shows this as an error naming the file and fails the build.
+            println!("cargo::error={invalid}");
+            return;
+        }
     };
-    files.sort();
     let mut out = String::from("/// Bundled endpoint documents as (endpoint id, JSON text).\n");
     out.push_str("static BUNDLED_ENDPOINTS: &[(&str, &str)] = &[\n");
-    for file in &files {
-        println!("cargo:rerun-if-changed={}", file.display());
-        let id = match check_document(file) {
-            Ok(id) => id,
-            Err(reason) => {
-                eprintln!(
-                    "error: endpoint document {} is invalid: {reason}",
-                    file.display()
-                );
-                panic!("endpoint document {} is invalid: {reason}", file.display());
-            }
-        };
+    for (id, file) in &documents {
         let abs = std::fs::canonicalize(file).expect("a file just read can be canonicalised");
         let _ = writeln!(
             out,
@@ -83,39 +80,4 @@ fn embed_catalog() {
     out.push_str("];\n");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out_dir.join("bundled_endpoints.rs"), out).expect("OUT_DIR is writable");
-}
-
-/// Checks one document and returns its endpoint id.
-fn check_document(file: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot be read: {e}"))?;
-    let doc: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("is not valid JSON: {e}"))?;
-    let id = doc
-        .pointer("/info/x-fal-metadata/endpointId")
-        .and_then(|v| v.as_str())
-        .ok_or("has no info.x-fal-metadata.endpointId")?
-        .to_string();
-    let post = doc
-        .get("paths")
-        .and_then(|p| p.get(format!("/{id}")))
-        .and_then(|p| p.get("post"))
-        .ok_or_else(|| format!("has no POST path /{id}"))?;
-    let input_ref = post
-        .pointer("/requestBody/content/application~1json/schema/$ref")
-        .and_then(|v| v.as_str())
-        .ok_or("the POST path has no requestBody schema $ref")?;
-    let name = input_ref
-        .strip_prefix("#/components/schemas/")
-        .ok_or_else(|| format!("the input $ref {input_ref} is not under #/components/schemas/"))?;
-    let input = doc
-        .pointer(&format!("/components/schemas/{name}"))
-        .ok_or_else(|| format!("the input schema {name} is missing from components.schemas"))?;
-    if input
-        .get("properties")
-        .and_then(|p| p.as_object())
-        .is_none()
-    {
-        return Err(format!("the input schema {name} has no properties"));
-    }
-    Ok(id)
 }

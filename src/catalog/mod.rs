@@ -7,6 +7,7 @@
 
 pub mod bundled;
 mod cache;
+pub mod check;
 mod fetch;
 mod ids;
 

@@ -222,6 +222,7 @@ pub struct StudioApp {
     pub settings: SettingsState,
     /// The help overlay is open.
     pub help_open: bool,
+    first_frame: super::startup::FirstFrameProbe,
     toasts: egui_notify::Toasts,
     actions: Vec<Action>,
     rt: tokio::runtime::Handle,
@@ -275,6 +276,7 @@ impl StudioApp {
             gallery: GalleryState::default(),
             settings: SettingsState::default(),
             help_open: false,
+            first_frame: super::startup::FirstFrameProbe::from_env(),
             toasts: egui_notify::Toasts::default().with_anchor(egui_notify::Anchor::BottomRight),
             actions: Vec::new(),
             rt,
@@ -427,6 +429,12 @@ impl StudioApp {
             Duration::from_secs_f32(self.persisted.sim_queue_secs.max(0.0)),
             Duration::from_secs_f32(self.persisted.sim_run_secs.max(0.0)),
         );
+        // Benchmark hook: jobs that all run at once and outlast the measurement.
+        let demo_jobs = super::startup::demo_job_count();
+        if demo_jobs > 0 {
+            sim.set_timing(Duration::ZERO, super::startup::DEMO_RUN_TIME);
+            self.persisted.jobs_in_flight = self.persisted.jobs_in_flight.max(demo_jobs);
+        }
         let key = sim.key();
         self.config.service = Service::simulator(sim);
         self.key = Some(KeyInfo {
@@ -435,6 +443,28 @@ impl StudioApp {
         });
         self.screen = Screen::Studio;
         self.restart_engine();
+        if demo_jobs > 0 {
+            self.queue_demo_jobs(demo_jobs);
+        }
+    }
+
+    /// Submits `count` text-to-video jobs (see [`super::startup::DEMO_JOBS_ENV`]).
+    fn queue_demo_jobs(&mut self, count: u32) {
+        let Some(Ok(model)) = self
+            .catalog
+            .as_ref()
+            .map(|c| c.model(super::startup::DEMO_ENDPOINT))
+        else {
+            return;
+        };
+        let mut state = FormState::from_defaults(&model);
+        state.values.insert(
+            "prompt".into(),
+            schema::FieldValue::Text("A lighthouse at dusk, waves rolling in".into()),
+        );
+        if let Err(e) = self.engine.submit(&model, &state, count) {
+            self.toast(Tone::Danger, e);
+        }
     }
 
     fn restart_engine(&mut self) {
@@ -885,6 +915,7 @@ fn simulator_banner(ui: &mut egui::Ui) {
 
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.first_frame.frame_begins(ctx);
         self.poll_background();
         self.shortcuts(ctx);
         self.revalidate();

@@ -14,6 +14,7 @@ pub mod keystore;
 pub mod queue;
 pub mod references;
 pub mod settings;
+pub mod startup;
 pub mod theme;
 pub mod thumbs;
 pub mod welcome;
@@ -50,6 +51,7 @@ const MIN_SIZE: [f32; 2] = [960.0, 620.0];
 
 /// Opens the studio window; `simulate` runs it against the in-process simulator.
 pub fn run(simulate: bool) -> anyhow::Result<()> {
+    startup::mark_start();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("reelsmith-worker")
