@@ -23,8 +23,9 @@ use crate::schema::{FieldValue, FormModel, FormState};
 
 /// Largest seed given to variations.
 const SEED_MAX: i64 = 2_147_483_647;
-/// While a job runs, the window repaints this often (elapsed time, stall flags).
-const RUNNING_TICK: Duration = Duration::from_millis(500);
+/// While a job runs, the window repaints this often: the elapsed time shows whole seconds, and
+/// every real change (position, logs, bytes) repaints through the engine's events anyway.
+const RUNNING_TICK: Duration = Duration::from_secs(1);
 
 /// Something worth a toast.
 #[derive(Debug, Clone)]
