@@ -426,44 +426,20 @@ fn tile(
                 egui::Stroke::new(2.0, c),
                 egui::StrokeKind::Inside,
             );
-            let strip =
-                egui::Rect::from_min_max(egui::pos2(rect.left(), rect.bottom() - 22.0), rect.max);
-            painter.rect_filled(
-                strip,
-                egui::CornerRadius {
-                    nw: 0,
-                    ne: 0,
-                    sw: 6,
-                    se: 6,
-                },
+            caption_strip(
+                &painter,
+                rect,
+                22.0,
                 c.linear_multiply(0.92),
-            );
-            painter.text(
-                strip.center(),
-                egui::Align2::CENTER_CENTER,
-                short(first, 18),
-                egui::FontId::proportional(10.5),
-                Color32::WHITE,
+                &short(first, 18),
             );
         } else if !caption.is_empty() {
-            let strip =
-                egui::Rect::from_min_max(egui::pos2(rect.left(), rect.bottom() - 18.0), rect.max);
-            painter.rect_filled(
-                strip,
-                egui::CornerRadius {
-                    nw: 0,
-                    ne: 0,
-                    sw: 6,
-                    se: 6,
-                },
+            caption_strip(
+                &painter,
+                rect,
+                18.0,
                 Color32::from_black_alpha(140),
-            );
-            painter.text(
-                strip.center(),
-                egui::Align2::CENTER_CENTER,
                 &caption,
-                egui::FontId::proportional(10.5),
-                Color32::WHITE,
             );
         }
         if let Some(i) = index {
@@ -779,4 +755,29 @@ fn save_pasted(dir: &Path, image: &egui::ColorImage) -> Result<PathBuf, String> 
     img.save(&path)
         .map_err(|e| format!("cannot save the pasted image: {e}"))?;
     Ok(path)
+}
+
+/// White text on a strip across the bottom of a thumbnail (its size, or its first problem).
+fn caption_strip(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    height: f32,
+    fill: Color32,
+    text: &str,
+) {
+    let strip = egui::Rect::from_min_max(egui::pos2(rect.left(), rect.bottom() - height), rect.max);
+    let corners = egui::CornerRadius {
+        nw: 0,
+        ne: 0,
+        sw: 6,
+        se: 6,
+    };
+    painter.rect_filled(strip, corners, fill);
+    painter.text(
+        strip.center(),
+        egui::Align2::CENTER_CENTER,
+        text,
+        egui::FontId::proportional(10.5),
+        Color32::WHITE,
+    );
 }
