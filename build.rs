@@ -70,11 +70,13 @@ fn embed_catalog() {
     let mut out = String::from("/// Bundled endpoint documents as (endpoint id, JSON text).\n");
     out.push_str("static BUNDLED_ENDPOINTS: &[(&str, &str)] = &[\n");
     for (id, file) in &documents {
-        let abs = std::fs::canonicalize(file).expect("a file just read can be canonicalised");
+        // The path is joined to CARGO_MANIFEST_DIR when the library compiles, not baked in
+        // here: a cached build-script output reused by another checkout of the same package
+        // (a fresh clone, a worktree) must still read that checkout's files.
+        let relative = file.to_string_lossy().replace('\\', "/");
         let _ = writeln!(
             out,
-            "    ({id:?}, include_str!({:?})),",
-            abs.display().to_string()
+            "    ({id:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{relative}\"))),"
         );
     }
     out.push_str("];\n");

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reelsmith::fal::{ApiKey, ClientOptions, FalClient, FalUrls, RetryPolicy};
+use reelsmith::fal::{ApiKey, ClientOptions, FalClient, RetryPolicy};
 use reelsmith::jobs::{
     BundledModels, CancelResult, ChangeKind, EngineConfig, EngineError, EngineHandle, FailKind,
     JobEngine, JobEvent, JobId, JobState, Journal, ModelSource, NewJob,
@@ -29,11 +29,7 @@ async fn start_sim(queue: Duration, run: Duration) -> Simulator {
 }
 
 fn client_for(sim: &Simulator) -> FalClient {
-    let urls = FalUrls {
-        queue: sim.queue_url(),
-        rest: sim.rest_url(),
-        openapi: sim.openapi_url(),
-    };
+    let urls = sim.fal_urls();
     FalClient::new(urls, Some(ApiKey::new(sim.key())))
         .unwrap()
         .with_retry(RetryPolicy {

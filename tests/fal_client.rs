@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use reelsmith::fal::{
-    ApiKey, CancelOutcome, ClientOptions, FalClient, FalUrls, RetryPolicy, StatusEvent,
-};
+use reelsmith::fal::{ApiKey, CancelOutcome, ClientOptions, FalClient, RetryPolicy, StatusEvent};
 use reelsmith::sim::clip::{ClipSpec, render_clip};
 use reelsmith::sim::{Route, SimConfig, Simulator};
 use serde_json::{Value, json};
@@ -28,11 +26,7 @@ async fn start_sim() -> Simulator {
 }
 
 fn client_for(sim: &Simulator) -> FalClient {
-    let urls = FalUrls {
-        queue: sim.queue_url(),
-        rest: sim.rest_url(),
-        openapi: sim.openapi_url(),
-    };
+    let urls = sim.fal_urls();
     FalClient::new(urls, Some(ApiKey::new(sim.key())))
         .unwrap()
         .with_retry(RetryPolicy {

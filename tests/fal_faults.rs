@@ -26,11 +26,7 @@ async fn start_sim(config: SimConfig) -> Simulator {
 }
 
 fn urls(sim: &Simulator) -> FalUrls {
-    FalUrls {
-        queue: sim.queue_url(),
-        rest: sim.rest_url(),
-        openapi: sim.openapi_url(),
-    }
+    sim.fal_urls()
 }
 
 fn options() -> ClientOptions {

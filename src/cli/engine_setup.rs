@@ -229,11 +229,7 @@ pub async fn client(
             "reelsmith: using the built-in simulator at {} (not fal; nothing is charged)",
             sim.base_url()
         );
-        let urls = FalUrls {
-            queue: sim.queue_url(),
-            rest: sim.rest_url(),
-            openapi: sim.openapi_url(),
-        };
+        let urls = sim.fal_urls();
         let key = crate::fal::ApiKey::new(sim.key());
         (urls, Some(key), Some(sim))
     } else {

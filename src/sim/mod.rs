@@ -214,6 +214,15 @@ impl Simulator {
         format!("{}/openapi/queue/openapi.json", self.shared.base_url)
     }
 
+    /// The three base URLs to point a [`crate::fal::FalClient`] at this simulator.
+    pub fn fal_urls(&self) -> crate::fal::FalUrls {
+        crate::fal::FalUrls {
+            queue: self.queue_url(),
+            rest: self.rest_url(),
+            openapi: self.openapi_url(),
+        }
+    }
+
     /// The key the simulator accepts.
     pub fn key(&self) -> String {
         self.shared.key.clone()

@@ -30,11 +30,7 @@ impl Service {
     /// The in-process simulator.
     pub fn simulator(sim: Arc<Simulator>) -> Service {
         Service {
-            urls: FalUrls {
-                queue: sim.queue_url(),
-                rest: sim.rest_url(),
-                openapi: sim.openapi_url(),
-            },
+            urls: sim.fal_urls(),
             simulator: Some(sim),
         }
     }
