@@ -2,21 +2,33 @@
 //!
 //! A block's DC coefficient is its average colour, so the DC values alone are the picture
 //! shrunk eight times (what libjpeg's 1/8 scaling produces). Skipping dequantisation, the inverse
-//! DCT and full-size colour conversion leaves only the entropy decoding, which this does with
-//! lookup tables that swallow a code and its extra bits in one step. jpeg-decoder's own 1/8
-//! path is several times slower, as it still walks every coefficient through generic readers.
+//! DCT and full-size colour conversion leaves only the entropy decoding, which is what the time
+//! goes on, so it is built for speed:
+//! - each entropy-coded segment is first copied without its 0xFF00 stuffing, so the bit reader
+//!   can refill without branches (one unaligned load per symbol);
+//! - AC coefficients are never needed, only how far they reach, so one lookup of
+//!   [`MULTI_BITS`] bits skips every whole (code, magnitude) pair those bits hold.
+//!
+//! jpeg-decoder's own 1/8 path is several times slower, as it still walks every coefficient
+//! through generic readers.
 //!
 //! Only the common case is handled: baseline or extended sequential Huffman JPEG, 8-bit, one
 //! or three components (YCbCr), any sampling factors, restart intervals, one or several scans.
 //! Anything else returns `None` and the caller falls back to jpeg-decoder.
 
-/// Bits looked up at once: covers nearly all codes in real files.
+/// Bits looked up at once when decoding a single code: covers nearly all codes in real files.
 const LUT_BITS: u32 = 11;
+
+/// Bits looked up at once for a DC code and its magnitude; 2^12 four-byte entries.
+const DC_BITS: u32 = 12;
+
+/// Bits looked up at once when skipping AC coefficients; 2^13 two-byte entries stay in L1.
+const MULTI_BITS: u32 = 12;
 
 /// A Huffman table ready for decoding.
 struct Huffman {
     /// For each LUT_BITS-bit prefix: symbol << 8 | code length, or 0 when the code is longer.
-    lut: Box<[u16; 1 << LUT_BITS]>,
+    lut: [u16; 1 << LUT_BITS],
     /// Canonical decoding for longer codes, indexed by length 1..=16.
     max_code: [i32; 18],
     val_offset: [i32; 17],
@@ -29,7 +41,7 @@ impl Huffman {
         if total > 256 || total > values.len() {
             return None;
         }
-        let mut lut = Box::new([0u16; 1 << LUT_BITS]);
+        let mut lut = [0u16; 1 << LUT_BITS];
         let mut max_code = [-1i32; 18];
         let mut val_offset = [0i32; 17];
         let mut code: u32 = 0;
@@ -66,161 +78,309 @@ impl Huffman {
             values: values[..total].to_vec(),
         })
     }
+
+    /// The symbol and code length at the top of `window` (bits left-aligned in 32), if any.
+    #[inline(always)]
+    fn lookup(&self, window: u32) -> Option<(u8, u32)> {
+        let e = self.lut[(window >> (32 - LUT_BITS)) as usize];
+        if e != 0 {
+            return Some(((e >> 8) as u8, u32::from(e & 0xFF)));
+        }
+        self.lookup_long(window)
+    }
+
+    /// Canonical decoding of a code longer than [`LUT_BITS`].
+    #[cold]
+    fn lookup_long(&self, window: u32) -> Option<(u8, u32)> {
+        for len in LUT_BITS + 1..=16 {
+            let code = (window >> (32 - len)) as i32;
+            if code <= self.max_code[len as usize] {
+                let i = (self.val_offset[len as usize] + code) as usize;
+                return Some((*self.values.get(i)?, len));
+            }
+        }
+        None
+    }
 }
 
-/// Reads entropy-coded bits, undoing 0xFF00 stuffing and stopping at markers.
+/// JPEG's EXTEND: `s` magnitude bits `v` as a signed value (a leading 0 bit means negative).
+fn extend(v: u32, s: u32) -> i32 {
+    if s == 0 {
+        0
+    } else if v < 1 << (s - 1) {
+        v as i32 - (1 << s) + 1
+    } else {
+        v as i32
+    }
+}
+
+/// A DC Huffman table whose lookups read the magnitude bits too.
+struct DcTable {
+    /// For each [`DC_BITS`]-bit window: the difference (high 16 bits, signed) and the bits its
+    /// code and magnitude take (low 8 bits), or 0 when they do not fit in the window.
+    table: [u32; 1 << DC_BITS],
+    huffman: Huffman,
+}
+
+impl DcTable {
+    fn new(huffman: Huffman) -> Box<DcTable> {
+        let mut table = [0u32; 1 << DC_BITS];
+        for (window, entry) in table.iter_mut().enumerate() {
+            let window = window as u32;
+            let Some((symbol, len)) = huffman.lookup(window << (32 - DC_BITS)) else {
+                continue;
+            };
+            let s = u32::from(symbol);
+            if s > 11 || len + s > DC_BITS {
+                continue;
+            }
+            let v = (window >> (DC_BITS - len - s)) & ((1 << s) - 1);
+            *entry = ((extend(v, s) as u32) << 16) | (len + s);
+        }
+        // Boxed, with the tables inline, so a lookup needs only the one pointer.
+        Box::new(DcTable { table, huffman })
+    }
+}
+
+/// How far an AC symbol moves the coefficient index: 0 ends the block (EOB).
+fn ac_advance(symbol: u8) -> u32 {
+    match symbol {
+        0x00 => 0,
+        0xF0 => 16,
+        s => u32::from(s >> 4) + 1,
+    }
+}
+
+/// An [`AcSkip`] entry: bits taken (low six bits, so it can be a shift count as it is), then
+/// the move of the coefficient index, then the EOB flag.
+const ADV_SHIFT: u32 = 6;
+const EOB_FLAG: u16 = 1 << 13;
+/// A move no block can take, so entries without a whole pair fail the range check.
+const NO_PAIRS: u16 = 127;
+
+/// An AC Huffman table turned into a skipping table.
+///
+/// For each [`MULTI_BITS`]-bit window an entry says how many bits the whole (code, magnitude)
+/// pairs in the window take, how far they move the coefficient index (not counting a final
+/// EOB) and whether the last of them is an EOB. The pairs may be taken together only when the
+/// block cannot end before the last of them, which the decoder checks against the current
+/// index; otherwise it goes one symbol at a time.
+struct AcSkip {
+    table: [u16; 1 << MULTI_BITS],
+    huffman: Huffman,
+}
+
+impl AcSkip {
+    fn new(huffman: Huffman) -> Box<AcSkip> {
+        let mut table = [0u16; 1 << MULTI_BITS];
+        for (window, entry) in table.iter_mut().enumerate() {
+            let (mut used, mut adv, mut eob, mut pairs) = (0u32, 0u32, false, 0);
+            while used < MULTI_BITS && !eob && adv < 64 {
+                // The unused bits of the window, left-aligned; the bits after it read as 0, so
+                // only codes and magnitudes that end inside the window count.
+                let rest = ((window as u32) << (32 - MULTI_BITS)) << used;
+                let Some((symbol, len)) = huffman.lookup(rest) else {
+                    break;
+                };
+                let take = len + u32::from(symbol & 15);
+                if used + take > MULTI_BITS {
+                    break;
+                }
+                used += take;
+                pairs += 1;
+                match ac_advance(symbol) {
+                    0 => eob = true,
+                    a => adv += a,
+                }
+            }
+            *entry = if pairs == 0 {
+                NO_PAIRS << ADV_SHIFT
+            } else {
+                used as u16
+                    | ((adv.min(u32::from(NO_PAIRS) - 1) as u16) << ADV_SHIFT)
+                    | if eob { EOB_FLAG } else { 0 }
+            };
+        }
+        Box::new(AcSkip { table, huffman })
+    }
+}
+
+/// Padding after a segment's unstuffed bytes, so the bit reader can always load eight.
+const PAD: usize = 8;
+
+/// Copies the entropy-coded bytes starting at `from` into `out` without their 0xFF00 stuffing,
+/// followed by [`PAD`] zero bytes; returns where the data stopped (a marker or the end).
+fn unstuff(jpeg: &[u8], from: usize, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let mut at = from.min(jpeg.len());
+    loop {
+        let rest = &jpeg[at..];
+        match memchr::memchr(0xFF, rest) {
+            None => {
+                out.extend_from_slice(rest);
+                at = jpeg.len();
+                break;
+            }
+            Some(i) => {
+                out.extend_from_slice(&rest[..i]);
+                at += i;
+                if jpeg.get(at + 1) == Some(&0) {
+                    out.push(0xFF);
+                    at += 2;
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    out.extend_from_slice(&[0; PAD]);
+    at
+}
+
+/// Reads bits from an unstuffed segment; past its end the stream reads as zeros, as decoders
+/// conventionally do.
+#[derive(Clone, Copy)]
 struct Bits<'a> {
     data: &'a [u8],
+    /// The next byte not yet wholly in `acc`.
     pos: usize,
+    /// Bits left-aligned; the top `n` are valid, and the top one is bit `8 * pos - n` of `data`.
     acc: u64,
     n: u32,
-    at_marker: bool,
 }
 
 impl<'a> Bits<'a> {
-    fn new(data: &'a [u8], pos: usize) -> Bits<'a> {
+    /// A reader of `data` from its first bit.
+    fn new(data: &'a [u8]) -> Bits<'a> {
         Bits {
             data,
-            pos,
+            pos: 0,
             acc: 0,
             n: 0,
-            at_marker: false,
         }
     }
 
-    #[inline]
-    fn fill(&mut self) {
-        // Fast path: when the next eight bytes hold no 0xFF (no stuffing, no marker), take
-        // as many whole bytes as fit in one go.
-        if self.n > 56 {
-            return;
-        }
-        if !self.at_marker
-            && let Some(chunk) = self.data.get(self.pos..self.pos + 8)
-            && let Ok(bytes) = <[u8; 8]>::try_from(chunk)
-        {
-            let word = u64::from_be_bytes(bytes);
-            let inverted = !word;
-            let has_ff =
-                inverted.wrapping_sub(0x0101_0101_0101_0101) & word & 0x8080_8080_8080_8080 != 0;
-            if !has_ff {
-                let take = (64 - self.n) / 8;
-                let bits = 8 * take;
-                self.acc |= (word >> (64 - bits)) << (64 - bits - self.n);
-                self.pos += take as usize;
-                self.n += bits;
-                return;
-            }
-        }
-        while self.n <= 56 {
-            let mut byte = 0u8;
-            if !self.at_marker {
-                match self.data.get(self.pos) {
-                    Some(0xFF) => {
-                        if self.data.get(self.pos + 1) == Some(&0) {
-                            byte = 0xFF;
-                            self.pos += 2;
-                        } else {
-                            self.at_marker = true;
-                        }
-                    }
-                    Some(&b) => {
-                        byte = b;
-                        self.pos += 1;
-                    }
-                    None => self.at_marker = true,
-                }
-            }
-            // Past a marker the stream reads as zeros, as decoders conventionally do.
-            self.acc |= u64::from(byte) << (56 - self.n);
-            self.n += 8;
-        }
+    /// A reader of `data` from bit `bit`.
+    fn at(data: &'a [u8], bit: usize) -> Bits<'a> {
+        let mut bits = Bits {
+            data,
+            pos: bit / 8,
+            acc: 0,
+            n: 0,
+        };
+        bits.refill();
+        bits.consume((bit % 8) as u32);
+        bits
     }
 
-    #[inline]
+    /// The position of the next unread bit.
+    #[inline(always)]
+    fn bit_pos(&self) -> usize {
+        8 * self.pos - self.n as usize
+    }
+
+    /// Tops the buffer up to at least 56 bits without a branch on the data.
+    #[inline(always)]
+    fn refill(&mut self) {
+        // Segments end with PAD zero bytes, so a load that would run off the end reads only
+        // padding and can be zero.
+        let word = match self.data.get(self.pos..self.pos + 8) {
+            Some(b) => u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+            None => 0,
+        };
+        // Bits below `n` already hold these same values, so OR-ing them again is harmless.
+        self.acc |= word >> self.n;
+        self.pos += ((63 - self.n) >> 3) as usize;
+        self.n |= 56;
+    }
+
+    #[inline(always)]
     fn peek(&self, k: u32) -> u32 {
         (self.acc >> (64 - k)) as u32
     }
 
-    #[inline]
+    #[inline(always)]
     fn consume(&mut self, k: u32) {
         self.acc <<= k;
         self.n -= k;
     }
 
-    #[inline]
-    fn decode(&mut self, h: &Huffman) -> Option<u8> {
-        if self.n < 32 {
-            self.fill();
+    /// Decodes a DC difference: its code and its sign-extended magnitude bits. Takes at most
+    /// [`DC_BITS`] of the buffered bits, or refills first.
+    #[inline(always)]
+    fn dc_diff(&mut self, t: &DcTable) -> Option<i32> {
+        let e = t.table[self.peek(DC_BITS) as usize];
+        if e & 0xFF != 0 {
+            self.consume(e & 0xFF);
+            return Some(e as i32 >> 16);
         }
-        let e = h.lut[self.peek(LUT_BITS) as usize];
-        if e != 0 {
-            self.consume(u32::from(e & 0xFF));
-            return Some((e >> 8) as u8);
+        // After a refill 56 bits are buffered: a code (≤ 16) plus magnitude (≤ 11) fits.
+        self.refill();
+        let (symbol, len) = t.huffman.lookup(self.peek(32))?;
+        let s = u32::from(symbol);
+        if s > 11 {
+            return None;
         }
-        for len in LUT_BITS + 1..=16 {
-            let code = self.peek(len) as i32;
-            if code <= h.max_code[len as usize] {
-                self.consume(len);
-                let i = (h.val_offset[len as usize] + code) as usize;
-                return h.values.get(i).copied();
-            }
-        }
-        None
-    }
-
-    /// Reads `s` magnitude bits and sign-extends them (JPEG's EXTEND).
-    #[inline]
-    fn receive_extend(&mut self, s: u32) -> i32 {
-        if s == 0 {
-            return 0;
-        }
-        if self.n < 32 {
-            self.fill();
-        }
-        let v = self.peek(s) as i32;
+        self.consume(len);
+        let v = self.peek(s);
         self.consume(s);
-        if v < 1 << (s - 1) {
-            v - (1 << s) + 1
-        } else {
-            v
-        }
+        self.refill();
+        Some(extend(v, s))
     }
 
-    /// Skips the AC coefficients of one block.
-    ///
-    /// Their values are never needed, so a code and its magnitude bits go in one shift.
-    #[inline]
-    fn skip_ac(&mut self, h: &Huffman) -> Option<()> {
-        let mut k = 1u32;
+    /// Takes one lookup's worth of AC pairs, `k` being the next coefficient's index; `Some(true)`
+    /// when the block has ended. Takes at most [`MULTI_BITS`] of the buffered bits, or refills.
+    #[inline(always)]
+    fn ac_step(&mut self, t: &AcSkip, k: &mut u32) -> Option<bool> {
+        let e = t.table[self.peek(MULTI_BITS) as usize];
+        let adv = u32::from(e >> ADV_SHIFT) & 127;
+        if *k + adv < 64 {
+            // The low six bits are the bit count; a shift takes only those.
+            self.acc = self.acc.wrapping_shl(u32::from(e));
+            self.n -= u32::from(e) & 63;
+            *k += adv;
+            return Some(e & EOB_FLAG != 0);
+        }
+        // Near the block's end, or a code or magnitude longer than the window: one symbol. A
+        // fresh refill holds a code (≤ 16) and its magnitude (≤ 15); a second one restores the
+        // room the caller's remaining lookups count on.
+        self.refill();
+        let (symbol, len) = t.huffman.lookup(self.peek(32))?;
+        self.consume(len + u32::from(symbol & 15));
+        self.refill();
+        Some(match ac_advance(symbol) {
+            0 => true,
+            a => {
+                *k += a;
+                *k >= 64
+            }
+        })
+    }
+
+    /// Skips the rest of a block's AC coefficients from index `k`.
+    #[inline(always)]
+    fn skip_ac(&mut self, t: &AcSkip, mut k: u32) -> Option<()> {
         loop {
-            if self.n < 32 {
-                self.fill();
-            }
-            let e = h.lut[self.peek(LUT_BITS) as usize];
-            let symbol = if e != 0 {
-                self.consume(u32::from(e & 0xFF));
-                (e >> 8) as u8
-            } else {
-                self.decode(h)?
-            };
-            let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
-            // After a fill at least 32 bits are buffered: a code (≤ 16) plus size (≤ 15) fits.
-            self.consume(size);
-            if size == 0 {
-                if run != 15 {
-                    return Some(()); // end of block
+            // One refill serves several lookups, so loading the next bytes (which waits on
+            // how many bits the last lookup took) stays off most steps' critical path.
+            self.refill();
+            for _ in 0..LOOKUPS_PER_REFILL {
+                if self.ac_step(t, &mut k)? {
+                    return Some(());
                 }
-                k += 16;
-            } else {
-                k += run + 1;
-            }
-            if k >= 64 {
-                return Some(());
             }
         }
     }
 }
+
+/// Lookups of at most [`MULTI_BITS`] (or [`DC_BITS`]) bits that the 56 bits of one refill always
+/// cover.
+const LOOKUPS_PER_REFILL: u32 = 56
+    / if MULTI_BITS > DC_BITS {
+        MULTI_BITS
+    } else {
+        DC_BITS
+    };
 
 #[derive(Clone, Copy)]
 struct Component {
@@ -240,12 +400,18 @@ fn be16(data: &[u8], at: usize) -> Option<usize> {
 /// Decodes `jpeg` at 1/8 scale (each side rounded up) to packed RGB8; `None` when this
 /// decoder does not handle the file (the caller then uses a general decoder).
 pub fn decode_eighth(jpeg: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
+    decode_eighth_with(jpeg, true)
+}
+
+/// [`decode_eighth`], with or without decoding long segments as two halves at once (the
+/// tests compare the two).
+fn decode_eighth_with(jpeg: &[u8], two_halves: bool) -> Option<(u32, u32, Vec<u8>)> {
     if jpeg.get(0..2)? != [0xFF, 0xD8] {
         return None;
     }
     let mut quant_dc = [0i32; 4];
-    let mut dc_tables: [Option<Huffman>; 4] = [None, None, None, None];
-    let mut ac_tables: [Option<Huffman>; 4] = [None, None, None, None];
+    let mut dc_tables: [Option<Box<DcTable>>; 4] = [None, None, None, None];
+    let mut ac_tables: [Option<Box<AcSkip>>; 4] = [None, None, None, None];
     let mut comps: Vec<Component> = Vec::new();
     let (mut width, mut height) = (0usize, 0usize);
     let mut restart_interval = 0usize;
@@ -337,8 +503,8 @@ pub fn decode_eighth(jpeg: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
                     let values = s.get(17..17 + total)?;
                     let table = Huffman::new(&counts, values)?;
                     match (class, id) {
-                        (0, 0..=3) => dc_tables[id] = Some(table),
-                        (1, 0..=3) => ac_tables[id] = Some(table),
+                        (0, 0..=3) => dc_tables[id] = Some(DcTable::new(table)),
+                        (1, 0..=3) => ac_tables[id] = Some(AcSkip::new(table)),
                         _ => return None,
                     }
                     s = &s[17 + total..];
@@ -380,6 +546,7 @@ pub fn decode_eighth(jpeg: &[u8]) -> Option<(u32, u32, Vec<u8>)> {
                     height,
                     hmax,
                     vmax,
+                    two_halves,
                 };
                 pos = decode_scan(jpeg, next, &params, &mut planes)?;
                 continue;
@@ -398,8 +565,8 @@ struct ScanParams<'a> {
     comps: &'a [Component],
     scan: &'a [(usize, usize, usize)],
     quant_dc: &'a [i32; 4],
-    dc_tables: &'a [Option<Huffman>; 4],
-    ac_tables: &'a [Option<Huffman>; 4],
+    dc_tables: &'a [Option<Box<DcTable>>; 4],
+    ac_tables: &'a [Option<Box<AcSkip>>; 4],
     restart_interval: usize,
     mcux: usize,
     mcuy: usize,
@@ -407,77 +574,362 @@ struct ScanParams<'a> {
     height: usize,
     hmax: usize,
     vmax: usize,
+    /// Whether long segments may be decoded as two halves at once.
+    two_halves: bool,
+}
+
+/// One block of a unit (MCU): which of the scan's components, where in the unit, and its
+/// tables.
+struct BlockKind<'t> {
+    slot: usize,
+    dx: usize,
+    dy: usize,
+    dc: &'t DcTable,
+    ac: &'t AcSkip,
 }
 
 /// Decodes one scan's blocks into `planes` (DC averages); returns where the data ended.
+///
+/// The entropy-coded data is first turned into each block's DC difference, in stream order;
+/// then the differences are summed and placed.
 fn decode_scan(
     jpeg: &[u8],
     start: usize,
     p: &ScanParams<'_>,
     planes: &mut [Vec<i16>],
 ) -> Option<usize> {
-    let mut tables = Vec::with_capacity(p.scan.len());
-    for &(ci, td, ta) in p.scan {
-        let c = p.comps[ci];
-        tables.push((
-            ci,
-            c,
-            p.dc_tables[td].as_ref()?,
-            p.ac_tables[ta].as_ref()?,
-            p.quant_dc[c.quant],
-        ));
-    }
-    let mut bits = Bits::new(jpeg, start);
-    let mut pred = [0i32; 4];
     // A single-component scan is not interleaved: its blocks cover only the component's own
-    // size, in raster order, one block per MCU.
-    let (units_x, units_y) = if tables.len() == 1 {
-        let c = tables[0].1;
+    // size, in raster order, one block per unit.
+    let single = p.scan.len() == 1;
+    let mut slots = Vec::with_capacity(p.scan.len());
+    let mut kinds = Vec::new();
+    for (slot, &(ci, td, ta)) in p.scan.iter().enumerate() {
+        let c = p.comps[ci];
+        let (dc, ac) = (p.dc_tables[td].as_ref()?, p.ac_tables[ta].as_ref()?);
+        slots.push((ci, c, p.quant_dc[c.quant]));
+        let (bw, bh) = if single { (1, 1) } else { (c.h, c.v) };
+        for dy in 0..bh {
+            for dx in 0..bw {
+                kinds.push(BlockKind {
+                    slot,
+                    dx,
+                    dy,
+                    dc,
+                    ac,
+                });
+            }
+        }
+    }
+    let (units_x, units_y) = if single {
+        let c = slots[0].1;
         let cw = (p.width * c.h).div_ceil(p.hmax);
         let ch = (p.height * c.v).div_ceil(p.vmax);
         (cw.div_ceil(8), ch.div_ceil(8))
     } else {
         (p.mcux, p.mcuy)
     };
-    let total = units_x * units_y;
-    for unit in 0..total {
-        if p.restart_interval > 0 && unit > 0 && unit % p.restart_interval == 0 {
-            // The next marker (after at most the last padding byte) must be RSTn; then
-            // everything starts afresh.
-            let at = next_marker(jpeg, bits.pos);
+    let units = units_x * units_y;
+    let per_unit = kinds.len();
+    let mut diffs = Vec::with_capacity(units * per_unit);
+    let mut segment = Vec::new();
+    let mut end = unstuff(jpeg, start, &mut segment);
+    if p.restart_interval == 0 {
+        if p.two_halves && segment.len() >= TWO_HALVES_MIN_BYTES {
+            decode_halves(&segment, &kinds, units * per_unit, &mut diffs)?;
+        } else {
+            decode_blocks(
+                &mut Bits::new(&segment),
+                &kinds,
+                0,
+                units * per_unit,
+                &mut diffs,
+            )?;
+        }
+    } else {
+        let mut done = 0;
+        loop {
+            let n = p.restart_interval.min(units - done);
+            let mut bits = Bits::new(&segment);
+            decode_blocks(&mut bits, &kinds, 0, n * per_unit, &mut diffs)?;
+            done += n;
+            if done >= units {
+                break;
+            }
+            // The segment must end at RSTn (after fill bytes, if any); then everything starts
+            // afresh.
+            let at = next_marker(jpeg, end);
             if !(0xD0..=0xD7).contains(jpeg.get(at + 1)?) {
                 return None;
             }
-            bits = Bits::new(jpeg, at + 2);
-            pred = [0; 4];
+            end = unstuff(jpeg, at + 2, &mut segment);
         }
-        let (ux, uy) = (unit % units_x, unit / units_x);
-        for (slot, &(ci, c, dc, ac, q)) in tables.iter().enumerate() {
-            let (bw, bh) = if tables.len() == 1 {
-                (1, 1)
-            } else {
-                (c.h, c.v)
-            };
+    }
+    let places: Vec<Place> = kinds
+        .iter()
+        .map(|kind| {
+            let (ci, c, q) = slots[kind.slot];
+            let (bw, bh) = if single { (1, 1) } else { (c.h, c.v) };
             let stride = p.mcux * c.h;
-            for by in 0..bh {
-                for bx in 0..bw {
-                    let s = u32::from(bits.decode(dc)?);
-                    if s > 11 {
-                        return None;
-                    }
-                    pred[slot] += bits.receive_extend(s);
-                    bits.skip_ac(ac)?;
-                    let (x, y) = (ux * bw + bx, uy * bh + by);
-                    if let Some(v) = planes[ci].get_mut(y * stride + x) {
-                        // DC × quantiser / 8 is the block's mean offset from mid-grey.
-                        *v = ((pred[slot] * q + 4) >> 3).clamp(-128, 127) as i16;
-                    }
+            Place {
+                slot: kind.slot,
+                plane: ci,
+                q,
+                across: bw,
+                down: bh * stride,
+                offset: kind.dy * stride + kind.dx,
+            }
+        })
+        .collect();
+    place_dc(&diffs, &places, units_x, p.restart_interval, planes);
+    // Resume marker parsing where the entropy-coded data stopped.
+    Some(next_marker(jpeg, end))
+}
+
+/// Where one block of a unit goes in its component's plane.
+struct Place {
+    /// The scan's component slot (its DC predictor).
+    slot: usize,
+    plane: usize,
+    /// The DC quantiser.
+    q: i32,
+    /// How far the unit's position moves this block: per unit across, per row of units down.
+    across: usize,
+    down: usize,
+    offset: usize,
+}
+
+/// Sums the DC differences (restarting at each restart interval) and stores each block's mean
+/// in its plane.
+fn place_dc(
+    diffs: &[i16],
+    places: &[Place],
+    units_x: usize,
+    restart_interval: usize,
+    planes: &mut [Vec<i16>],
+) {
+    let mut pred = [0i32; 4];
+    let mut units_done = 0;
+    for (uy, row) in diffs.chunks(units_x * places.len()).enumerate() {
+        for (ux, unit) in row.chunks_exact(places.len()).enumerate() {
+            if restart_interval > 0 && units_done % restart_interval == 0 {
+                pred = [0; 4];
+            }
+            units_done += 1;
+            for (place, &d) in places.iter().zip(unit) {
+                let pred = &mut pred[place.slot & 3];
+                // Valid files stay far inside this range; corrupt ones must not overflow.
+                *pred = (*pred + i32::from(d)).clamp(-32768, 32767);
+                let at = uy * place.down + ux * place.across + place.offset;
+                if let Some(v) = planes.get_mut(place.plane).and_then(|p| p.get_mut(at)) {
+                    // DC × quantiser / 8 is the block's mean offset from mid-grey.
+                    *v = ((*pred * place.q + 4) >> 3).clamp(-128, 127) as i16;
                 }
             }
         }
     }
-    // Resume marker parsing where the entropy-coded data stopped.
-    Some(next_marker(jpeg, bits.pos))
+}
+
+/// The kind after `phase` in a unit of `per_unit` blocks.
+#[inline(always)]
+fn next_phase(phase: usize, per_unit: usize) -> usize {
+    if phase + 1 == per_unit { 0 } else { phase + 1 }
+}
+
+/// Decodes `count` blocks from `bits`, the first of kind `phase`, appending their DC
+/// differences to `diffs`.
+fn decode_blocks(
+    bits: &mut Bits<'_>,
+    kinds: &[BlockKind<'_>],
+    mut phase: usize,
+    count: usize,
+    diffs: &mut Vec<i16>,
+) -> Option<()> {
+    // A local copy stays in registers; writes through `bits` would go to memory every step.
+    let mut local = *bits;
+    for _ in 0..count {
+        let kind = kinds.get(phase)?;
+        local.refill();
+        diffs.push(local.dc_diff(kind.dc)? as i16);
+        local.skip_ac(kind.ac, 1)?;
+        phase = next_phase(phase, kinds.len());
+    }
+    *bits = local;
+    Some(())
+}
+
+/// Segments at least this long are decoded as two halves at once; shorter ones are not worth
+/// the set-up.
+const TWO_HALVES_MIN_BYTES: usize = 64 * 1024;
+
+/// How many of the second half's first blocks are remembered for finding where the first half
+/// meets it.
+const MEETING_WINDOW: usize = 16 * 1024;
+
+/// The reader of a segment's second half, started at a guessed block boundary.
+struct SecondHalf<'a> {
+    bits: Bits<'a>,
+    phase: usize,
+    diffs: Vec<i16>,
+    /// Where its first [`MEETING_WINDOW`] blocks started, in bits.
+    starts: Vec<usize>,
+    running: bool,
+    /// How often it has started again after decoding an invalid code.
+    restarts: usize,
+}
+
+/// The second reader gives up after this many fresh starts.
+const MAX_RESTARTS: usize = 64;
+
+/// Decodes the `count` blocks of one unstuffed segment (which starts with a block of kind 0).
+///
+/// Huffman decoding is one long chain of dependent steps, so a core mostly waits on it. Long
+/// segments are therefore decoded as two chains at once, a block from each in turn: the first
+/// from the start, the second from the middle bit, guessing that a block starts there. A wrong
+/// guess decodes garbage for a while, but variable-length codes fall back into step with the
+/// real ones within a few codes, and from then on both readers pass the same block starts.
+/// When the first reader reaches a block start that the second recorded (same bit, and a kind
+/// of block decoded with the same tables), the two are in the same state, so the second
+/// reader's differences from there on are the real ones. An invalid code in the second half
+/// starts it again a bit further on. If they never meet, the first reader carries on alone:
+/// the result is always what one reader would have produced.
+fn decode_halves(
+    segment: &[u8],
+    kinds: &[BlockKind<'_>],
+    count: usize,
+    diffs: &mut Vec<i16>,
+) -> Option<()> {
+    let data_bits = 8 * segment.len().saturating_sub(PAD);
+    let middle = data_bits / 2;
+    let start = diffs.len();
+    let per_unit = kinds.len();
+    // Readers at the same bit whose block kinds differ by a shift that maps every kind to one
+    // with the same tables decode alike from there on (in a grey picture, any shift does).
+    let alike: Vec<bool> = (0..per_unit)
+        .map(|shift| {
+            (0..per_unit).all(|i| {
+                let (x, y) = (&kinds[i], &kinds[(i + shift) % per_unit]);
+                std::ptr::eq(x.dc, y.dc) && std::ptr::eq(x.ac, y.ac)
+            })
+        })
+        .collect();
+    let mut first = Bits::new(segment);
+    let mut phase = 0;
+    let mut second = SecondHalf {
+        bits: Bits::at(segment, middle),
+        phase: 0,
+        diffs: Vec::with_capacity(count / 2 + MEETING_WINDOW),
+        starts: Vec::with_capacity(MEETING_WINDOW),
+        running: true,
+        restarts: 0,
+    };
+    // Both halves at once, a block each, until the first reaches the middle or the second
+    // stops.
+    while second.running && first.bit_pos() < middle && diffs.len() - start < count {
+        let at = second.bits.bit_pos();
+        // Past the end, or more blocks than the whole segment has: stop.
+        if at >= data_bits || second.diffs.len() > count {
+            second.running = false;
+            break;
+        }
+        if second.starts.len() < MEETING_WINDOW {
+            second.starts.push(at);
+        }
+        let (a, b) = (kinds.get(phase)?, kinds.get(second.phase)?);
+        first.refill();
+        second.bits.refill();
+        diffs.push(first.dc_diff(a.dc)? as i16);
+        // An error in the second half is most likely the guess still decoding garbage (a
+        // real one the first reader meets too): it starts again a bit further on.
+        let (mut ka, mut kb) = (1u32, 1u32);
+        let mut a_done = false;
+        let mut b_failed = false;
+        let mut b_done = match second.bits.dc_diff(b.dc) {
+            Some(d) => {
+                second.diffs.push(d as i16);
+                false
+            }
+            None => {
+                b_failed = true;
+                true
+            }
+        };
+        while !(a_done && b_done) {
+            first.refill();
+            second.bits.refill();
+            for _ in 0..LOOKUPS_PER_REFILL {
+                if !a_done {
+                    a_done = first.ac_step(a.ac, &mut ka)?;
+                }
+                if !b_done {
+                    match second.bits.ac_step(b.ac, &mut kb) {
+                        Some(end) => b_done = end,
+                        None => {
+                            b_failed = true;
+                            b_done = true;
+                        }
+                    }
+                }
+            }
+        }
+        phase = next_phase(phase, per_unit);
+        second.phase = next_phase(second.phase, per_unit);
+        if b_failed {
+            second.restarts += 1;
+            second.running = second.restarts <= MAX_RESTARTS;
+            second.bits = Bits::at(segment, at + 1);
+            second.phase = 0;
+            second.diffs.clear();
+            second.starts.clear();
+        }
+    }
+    // The first reader alone, looking for the second's block starts once past the middle.
+    let mut next_start = 0;
+    loop {
+        let block = diffs.len() - start;
+        if block == count {
+            return Some(());
+        }
+        let at = first.bit_pos();
+        if at >= middle {
+            while second.starts.get(next_start).is_some_and(|&s| s < at) {
+                next_start += 1;
+            }
+            if second.starts.get(next_start) == Some(&at)
+                && alike[(phase + per_unit - next_start % per_unit) % per_unit]
+            {
+                break;
+            }
+            let can_meet = second.running && second.starts.len() < MEETING_WINDOW;
+            if next_start == second.starts.len() && !can_meet {
+                // They will not meet.
+                return decode_blocks(&mut first, kinds, phase, count - block, diffs);
+            }
+        }
+        decode_blocks(&mut first, kinds, phase, 1, diffs)?;
+        phase = next_phase(phase, per_unit);
+    }
+    // Met: the second reader's differences from `next_start` on are the real ones.
+    #[cfg(test)]
+    tests::MEETINGS.with(|m| m.set(m.get() + 1));
+    let block = diffs.len() - start;
+    let needed = count - block;
+    let have = second.diffs.len() - next_start;
+    if have < needed && second.running {
+        // It stopped at a block start when the first reached the middle; let it finish.
+        decode_blocks(
+            &mut second.bits,
+            kinds,
+            second.phase,
+            needed - have,
+            &mut second.diffs,
+        )?;
+    }
+    match second.diffs.get(next_start..next_start + needed) {
+        Some(rest) => diffs.extend_from_slice(rest),
+        // It stopped short (an error or the end of the data): the first finishes alone.
+        None => decode_blocks(&mut first, kinds, phase, needed, diffs)?,
+    }
+    Some(())
 }
 
 /// The position of the next marker (0xFF not followed by a stuffing 0x00) at or after `from`.
@@ -502,26 +954,34 @@ fn to_rgb(
     vmax: usize,
 ) -> (u32, u32, Vec<u8>) {
     let (ow, oh) = (width.div_ceil(8), height.div_ceil(8));
-    let mut rgb = Vec::with_capacity(ow * oh * 3);
+    let mut rgb = vec![0u8; ow * oh * 3];
     let clamp = |v: i32| v.clamp(0, 255) as u8;
-    for y in 0..oh {
-        for x in 0..ow {
-            let sample = |i: usize| -> i32 {
-                let c = comps[i];
-                let (cx, cy) = (x * c.h / hmax, y * c.v / vmax);
-                i32::from(planes[i].get(cy * mcux * c.h + cx).copied().unwrap_or(0))
-            };
-            let luma = sample(0) + 128;
+    // Which plane column each output column reads, per component (nearest upsampling).
+    let columns: Vec<Vec<usize>> = comps
+        .iter()
+        .map(|c| (0..ow).map(|x| x * c.h / hmax).collect())
+        .collect();
+    let mut rows: Vec<&[i16]> = Vec::with_capacity(comps.len());
+    for (y, out) in rgb.chunks_exact_mut(ow * 3).enumerate() {
+        rows.clear();
+        for (c, plane) in comps.iter().zip(planes) {
+            let stride = mcux * c.h;
+            let start = (y * c.v / vmax) * stride;
+            rows.push(plane.get(start..start + stride).unwrap_or(&[]));
+        }
+        let sample = |i: usize, x: usize| -> i32 {
+            i32::from(rows[i].get(columns[i][x]).copied().unwrap_or(0))
+        };
+        for (x, px) in out.chunks_exact_mut(3).enumerate() {
+            let luma = sample(0, x) + 128;
             if comps.len() == 1 {
-                let l = clamp(luma);
-                rgb.extend_from_slice(&[l, l, l]);
+                px.fill(clamp(luma));
             } else {
-                let (cb, cr) = (sample(1), sample(2));
+                let (cb, cr) = (sample(1, x), sample(2, x));
                 // JFIF YCbCr → RGB in 16.16 fixed point.
-                let r = luma + ((91881 * cr + 32768) >> 16);
-                let g = luma - ((22554 * cb + 46802 * cr - 32768) >> 16);
-                let b = luma + ((116130 * cb + 32768) >> 16);
-                rgb.extend_from_slice(&[clamp(r), clamp(g), clamp(b)]);
+                px[0] = clamp(luma + ((91881 * cr + 32768) >> 16));
+                px[1] = clamp(luma - ((22554 * cb + 46802 * cr - 32768) >> 16));
+                px[2] = clamp(luma + ((116130 * cb + 32768) >> 16));
             }
         }
     }
@@ -796,6 +1256,109 @@ mod tests {
             assert_eq!((w, h), (rw, rh));
             let e = mean_abs(&got, &want);
             assert!(e <= 2.0, "quality {quality}: mean abs difference {e}");
+        }
+    }
+
+    thread_local! {
+        /// How often the two halves of a segment met on this thread.
+        pub(super) static MEETINGS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// A noisy picture, so the entropy-coded data is long enough for two halves.
+    fn noisy_jpeg(w: u32, h: u32, quality: u8) -> Vec<u8> {
+        let mut seed = 0x2545_F491u32;
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let n = (seed % 41) as i32 - 20;
+            let c = |v: i32| v.clamp(0, 255) as u8;
+            image::Rgb([
+                c((x % 256) as i32 + n),
+                c(((x / 9) ^ (y / 7)) as i32 % 200 + n),
+                c((y * 255 / h) as i32 - n),
+            ])
+        });
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
+            .encode_image(&img)
+            .unwrap();
+        jpeg
+    }
+
+    #[test]
+    fn two_halves_give_what_one_reader_gives() {
+        let mut cases = vec![
+            ("noisy 4:4:4 q90", noisy_jpeg(900, 700, 90)),
+            ("noisy 4:4:4 q100", noisy_jpeg(640, 480, 100)),
+        ];
+        for (i, (name, sampling)) in [
+            ("synthetic grey", &[(1, 1)][..]),
+            ("synthetic 4:2:0", &[(2, 2), (1, 1), (1, 1)][..]),
+            ("synthetic 4:2:2", &[(2, 1), (1, 1), (1, 1)][..]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            cases.push((name, synthetic(1200, 900, sampling, 0, 99 + i as u32).bytes));
+        }
+        for (name, jpeg) in cases {
+            assert!(
+                jpeg.len() > 2 * TWO_HALVES_MIN_BYTES,
+                "{name}: {} bytes",
+                jpeg.len()
+            );
+            let met = MEETINGS.with(|m| m.get());
+            let two = decode_eighth_with(&jpeg, true).expect(name);
+            assert_eq!(
+                MEETINGS.with(|m| m.get()),
+                met + 1,
+                "{name}: the halves never met"
+            );
+            let one = decode_eighth_with(&jpeg, false).expect(name);
+            assert!(
+                two == one,
+                "{name}: two halves decode differently from one reader"
+            );
+            let (rw, rh, want) = reference(&jpeg);
+            assert_eq!((two.0, two.1), (rw, rh), "{name}");
+            let e = mean_abs(&two.2, &want);
+            assert!(
+                e <= 3.0,
+                "{name}: mean abs difference {e} from jpeg-decoder"
+            );
+        }
+    }
+
+    #[test]
+    fn two_halves_agree_with_one_reader_on_damaged_data() {
+        let jpeg = noisy_jpeg(900, 700, 90);
+        let sos = jpeg.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap();
+        let data = sos + 20..jpeg.len() - 2;
+        // Cut short at several places, including just after the middle of the data.
+        for percent in [55, 70, 90, 99] {
+            let cut = data.start + (data.end - data.start) * percent / 100;
+            let short = &jpeg[..cut];
+            assert!(
+                decode_eighth_with(short, true) == decode_eighth_with(short, false),
+                "cut at {percent} %"
+            );
+        }
+        // Flipped bits before, at and after the middle, alone and together.
+        let len = data.end - data.start;
+        for (i, spots) in [vec![10], vec![48, 50, 52], vec![75], vec![25, 60, 95]]
+            .into_iter()
+            .enumerate()
+        {
+            let mut broken = jpeg.clone();
+            for percent in spots {
+                let at = data.start + len * percent / 100;
+                broken[at] = if broken[at] == 0x5A { 0x3C } else { 0x5A };
+            }
+            assert!(
+                decode_eighth_with(&broken, true) == decode_eighth_with(&broken, false),
+                "damage case {i}"
+            );
         }
     }
 
