@@ -899,9 +899,8 @@ fn decode_halves(
             {
                 break;
             }
-            let can_meet = second.running && second.starts.len() < MEETING_WINDOW;
-            if next_start == second.starts.len() && !can_meet {
-                // They will not meet.
+            if next_start == second.starts.len() {
+                // Past every start the second recorded: they will not meet.
                 return decode_blocks(&mut first, kinds, phase, count - block, diffs);
             }
         }
@@ -1344,12 +1343,23 @@ mod tests {
                 "cut at {percent} %"
             );
         }
-        // Flipped bits before, at and after the middle, alone and together.
+        // Damage before, at and after the middle, alone and together: a few fixed cases, then
+        // pseudo-random ones.
         let len = data.end - data.start;
-        for (i, spots) in [vec![10], vec![48, 50, 52], vec![75], vec![25, 60, 95]]
-            .into_iter()
-            .enumerate()
-        {
+        let mut cases = vec![vec![10], vec![48, 50, 52], vec![75], vec![25, 60, 95]];
+        let mut seed = 0x1234_5678u32;
+        for _ in 0..12 {
+            let spots = (0..1 + seed % 4)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    (seed % 100) as usize
+                })
+                .collect();
+            cases.push(spots);
+        }
+        for (i, spots) in cases.into_iter().enumerate() {
             let mut broken = jpeg.clone();
             for percent in spots {
                 let at = data.start + len * percent / 100;
