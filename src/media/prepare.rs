@@ -133,13 +133,8 @@ pub fn prepare_image(
     let mut why = Vec::new();
     if over_dims {
         why.push(format!(
-            "larger than the field's {}×{} px",
-            limits
-                .max_width
-                .map_or("any".to_string(), |m| m.to_string()),
-            limits
-                .max_height
-                .map_or("any".to_string(), |m| m.to_string()),
+            "larger than the field's {} px",
+            max_dimensions(limits)
         ));
     }
     if let Some(m) = max_bytes.filter(|_| over_size) {
@@ -229,13 +224,8 @@ pub fn check_video(path: &Path, limits: &MediaLimits) -> Result<VideoCheck, Medi
     }
     if limits.max_width.is_some_and(|m| w > m) || limits.max_height.is_some_and(|m| h > m) {
         problems.push(format!(
-            "it is {w}×{h} px, larger than the maximum {}×{} px",
-            limits
-                .max_width
-                .map_or("any".to_string(), |m| m.to_string()),
-            limits
-                .max_height
-                .map_or("any".to_string(), |m| m.to_string()),
+            "it is {w}×{h} px, larger than the maximum {} px",
+            max_dimensions(limits)
         ));
     }
     if let Some(m) = limits.max_file_size.filter(|m| info.file_size > *m) {
@@ -362,4 +352,10 @@ fn scratch_path(
         .map_or_else(|| "image".to_string(), |s| s.to_string_lossy().into_owned());
     let hash = blake3::hash(bytes).to_hex();
     Ok(scratch_dir.join(format!("{stem}-{}-{w}x{h}.jpg", &hash[..12])))
+}
+
+/// The field's maximum size as `W×H`, "any" standing for a side without a limit.
+fn max_dimensions(limits: &MediaLimits) -> String {
+    let side = |m: Option<u32>| m.map_or("any".to_string(), |m| m.to_string());
+    format!("{}×{}", side(limits.max_width), side(limits.max_height))
 }
