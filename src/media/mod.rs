@@ -6,7 +6,6 @@
 
 pub mod error;
 pub mod exif;
-pub mod jpeg_dc;
 pub mod orientation;
 pub mod picture;
 pub mod pool;

@@ -12,7 +12,6 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 use super::error::MediaError;
-use super::jpeg_dc;
 use super::picture::Picture;
 use super::probe::{ImageFormat, ImageInfo, probe_image_bytes};
 use super::thumb_cache::ThumbCache;

@@ -16,6 +16,8 @@
 //! or three components (YCbCr), any sampling factors, restart intervals, one or several scans.
 //! Anything else returns `None` and the caller falls back to jpeg-decoder.
 
+#![forbid(unsafe_code)]
+
 /// Bits looked up at once when decoding a single code: covers nearly all codes in real files.
 const LUT_BITS: u32 = 11;
 
