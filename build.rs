@@ -1,16 +1,9 @@
-//! Build script: checks every endpoint document in `assets/endpoints/` and embeds the catalog,
-//! records the git commit for `--version` and the About box, and on Windows embeds the icon.
+//! Build script: records the git commit for `--version` and the About box, and on Windows
+//! embeds the icon. (The endpoint documents are checked and embedded by `reelsmith-core`.)
 
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-// The same check the library exposes as `reelsmith::catalog::check` (and tests).
-#[path = "src/catalog/check.rs"]
-mod check;
-
 fn main() {
-    embed_catalog();
     record_git_commit();
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
         embed_windows_resources();
@@ -49,37 +42,4 @@ fn embed_windows_resources() {
     if let Err(err) = res.compile() {
         panic!("could not embed the Windows icon and version resource: {err}");
     }
-}
-
-/// Validates `assets/endpoints/*.json` and writes the catalog table into `OUT_DIR`.
-fn embed_catalog() {
-    println!("cargo:rerun-if-changed=assets/endpoints");
-    println!("cargo:rerun-if-changed=src/catalog/check.rs");
-    let dir = Path::new("assets/endpoints");
-    for file in check::document_files(dir) {
-        println!("cargo:rerun-if-changed={}", file.display());
-    }
-    let documents = match check::check_catalog_dir(dir) {
-        Ok(documents) => documents,
-        Err(invalid) => {
-            // cargo shows this as an error naming the file and fails the build.
-            println!("cargo::error={invalid}");
-            return;
-        }
-    };
-    let mut out = String::from("/// Bundled endpoint documents as (endpoint id, JSON text).\n");
-    out.push_str("static BUNDLED_ENDPOINTS: &[(&str, &str)] = &[\n");
-    for (id, file) in &documents {
-        // The path is joined to CARGO_MANIFEST_DIR when the library compiles, not baked in
-        // here: a cached build-script output reused by another checkout of the same package
-        // (a fresh clone, a worktree) must still read that checkout's files.
-        let relative = file.to_string_lossy().replace('\\', "/");
-        let _ = writeln!(
-            out,
-            "    ({id:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{relative}\"))),"
-        );
-    }
-    out.push_str("];\n");
-    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    std::fs::write(out_dir.join("bundled_endpoints.rs"), out).expect("OUT_DIR is writable");
 }

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use eframe::App;
-use reelsmith::jobs::{FileUpload, Job, JobState};
-use reelsmith::library::LibraryItem;
 use reelsmith::ui::app::{Persisted, View};
 use reelsmith::ui::engine_link::EngineLink;
 use reelsmith::ui::{Service, StudioApp, StudioConfig};
+use reelsmith_core::jobs::{FileUpload, Job, JobState};
+use reelsmith_core::library::LibraryItem;
 
 const VIDEOS: usize = 2000;
 const REFERENCES: usize = 50;
@@ -30,8 +30,8 @@ fn main() {
     let _guard = rt.enter();
     let dir = tempfile::tempdir().expect("temp dir");
     let sim = rt
-        .block_on(reelsmith::sim::Simulator::start(
-            reelsmith::sim::SimConfig::default(),
+        .block_on(reelsmith_sim::Simulator::start(
+            reelsmith_sim::SimConfig::default(),
         ))
         .expect("simulator");
     let (videos, pictures) = make_media(dir.path());
@@ -140,13 +140,13 @@ fn make_media(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let pics_dir = root.join("pictures");
     std::fs::create_dir_all(&videos_dir).expect("videos dir");
     std::fs::create_dir_all(&pics_dir).expect("pictures dir");
-    let spec = reelsmith::sim::clip::ClipSpec {
+    let spec = reelsmith_sim::clip::ClipSpec {
         width: 320,
         height: 180,
         fps: 16,
         frames: 16,
     };
-    let clip = reelsmith::sim::clip::render_clip(&spec, None).expect("clip");
+    let clip = reelsmith_sim::clip::render_clip(&spec, None).expect("clip");
     let first = videos_dir.join("clip-0000.mp4");
     std::fs::write(&first, clip).expect("write clip");
     let mut videos = vec![first.clone()];

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use image::{Rgb, RgbImage};
-use reelsmith::media::ThumbnailPool;
+use reelsmith_core::media::ThumbnailPool;
 
 const PHOTOS: u32 = 24;
 const WIDTH: u32 = 4000;

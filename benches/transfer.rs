@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use reelsmith::fal::{ApiKey, ClientOptions, FalClient, FalUrls};
-use reelsmith::sim::{SimConfig, Simulator};
+use reelsmith_core::fal::{ApiKey, ClientOptions, FalClient, FalUrls};
+use reelsmith_sim::{SimConfig, Simulator};
 
 const SIZE: u64 = 1024 * 1024 * 1024;
 const MIB: f64 = 1024.0 * 1024.0;

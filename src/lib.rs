@@ -1,15 +1,7 @@
-//! reelsmith: a desktop studio for generating video with fal.ai's hosted models.
+//! reelsmith, the app: the window ([`ui`]) and the command line ([`cli`]) over `reelsmith_core`.
 //!
-//! The engine (everything but `ui`) knows nothing of egui; the binary and the tests share it.
+//! The binary (`src/main.rs`) is a thin entry point; this library exists so the tests and
+//! benchmarks can drive the same front ends.
 
-pub mod catalog;
 pub mod cli;
-pub mod fal;
-pub mod human;
-pub mod jobs;
-pub mod library;
-pub mod media;
-pub mod paths;
-pub mod schema;
-pub mod sim;
 pub mod ui;

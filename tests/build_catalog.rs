@@ -1,11 +1,11 @@
-//! The build-time endpoint document check (`reelsmith::catalog::check`, also run by `build.rs`)
+//! The build-time endpoint document check (`reelsmith_core::catalog::check`, also run by `build.rs`)
 //! on copies of the real bundled documents, intact and broken in files on disk.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use reelsmith::catalog::bundled::bundled_documents;
-use reelsmith::catalog::check::{Problem, check_catalog_dir, check_document_file};
+use reelsmith_core::catalog::bundled::bundled_documents;
+use reelsmith_core::catalog::check::{Problem, check_catalog_dir, check_document_file};
 
 const ASSETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/endpoints");
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use reelsmith::catalog::bundled::bundled_document;
-use reelsmith::catalog::{Catalog, CatalogError};
+use reelsmith_core::catalog::bundled::bundled_document;
+use reelsmith_core::catalog::{Catalog, CatalogError};
 use serde_json::{Value, json};
 
 /// An address nothing listens on: any attempt to reach the network from an "offline" run fails.
@@ -424,7 +424,7 @@ async fn bad_answers_are_refused_with_the_endpoint_named_and_never_cached() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schema_fetches_a_non_bundled_endpoint_from_the_simulator_and_caches_it() {
-    use reelsmith::sim::{Route, SimConfig, Simulator};
+    use reelsmith_sim::{Route, SimConfig, Simulator};
     let sim = Simulator::start(SimConfig {
         extra_documents: vec![("test-owner/clip-tool".to_string(), clip_tool_document())],
         ..SimConfig::default()

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use reelsmith::jobs::{Job, JobState, Journal};
-use reelsmith::library::{Sidecar, sidecar_path};
-use reelsmith::sim::clip::{ClipSpec, render_clip};
-use reelsmith::sim::{Route, SimConfig, Simulator};
+use reelsmith_core::jobs::{Job, JobState, Journal};
+use reelsmith_core::library::{Sidecar, sidecar_path};
+use reelsmith_sim::clip::{ClipSpec, render_clip};
+use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::Value;
 
 const I2V: &str = "fal-ai/veo3.1/image-to-video";
@@ -596,7 +596,7 @@ async fn crash_drills_sigkill_then_resume_submits_once_and_saves_a_complete_mp4(
             .find(|f| Some(&f.file_url) == sidecar.video_url.as_ref())
             .expect("the result is on the simulator's CDN");
         assert_eq!(stored.blake3_hex, sidecar.blake3, "{phase}");
-        assert!(!reelsmith::fal::download::part_path(&output).exists());
+        assert!(!reelsmith_core::fal::download::part_path(&output).exists());
         // Exactly one submit per job so far.
         assert_eq!(env.sim.submissions().len(), n + 1, "{phase}");
     }

@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reelsmith::fal::{ApiKey, ClientOptions, FalClient, RetryPolicy};
-use reelsmith::jobs::{
+use reelsmith_core::fal::{ApiKey, ClientOptions, FalClient, RetryPolicy};
+use reelsmith_core::jobs::{
     BundledModels, CancelResult, ChangeKind, EngineConfig, EngineError, EngineHandle, FailKind,
     JobEngine, JobEvent, JobId, JobState, Journal, ModelSource, NewJob,
 };
-use reelsmith::library::{Sidecar, rebuild_index_from_sidecars, sidecar_path};
-use reelsmith::schema::{FieldValue, FormState, MediaRef};
-use reelsmith::sim::{Route, SimConfig, Simulator};
+use reelsmith_core::library::{Sidecar, rebuild_index_from_sidecars, sidecar_path};
+use reelsmith_core::schema::{FieldValue, FormState, MediaRef};
+use reelsmith_sim::{Route, SimConfig, Simulator};
 use tokio::sync::broadcast;
 
 const I2V: &str = "fal-ai/veo3.1/image-to-video";
@@ -140,7 +140,7 @@ async fn wait_state(engine: &EngineHandle, id: &JobId, state: JobState) {
     }
 }
 
-async fn finish(engine: &EngineHandle, id: &JobId) -> reelsmith::jobs::Job {
+async fn finish(engine: &EngineHandle, id: &JobId) -> reelsmith_core::jobs::Job {
     tokio::time::timeout(Duration::from_secs(60), engine.wait_finished(id))
         .await
         .expect("job finishes in time")
@@ -460,7 +460,7 @@ async fn index_is_rebuilt_from_sidecars_when_the_journal_is_lost_or_damaged() {
     drop(journal);
 
     // Damage the journal: it is kept aside and a new one is rebuilt from the sidecars.
-    let path = s.data.join(reelsmith::jobs::journal::JOURNAL_FILE);
+    let path = s.data.join(reelsmith_core::jobs::journal::JOURNAL_FILE);
     let _ = std::fs::remove_file(s.data.join("journal.sqlite3-wal"));
     let _ = std::fs::remove_file(s.data.join("journal.sqlite3-shm"));
     std::fs::write(&path, vec![0x5au8; 8192]).unwrap();
@@ -594,7 +594,7 @@ async fn pictures_over_the_limit_are_shrunk_and_too_small_ones_refused() {
     let uploads: Vec<_> = sim
         .stored_files()
         .into_iter()
-        .filter(|f| f.kind == reelsmith::sim::StoredKind::Upload)
+        .filter(|f| f.kind == reelsmith_sim::StoredKind::Upload)
         .collect();
     assert_eq!(uploads.len(), 1);
     assert!(

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use reelsmith::fal::{ApiKey, CancelOutcome, ClientOptions, FalClient, RetryPolicy, StatusEvent};
-use reelsmith::sim::clip::{ClipSpec, render_clip};
-use reelsmith::sim::{Route, SimConfig, Simulator};
+use reelsmith_core::fal::{
+    ApiKey, CancelOutcome, ClientOptions, FalClient, RetryPolicy, StatusEvent,
+};
+use reelsmith_sim::clip::{ClipSpec, render_clip};
+use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::{Value, json};
 
 async fn start_sim() -> Simulator {

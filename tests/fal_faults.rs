@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use reelsmith::fal::{
+use reelsmith_core::fal::{
     ApiKey, ClientOptions, FalClient, FalError, FalUrls, KeySource, RetryPolicy, StatusEvent,
     resolve_key,
 };
-use reelsmith::sim::{Route, SimConfig, Simulator};
+use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::{Value, json};
 
 async fn start_sim(config: SimConfig) -> Simulator {

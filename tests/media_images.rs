@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use image::{Rgb, RgbImage, Rgba, RgbaImage};
-use reelsmith::media::exif::tiff_with_orientation;
-use reelsmith::media::{
+use reelsmith_core::media::exif::tiff_with_orientation;
+use reelsmith_core::media::{
     ImageFormat, MediaError, Orientation, ThumbCache, ThumbnailPool, cached_thumbnail,
     make_thumbnail, probe_image,
 };
@@ -354,7 +354,7 @@ fn pool_skips_cancelled_requests_and_caches_by_content() {
     // The cache holds both thumbnails, keyed by content; a hit is served from disk.
     let key = ThumbCache::key(&std::fs::read(&small).unwrap(), "thumb64");
     assert_eq!(cache.get(&key).unwrap(), t);
-    let marker = reelsmith::media::Picture {
+    let marker = reelsmith_core::media::Picture {
         width: 2,
         height: 1,
         rgba: vec![1, 2, 3, 255, 4, 5, 6, 255],
@@ -386,8 +386,10 @@ fn dropping_the_pool_answers_queued_requests() {
     );
 }
 
-fn limits(f: impl FnOnce(&mut reelsmith::schema::MediaLimits)) -> reelsmith::schema::MediaLimits {
-    let mut l = reelsmith::schema::MediaLimits::default();
+fn limits(
+    f: impl FnOnce(&mut reelsmith_core::schema::MediaLimits),
+) -> reelsmith_core::schema::MediaLimits {
+    let mut l = reelsmith_core::schema::MediaLimits::default();
     f(&mut l);
     l
 }
@@ -403,7 +405,7 @@ fn assert_same_aspect(w: u32, h: u32, tw: u32, th: u32) {
 
 #[test]
 fn an_image_over_the_dimension_limit_comes_out_under_it_with_the_same_aspect() {
-    use reelsmith::media::prepare_image;
+    use reelsmith_core::media::prepare_image;
     let dir = tempfile::tempdir().unwrap();
     let scratch = dir.path().join("scratch");
     let original = jpeg_bytes(&detailed(3000, 2000), 92);
@@ -434,7 +436,7 @@ fn an_image_over_the_dimension_limit_comes_out_under_it_with_the_same_aspect() {
 
 #[test]
 fn an_image_over_the_file_size_limit_is_reencoded_under_it() {
-    use reelsmith::media::prepare_image;
+    use reelsmith_core::media::prepare_image;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("noisy.png");
     detailed(1500, 1000)
@@ -459,7 +461,7 @@ fn an_image_over_the_file_size_limit_is_reencoded_under_it() {
 
 #[test]
 fn a_rotated_photo_is_prepared_upright() {
-    use reelsmith::media::prepare_image;
+    use reelsmith_core::media::prepare_image;
     let dir = tempfile::tempdir().unwrap();
     let path = write(
         dir.path(),
@@ -483,7 +485,7 @@ fn a_rotated_photo_is_prepared_upright() {
 
 #[test]
 fn an_image_under_the_minimum_is_refused_before_anything_is_sent() {
-    use reelsmith::media::prepare_image;
+    use reelsmith_core::media::prepare_image;
     let dir = tempfile::tempdir().unwrap();
     let scratch = dir.path().join("scratch");
     let path = write(dir.path(), "tiny.jpg", &jpeg_bytes(&detailed(200, 150), 90));
@@ -517,7 +519,7 @@ fn an_image_under_the_minimum_is_refused_before_anything_is_sent() {
 
 #[test]
 fn an_odd_aspect_ratio_is_a_warning_and_a_fitting_image_is_used_as_is() {
-    use reelsmith::media::prepare_image;
+    use reelsmith_core::media::prepare_image;
     let dir = tempfile::tempdir().unwrap();
     let path = write(
         dir.path(),

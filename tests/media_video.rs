@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use image::{Rgb, RgbImage};
-use reelsmith::media::video::{
+use reelsmith_core::media::video::{
     cached_last_frame, cached_poster, frame_at, last_frame, poster_frame,
 };
-use reelsmith::media::{
+use reelsmith_core::media::{
     MediaError, Picture, ThumbCache, VideoPreview, check_video, probe_image, probe_video,
 };
-use reelsmith::schema::MediaLimits;
-use reelsmith::sim::clip::{ClipSpec, clip_frame, render_clip};
+use reelsmith_core::schema::MediaLimits;
+use reelsmith_sim::clip::{ClipSpec, clip_frame, render_clip};
 
 /// Largest mean absolute error per channel accepted between a decoded frame and its source
 /// (H.264 is lossy; a wrong frame of these clips is off by far more).

@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use reelsmith::catalog::bundled::bundled_documents;
-use reelsmith::schema::conform;
-use reelsmith::schema::describe::model_json;
-use reelsmith::schema::{
+use reelsmith_core::catalog::bundled::bundled_documents;
+use reelsmith_core::schema::conform;
+use reelsmith_core::schema::describe::model_json;
+use reelsmith_core::schema::{
     Field, FieldKind, FieldValue, FormModel, FormState, MediaRef, Severity, build_payload, validate,
 };
 use serde_json::{Map, Value, json};
@@ -502,8 +502,10 @@ fn exercise(doc: &Value) {
         let _ = build_payload(&model, &state, &|_| None);
         let _ = model.defaults();
         let _ = model_json(&model);
-        let _ =
-            reelsmith::schema::cost::estimate(&model.endpoint_id, &Value::Object(model.defaults()));
+        let _ = reelsmith_core::schema::cost::estimate(
+            &model.endpoint_id,
+            &Value::Object(model.defaults()),
+        );
         let filled = Value::Object(filled(&model.fields));
         if let Ok(s) = FormState::from_input_json(&model, &filled) {
             let _ = validate(&model, &s);

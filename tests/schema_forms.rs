@@ -2,12 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use reelsmith::catalog::bundled::{bundled_document, bundled_documents};
-use reelsmith::schema::describe::field_json;
-use reelsmith::schema::{
+use reelsmith_core::catalog::bundled::{bundled_document, bundled_documents};
+use reelsmith_core::schema::describe::field_json;
+use reelsmith_core::schema::{
     FieldKind, FieldValue, FormModel, FormState, Issue, MediaRef, Severity, build_payload, validate,
 };
-use reelsmith::schema::{conform, cost};
+use reelsmith_core::schema::{conform, cost};
 use serde_json::{Value, json};
 
 // ---------- helpers ----------
@@ -41,7 +41,7 @@ fn bool_fld(name: &str, default: bool) -> Value {
 }
 
 /// The model's fields as comparable JSON (description and item_fields compared separately).
-fn actual_fields(fields: &[reelsmith::schema::Field]) -> Vec<Value> {
+fn actual_fields(fields: &[reelsmith_core::schema::Field]) -> Vec<Value> {
     fields
         .iter()
         .map(|f| {

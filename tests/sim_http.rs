@@ -6,8 +6,8 @@ use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
-use reelsmith::sim::clip::{ClipSpec, clip_frame};
-use reelsmith::sim::{CANCELLED_ERROR_TYPE, Route, SimConfig, Simulator, StoredKind};
+use reelsmith_sim::clip::{ClipSpec, clip_frame};
+use reelsmith_sim::{CANCELLED_ERROR_TYPE, Route, SimConfig, Simulator, StoredKind};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -1007,7 +1007,7 @@ async fn openapi_documents_are_served_without_a_key() {
     .await
     .expect("start");
     let client = http();
-    for (id, text) in reelsmith::catalog::bundled::bundled_documents() {
+    for (id, text) in reelsmith_core::catalog::bundled::bundled_documents() {
         let response = client
             .get(format!("{}?endpoint_id={id}", sim.openapi_url()))
             .send()

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::{Harness, HarnessBuilder};
-use reelsmith::jobs::JobState;
-use reelsmith::sim::{SimConfig, Simulator};
 use reelsmith::ui::app::{Persisted, Screen, View};
 use reelsmith::ui::{Service, StudioApp, StudioConfig};
+use reelsmith_core::jobs::JobState;
+use reelsmith_sim::{SimConfig, Simulator};
 
 /// A runtime, a simulator and temporary folders for one test.
 struct Env {
@@ -75,13 +75,13 @@ impl Env {
     fn mp4(&self, name: &str) -> PathBuf {
         let p = self.file(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        let spec = reelsmith::sim::clip::ClipSpec {
+        let spec = reelsmith_sim::clip::ClipSpec {
             width: 320,
             height: 180,
             fps: 16,
             frames: 32,
         };
-        std::fs::write(&p, reelsmith::sim::clip::render_clip(&spec, None).unwrap()).unwrap();
+        std::fs::write(&p, reelsmith_sim::clip::render_clip(&spec, None).unwrap()).unwrap();
         p
     }
 }
@@ -674,7 +674,7 @@ fn save_as_copies_the_video_and_its_sidecar() {
     assert_eq!(h.state().endpoint_id(), Some("fal-ai/veo3.1/extend-video"));
     assert_eq!(
         h.state().form_state().unwrap().media("video_url"),
-        vec![&reelsmith::schema::MediaRef::Local(item.path.clone())]
+        vec![&reelsmith_core::schema::MediaRef::Local(item.path.clone())]
     );
     h.get_by_label_contains("Gallery ").click();
     settle(&mut h);
@@ -689,7 +689,7 @@ fn save_as_copies_the_video_and_its_sidecar() {
         },
     );
     let frame = match h.state().form_state().unwrap().media("image_url")[0] {
-        reelsmith::schema::MediaRef::Local(p) => p.clone(),
+        reelsmith_core::schema::MediaRef::Local(p) => p.clone(),
         other => panic!("expected a local file, got {other:?}"),
     };
     let img = image::open(&frame).unwrap();
@@ -789,9 +789,9 @@ fn endpoints_can_be_filtered_and_added_by_id() {
 mod snapshots {
     use super::*;
     use chrono::TimeZone;
-    use reelsmith::jobs::{FailKind, FileUpload, Job, JobLog, Transfer};
-    use reelsmith::library::{LibraryItem, Sidecar};
     use reelsmith::ui::engine_link::EngineLink;
+    use reelsmith_core::jobs::{FailKind, FileUpload, Job, JobLog, Transfer};
+    use reelsmith_core::library::{LibraryItem, Sidecar};
 
     const THEMES: [(egui::Theme, &str); 2] =
         [(egui::Theme::Light, "light"), (egui::Theme::Dark, "dark")];
@@ -967,7 +967,7 @@ mod snapshots {
             "A dancer copies the motion",
             JobState::Failed,
         );
-        failed.failure = Some(reelsmith::jobs::Failure {
+        failed.failure = Some(reelsmith_core::jobs::Failure {
             kind: FailKind::Service,
             message: "The model could not download the reference video (HTTP 403). Upload it again or use another URL.".into(),
             error_type: Some("file_download_error".into()),
@@ -1038,9 +1038,9 @@ mod snapshots {
                 let source = image::RgbImage::from_fn(320, 180, |x, y| {
                     image::Rgb([(x as usize * (i + 1) % 255) as u8, (y * 255 / 180) as u8, (60 * i % 255) as u8])
                 });
-                let spec = reelsmith::sim::clip::ClipSpec { width: 320, height: 180, fps: 16, frames: 16 };
+                let spec = reelsmith_sim::clip::ClipSpec { width: 320, height: 180, fps: 16, frames: 16 };
                 let path = dir.join(format!("clip-{i}.mp4"));
-                std::fs::write(&path, reelsmith::sim::clip::render_clip(&spec, Some(&source)).unwrap()).unwrap();
+                std::fs::write(&path, reelsmith_sim::clip::render_clip(&spec, Some(&source)).unwrap()).unwrap();
                 let sidecar = path.with_extension("json");
                 let when = at(9, 50 - i as u32 * 5);
                 let endpoint = if i % 2 == 0 { "fal-ai/veo3.1/image-to-video" } else { "fal-ai/kling-video/o1/standard/reference-to-video" };
@@ -1208,7 +1208,7 @@ fn paste_reorder_and_help() {
     }
     h.drop_at(first);
     settle(&mut h);
-    use reelsmith::schema::MediaRef;
+    use reelsmith_core::schema::MediaRef;
     assert_eq!(
         h.state().form_state().unwrap().media("image_urls"),
         vec![&MediaRef::Local(b.clone()), &MediaRef::Local(a.clone())],

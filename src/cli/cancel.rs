@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cli::engine_setup::{CliExit, EXIT_CODES_HELP, Session, exit, open_journal};
-use crate::jobs::{CancelResult, EngineError};
+use reelsmith_core::jobs::{CancelResult, EngineError};
 
 /// Arguments of `reelsmith cancel`.
 #[derive(Debug, clap::Args)]

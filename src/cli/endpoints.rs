@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::catalog::Catalog;
-use crate::paths;
+use reelsmith_core::catalog::Catalog;
+use reelsmith_core::paths;
 
 /// Arguments of `reelsmith endpoints`.
 #[derive(Debug, clap::Args)]

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::catalog::{Catalog, CatalogError};
-use crate::fal::{FalClient, FalError, FalUrls, resolve_key};
-use crate::jobs::{
+use reelsmith_core::catalog::{Catalog, CatalogError};
+use reelsmith_core::fal::{FalClient, FalError, FalUrls, resolve_key};
+use reelsmith_core::jobs::{
     EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState, Journal, ModelSource,
 };
-use crate::library::rebuild_index_from_sidecars;
-use crate::schema::FormModel;
-use crate::sim::{SimConfig, Simulator};
+use reelsmith_core::library::rebuild_index_from_sidecars;
+use reelsmith_core::schema::FormModel;
+use reelsmith_sim::{SimConfig, Simulator};
 
 /// Exit codes of the job subcommands.
 pub mod exit {
@@ -130,7 +130,7 @@ pub fn job_json(job: &Job, stalled: bool) -> Value {
         {
             map.insert(
                 "sidecar".into(),
-                json!(crate::library::sidecar_path(path).to_string_lossy()),
+                json!(reelsmith_core::library::sidecar_path(path).to_string_lossy()),
             );
         }
         if let Some(f) = &job.failure {
@@ -168,10 +168,10 @@ pub fn engine_config(simulated: bool) -> EngineConfig {
 /// Opens the journal in the data folder. A damaged journal is kept aside and the library
 /// index is rebuilt from the sidecars in the library folder.
 pub fn open_journal() -> Result<Arc<Journal>, CliExit> {
-    let dir = crate::paths::data_dir();
+    let dir = reelsmith_core::paths::data_dir();
     let journal = Journal::open_in(&dir).map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
     if let Some(aside) = journal.recovered_from() {
-        let dirs = vec![crate::library::output_dir()];
+        let dirs = vec![reelsmith_core::library::output_dir()];
         let count = rebuild_index_from_sidecars(&journal, &dirs)
             .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
         eprintln!(
@@ -184,13 +184,13 @@ pub fn open_journal() -> Result<Arc<Journal>, CliExit> {
 
 /// The form models the CLI uses: the catalog (bundled endpoints and fetched, cached ones).
 pub fn models() -> Arc<dyn ModelSource> {
-    Arc::new(Catalog::load(&crate::paths::cache_dir()))
+    Arc::new(Catalog::load(&reelsmith_core::paths::cache_dir()))
 }
 
 /// The form model of `endpoint_id`; an endpoint not in the catalog is fetched from fal's
 /// OpenAPI service (not with `--simulate`) and cached.
 pub async fn model_for(endpoint_id: &str, simulate: bool) -> Result<FormModel, CliExit> {
-    let mut catalog = Catalog::load(&crate::paths::cache_dir());
+    let mut catalog = Catalog::load(&reelsmith_core::paths::cache_dir());
     if catalog.contains(endpoint_id) {
         return catalog
             .model(endpoint_id)
@@ -230,10 +230,10 @@ pub async fn client(
             sim.base_url()
         );
         let urls = sim.fal_urls();
-        let key = crate::fal::ApiKey::new(sim.key());
+        let key = reelsmith_core::fal::ApiKey::new(sim.key());
         (urls, Some(key), Some(sim))
     } else {
-        let key = match resolve_key(None, &crate::paths::config_dir()) {
+        let key = match resolve_key(None, &reelsmith_core::paths::config_dir()) {
             Ok((key, _source)) => Some(key),
             Err(FalError::MissingCredentials) if !need_key => None,
             Err(e) => return Err(CliExit::new(exit::CREDENTIALS, e.user_message())),
@@ -316,8 +316,8 @@ impl ProgressPrinter {
             JobState::Uploading if total > 0 => format!(
                 "uploading {} file(s): {} of {} ({}%)",
                 job.uploads.len(),
-                crate::human::bytes(done),
-                crate::human::bytes(total),
+                reelsmith_core::human::bytes(done),
+                reelsmith_core::human::bytes(total),
                 done * 100 / total
             ),
             JobState::Uploading => "uploading".to_string(),
@@ -333,11 +333,11 @@ impl ProgressPrinter {
             JobState::Running => "running".to_string(),
             JobState::Downloading if total > 0 => format!(
                 "downloading: {} of {} ({}%)",
-                crate::human::bytes(done),
-                crate::human::bytes(total),
+                reelsmith_core::human::bytes(done),
+                reelsmith_core::human::bytes(total),
                 done * 100 / total
             ),
-            JobState::Downloading => format!("downloading: {}", crate::human::bytes(done)),
+            JobState::Downloading => format!("downloading: {}", reelsmith_core::human::bytes(done)),
             JobState::Done => format!(
                 "done: {}",
                 job.output_path

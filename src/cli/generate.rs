@@ -8,8 +8,12 @@ use crate::cli::engine_setup::{
     CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
     open_journal,
 };
-use crate::jobs::{EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues};
-use crate::schema::{Field, FieldKind, FieldValue, FormModel, FormState, MediaRef, Severity};
+use reelsmith_core::jobs::{
+    EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues,
+};
+use reelsmith_core::schema::{
+    Field, FieldKind, FieldValue, FormModel, FormState, MediaRef, Severity,
+};
 
 /// Arguments of `reelsmith generate`.
 #[derive(Debug, clap::Args)]
@@ -272,8 +276,8 @@ pub fn build_form(model: &FormModel, args: &GenerateArgs) -> Result<FormState, C
 
 /// How following a job ended.
 enum Ending {
-    Finished(Box<crate::jobs::Job>),
-    Detached(Box<crate::jobs::Job>),
+    Finished(Box<reelsmith_core::jobs::Job>),
+    Detached(Box<reelsmith_core::jobs::Job>),
     Interrupted,
 }
 
@@ -327,7 +331,7 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     };
     eprintln!("[{}] job {id} recorded", &id.as_str()[..8]);
     let ending = follow(&mut session, &id, args.detach).await;
-    let stall = |job: &crate::jobs::Job| session.engine.is_stalled(job);
+    let stall = |job: &reelsmith_core::jobs::Job| session.engine.is_stalled(job);
     let code = match ending {
         Ending::Finished(job) => {
             let stalled = stall(&job);
@@ -396,7 +400,7 @@ async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
     }
 }
 
-fn print_result(job: &crate::jobs::Job, json: bool, stalled: bool) {
+fn print_result(job: &reelsmith_core::jobs::Job, json: bool, stalled: bool) {
     if json {
         println!("{}", job_json(job, stalled));
     }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use crate::cli::engine_setup::{EXIT_CODES_HELP, engine_config, job_json, open_journal};
-use crate::jobs::JobState;
+use reelsmith_core::jobs::JobState;
 
 /// Arguments of `reelsmith jobs`.
 #[derive(Debug, clap::Args)]

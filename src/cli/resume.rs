@@ -7,7 +7,7 @@ use crate::cli::engine_setup::{
     CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
     open_journal,
 };
-use crate::jobs::{JobEvent, JobState};
+use reelsmith_core::jobs::{JobEvent, JobState};
 
 /// Arguments of `reelsmith resume`.
 #[derive(Debug, clap::Args)]

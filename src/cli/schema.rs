@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::catalog::{self, Catalog};
-use crate::paths;
-use crate::schema::describe::model_json;
-use crate::schema::{Field, FormModel};
+use reelsmith_core::catalog::{self, Catalog};
+use reelsmith_core::paths;
+use reelsmith_core::schema::describe::model_json;
+use reelsmith_core::schema::{Field, FormModel};
 
 /// Arguments of `reelsmith schema`.
 #[derive(Debug, clap::Args)]
@@ -54,7 +54,7 @@ pub async fn run(args: SchemaArgs, simulate: bool) -> anyhow::Result<ExitCode> {
 async fn fetch(catalog: &mut Catalog, id: &str, simulate: bool) -> anyhow::Result<FormModel> {
     if simulate {
         // The simulator serves the bundled documents; it stands in for fal's schema service.
-        let sim = crate::sim::Simulator::start(crate::sim::SimConfig::default())
+        let sim = reelsmith_sim::Simulator::start(reelsmith_sim::SimConfig::default())
             .await
             .context("could not start the simulator")?;
         let result = catalog.fetch(id, &sim.openapi_url()).await;
@@ -141,7 +141,7 @@ fn allowed(f: &Field) -> String {
             .collect();
         parts.push(choices.join(" | "));
     }
-    let n = crate::schema::describe::fmt_limit;
+    let n = reelsmith_core::schema::describe::fmt_limit;
     match (f.min, f.max) {
         (Some(lo), Some(hi)) => parts.push(format!("{}–{}", n(lo), n(hi))),
         (Some(lo), None) => parts.push(format!("≥ {}", n(lo))),

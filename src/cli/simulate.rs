@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::sim::{SimConfig, Simulator};
+use reelsmith_sim::{SimConfig, Simulator};
 
 /// Arguments of `reelsmith simulate`.
 #[derive(Debug, clap::Args)]

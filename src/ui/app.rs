@@ -21,10 +21,10 @@ use super::theme::{self, ThemeChoice, Tone};
 use super::thumbs::Thumbnails;
 use super::welcome::{self, WelcomeState};
 use super::{help, queue};
-use crate::catalog::{Catalog, CatalogEntry};
-use crate::jobs::JobId;
-use crate::library::LibraryItem;
-use crate::schema::{self, FormModel, FormState, Issue};
+use reelsmith_core::catalog::{Catalog, CatalogEntry};
+use reelsmith_core::jobs::JobId;
+use reelsmith_core::library::LibraryItem;
+use reelsmith_core::schema::{self, FormModel, FormState, Issue};
 
 /// Generate (and the help overlay) use these shortcuts.
 pub const GENERATE_SHORTCUT: KeyboardShortcut =
@@ -190,7 +190,7 @@ pub struct StudioApp {
     key_store: KeyStore,
     key_lookup: Option<Promise<Option<(String, KeyLocation)>>>,
     key_saving: Option<Promise<Result<(String, KeyLocation), String>>>,
-    sim_starting: Option<Promise<Result<Arc<crate::sim::Simulator>, String>>>,
+    sim_starting: Option<Promise<Result<Arc<reelsmith_sim::Simulator>, String>>>,
     /// Welcome screen state.
     pub welcome: WelcomeState,
     /// The endpoint catalog (taken out while a fetch runs).
@@ -424,7 +424,7 @@ impl StudioApp {
         self.validated = None;
     }
 
-    fn use_simulator(&mut self, sim: Arc<crate::sim::Simulator>) {
+    fn use_simulator(&mut self, sim: Arc<reelsmith_sim::Simulator>) {
         sim.set_timing(
             Duration::from_secs_f32(self.persisted.sim_queue_secs.max(0.0)),
             Duration::from_secs_f32(self.persisted.sim_run_secs.max(0.0)),
@@ -640,7 +640,7 @@ impl StudioApp {
                 }
                 let ctx = self.ctx.clone();
                 self.sim_starting = Some(Promise::spawn_async(async move {
-                    let r = crate::sim::Simulator::start(crate::sim::SimConfig::default())
+                    let r = reelsmith_sim::Simulator::start(reelsmith_sim::SimConfig::default())
                         .await
                         .map(Arc::new)
                         .map_err(|e| format!("The simulator could not start: {e}"));

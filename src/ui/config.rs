@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::fal::FalUrls;
-use crate::sim::Simulator;
+use reelsmith_core::fal::FalUrls;
+use reelsmith_sim::Simulator;
 
 /// Picks where "Save as…" writes; the default opens a native dialog, tests inject a path.
 pub type SaveAsPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
@@ -64,10 +64,10 @@ impl StudioConfig {
     /// The folders from `REELSMITH_*_DIR` or the OS defaults, with a native save dialog.
     pub fn from_env(service: Service) -> StudioConfig {
         StudioConfig {
-            config_dir: crate::paths::config_dir(),
-            data_dir: crate::paths::data_dir(),
-            cache_dir: crate::paths::cache_dir(),
-            default_output_dir: crate::library::output_dir(),
+            config_dir: reelsmith_core::paths::config_dir(),
+            data_dir: reelsmith_core::paths::data_dir(),
+            cache_dir: reelsmith_core::paths::cache_dir(),
+            default_output_dir: reelsmith_core::library::output_dir(),
             service,
             use_keyring: std::env::var_os("REELSMITH_NO_KEYRING").is_none(),
             save_as: Arc::new(native_save_dialog),

@@ -5,7 +5,7 @@ use poll_promise::Promise;
 
 use super::app::{Action, StudioApp};
 use super::theme;
-use crate::catalog::{Catalog, CatalogEntry};
+use reelsmith_core::catalog::{Catalog, CatalogEntry};
 
 /// A fetch of an endpoint's schema: the catalog travels with the task and comes back.
 type FetchPromise = Promise<(Catalog, Result<String, String>)>;

@@ -13,13 +13,13 @@ use tokio::sync::broadcast;
 use super::app::Persisted;
 use super::config::StudioConfig;
 use super::theme::Tone;
-use crate::catalog::Catalog;
-use crate::fal::{ApiKey, FalClient};
-use crate::jobs::{
+use reelsmith_core::catalog::Catalog;
+use reelsmith_core::fal::{ApiKey, FalClient};
+use reelsmith_core::jobs::{
     EngineConfig, EngineHandle, Job, JobEngine, JobEvent, JobId, JobState, Journal, NewJob,
 };
-use crate::library::LibraryItem;
-use crate::schema::{FieldValue, FormModel, FormState};
+use reelsmith_core::library::LibraryItem;
+use reelsmith_core::schema::{FieldValue, FormModel, FormState};
 
 /// Largest seed given to variations.
 const SEED_MAX: i64 = 2_147_483_647;
@@ -76,7 +76,7 @@ impl EngineLink {
             Ok(journal) => {
                 let journal = Arc::new(journal);
                 if journal.recovered_from().is_some() {
-                    let _ = crate::library::rebuild_index_from_sidecars(
+                    let _ = reelsmith_core::library::rebuild_index_from_sidecars(
                         &journal,
                         std::slice::from_ref(&config.default_output_dir),
                     );

@@ -12,7 +12,7 @@ use super::app::{Action, GENERATE_SHORTCUT, StudioApp};
 use super::references;
 use super::theme::{self, Tone};
 use super::widgets;
-use crate::schema::{Field, FieldKind, FieldValue, FormModel, FormState, Issue, Severity};
+use reelsmith_core::schema::{Field, FieldKind, FieldValue, FormModel, FormState, Issue, Severity};
 
 /// Enum choices drawn as segmented buttons when there are at most this many…
 const SEGMENTED_MAX_CHOICES: usize = 5;

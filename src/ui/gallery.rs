@@ -10,8 +10,8 @@ use poll_promise::Promise;
 use super::app::{Action, StudioApp, short_name};
 use super::engine_link::excerpt;
 use super::theme::{self, Tone};
-use crate::library::{LibraryItem, Sidecar, sidecar_path};
-use crate::media::video::VideoPreview;
+use reelsmith_core::library::{LibraryItem, Sidecar, sidecar_path};
+use reelsmith_core::media::video::VideoPreview;
 
 /// Grid cell size (poster 16:9 plus two caption lines), in points.
 const CELL_W: f32 = 208.0;
@@ -335,7 +335,7 @@ fn cell(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
     }
 }
 
-fn short_family(entries: &[crate::catalog::CatalogEntry], id: &str) -> String {
+fn short_family(entries: &[reelsmith_core::catalog::CatalogEntry], id: &str) -> String {
     entries
         .iter()
         .find(|e| e.endpoint_id == id)
@@ -402,7 +402,7 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     if let Some(r) = &item.request_id {
                         row("Request", r.clone());
                     }
-                    row("Size", crate::human::bytes(item.size));
+                    row("Size", reelsmith_core::human::bytes(item.size));
                     row(
                         "File",
                         item.path
@@ -713,7 +713,7 @@ pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
     let ctx = app.egui_ctx();
     app.gallery.last_frame = Some(Promise::spawn_blocking(move || {
         let r = (|| {
-            let pic = crate::media::video::last_frame(&video)
+            let pic = reelsmith_core::media::video::last_frame(&video)
                 .map_err(|e| format!("The last frame could not be read: {e}"))?;
             let img = pic
                 .to_rgba_image()

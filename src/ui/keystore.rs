@@ -88,8 +88,8 @@ impl KeyStore {
         {
             return Some((key, KeyLocation::Keyring));
         }
-        match crate::fal::resolve_key(None, &self.config_dir) {
-            Ok((key, crate::fal::KeySource::CredentialsFile(path))) => {
+        match reelsmith_core::fal::resolve_key(None, &self.config_dir) {
+            Ok((key, reelsmith_core::fal::KeySource::CredentialsFile(path))) => {
                 Some((key.expose().to_string(), KeyLocation::File(path)))
             }
             Ok((key, _)) => Some((key.expose().to_string(), KeyLocation::Environment)),

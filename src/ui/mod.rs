@@ -60,13 +60,13 @@ pub fn run(simulate: bool) -> anyhow::Result<()> {
     let _guard = runtime.enter();
     let service = if simulate {
         let sim = runtime
-            .block_on(crate::sim::Simulator::start(
-                crate::sim::SimConfig::default(),
+            .block_on(reelsmith_sim::Simulator::start(
+                reelsmith_sim::SimConfig::default(),
             ))
             .map_err(|e| anyhow::anyhow!("could not start the simulator: {e}"))?;
         Service::simulator(Arc::new(sim))
     } else {
-        Service::live(crate::fal::FalUrls::from_env())
+        Service::live(reelsmith_core::fal::FalUrls::from_env())
     };
     let config = StudioConfig::from_env(service);
     let persistence = config.data_dir.join("window.ron");

@@ -7,7 +7,7 @@ use super::app::{Action, StudioApp, short_name};
 use super::engine_link::excerpt;
 use super::theme::{self, Tone};
 use super::widgets;
-use crate::jobs::{FailKind, Job, JobState};
+use reelsmith_core::jobs::{FailKind, Job, JobState};
 
 /// Jobs listed at most (older ones live in the gallery).
 const MAX_LISTED: usize = 100;
@@ -182,8 +182,8 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
             ui.label(
                 RichText::new(format!(
                     "Uploading {} of {}",
-                    crate::human::bytes(sent),
-                    crate::human::bytes(total)
+                    reelsmith_core::human::bytes(sent),
+                    reelsmith_core::human::bytes(total)
                 ))
                 .small(),
             );
@@ -205,8 +205,8 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
                 } else {
                     format!(
                         "{} / {}",
-                        crate::human::bytes(up.sent),
-                        crate::human::bytes(up.size)
+                        reelsmith_core::human::bytes(up.sent),
+                        reelsmith_core::human::bytes(up.size)
                     )
                 };
                 ui.label(
@@ -241,10 +241,10 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
             let text = match t.total {
                 Some(total) => format!(
                     "Downloading {} of {}",
-                    crate::human::bytes(t.done),
-                    crate::human::bytes(total)
+                    reelsmith_core::human::bytes(t.done),
+                    reelsmith_core::human::bytes(total)
                 ),
-                None => format!("Downloading {}", crate::human::bytes(t.done)),
+                None => format!("Downloading {}", reelsmith_core::human::bytes(t.done)),
             };
             ui.label(RichText::new(text).small());
             widgets::thin_progress(

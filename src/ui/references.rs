@@ -11,7 +11,7 @@ use poll_promise::Promise;
 use super::app::StudioApp;
 use super::theme::{self, Tone};
 use super::thumbs;
-use crate::schema::{Field, FieldKind, FieldValue, FormModel, FormState, MediaRef};
+use reelsmith_core::schema::{Field, FieldKind, FieldValue, FormModel, FormState, MediaRef};
 
 /// Side of a reference tile, in points.
 const TILE: f32 = 104.0;
@@ -385,7 +385,7 @@ fn tile(
                         (Some((w, h)), Some(d)) => format!("{w}×{h} · {d:.1} s"),
                         (Some((w, h)), None) => format!("{w}×{h}"),
                         (None, Some(d)) => format!("{d:.1} s"),
-                        _ => crate::human::bytes(f.size),
+                        _ => reelsmith_core::human::bytes(f.size),
                     };
                 }
                 resp.clone().on_hover_text(tile_tooltip(

@@ -161,12 +161,12 @@ fn start_check(app: &mut StudioApp, ctx: &egui::Context) {
     let Some(k) = &app.key else {
         return;
     };
-    let key = crate::fal::ApiKey::new(k.key.clone());
+    let key = reelsmith_core::fal::ApiKey::new(k.key.clone());
     let urls = app.config.service.urls.clone();
     let ctx = ctx.clone();
     app.settings.check_result = None;
     app.settings.check = Some(Promise::spawn_async(async move {
-        let r = match crate::fal::FalClient::new(urls, Some(key)) {
+        let r = match reelsmith_core::fal::FalClient::new(urls, Some(key)) {
             Ok(client) => client.check_key().await.map_err(|e| e.user_message()),
             Err(e) => Err(e.user_message()),
         };

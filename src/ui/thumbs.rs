@@ -11,8 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use poll_promise::Promise;
 
-use crate::media::{ThumbCache, ThumbnailHandle, ThumbnailPool};
-use crate::schema::{Field, FieldKind, FormModel, FormState, Issue, MediaLimits, MediaRef};
+use reelsmith_core::media::{ThumbCache, ThumbnailHandle, ThumbnailPool};
+use reelsmith_core::schema::{
+    Field, FieldKind, FormModel, FormState, Issue, MediaLimits, MediaRef,
+};
 
 /// Longest side of the thumbnails the window asks for.
 pub const THUMB_SIDE: u32 = 192;
@@ -147,8 +149,8 @@ impl Thumbnails {
             running.fetch_add(1, Ordering::SeqCst);
             Picture::Poster(Promise::spawn_blocking(move || {
                 let pic = match &cache {
-                    Some(c) => crate::media::video::cached_poster(&p, c),
-                    None => crate::media::video::poster_frame(&p),
+                    Some(c) => reelsmith_core::media::video::cached_poster(&p, c),
+                    None => reelsmith_core::media::video::poster_frame(&p),
                 };
                 let image = pic.ok().map(|pic| {
                     let small = shrink(&pic, THUMB_SIDE * 2);
@@ -357,7 +359,7 @@ fn probe(path: &Path, video: bool) -> Facts {
     if video {
         return probe_video(path, size);
     }
-    match crate::media::probe_image(path) {
+    match reelsmith_core::media::probe_image(path) {
         Ok(info) => Facts {
             size,
             dims: Some((info.width, info.height)),
@@ -372,7 +374,7 @@ fn probe(path: &Path, video: bool) -> Facts {
 }
 
 fn probe_video(path: &Path, size: u64) -> Facts {
-    match crate::media::video::probe_video(path) {
+    match reelsmith_core::media::video::probe_video(path) {
         Ok(info) => Facts {
             size,
             dims: Some((info.width, info.height)),
@@ -390,7 +392,7 @@ fn probe_video(path: &Path, size: u64) -> Facts {
 
 /// A nearest-neighbour copy of `pic` whose longer side is at most `max_side` (poster frames
 /// come at full video size; the gallery never shows them larger than a tile).
-fn shrink(pic: &crate::media::Picture, max_side: u32) -> crate::media::Picture {
+fn shrink(pic: &reelsmith_core::media::Picture, max_side: u32) -> reelsmith_core::media::Picture {
     let longer = pic.width.max(pic.height);
     if longer <= max_side || pic.width == 0 || pic.height == 0 {
         return pic.clone();
@@ -405,7 +407,7 @@ fn shrink(pic: &crate::media::Picture, max_side: u32) -> crate::media::Picture {
             rgba.extend_from_slice(&pic.pixel(sx, sy).unwrap_or([0, 0, 0, 255]));
         }
     }
-    crate::media::Picture {
+    reelsmith_core::media::Picture {
         width: w,
         height: h,
         rgba,
@@ -433,8 +435,8 @@ pub fn problems(
     {
         let text = format!(
             "{} is over the {} limit",
-            crate::human::bytes(facts.size),
-            crate::human::bytes(max)
+            reelsmith_core::human::bytes(facts.size),
+            reelsmith_core::human::bytes(max)
         );
         out.push((
             !image,

@@ -13,7 +13,7 @@ use super::queue::{QueuePath, RequestAction, parse_queue_path};
 use super::state::{Shared, lock};
 use super::{RecordedRequest, Route};
 
-/// The most requests remembered for [`crate::sim::Simulator::requests`].
+/// The most requests remembered for [`crate::Simulator::requests`].
 pub(crate) const MAX_RECORDED: usize = 100_000;
 
 /// Which API route a path reaches.

@@ -7,6 +7,8 @@
 //! COMPLETED), and their result is a real H.264 MP4 made by [`clip`]. Fault knobs make the next
 //! requests fail in the ways fal fails.
 
+#![forbid(unsafe_code)]
+
 pub mod clip;
 
 mod cdn;
@@ -214,9 +216,9 @@ impl Simulator {
         format!("{}/openapi/queue/openapi.json", self.shared.base_url)
     }
 
-    /// The three base URLs to point a [`crate::fal::FalClient`] at this simulator.
-    pub fn fal_urls(&self) -> crate::fal::FalUrls {
-        crate::fal::FalUrls {
+    /// The three base URLs to point a [`reelsmith_core::fal::FalClient`] at this simulator.
+    pub fn fal_urls(&self) -> reelsmith_core::fal::FalUrls {
+        reelsmith_core::fal::FalUrls {
             queue: self.queue_url(),
             rest: self.rest_url(),
             openapi: self.openapi_url(),

@@ -16,7 +16,7 @@ pub(crate) fn load_documents(
     extra: &[(String, Value)],
 ) -> Result<HashMap<String, Arc<Value>>, SimError> {
     let mut documents = HashMap::new();
-    for (id, text) in crate::catalog::bundled::bundled_documents() {
+    for (id, text) in reelsmith_core::catalog::bundled::bundled_documents() {
         let doc: Value = serde_json::from_str(text).map_err(|err| SimError::Document {
             endpoint_id: id.to_string(),
             message: err.to_string(),

@@ -179,7 +179,7 @@ fn decode_image(path: &std::path::Path) -> Option<image::RgbImage> {
 
 /// Whether the endpoint's input schema has a `seed` field.
 fn has_seed(doc: &Value, endpoint_id: &str) -> bool {
-    crate::schema::conform::input_schema(doc, endpoint_id)
+    reelsmith_core::schema::conform::input_schema(doc, endpoint_id)
         .and_then(|s| s.get("properties"))
         .is_some_and(|p| p.get("seed").is_some())
 }

@@ -15,7 +15,7 @@ use super::Submission;
 use super::jobs::{CancelOutcome, Job, Outcome, Phase, app_of};
 use super::state::{Shared, lock};
 use super::{inputs, render, sse};
-use crate::schema::conform;
+use reelsmith_core::schema::conform;
 
 /// Largest submission body read (data URIs can make bodies big).
 const MAX_SUBMIT_BYTES: usize = 64 << 20;

@@ -1,0 +1,16 @@
+//! reelsmith's core: everything the window and the command line share, and nothing of either.
+//!
+//! The fal client ([`fal`]), endpoint schemas and forms ([`schema`]), the endpoint catalog
+//! ([`catalog`]), the job engine ([`jobs`]), the SQLite journal ([`store`]), finished videos
+//! ([`library`]) and media work ([`media`]). No GUI toolkit, no HTTP server, no unsafe code.
+
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod fal;
+pub mod human;
+pub mod jobs;
+pub mod library;
+pub mod media;
+pub mod paths;
+pub mod schema;
