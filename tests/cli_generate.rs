@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use reelsmith_core::jobs::{Job, JobState, Journal};
+use reelsmith_core::jobs::{Job, JobState};
 use reelsmith_core::library::{Sidecar, sidecar_path};
+use reelsmith_core::store::Journal;
 use reelsmith_sim::clip::{ClipSpec, render_clip};
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::Value;

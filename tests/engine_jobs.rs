@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use reelsmith_core::fal::{ApiKey, ClientOptions, FalClient, RetryPolicy};
 use reelsmith_core::jobs::{
     BundledModels, CancelResult, ChangeKind, EngineConfig, EngineError, EngineHandle, FailKind,
-    JobEngine, JobEvent, JobId, JobState, Journal, ModelSource, NewJob,
+    JobEngine, JobEvent, JobId, JobState, ModelSource, NewJob,
 };
 use reelsmith_core::library::{Sidecar, rebuild_index_from_sidecars, sidecar_path};
 use reelsmith_core::schema::{FieldValue, FormState, MediaRef};
+use reelsmith_core::store::Journal;
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use tokio::sync::broadcast;
 
@@ -460,7 +461,7 @@ async fn index_is_rebuilt_from_sidecars_when_the_journal_is_lost_or_damaged() {
     drop(journal);
 
     // Damage the journal: it is kept aside and a new one is rebuilt from the sidecars.
-    let path = s.data.join(reelsmith_core::jobs::journal::JOURNAL_FILE);
+    let path = s.data.join(reelsmith_core::store::JOURNAL_FILE);
     let _ = std::fs::remove_file(s.data.join("journal.sqlite3-wal"));
     let _ = std::fs::remove_file(s.data.join("journal.sqlite3-shm"));
     std::fs::write(&path, vec![0x5au8; 8192]).unwrap();

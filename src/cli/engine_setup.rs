@@ -9,10 +9,11 @@ use serde_json::{Value, json};
 use reelsmith_core::catalog::{Catalog, CatalogError};
 use reelsmith_core::fal::{FalClient, FalError, FalUrls, resolve_key};
 use reelsmith_core::jobs::{
-    EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState, Journal, ModelSource,
+    EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState, ModelSource,
 };
 use reelsmith_core::library::rebuild_index_from_sidecars;
 use reelsmith_core::schema::FormModel;
+use reelsmith_core::store::Journal;
 use reelsmith_sim::{SimConfig, Simulator};
 
 /// Exit codes of the job subcommands.

@@ -16,10 +16,11 @@ use super::theme::Tone;
 use reelsmith_core::catalog::Catalog;
 use reelsmith_core::fal::{ApiKey, FalClient};
 use reelsmith_core::jobs::{
-    EngineConfig, EngineHandle, Job, JobEngine, JobEvent, JobId, JobState, Journal, NewJob,
+    EngineConfig, EngineHandle, Job, JobEngine, JobEvent, JobId, JobState, NewJob,
 };
 use reelsmith_core::library::LibraryItem;
 use reelsmith_core::schema::{FieldValue, FormModel, FormState};
+use reelsmith_core::store::Journal;
 
 /// Largest seed given to variations.
 const SEED_MAX: i64 = 2_147_483_647;

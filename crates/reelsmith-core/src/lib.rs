@@ -14,3 +14,4 @@ pub mod library;
 pub mod media;
 pub mod paths;
 pub mod schema;
+pub mod store;

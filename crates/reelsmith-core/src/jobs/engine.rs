@@ -18,12 +18,12 @@ use tokio_util::sync::CancellationToken;
 use crate::catalog::Catalog;
 use crate::fal::{CancelOutcome, FalClient, FalError, QueueHandle};
 use crate::jobs::events::{ChangeKind, JobEvent};
-use crate::jobs::journal::{Journal, JournalError};
 use crate::jobs::preflight;
 use crate::jobs::runner;
 use crate::jobs::state::{FailKind, Job, JobId, JobState};
 use crate::jobs::upload_cache::{DEFAULT_UPLOAD_TTL, UploadCache};
 use crate::schema::{FormModel, FormState, Issue, Severity};
+use crate::store::{Journal, JournalError};
 
 /// Settings of the engine.
 #[derive(Clone)]

@@ -1,12 +1,12 @@
-//! The job engine: state machine, runner tasks and the SQLite journal.
+//! The job engine: state machine, runner tasks and the upload cache.
 //!
 //! A job moves prepared → uploading → submitting → submitted → in queue → running →
 //! downloading → done | failed | cancelled ([`state`]); every step is written to the
-//! [`journal`] first; [`engine`] runs jobs and takes commands; [`runner`] is one job's path.
+//! journal ([`crate::store`]) first; [`engine`] runs jobs and takes commands; [`runner`] is one
+//! job's path.
 
 pub mod engine;
 pub mod events;
-pub mod journal;
 pub mod preflight;
 mod runner;
 pub mod state;
@@ -17,6 +17,5 @@ pub use engine::{
     NewJob, check_input, describe_issues,
 };
 pub use events::{ChangeKind, JobEvent};
-pub use journal::{CachedUpload, Journal, JournalError};
 pub use state::{FailKind, Failure, FileUpload, Job, JobId, JobLog, JobState, Transfer};
 pub use upload_cache::UploadCache;

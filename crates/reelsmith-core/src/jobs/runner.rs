@@ -16,7 +16,7 @@ use crate::jobs::events::ChangeKind;
 use crate::jobs::preflight;
 use crate::jobs::state::{FailKind, FileUpload, Job, JobId, JobLog, JobState, Transfer};
 use crate::jobs::upload_cache::{CacheError, Uploaded, hash_file};
-use crate::library::index::LibraryItem;
+use crate::library::item::LibraryItem;
 use crate::library::naming;
 use crate::library::sidecar::{
     SIDECAR_FORMAT, Sidecar, SidecarReference, SidecarTimings, sidecar_path,

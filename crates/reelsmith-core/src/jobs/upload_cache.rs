@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::jobs::journal::{CachedUpload, Journal, JournalError};
+use crate::store::{CachedUpload, Journal, JournalError};
 
 /// How long an uploaded URL is trusted by default before the file is uploaded again.
 pub const DEFAULT_UPLOAD_TTL: Duration = Duration::from_secs(24 * 60 * 60);

@@ -1,12 +1,14 @@
 //! Finished videos on disk with sidecar metadata, and the gallery index.
 
 pub mod index;
+pub mod item;
 pub mod naming;
 pub mod sidecar;
 
 use std::path::PathBuf;
 
-pub use index::{LibraryItem, rebuild_index_from_sidecars};
+pub use index::rebuild_index_from_sidecars;
+pub use item::LibraryItem;
 pub use sidecar::{Sidecar, sidecar_path};
 
 /// Environment variable overriding the output folder.

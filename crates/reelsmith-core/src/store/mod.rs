@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::jobs::state::{FailKind, Failure, Job, JobId, JobState};
-use crate::library::index::LibraryItem;
+use crate::library::item::LibraryItem;
 
 /// The journal's file name inside the data directory.
 pub const JOURNAL_FILE: &str = "journal.sqlite3";
