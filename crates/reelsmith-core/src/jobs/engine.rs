@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,111 +15,18 @@ use chrono::Utc;
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
-use crate::catalog::Catalog;
-use crate::fal::{CancelOutcome, FalClient, FalError, QueueHandle};
+use crate::fal::{FalClient, QueueHandle};
+use crate::jobs::config::EngineConfig;
+use crate::jobs::error::EngineError;
 use crate::jobs::events::{ChangeKind, JobEvent};
+use crate::jobs::models::ModelSource;
 use crate::jobs::preflight;
 use crate::jobs::runner;
+use crate::jobs::shared::{Inner, lock};
 use crate::jobs::state::{FailKind, Job, JobId, JobState};
-use crate::jobs::upload_cache::{DEFAULT_UPLOAD_TTL, UploadCache};
-use crate::schema::{FormModel, FormState, Issue, Severity};
-use crate::store::{Journal, JournalError};
-
-/// Settings of the engine.
-#[derive(Clone)]
-pub struct EngineConfig {
-    /// Jobs worked on locally at once (fal queues the rest server-side).
-    pub max_in_flight: usize,
-    /// A job whose status has not changed for this long is flagged as stalled.
-    pub stall_after: Duration,
-    /// How long an uploaded file's URL is reused before the file is uploaded again.
-    pub upload_ttl: Duration,
-    /// The library folder finished videos go to (unless a job names its own output).
-    pub output_dir: PathBuf,
-    /// How long a submitted job keeps retrying through network failures before it is shown as
-    /// failed (it stays resumable: it is never submitted again).
-    pub network_patience: Duration,
-    /// Resume every unfinished job of the journal when the engine starts.
-    pub resume_on_start: bool,
-    /// Jobs run against the built-in simulator (recorded in each job and sidecar).
-    pub simulated: bool,
-    /// Where pictures over a field's limits are re-encoded before upload.
-    pub scratch_dir: PathBuf,
-    /// Called after every event (the window passes a repaint request here).
-    pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
-}
-
-impl std::fmt::Debug for EngineConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EngineConfig")
-            .field("max_in_flight", &self.max_in_flight)
-            .field("stall_after", &self.stall_after)
-            .field("upload_ttl", &self.upload_ttl)
-            .field("output_dir", &self.output_dir)
-            .field("network_patience", &self.network_patience)
-            .field("resume_on_start", &self.resume_on_start)
-            .field("simulated", &self.simulated)
-            .field("scratch_dir", &self.scratch_dir)
-            .finish()
-    }
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        EngineConfig {
-            max_in_flight: 4,
-            stall_after: crate::jobs::state::DEFAULT_STALL_AFTER,
-            upload_ttl: DEFAULT_UPLOAD_TTL,
-            output_dir: crate::library::output_dir(),
-            network_patience: Duration::from_secs(10 * 60),
-            resume_on_start: true,
-            simulated: false,
-            scratch_dir: crate::paths::cache_dir().join("prepared"),
-            on_change: None,
-        }
-    }
-}
-
-/// Where the engine gets an endpoint's form model (to build a job's input, also on resume).
-pub trait ModelSource: Send + Sync {
-    /// The form model of `endpoint_id`, or a sentence saying why there is none.
-    fn model(&self, endpoint_id: &str) -> Result<FormModel, String>;
-}
-
-impl<F> ModelSource for F
-where
-    F: Fn(&str) -> Result<FormModel, String> + Send + Sync,
-{
-    fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
-        self(endpoint_id)
-    }
-}
-
-impl ModelSource for Catalog {
-    fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
-        Catalog::model(self, endpoint_id).map_err(|e| e.to_string())
-    }
-}
-
-impl ModelSource for Mutex<Catalog> {
-    fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
-        let catalog = self.lock().unwrap_or_else(|p| p.into_inner());
-        Catalog::model(&catalog, endpoint_id).map_err(|e| e.to_string())
-    }
-}
-
-/// The form models of the endpoint documents bundled with the app.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BundledModels;
-
-impl ModelSource for BundledModels {
-    fn model(&self, endpoint_id: &str) -> Result<FormModel, String> {
-        let doc = crate::catalog::bundled::bundled_document(endpoint_id).ok_or_else(|| {
-            "it is not one of the bundled endpoints (`reelsmith endpoints` lists them)".to_string()
-        })?;
-        FormModel::from_openapi_str(doc).map_err(|e| e.to_string())
-    }
-}
+use crate::jobs::upload_cache::UploadCache;
+use crate::schema::{FormState, Severity};
+use crate::store::Journal;
 
 /// A job to submit.
 #[derive(Debug, Clone)]
@@ -130,59 +37,6 @@ pub struct NewJob {
     pub form: FormState,
     /// Where to save the video instead of the library (a file, or a folder for a library name).
     pub output: Option<PathBuf>,
-}
-
-/// Errors of engine commands.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    /// The input has errors; nothing was uploaded or submitted.
-    #[error("the input is not valid: {}", describe_issues(.0))]
-    Invalid(Vec<Issue>),
-    /// The endpoint's form model is not available.
-    #[error("the endpoint {endpoint} is not known: {detail}")]
-    UnknownEndpoint {
-        /// The endpoint id.
-        endpoint: String,
-        /// Why.
-        detail: String,
-    },
-    /// No job with this id.
-    #[error("there is no job {0}; `reelsmith jobs` lists them")]
-    UnknownJob(String),
-    /// The command does not apply to the job's state.
-    #[error("job {id} is {state}: {what}")]
-    NotAllowed {
-        /// The job.
-        id: JobId,
-        /// Its state.
-        state: JobState,
-        /// Why the command does not apply.
-        what: String,
-    },
-    /// The journal failed.
-    #[error(transparent)]
-    Journal(#[from] JournalError),
-    /// fal refused the cancellation.
-    #[error("{}", .0.user_message())]
-    Fal(#[from] FalError),
-    /// Files of the engine could not be created.
-    #[error("{path}: {source}; check that the folder is writable")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-}
-
-/// `field: message; field: message` for the errors in `issues`.
-pub fn describe_issues(issues: &[Issue]) -> String {
-    issues
-        .iter()
-        .filter(|i| matches!(i.severity, Severity::Error))
-        .map(|i| format!("{}: {}", i.field, i.message))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// What a cancel command achieved.
@@ -266,294 +120,6 @@ impl JobEngine {
     }
 }
 
-/// A running task of one job.
-struct TaskEntry {
-    generation: u64,
-    cancel: CancellationToken,
-}
-
-/// The engine's shared state.
-pub(crate) struct Inner {
-    pub(crate) config: EngineConfig,
-    pub(crate) client: FalClient,
-    pub(crate) models: Arc<dyn ModelSource>,
-    pub(crate) journal: Arc<Journal>,
-    pub(crate) uploads: UploadCache,
-    jobs: Mutex<HashMap<JobId, Job>>,
-    tasks: Mutex<HashMap<JobId, TaskEntry>>,
-    events: broadcast::Sender<JobEvent>,
-    slots: Arc<Semaphore>,
-    instance: String,
-    lock_dir: PathBuf,
-    lock_file: Mutex<Option<std::fs::File>>,
-    pub(crate) naming: tokio::sync::Mutex<()>,
-    shutdown: CancellationToken,
-    stalled: Mutex<HashSet<JobId>>,
-    last_progress: Mutex<HashMap<JobId, Instant>>,
-    generation: AtomicU64,
-    joins: Mutex<Vec<tokio::task::JoinHandle<()>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// How often progress events are sent at most, per job.
-const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-
-/// Whether the engine instance `other` still runs: it holds an OS lock on its lock file for
-/// its whole life, and the OS drops that lock when the process dies in any way.
-fn instance_alive(lock_dir: &Path, other: &str) -> bool {
-    let path = lock_dir.join(format!("{other}.lock"));
-    let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else {
-        return false;
-    };
-    match file.try_lock() {
-        Ok(()) => {
-            let _ = file.unlock();
-            let _ = std::fs::remove_file(&path);
-            false
-        }
-        Err(std::fs::TryLockError::WouldBlock) => true,
-        Err(std::fs::TryLockError::Error(_)) => false,
-    }
-}
-
-impl Inner {
-    /// The current snapshot of a job.
-    pub(crate) fn get(&self, id: &JobId) -> Option<Job> {
-        lock(&self.jobs).get(id).cloned()
-    }
-
-    fn emit(&self, job: &Job, kind: ChangeKind) {
-        let stalled = job.is_stalled(Utc::now(), self.config.stall_after);
-        let _ = self.events.send(JobEvent::Changed {
-            job: Box::new(job.clone()),
-            kind,
-            stalled,
-        });
-        if let Some(hook) = &self.config.on_change {
-            hook();
-        }
-    }
-
-    /// Changes a job, writes it to the journal (in one transaction) and tells the listeners.
-    pub(crate) fn update(
-        &self,
-        id: &JobId,
-        kind: ChangeKind,
-        change: impl FnOnce(&mut Job),
-    ) -> Result<Job, JournalError> {
-        let job = {
-            let mut jobs = lock(&self.jobs);
-            let Some(job) = jobs.get_mut(id) else {
-                return Err(JournalError::Damaged {
-                    path: self.journal.path().to_path_buf(),
-                    detail: format!("job {id} vanished from memory"),
-                });
-            };
-            change(job);
-            job.clone()
-        };
-        self.journal.save_job(&job)?;
-        self.emit(&job, kind);
-        Ok(job)
-    }
-
-    /// Changes a job in memory only (byte progress) and tells listeners at most every 100 ms.
-    pub(crate) fn progress(&self, id: &JobId, change: impl FnOnce(&mut Job)) {
-        let job = {
-            let mut jobs = lock(&self.jobs);
-            let Some(job) = jobs.get_mut(id) else {
-                return;
-            };
-            change(job);
-            job.clone()
-        };
-        let due = {
-            let mut last = lock(&self.last_progress);
-            let now = Instant::now();
-            match last.get(id) {
-                Some(t) if now.duration_since(*t) < PROGRESS_EVERY => false,
-                _ => {
-                    last.insert(id.clone(), now);
-                    true
-                }
-            }
-        };
-        if due {
-            self.emit(&job, ChangeKind::Progress);
-        }
-    }
-
-    /// Records a failure (the journal write errors are logged: there is nothing else to do).
-    pub(crate) fn fail(
-        &self,
-        id: &JobId,
-        kind: FailKind,
-        message: String,
-        error_type: Option<String>,
-    ) {
-        if let Err(e) = self.update(id, ChangeKind::State, |job| {
-            job.fail(kind, message, error_type)
-        }) {
-            tracing::error!("could not record the failure of job {id}: {e}");
-        }
-    }
-
-    fn claim(&self, id: &JobId) -> Result<bool, JournalError> {
-        let lock_dir = self.lock_dir.clone();
-        self.journal.claim_job(id, &self.instance, &move |other| {
-            instance_alive(&lock_dir, other)
-        })
-    }
-
-    fn is_running(&self, id: &JobId) -> bool {
-        lock(&self.tasks).contains_key(id)
-    }
-
-    /// Starts the task that drives a job (claimed by this engine) to its end.
-    fn spawn_runner(self: &Arc<Self>, id: JobId) {
-        let generation = self.generation.fetch_add(1, Ordering::Relaxed);
-        let cancel = CancellationToken::new();
-        {
-            let mut tasks = lock(&self.tasks);
-            if tasks.contains_key(&id) {
-                return;
-            }
-            tasks.insert(
-                id.clone(),
-                TaskEntry {
-                    generation,
-                    cancel: cancel.clone(),
-                },
-            );
-        }
-        let inner = self.clone();
-        let join = tokio::spawn(async move {
-            let stop = inner.shutdown.clone();
-            let permit = tokio::select! {
-                p = inner.slots.clone().acquire_owned() => p.ok(),
-                _ = cancel.cancelled() => None,
-                _ = stop.cancelled() => None,
-            };
-            let cancelled = if permit.is_some() {
-                tokio::select! {
-                    _ = runner::drive(&inner, &id) => false,
-                    _ = cancel.cancelled() => true,
-                    _ = stop.cancelled() => false,
-                }
-            } else {
-                cancel.is_cancelled()
-            };
-            drop(permit);
-            // The cancel is recorded while the task still counts as running, so a waiter never
-            // sees a job that is neither running nor cancelled.
-            let respawn = cancelled && !stop.is_cancelled() && inner.finish_cancel(&id).await;
-            {
-                let mut tasks = lock(&inner.tasks);
-                if tasks.get(&id).is_some_and(|t| t.generation == generation) {
-                    tasks.remove(&id);
-                }
-            }
-            if respawn {
-                inner.spawn_runner(id);
-            }
-        });
-        let mut joins = lock(&self.joins);
-        joins.retain(|j| !j.is_finished());
-        joins.push(join);
-    }
-
-    /// Tells fal to cancel (when it has the job) and records the job as cancelled. Returns true
-    /// when fal had already finished it: then the paid result is downloaded instead.
-    async fn finish_cancel(self: &Arc<Self>, id: &JobId) -> bool {
-        let Some(job) = self.get(id) else {
-            return false;
-        };
-        if job.state.is_terminal() {
-            return false;
-        }
-        if let Some(handle) = runner::queue_handle(&self.client, &job) {
-            match self.client.cancel(&handle).await {
-                Ok(CancelOutcome::AlreadyCompleted) => {
-                    let _ = self.update(id, ChangeKind::Log, |job| {
-                        job.push_log(runner::note(
-                            "fal had already finished this job, so it is downloaded instead of cancelled",
-                        ));
-                        if job.state != JobState::Downloading {
-                            job.set_state(JobState::Submitted);
-                        }
-                    });
-                    let _ = self.journal.clear_cancel(id);
-                    return true;
-                }
-                Ok(CancelOutcome::Requested) => {}
-                Err(e) => tracing::warn!("cancelling job {id} at fal failed: {e}"),
-            }
-        }
-        let _ = self.update(id, ChangeKind::State, |job| {
-            job.set_state(JobState::Cancelled)
-        });
-        false
-    }
-
-    fn spawn_ticker(self: &Arc<Self>) {
-        let weak = Arc::downgrade(self);
-        let stop = self.shutdown.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_millis(500));
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = stop.cancelled() => return,
-                }
-                let Some(inner) = weak.upgrade() else { return };
-                inner.check_remote_cancels();
-                inner.check_stalls();
-            }
-        });
-    }
-
-    /// Cancels requested by another process (`reelsmith cancel`) for jobs this engine runs.
-    fn check_remote_cancels(&self) {
-        let Ok(ids) = self.journal.cancels_for(&self.instance) else {
-            return;
-        };
-        let tasks = lock(&self.tasks);
-        for id in ids {
-            if let Some(t) = tasks.get(&id) {
-                t.cancel.cancel();
-            }
-        }
-    }
-
-    fn check_stalls(&self) {
-        let now = Utc::now();
-        let changed: Vec<(Job, bool)> = {
-            let jobs = lock(&self.jobs);
-            let mut stalled = lock(&self.stalled);
-            let mut out = Vec::new();
-            for job in jobs.values() {
-                let is = job.is_stalled(now, self.config.stall_after);
-                let was = stalled.contains(&job.id);
-                if is != was {
-                    if is {
-                        stalled.insert(job.id.clone());
-                    } else {
-                        stalled.remove(&job.id);
-                    }
-                    out.push((job.clone(), is));
-                }
-            }
-            out
-        };
-        for (job, _) in changed {
-            self.emit(&job, ChangeKind::Stalled);
-        }
-    }
-}
-
 /// The engine's command handle; cheap to clone.
 #[derive(Clone)]
 pub struct EngineHandle {
@@ -580,7 +146,7 @@ impl EngineHandle {
                 endpoint: new.endpoint_id.clone(),
                 detail,
             })?;
-        let issues = check_input(&model, &new.form);
+        let issues = preflight::check_input(&model, &new.form);
         if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
             return Err(EngineError::Invalid(issues));
         }
@@ -892,20 +458,6 @@ impl EngineHandle {
             .job(id)?
             .ok_or_else(|| EngineError::UnknownJob(id.to_string()))
     }
-}
-
-/// Schema rules plus the local-file checks, errors and warnings together.
-pub fn check_input(model: &FormModel, form: &FormState) -> Vec<Issue> {
-    let mut issues = crate::schema::validate(model, form);
-    for extra in preflight::check_local_files(model, form) {
-        let dup = issues
-            .iter()
-            .any(|i| i.field == extra.field && matches!(i.severity, Severity::Error));
-        if !dup {
-            issues.push(extra);
-        }
-    }
-    issues
 }
 
 /// The queue handle of a job that reached fal, for tests and tools.

@@ -1,5 +1,6 @@
 //! Checks of a job's local files before anything is uploaded or paid for: each file exists, is
-//! not empty, is really an image (or a video) as its field expects, and meets the field's limits.
+//! not empty, is really an image (or a video) as its field expects, and meets the field's limits;
+//! [`check_input`] adds them to the schema's own rules.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -265,4 +266,18 @@ fn collect_limits(
             _ => {}
         }
     }
+}
+
+/// Schema rules plus the local-file checks, errors and warnings together.
+pub fn check_input(model: &FormModel, form: &FormState) -> Vec<Issue> {
+    let mut issues = crate::schema::validate(model, form);
+    for extra in check_local_files(model, form) {
+        let dup = issues
+            .iter()
+            .any(|i| i.field == extra.field && matches!(i.severity, Severity::Error));
+        if !dup {
+            issues.push(extra);
+        }
+    }
+    issues
 }

@@ -11,9 +11,9 @@ use futures_util::future::try_join_all;
 use serde_json::Value;
 
 use crate::fal::{FalClient, FalError, QueueHandle, StatusEvent};
-use crate::jobs::engine::Inner;
 use crate::jobs::events::ChangeKind;
 use crate::jobs::preflight;
+use crate::jobs::shared::Inner;
 use crate::jobs::state::{FailKind, FileUpload, Job, JobId, JobLog, JobState, Transfer};
 use crate::jobs::upload_cache::{CacheError, Uploaded, hash_file};
 use crate::library::item::LibraryItem;

@@ -1,0 +1,173 @@
+//! The engine's shared state: what the command handle, the job tasks and the ticker all hold.
+//!
+//! Every change of a job goes through [`Inner::update`]: into the journal first, then to the
+//! listeners.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::sync::{Semaphore, broadcast};
+use tokio_util::sync::CancellationToken;
+
+use crate::fal::FalClient;
+use crate::jobs::config::EngineConfig;
+use crate::jobs::events::{ChangeKind, JobEvent};
+use crate::jobs::models::ModelSource;
+use crate::jobs::state::{FailKind, Job, JobId};
+use crate::jobs::upload_cache::UploadCache;
+use crate::store::{Journal, JournalError};
+
+/// A running task of one job.
+pub(super) struct TaskEntry {
+    pub(super) generation: u64,
+    pub(super) cancel: CancellationToken,
+}
+
+/// The engine's shared state.
+pub(super) struct Inner {
+    pub(super) config: EngineConfig,
+    pub(super) client: FalClient,
+    pub(super) models: Arc<dyn ModelSource>,
+    pub(super) journal: Arc<Journal>,
+    pub(super) uploads: UploadCache,
+    pub(super) jobs: Mutex<HashMap<JobId, Job>>,
+    pub(super) tasks: Mutex<HashMap<JobId, TaskEntry>>,
+    pub(super) events: broadcast::Sender<JobEvent>,
+    pub(super) slots: Arc<Semaphore>,
+    pub(super) instance: String,
+    pub(super) lock_dir: PathBuf,
+    pub(super) lock_file: Mutex<Option<std::fs::File>>,
+    pub(super) naming: tokio::sync::Mutex<()>,
+    pub(super) shutdown: CancellationToken,
+    pub(super) stalled: Mutex<HashSet<JobId>>,
+    pub(super) last_progress: Mutex<HashMap<JobId, Instant>>,
+    pub(super) generation: AtomicU64,
+    pub(super) joins: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+/// Locks `m`, also after a panic elsewhere: the maps stay usable and the journal is the truth.
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How often progress events are sent at most, per job.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Whether the engine instance `other` still runs: it holds an OS lock on its lock file for
+/// its whole life, and the OS drops that lock when the process dies in any way.
+fn instance_alive(lock_dir: &Path, other: &str) -> bool {
+    let path = lock_dir.join(format!("{other}.lock"));
+    let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            let _ = std::fs::remove_file(&path);
+            false
+        }
+        Err(std::fs::TryLockError::WouldBlock) => true,
+        Err(std::fs::TryLockError::Error(_)) => false,
+    }
+}
+
+impl Inner {
+    /// The current snapshot of a job.
+    pub(super) fn get(&self, id: &JobId) -> Option<Job> {
+        lock(&self.jobs).get(id).cloned()
+    }
+
+    /// Tells the listeners (and the repaint hook) about the job as it is now.
+    pub(super) fn emit(&self, job: &Job, kind: ChangeKind) {
+        let stalled = job.is_stalled(Utc::now(), self.config.stall_after);
+        let _ = self.events.send(JobEvent::Changed {
+            job: Box::new(job.clone()),
+            kind,
+            stalled,
+        });
+        if let Some(hook) = &self.config.on_change {
+            hook();
+        }
+    }
+
+    /// Changes a job, writes it to the journal (in one transaction) and tells the listeners.
+    pub(super) fn update(
+        &self,
+        id: &JobId,
+        kind: ChangeKind,
+        change: impl FnOnce(&mut Job),
+    ) -> Result<Job, JournalError> {
+        let job = {
+            let mut jobs = lock(&self.jobs);
+            let Some(job) = jobs.get_mut(id) else {
+                return Err(JournalError::Damaged {
+                    path: self.journal.path().to_path_buf(),
+                    detail: format!("job {id} vanished from memory"),
+                });
+            };
+            change(job);
+            job.clone()
+        };
+        self.journal.save_job(&job)?;
+        self.emit(&job, kind);
+        Ok(job)
+    }
+
+    /// Changes a job in memory only (byte progress) and tells listeners at most every 100 ms.
+    pub(super) fn progress(&self, id: &JobId, change: impl FnOnce(&mut Job)) {
+        let job = {
+            let mut jobs = lock(&self.jobs);
+            let Some(job) = jobs.get_mut(id) else {
+                return;
+            };
+            change(job);
+            job.clone()
+        };
+        let due = {
+            let mut last = lock(&self.last_progress);
+            let now = Instant::now();
+            match last.get(id) {
+                Some(t) if now.duration_since(*t) < PROGRESS_EVERY => false,
+                _ => {
+                    last.insert(id.clone(), now);
+                    true
+                }
+            }
+        };
+        if due {
+            self.emit(&job, ChangeKind::Progress);
+        }
+    }
+
+    /// Records a failure (the journal write errors are logged: there is nothing else to do).
+    pub(super) fn fail(
+        &self,
+        id: &JobId,
+        kind: FailKind,
+        message: String,
+        error_type: Option<String>,
+    ) {
+        if let Err(e) = self.update(id, ChangeKind::State, |job| {
+            job.fail(kind, message, error_type)
+        }) {
+            tracing::error!("could not record the failure of job {id}: {e}");
+        }
+    }
+
+    /// Claims the job for this engine unless another live engine holds it.
+    pub(super) fn claim(&self, id: &JobId) -> Result<bool, JournalError> {
+        let lock_dir = self.lock_dir.clone();
+        self.journal.claim_job(id, &self.instance, &move |other| {
+            instance_alive(&lock_dir, other)
+        })
+    }
+
+    /// True while this engine has a task for the job.
+    pub(super) fn is_running(&self, id: &JobId) -> bool {
+        lock(&self.tasks).contains_key(id)
+    }
+}
