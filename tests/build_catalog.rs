@@ -1,5 +1,5 @@
-//! The build-time endpoint document check (`reelsmith_core::catalog::check`, also run by `build.rs`)
-//! on copies of the real bundled documents, intact and broken in files on disk.
+//! The build-time endpoint document check (`reelsmith_core::catalog::check`, also run by the
+//! core's `build.rs`) on copies of the real bundled documents, intact and broken in files on disk.
 
 use std::fs;
 use std::path::{Path, PathBuf};

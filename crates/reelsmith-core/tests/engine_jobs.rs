@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reelsmith_core::fal::{ApiKey, ClientOptions, FalClient, RetryPolicy};
+use reelsmith_core::fal::{ClientOptions, FalClient};
 use reelsmith_core::jobs::{
     BundledModels, CancelResult, ChangeKind, EngineConfig, EngineError, EngineHandle, FailKind,
     JobEngine, JobEvent, JobId, JobState, ModelSource, NewJob,
@@ -15,6 +15,8 @@ use reelsmith_core::schema::{FieldValue, FormState, MediaRef};
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use tokio::sync::broadcast;
+
+mod common;
 
 const I2V: &str = "fal-ai/veo3.1/image-to-video";
 
@@ -30,21 +32,18 @@ async fn start_sim(queue: Duration, run: Duration) -> Simulator {
 }
 
 fn client_for(sim: &Simulator) -> FalClient {
-    let urls = sim.fal_urls();
-    FalClient::new(urls, Some(ApiKey::new(sim.key())))
-        .unwrap()
-        .with_retry(RetryPolicy {
-            max_retries: 4,
-            base_delay: Duration::from_millis(50),
-            max_delay: Duration::from_millis(300),
-        })
-        .with_options(ClientOptions {
+    common::client_for(
+        sim,
+        &sim.key(),
+        Duration::from_millis(50),
+        Duration::from_millis(300),
+        ClientOptions {
             poll_interval: Duration::from_millis(100),
             max_poll_interval: Duration::from_millis(300),
             stream_stall_timeout: Duration::from_secs(3),
             ..ClientOptions::default()
-        })
-        .unwrap()
+        },
+    )
 }
 
 struct Setup {

@@ -7,11 +7,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use reelsmith_core::fal::{
-    ApiKey, ClientOptions, FalClient, FalError, FalUrls, KeySource, RetryPolicy, StatusEvent,
-    resolve_key,
+    ClientOptions, FalClient, FalError, FalUrls, KeySource, RetryPolicy, StatusEvent, resolve_key,
 };
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::{Value, json};
+
+mod common;
 
 async fn start_sim(config: SimConfig) -> Simulator {
     let sim = Simulator::start(SimConfig {
@@ -40,15 +41,13 @@ fn options() -> ClientOptions {
 }
 
 fn client_with_key(sim: &Simulator, key: &str) -> FalClient {
-    FalClient::new(urls(sim), Some(ApiKey::new(key)))
-        .unwrap()
-        .with_retry(RetryPolicy {
-            max_retries: 4,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(200),
-        })
-        .with_options(options())
-        .unwrap()
+    common::client_for(
+        sim,
+        key,
+        Duration::from_millis(20),
+        Duration::from_millis(200),
+        options(),
+    )
 }
 
 fn client_for(sim: &Simulator) -> FalClient {

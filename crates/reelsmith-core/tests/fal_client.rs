@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use reelsmith_core::fal::{
-    ApiKey, CancelOutcome, ClientOptions, FalClient, RetryPolicy, StatusEvent,
-};
+use reelsmith_core::fal::{CancelOutcome, ClientOptions, FalClient, StatusEvent};
 use reelsmith_sim::clip::{ClipSpec, render_clip};
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::{Value, json};
+
+mod common;
 
 async fn start_sim() -> Simulator {
     let sim = Simulator::start(SimConfig {
@@ -28,20 +28,17 @@ async fn start_sim() -> Simulator {
 }
 
 fn client_for(sim: &Simulator) -> FalClient {
-    let urls = sim.fal_urls();
-    FalClient::new(urls, Some(ApiKey::new(sim.key())))
-        .unwrap()
-        .with_retry(RetryPolicy {
-            max_retries: 4,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(200),
-        })
-        .with_options(ClientOptions {
+    common::client_for(
+        sim,
+        &sim.key(),
+        Duration::from_millis(20),
+        Duration::from_millis(200),
+        ClientOptions {
             stream_stall_timeout: Duration::from_secs(5),
             poll_interval: Duration::from_millis(100),
             ..ClientOptions::default()
-        })
-        .unwrap()
+        },
+    )
 }
 
 /// Writes a test input named `name` (`png*`, `jpg*` or `mp4*`) with content that differs by `shade`.

@@ -1,0 +1,100 @@
+//! `reelsmith simulate`: the simulator on its own, as a command. It prints the URLs and key to
+//! use, serves them, and stops on Ctrl+C (a signal, so Unix only).
+
+#![cfg(unix)]
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// Kills the child on drop, so a failing test leaves no process behind.
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_simulate_command_prints_its_urls_and_stops_on_ctrl_c() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
+        .args(["simulate", "--port", "0", "--queue-seconds", "0.1"])
+        .args(["--run-seconds", "0.1", "--max-clip-seconds", "0.2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn reelsmith simulate");
+    let mut guard = ChildGuard(child);
+    let stdout = guard.0.stdout.take().expect("stdout");
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.expect("utf-8 line");
+            let done = line.starts_with("Serving until");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+        seen
+    });
+    let lines = tokio::time::timeout(Duration::from_secs(30), lines)
+        .await
+        .expect("banner within 30 s")
+        .expect("reader");
+    let value_of = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("{name} not printed in {lines:?}"))
+            .to_string()
+    };
+    let queue = value_of("REELSMITH_QUEUE_URL");
+    let openapi = value_of("REELSMITH_OPENAPI_URL");
+    let key = value_of("FAL_KEY");
+    assert!(queue.starts_with("http://127.0.0.1:") && queue.ends_with("/queue"));
+    assert!(value_of("REELSMITH_REST_URL").ends_with("/rest"));
+
+    let client = http();
+    let submitted = client
+        .post(format!("{queue}/fal-ai/veo3.1"))
+        .header("Authorization", format!("Key {key}"))
+        .json(&json!({"prompt": "from the command line"}))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), StatusCode::OK);
+    let doc = client
+        .get(format!("{openapi}?endpoint_id=fal-ai/veo3.1"))
+        .send()
+        .await
+        .expect("openapi");
+    assert_eq!(doc.status(), StatusCode::OK);
+
+    let pid = guard.0.id() as libc::pid_t;
+    // SAFETY: sending a signal to our own child process, which is still alive here.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = guard.0.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "simulate did not stop on SIGINT");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(client.get(&openapi).send().await.is_err(), "still serving");
+}
