@@ -202,21 +202,13 @@ pub fn all() -> Vec<Crafted> {
     };
     add(
         "dht_counts_over_256",
-        insert_before(
-            grey(),
-            0xDA,
-            vec![Part::segment(0xC4, big.dht_body(0x11))],
-        ),
+        insert_before(grey(), 0xDA, vec![Part::segment(0xC4, big.dht_body(0x11))]),
         Refused,
     );
     // DRI 0 turns restart intervals off: the same picture as without it.
     add(
         "dri_zero",
-        insert_before(
-            grey(),
-            0xDA,
-            vec![Part::segment(0xDD, vec![0, 0])],
-        ),
+        insert_before(grey(), 0xDA, vec![Part::segment(0xDD, vec![0, 0])]),
         SameAs(write(&grey())),
     );
     // Same data in each interval, but RST2 comes before RST1.
@@ -307,7 +299,10 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
             synth(32, 32, &s420).separate_scans().restart(3).baseline(),
         ),
         ("progressive_420_32x32", synth(32, 32, &s420).progressive()),
-        ("progressive_grey_16x16", synth(16, 16, &[(1, 1)]).progressive()),
+        (
+            "progressive_grey_16x16",
+            synth(16, 16, &[(1, 1)]).progressive(),
+        ),
         ("image_rgb_q90_48x40", super::gradient_jpeg(48, 40, 90)),
         ("image_grey_q75_40x40", super::grey_jpeg(40, 40, 75)),
         ("image_noisy_q50_64x64", super::noisy_jpeg(64, 64, 50)),

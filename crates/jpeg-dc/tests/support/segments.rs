@@ -118,7 +118,9 @@ pub fn find(parts: &[Part], marker: u8) -> Option<usize> {
 /// The body of the first segment with this marker.
 pub fn body_mut(parts: &mut [Part], marker: u8) -> Option<&mut Vec<u8>> {
     parts.iter_mut().find_map(|p| match p {
-        Part::Segment { marker: m, body, .. } if *m == marker => Some(body),
+        Part::Segment {
+            marker: m, body, ..
+        } if *m == marker => Some(body),
         _ => None,
     })
 }

@@ -295,14 +295,20 @@ impl Picture {
             .collect()
     }
 
-    /// The DC value of a block: luma is a ramp with noise; chroma a smooth ramp, so that
-    /// nearest and interpolated upsampling agree and a misplaced block would show.
-    fn dc_value(ci: usize, bx: usize, by: usize, noise: u32) -> i32 {
-        let (x, y) = (bx as i32, by as i32);
+    /// The DC value of a block: luma is a ramp over the units (MCUs) with noise; chroma a
+    /// smooth ramp, so that nearest and interpolated upsampling agree and a misplaced block
+    /// would show. Noise is drawn for luma only (as the tests' pictures always were made).
+    fn dc_value(&self, ci: usize, bx: usize, by: usize, rng: &mut Rng) -> i32 {
+        if self.flat {
+            return 0;
+        }
+        let mcux = self.width.div_ceil(8 * self.max_sampling().0);
+        let (h, v) = self.sampling[ci];
+        let (mx, my) = (bx / h, by / v);
         if ci == 0 {
-            (x * 7 + y * 13) % 200 - 100 + (noise % 9) as i32 - 4
+            ((my * mcux + mx) as i32 * 7) % 200 - 100 + (rng.next() % 9) as i32 - 4
         } else {
-            x * 3 + y * 2 - 40 + ci as i32 * 10
+            mx as i32 * 3 + my as i32 * 2 - 40 + ci as i32 * 10
         }
     }
 
@@ -319,12 +325,7 @@ impl Picture {
                 pred.fill(0);
             }
             for (c, bx, by) in unit {
-                let noise = rng.next();
-                let dc = if self.flat {
-                    0
-                } else {
-                    Self::dc_value(c, bx, by, noise)
-                };
+                let dc = self.dc_value(c, bx, by, rng);
                 let diff = dc - pred[c];
                 pred[c] = dc;
                 let s = category(diff);
