@@ -8,10 +8,13 @@ use crate::huffman::{
 pub(crate) const PAD: usize = 8;
 
 /// Copies the entropy-coded bytes starting at `from` into `out` without their 0xFF00 stuffing,
-/// followed by [`PAD`] zero bytes; returns where the data stopped (a marker or the end).
-pub(crate) fn unstuff(jpeg: &[u8], from: usize, out: &mut Vec<u8>) -> usize {
+/// followed by [`PAD`] zero bytes; returns where the data stopped (a marker or the end), or
+/// `None` when the memory cannot be had.
+pub(crate) fn unstuff(jpeg: &[u8], from: usize, out: &mut Vec<u8>) -> Option<usize> {
     out.clear();
     let mut at = from.min(jpeg.len());
+    // The rest of the file bounds the segment; reserved once, a reused buffer keeps it.
+    out.try_reserve(jpeg.len() - at + PAD).ok()?;
     loop {
         let rest = &jpeg[at..];
         match memchr::memchr(0xFF, rest) {
@@ -33,7 +36,13 @@ pub(crate) fn unstuff(jpeg: &[u8], from: usize, out: &mut Vec<u8>) -> usize {
         }
     }
     out.extend_from_slice(&[0; PAD]);
-    at
+    Some(at)
+}
+
+/// The bits of an unstuffed segment that came from the file (not its padding): a reader past
+/// them has decoded zeros the file never held.
+pub(crate) fn data_bits(segment: &[u8]) -> usize {
+    8 * segment.len().saturating_sub(PAD)
 }
 
 /// Reads bits from an unstuffed segment; past its end the stream reads as zeros, as decoders
@@ -93,11 +102,14 @@ impl<'a> Bits<'a> {
         self.n |= 56;
     }
 
+    /// The next `k` bits, 1 ≤ `k` ≤ 32, without taking them.
     #[inline(always)]
     pub(crate) fn peek(&self, k: u32) -> u32 {
+        debug_assert!((1..=32).contains(&k));
         (self.acc >> (64 - k)) as u32
     }
 
+    /// Takes `k` of the buffered bits.
     #[inline(always)]
     pub(crate) fn consume(&mut self, k: u32) {
         self.acc <<= k;
@@ -121,10 +133,16 @@ impl<'a> Bits<'a> {
             return None;
         }
         self.consume(len);
-        let v = self.peek(s);
-        self.consume(s);
+        // Category 0 has no magnitude bits (and a peek of none would shift by 64).
+        let diff = if s == 0 {
+            0
+        } else {
+            let v = self.peek(s);
+            self.consume(s);
+            extend(v, s)
+        };
         self.refill();
-        Some(extend(v, s))
+        Some(diff)
     }
 
     /// Takes one lookup's worth of AC pairs, `k` being the next coefficient's index; `Some(true)`

@@ -1,6 +1,6 @@
 //! Decoding a long segment as two halves at once.
 
-use crate::bits::{Bits, LOOKUPS_PER_REFILL, PAD};
+use crate::bits::{Bits, LOOKUPS_PER_REFILL, data_bits};
 use crate::scan::{BlockKind, decode_blocks, next_phase};
 
 /// Segments at least this long are decoded as two halves at once; shorter ones are not worth
@@ -37,14 +37,15 @@ pub(crate) const MAX_RESTARTS: usize = 64;
 /// of block decoded with the same tables), the two are in the same state, so the second
 /// reader's differences from there on are the real ones. An invalid code in the second half
 /// starts it again a bit further on. If they never meet, the first reader carries on alone:
-/// the result is always what one reader would have produced.
+/// the result is always what one reader would have produced, including `None` when the last
+/// block ends past the segment's data.
 pub(crate) fn decode_halves(
     segment: &[u8],
     kinds: &[BlockKind<'_>],
     count: usize,
     diffs: &mut Vec<i16>,
 ) -> Option<()> {
-    let data_bits = 8 * segment.len().saturating_sub(PAD);
+    let data_bits = data_bits(segment);
     let middle = data_bits / 2;
     let start = diffs.len();
     let per_unit = kinds.len();
@@ -63,11 +64,19 @@ pub(crate) fn decode_halves(
     let mut second = SecondHalf {
         bits: Bits::at(segment, middle),
         phase: 0,
-        diffs: Vec::with_capacity(count / 2 + MEETING_WINDOW),
-        starts: Vec::with_capacity(MEETING_WINDOW),
+        diffs: Vec::new(),
+        starts: Vec::new(),
         running: true,
         restarts: 0,
     };
+    // It stops once it has more blocks than the segment (count + 1), or finishes from a
+    // meeting block it recorded (fewer than MEETING_WINDOW) with at most count more: either
+    // way the reservation is never outgrown.
+    second
+        .diffs
+        .try_reserve_exact(count.checked_add(MEETING_WINDOW + 1)?)
+        .ok()?;
+    second.starts.try_reserve_exact(MEETING_WINDOW).ok()?;
     // Both halves at once, a block each, until the first reaches the middle or the second
     // stops.
     while second.running && first.bit_pos() < middle && diffs.len() - start < count {
@@ -133,7 +142,7 @@ pub(crate) fn decode_halves(
     loop {
         let block = diffs.len() - start;
         if block == count {
-            return Some(());
+            return (first.bit_pos() <= data_bits).then_some(());
         }
         let at = first.bit_pos();
         if at >= middle {
@@ -147,7 +156,8 @@ pub(crate) fn decode_halves(
             }
             if next_start == second.starts.len() {
                 // Past every start the second recorded: they will not meet.
-                return decode_blocks(&mut first, kinds, phase, count - block, diffs);
+                decode_blocks(&mut first, kinds, phase, count - block, diffs)?;
+                return (first.bit_pos() <= data_bits).then_some(());
             }
         }
         decode_blocks(&mut first, kinds, phase, 1, diffs)?;
@@ -158,7 +168,7 @@ pub(crate) fn decode_halves(
     MEETINGS.with(|m| m.set(m.get() + 1));
     let block = diffs.len() - start;
     let needed = count - block;
-    let have = second.diffs.len() - next_start;
+    let have = second.diffs.len().saturating_sub(next_start);
     if have < needed && second.running {
         // It stopped at a block start when the first reached the middle; let it finish.
         decode_blocks(
@@ -169,12 +179,26 @@ pub(crate) fn decode_halves(
             &mut second.diffs,
         )?;
     }
-    match second.diffs.get(next_start..next_start + needed) {
-        Some(rest) => diffs.extend_from_slice(rest),
+    let have = second.diffs.len().saturating_sub(next_start);
+    let end = match second.diffs.get(next_start..next_start + needed) {
+        Some(rest) => {
+            diffs.extend_from_slice(rest);
+            // A block after the last one started inside the data (the second reader starts
+            // none past it), so the last one ended there; otherwise the second reader stands
+            // where the last one ended.
+            if have > needed {
+                0
+            } else {
+                second.bits.bit_pos()
+            }
+        }
         // It stopped short (an error or the end of the data): the first finishes alone.
-        None => decode_blocks(&mut first, kinds, phase, needed, diffs)?,
-    }
-    Some(())
+        None => {
+            decode_blocks(&mut first, kinds, phase, needed, diffs)?;
+            first.bit_pos()
+        }
+    };
+    (end <= data_bits).then_some(())
 }
 
 #[cfg(test)]

@@ -7,8 +7,51 @@ pub(crate) const LUT_BITS: u32 = 11;
 /// Bits looked up at once for a DC code and its magnitude; 2^12 four-byte entries.
 pub(crate) const DC_BITS: u32 = 12;
 
-/// Bits looked up at once when skipping AC coefficients; 2^13 two-byte entries stay in L1.
+/// Bits looked up at once when skipping AC coefficients; 2^12 two-byte entries stay in L1.
 pub(crate) const MULTI_BITS: u32 = 12;
+
+/// A Huffman table as a DHT segment declares it, checked to be a prefix code.
+#[derive(Clone)]
+pub(crate) struct Spec {
+    counts: [u8; 16],
+    values: [u8; 256],
+}
+
+impl Spec {
+    /// Parses the table at the start of a DHT body: its class (0 DC, 1 AC), its id and the
+    /// bytes it took. Only the table's bytes are read here; the lookup tables are built when a
+    /// scan uses it, so a file of many tables costs no more than its length.
+    pub(crate) fn parse(s: &[u8]) -> Option<(u8, usize, Spec, usize)> {
+        let (class, id) = (*s.first()? >> 4, usize::from(*s.first()? & 15));
+        let counts: [u8; 16] = s.get(1..17)?.try_into().ok()?;
+        let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        if total > 256 || !fits(&counts) {
+            return None;
+        }
+        let mut values = [0u8; 256];
+        values[..total].copy_from_slice(s.get(17..17 + total)?);
+        Some((class, id, Spec { counts, values }, 17 + total))
+    }
+
+    /// The table ready for decoding.
+    pub(crate) fn huffman(&self) -> Option<Huffman> {
+        Huffman::new(&self.counts, &self.values)
+    }
+}
+
+/// Whether canonical codes of these lengths fit: no length gets more codes than it has room
+/// for after the shorter ones.
+fn fits(counts: &[u8; 16]) -> bool {
+    let mut code = 0u32;
+    for (len, &n) in (1..=16u32).zip(counts) {
+        code += u32::from(n);
+        if code > 1 << len {
+            return false;
+        }
+        code <<= 1;
+    }
+    true
+}
 
 /// A Huffman table ready for decoding.
 pub(crate) struct Huffman {
@@ -17,10 +60,14 @@ pub(crate) struct Huffman {
     /// Canonical decoding for longer codes, indexed by length 1..=16.
     pub(crate) max_code: [i32; 18],
     pub(crate) val_offset: [i32; 17],
-    pub(crate) values: Vec<u8>,
+    /// The symbols in code order; the first `total` are the table's.
+    pub(crate) values: [u8; 256],
+    pub(crate) total: usize,
 }
 
 impl Huffman {
+    /// The table of `counts` codes of each length 1..=16 for `values`; `None` unless they
+    /// form a prefix code of at most 256 symbols.
     pub(crate) fn new(counts: &[u8; 16], values: &[u8]) -> Option<Huffman> {
         let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
         if total > 256 || total > values.len() {
@@ -56,11 +103,14 @@ impl Huffman {
             code <<= 1;
         }
         max_code[17] = i32::MAX;
+        let mut table = [0u8; 256];
+        table[..total].copy_from_slice(&values[..total]);
         Some(Huffman {
             lut,
             max_code,
             val_offset,
-            values: values[..total].to_vec(),
+            values: table,
+            total,
         })
     }
 
@@ -80,8 +130,8 @@ impl Huffman {
         for len in LUT_BITS + 1..=16 {
             let code = (window >> (32 - len)) as i32;
             if code <= self.max_code[len as usize] {
-                let i = (self.val_offset[len as usize] + code) as usize;
-                return Some((*self.values.get(i)?, len));
+                let i = usize::try_from(self.val_offset[len as usize] + code).ok()?;
+                return Some((*self.values[..self.total].get(i)?, len));
             }
         }
         None
@@ -202,5 +252,27 @@ mod tests {
         assert!(Huffman::new(&counts, &[1, 2, 3]).is_none());
         counts[0] = 2;
         assert!(Huffman::new(&counts, &[1, 2]).is_some());
+    }
+
+    #[test]
+    fn table_specs_are_checked_when_read() {
+        let table = |counts: [u8; 16]| {
+            let mut s = vec![0x10];
+            s.extend_from_slice(&counts);
+            s.extend((0..counts.iter().map(|&c| usize::from(c)).sum::<usize>()).map(|v| v as u8));
+            s
+        };
+        let mut counts = [0u8; 16];
+        counts[1] = 4;
+        let (class, id, spec, used) = Spec::parse(&table(counts)).unwrap();
+        assert_eq!((class, id, used), (1, 0, 21));
+        assert!(spec.huffman().is_some());
+        // Five codes of length 2 do not fit; 17 of every length are more than 256 symbols.
+        counts[1] = 5;
+        assert!(Spec::parse(&table(counts)).is_none());
+        assert!(Spec::parse(&table([17; 16])).is_none());
+        // Cut short.
+        counts[1] = 4;
+        assert!(Spec::parse(&table(counts)[..20]).is_none());
     }
 }

@@ -1,25 +1,21 @@
 //! Decoding one scan's entropy-coded data into DC planes.
 
-use crate::bits::{Bits, unstuff};
-use crate::halves::{TWO_HALVES_MIN_BYTES, decode_halves};
+use crate::bits::{Bits, data_bits, unstuff};
+use crate::halves::decode_halves;
 use crate::huffman::{AcSkip, DcTable};
-use crate::markers::{Component, next_marker};
+use crate::markers::{Frame, next_marker};
 
+/// What decoding one scan needs besides the file.
 pub(crate) struct ScanParams<'a> {
-    pub(crate) comps: &'a [Component],
+    pub(crate) frame: &'a Frame,
     pub(crate) scan: &'a [(usize, usize, usize)],
-    pub(crate) quant_dc: &'a [i32; 4],
+    /// The DC quantiser of each of the scan's components.
+    pub(crate) quant_dc: [i32; 4],
     pub(crate) dc_tables: &'a [Option<Box<DcTable>>; 4],
     pub(crate) ac_tables: &'a [Option<Box<AcSkip>>; 4],
     pub(crate) restart_interval: usize,
-    pub(crate) mcux: usize,
-    pub(crate) mcuy: usize,
-    pub(crate) width: usize,
-    pub(crate) height: usize,
-    pub(crate) hmax: usize,
-    pub(crate) vmax: usize,
-    /// Whether long segments may be decoded as two halves at once.
-    pub(crate) two_halves: bool,
+    /// Segments at least this long are decoded as two halves at once.
+    pub(crate) two_halves_min_bytes: usize,
 }
 
 /// One block of a unit (MCU): which of the scan's components, where in the unit, and its
@@ -35,22 +31,26 @@ pub(crate) struct BlockKind<'t> {
 /// Decodes one scan's blocks into `planes` (DC averages); returns where the data ended.
 ///
 /// The entropy-coded data is first turned into each block's DC difference, in stream order;
-/// then the differences are summed and placed.
+/// then the differences are summed and placed. A segment whose blocks run past its data (into
+/// the zeros a reader sees there) or a restart marker out of sequence refuses the file.
 pub(crate) fn decode_scan(
     jpeg: &[u8],
     start: usize,
     p: &ScanParams<'_>,
     planes: &mut [Vec<i16>],
 ) -> Option<usize> {
+    let frame = p.frame;
     // A single-component scan is not interleaved: its blocks cover only the component's own
     // size, in raster order, one block per unit.
     let single = p.scan.len() == 1;
+    // At most four components of at most ten blocks in all (the scan header was checked).
     let mut slots = Vec::with_capacity(p.scan.len());
     let mut kinds = Vec::new();
     for (slot, &(ci, td, ta)) in p.scan.iter().enumerate() {
-        let c = p.comps[ci];
-        let (dc, ac) = (p.dc_tables[td].as_ref()?, p.ac_tables[ta].as_ref()?);
-        slots.push((ci, c, p.quant_dc[c.quant]));
+        let c = *frame.comps.get(ci)?;
+        let dc = p.dc_tables.get(td)?.as_deref()?;
+        let ac = p.ac_tables.get(ta)?.as_deref()?;
+        slots.push((ci, c, *p.quant_dc.get(slot)?));
         let (bw, bh) = if single { (1, 1) } else { (c.h, c.v) };
         for dy in 0..bh {
             for dx in 0..bw {
@@ -65,47 +65,53 @@ pub(crate) fn decode_scan(
         }
     }
     let (units_x, units_y) = if single {
-        let c = slots[0].1;
-        let cw = (p.width * c.h).div_ceil(p.hmax);
-        let ch = (p.height * c.v).div_ceil(p.vmax);
-        (cw.div_ceil(8), ch.div_ceil(8))
+        frame.own_blocks(&slots.first()?.1)
     } else {
-        (p.mcux, p.mcuy)
+        (frame.mcux, frame.mcuy)
     };
-    let units = units_x * units_y;
     let per_unit = kinds.len();
-    let mut diffs = Vec::with_capacity(units * per_unit);
+    let units = units_x.checked_mul(units_y)?;
+    let blocks = units.checked_mul(per_unit)?;
+    if per_unit == 0 || blocks > (jpeg.len() - start.min(jpeg.len())).saturating_mul(4) {
+        // No blocks, or more than the rest of the file could hold (each takes two bits).
+        return None;
+    }
+    let mut diffs = Vec::new();
+    diffs.try_reserve_exact(blocks).ok()?;
     let mut segment = Vec::new();
-    let mut end = unstuff(jpeg, start, &mut segment);
+    let mut end = unstuff(jpeg, start, &mut segment)?;
     if p.restart_interval == 0 {
-        if p.two_halves && segment.len() >= TWO_HALVES_MIN_BYTES {
-            decode_halves(&segment, &kinds, units * per_unit, &mut diffs)?;
+        if segment.len() >= p.two_halves_min_bytes {
+            decode_halves(&segment, &kinds, blocks, &mut diffs)?;
         } else {
-            decode_blocks(
-                &mut Bits::new(&segment),
-                &kinds,
-                0,
-                units * per_unit,
-                &mut diffs,
-            )?;
+            let mut bits = Bits::new(&segment);
+            decode_blocks(&mut bits, &kinds, 0, blocks, &mut diffs)?;
+            if bits.bit_pos() > data_bits(&segment) {
+                return None;
+            }
         }
     } else {
         let mut done = 0;
+        let mut interval = 0u8;
         loop {
             let n = p.restart_interval.min(units - done);
             let mut bits = Bits::new(&segment);
             decode_blocks(&mut bits, &kinds, 0, n * per_unit, &mut diffs)?;
+            if bits.bit_pos() > data_bits(&segment) {
+                return None;
+            }
             done += n;
             if done >= units {
                 break;
             }
-            // The segment must end at RSTn (after fill bytes, if any); then everything starts
-            // afresh.
+            // The segment must end at the next RSTn in sequence (after fill bytes, if any);
+            // one out of sequence means intervals were lost. Then everything starts afresh.
             let at = next_marker(jpeg, end);
-            if !(0xD0..=0xD7).contains(jpeg.get(at + 1)?) {
+            if *jpeg.get(at + 1)? != 0xD0 + interval {
                 return None;
             }
-            end = unstuff(jpeg, at + 2, &mut segment);
+            interval = (interval + 1) & 7;
+            end = unstuff(jpeg, at + 2, &mut segment)?;
         }
     }
     let places: Vec<Place> = kinds
@@ -113,7 +119,7 @@ pub(crate) fn decode_scan(
         .map(|kind| {
             let (ci, c, q) = slots[kind.slot];
             let (bw, bh) = if single { (1, 1) } else { (c.h, c.v) };
-            let stride = p.mcux * c.h;
+            let stride = frame.plane_size(&c).0;
             Place {
                 slot: kind.slot,
                 plane: ci,
@@ -151,6 +157,9 @@ pub(crate) fn place_dc(
     restart_interval: usize,
     planes: &mut [Vec<i16>],
 ) {
+    if places.is_empty() || units_x == 0 {
+        return;
+    }
     let mut pred = [0i32; 4];
     let mut units_done = 0;
     for (uy, row) in diffs.chunks(units_x * places.len()).enumerate() {
@@ -165,7 +174,8 @@ pub(crate) fn place_dc(
                 *pred = (*pred + i32::from(d)).clamp(-32768, 32767);
                 let at = uy * place.down + ux * place.across + place.offset;
                 if let Some(v) = planes.get_mut(place.plane).and_then(|p| p.get_mut(at)) {
-                    // DC × quantiser / 8 is the block's mean offset from mid-grey.
+                    // DC × quantiser / 8 is the block's mean offset from mid-grey; with
+                    // |pred| ≤ 32768 and q ≤ 65535 the product stays inside i32.
                     *v = ((*pred * place.q + 4) >> 3).clamp(-128, 127) as i16;
                 }
             }

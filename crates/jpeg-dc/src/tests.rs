@@ -4,7 +4,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use crate::decode_eighth_with;
+use crate::decode;
 use crate::halves::{MEETINGS, TWO_HALVES_MIN_BYTES};
 use support::writer::Picture;
 use support::{mean_abs, noisy_jpeg, reference};
@@ -33,13 +33,13 @@ fn two_halves_give_what_one_reader_gives() {
             jpeg.len()
         );
         let met = MEETINGS.with(|m| m.get());
-        let two = decode_eighth_with(&jpeg, true).expect(name);
+        let two = decode(&jpeg, TWO_HALVES_MIN_BYTES).expect(name);
         assert_eq!(
             MEETINGS.with(|m| m.get()),
             met + 1,
             "{name}: the halves never met"
         );
-        let one = decode_eighth_with(&jpeg, false).expect(name);
+        let one = decode(&jpeg, usize::MAX).expect(name);
         assert!(
             two == one,
             "{name}: two halves decode differently from one reader"
@@ -64,7 +64,7 @@ fn two_halves_agree_with_one_reader_on_damaged_data() {
         let cut = data.start + (data.end - data.start) * percent / 100;
         let short = &jpeg[..cut];
         assert!(
-            decode_eighth_with(short, true) == decode_eighth_with(short, false),
+            decode(short, TWO_HALVES_MIN_BYTES) == decode(short, usize::MAX),
             "cut at {percent} %"
         );
     }
@@ -91,7 +91,7 @@ fn two_halves_agree_with_one_reader_on_damaged_data() {
             broken[at] = if broken[at] == 0x5A { 0x3C } else { 0x5A };
         }
         assert!(
-            decode_eighth_with(&broken, true) == decode_eighth_with(&broken, false),
+            decode(&broken, TWO_HALVES_MIN_BYTES) == decode(&broken, usize::MAX),
             "damage case {i}"
         );
     }
