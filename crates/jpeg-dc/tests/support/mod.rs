@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod crafted;
+pub mod jpeg_mutations;
 pub mod segments;
 pub mod writer;
 
