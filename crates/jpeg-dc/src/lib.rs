@@ -63,6 +63,10 @@ fn decode(jpeg: &[u8], two_halves_min_bytes: usize) -> Option<(u32, u32, Vec<u8>
     let mut quant_dc: [Option<i32>; 4] = [None; 4];
     let mut dc_specs: [Option<Spec>; 4] = Default::default();
     let mut ac_specs: [Option<Spec>; 4] = Default::default();
+    // Lookup tables, built when a scan first uses a table and dropped when it is redefined,
+    // so a file of many tables costs no more than its length.
+    let mut dc_tables: [Option<Box<DcTable>>; 4] = Default::default();
+    let mut ac_tables: [Option<Box<AcSkip>>; 4] = Default::default();
     let mut frame: Option<Frame> = None;
     let mut planes: Vec<Vec<i16>> = Vec::new();
     // Which frame components a scan has decoded: each must be, once.
@@ -107,9 +111,9 @@ fn decode(jpeg: &[u8], two_halves_min_bytes: usize) -> Option<(u32, u32, Vec<u8>
                 let mut s = seg;
                 while !s.is_empty() {
                     let (class, id, spec, used) = Spec::parse(s)?;
-                    match class {
-                        0 => *dc_specs.get_mut(id)? = Some(spec),
-                        1 => *ac_specs.get_mut(id)? = Some(spec),
+                    match (class, id) {
+                        (0, 0..=3) => (dc_specs[id], dc_tables[id]) = (Some(spec), None),
+                        (1, 0..=3) => (ac_specs[id], ac_tables[id]) = (Some(spec), None),
                         _ => return None,
                     }
                     s = s.get(used..)?;
@@ -125,10 +129,6 @@ fn decode(jpeg: &[u8], two_halves_min_bytes: usize) -> Option<(u32, u32, Vec<u8>
                 for (q, &(ci, _, _)) in quant.iter_mut().zip(&scan) {
                     *q = (*quant_dc.get(f.comps.get(ci)?.quant)?)?;
                 }
-                // Lookup tables only for what this scan uses (at most three scans, see
-                // `parse_scan`).
-                let mut dc_tables: [Option<Box<DcTable>>; 4] = Default::default();
-                let mut ac_tables: [Option<Box<AcSkip>>; 4] = Default::default();
                 for &(_, td, ta) in &scan {
                     if dc_tables[td].is_none() {
                         dc_tables[td] = Some(DcTable::new(dc_specs[td].as_ref()?.huffman()?));
