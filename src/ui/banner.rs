@@ -11,10 +11,13 @@ use super::theme;
 pub fn elsewhere_text(urls: &FalUrls, key: Option<&ResolvedKey>) -> String {
     let origin = origin_of(&urls.queue);
     match key {
-        Some(k) => format!("NOT FAL — talking to {origin}. {}.", k.summary()),
+        Some(k) => format!(
+            "NOT FAL — {}. A saved fal key is never sent here.",
+            k.summary()
+        ),
         None => format!(
-            "NOT FAL — talking to {origin}. No key: set FAL_KEY for this run (a saved fal key \
-             is sent only to fal)."
+            "NOT FAL — talking to {origin} without a key: set FAL_KEY for this run (a saved \
+             fal key is sent only to fal)."
         ),
     }
 }

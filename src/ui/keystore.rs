@@ -38,9 +38,18 @@ pub struct KeyTasks {
 fn find(store: &KeyStore, urls: &FalUrls, run: &RunKeys) -> Lookup {
     match resolve_key(store, urls, run) {
         Ok(found) => Lookup::Found(found),
-        Err(e @ FalError::NoKeyForBase { .. }) => Lookup::Missing(e.user_message()),
+        // Nothing saved yet: the welcome screen's usual offer says enough.
         Err(FalError::MissingCredentials) => Lookup::Missing(String::new()),
-        Err(e) => Lookup::Missing(e.user_message()),
+        Err(e) => Lookup::Missing(sentence(&e.user_message())),
+    }
+}
+
+/// `text` with its first letter upper-cased, as the window's messages read.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
