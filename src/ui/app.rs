@@ -14,7 +14,7 @@ use super::endpoints::{self, Picker};
 use super::engine_link::EngineLink;
 use super::form::{self, FormUi};
 use super::gallery::{self, GalleryState};
-use super::keystore::{KeyOutcome, KeyTasks, Lookup, stored_in};
+use super::keystore::KeyTasks;
 use super::references::{self, MediaInbox};
 use super::settings::{self, SettingsState};
 use super::theme::{self, ThemeChoice, Tone};
@@ -22,7 +22,7 @@ use super::thumbs::Thumbnails;
 use super::welcome::{self, WelcomeState};
 use super::{help, queue};
 use reelsmith_core::catalog::{Catalog, CatalogEntry};
-use reelsmith_core::fal::{ApiKey, KeySource, ResolvedKey, origin_of};
+use reelsmith_core::fal::{ApiKey, KeySource, ResolvedKey};
 use reelsmith_core::jobs::JobId;
 use reelsmith_core::library::LibraryItem;
 use reelsmith_core::schema::{self, FormModel, FormState, Issue};
@@ -456,7 +456,8 @@ impl StudioApp {
         }
     }
 
-    fn restart_engine(&mut self) {
+    /// Restarts the engine with the key in use (none: the engine stops).
+    pub(crate) fn restart_engine(&mut self) {
         let key = self.key.as_ref().map(|k| k.key.clone());
         self.engine
             .connect(&self.config, &self.persisted, key, &self.rt);
@@ -468,73 +469,6 @@ impl StudioApp {
             .output_dir
             .clone()
             .unwrap_or_else(|| self.config.default_output_dir.clone())
-    }
-
-    /// Takes the key a lookup found (or the lack of one).
-    fn use_lookup(&mut self, found: Lookup) {
-        match found {
-            Lookup::Found(key) => {
-                self.key = Some(key);
-                self.key_problem = None;
-            }
-            Lookup::Missing(why) => {
-                self.key = None;
-                self.key_problem = Some(why).filter(|w| !w.is_empty());
-            }
-        }
-    }
-
-    fn key_outcome(&mut self, outcome: KeyOutcome) {
-        let simulated = self.config.service.is_simulated();
-        match outcome {
-            KeyOutcome::Looked(found) => {
-                self.use_lookup(found);
-                if self.key.is_some() {
-                    self.screen = Screen::Studio;
-                    self.restart_engine();
-                } else {
-                    self.screen = Screen::Welcome;
-                }
-            }
-            KeyOutcome::Saved(Ok((location, found))) => {
-                self.welcome.error = None;
-                self.settings.key_input.clear();
-                let mut text = format!("Key saved. {}", stored_in(&location));
-                if !simulated {
-                    let before = self.key.as_ref().map(|k| k.key.clone());
-                    self.use_lookup(found);
-                    if !self.config.service.urls.is_fal() {
-                        text.push_str(&format!(
-                            " It is kept for fal: this window talks to {}, which gets only a key \
-                             given for this run (FAL_KEY).",
-                            origin_of(&self.config.service.urls.queue)
-                        ));
-                    }
-                    if self.key.is_some() {
-                        self.screen = Screen::Studio;
-                    }
-                    if self.key.as_ref().map(|k| k.key.clone()) != before {
-                        self.restart_engine();
-                    }
-                }
-                self.toast(Tone::Success, text);
-            }
-            KeyOutcome::Saved(Err(e)) | KeyOutcome::Forgot(Err(e)) => {
-                self.welcome.error = Some(e.clone());
-                self.toast(Tone::Danger, e);
-            }
-            KeyOutcome::Forgot(Ok(found)) => {
-                let mut text = "Key forgotten.".to_string();
-                if !simulated {
-                    self.use_lookup(found);
-                    if let Some(k) = &self.key {
-                        text.push_str(&format!(" {}.", k.summary()));
-                    }
-                    self.restart_engine();
-                }
-                self.toast(Tone::Waiting, text);
-            }
-        }
     }
 
     fn poll_background(&mut self) {

@@ -3,7 +3,12 @@
 //! block on D-Bus or a system prompt, and the UI thread never waits.
 
 use poll_promise::Promise;
-use reelsmith_core::fal::{ApiKey, FalError, FalUrls, ResolvedKey, RunKeys, resolve_key};
+use reelsmith_core::fal::{
+    ApiKey, FalError, FalUrls, ResolvedKey, RunKeys, origin_of, resolve_key,
+};
+
+use super::app::{Screen, StudioApp};
+use super::theme::Tone;
 use reelsmith_core::keystore::{KeyLocation, KeyStore};
 
 /// What a key lookup found.
@@ -134,6 +139,76 @@ impl KeyTasks {
             }
         }
         done
+    }
+}
+
+impl StudioApp {
+    /// Takes the key a lookup found (or the lack of one).
+    fn use_lookup(&mut self, found: Lookup) {
+        match found {
+            Lookup::Found(key) => {
+                self.key = Some(key);
+                self.key_problem = None;
+            }
+            Lookup::Missing(why) => {
+                self.key = None;
+                self.key_problem = Some(why).filter(|w| !w.is_empty());
+            }
+        }
+    }
+
+    /// Applies a finished key task: the key in use, the screen, the engine, a toast.
+    pub(crate) fn key_outcome(&mut self, outcome: KeyOutcome) {
+        let simulated = self.config.service.is_simulated();
+        match outcome {
+            KeyOutcome::Looked(found) => {
+                self.use_lookup(found);
+                if self.key.is_some() {
+                    self.screen = Screen::Studio;
+                    self.restart_engine();
+                } else {
+                    self.screen = Screen::Welcome;
+                }
+            }
+            KeyOutcome::Saved(Ok((location, found))) => {
+                self.welcome.error = None;
+                self.settings.key_input.clear();
+                let mut text = format!("Key saved. {}", stored_in(&location));
+                if !simulated {
+                    let before = self.key.as_ref().map(|k| k.key.clone());
+                    self.use_lookup(found);
+                    if !self.config.service.urls.is_fal() {
+                        text.push_str(&format!(
+                            " It is kept for fal: this window talks to {}, which gets only a key \
+                             given for this run (FAL_KEY).",
+                            origin_of(&self.config.service.urls.queue)
+                        ));
+                    }
+                    if self.key.is_some() {
+                        self.screen = Screen::Studio;
+                    }
+                    if self.key.as_ref().map(|k| k.key.clone()) != before {
+                        self.restart_engine();
+                    }
+                }
+                self.toast(Tone::Success, text);
+            }
+            KeyOutcome::Saved(Err(e)) | KeyOutcome::Forgot(Err(e)) => {
+                self.welcome.error = Some(e.clone());
+                self.toast(Tone::Danger, e);
+            }
+            KeyOutcome::Forgot(Ok(found)) => {
+                let mut text = "Key forgotten.".to_string();
+                if !simulated {
+                    self.use_lookup(found);
+                    if let Some(k) = &self.key {
+                        text.push_str(&format!(" {}.", k.summary()));
+                    }
+                    self.restart_engine();
+                }
+                self.toast(Tone::Waiting, text);
+            }
+        }
     }
 }
 

@@ -44,9 +44,9 @@ pub async fn read_limited(resp: reqwest::Response, limit: usize) -> Result<Bytes
 
 /// A size for messages: "1 MiB", "64 KiB", "512 bytes".
 pub fn describe_limit(limit: usize) -> String {
-    if limit >= 1 << 20 && limit % (1 << 20) == 0 {
+    if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
         format!("{} MiB", limit >> 20)
-    } else if limit >= 1 << 10 && limit % (1 << 10) == 0 {
+    } else if limit >= 1 << 10 && limit.is_multiple_of(1 << 10) {
         format!("{} KiB", limit >> 10)
     } else {
         format!("{limit} bytes")
