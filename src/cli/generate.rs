@@ -283,6 +283,8 @@ enum Ending {
 
 async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     let model = crate::cli::engine_setup::model_for(&args.endpoint, simulate).await?;
+    // The key first: a run that could never be sent says so before the input is looked at.
+    let service = crate::cli::engine_setup::service(simulate, true).await?;
     let form = build_form(&model, &args)?;
     let issues = check_input(&model, &form);
     for issue in issues.iter().filter(|i| i.severity == Severity::Warning) {
@@ -309,7 +311,7 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
         );
     }
     let journal = open_journal()?;
-    let mut session = Session::start(simulate, true, journal).await?;
+    let mut session = Session::start_with(service, journal)?;
     let submitted = session
         .engine
         .submit(NewJob {

@@ -24,6 +24,10 @@ pub struct SimulateArgs {
     /// Keep uploads and results in this directory instead of a temporary one.
     #[arg(long)]
     pub storage_dir: Option<PathBuf>,
+    /// Serve the queue and storage at the root of one origin, beside the upload URLs and the CDN
+    /// (as a proxy in front of fal does), instead of under /queue and /rest.
+    #[arg(long)]
+    pub one_origin: bool,
 }
 
 fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
@@ -38,11 +42,15 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         queue_time: seconds(args.queue_seconds, "queue-seconds")?,
         run_time: seconds(args.run_seconds, "run-seconds")?,
         storage_dir: args.storage_dir.clone(),
+        one_origin: args.one_origin,
         ..SimConfig::default()
     };
     let sim = Simulator::start(config).await?;
     sim.set_max_clip_seconds(args.max_clip_seconds);
     println!("reelsmith fal simulator (offline; not the real fal service)");
+    if sim.is_one_origin() {
+        println!("  one origin: queue and storage at the root, beside /upload and /cdn");
+    }
     println!("  queue:   {}", sim.queue_url());
     println!("  rest:    {}", sim.rest_url());
     println!("  openapi: {}", sim.openapi_url());
@@ -53,6 +61,11 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     println!("  export REELSMITH_REST_URL={}", sim.rest_url());
     println!("  export REELSMITH_OPENAPI_URL={}", sim.openapi_url());
     println!("  export FAL_KEY={}", sim.key());
+    println!();
+    println!(
+        "FAL_KEY is the simulator's own key. reelsmith sends a key saved in its settings only"
+    );
+    println!("to fal's https hosts, so your fal key never comes here.");
     println!();
     println!("Serving until Ctrl+C.");
     tokio::signal::ctrl_c().await?;

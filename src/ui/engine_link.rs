@@ -119,7 +119,7 @@ impl EngineLink {
         &mut self,
         config: &StudioConfig,
         persisted: &Persisted,
-        key: Option<String>,
+        key: Option<ApiKey>,
         rt: &tokio::runtime::Handle,
     ) {
         self.rt = Some(rt.clone());
@@ -134,7 +134,7 @@ impl EngineLink {
         let Some(journal) = self.journal.clone() else {
             return;
         };
-        let client = match FalClient::new(config.service.urls.clone(), Some(ApiKey::new(key))) {
+        let client = match FalClient::new(config.service.urls.clone(), Some(key)) {
             Ok(c) => c,
             Err(e) => {
                 self.error = Some(format!(

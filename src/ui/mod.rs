@@ -4,6 +4,7 @@
 //! the tokio runtime), and workers wake the UI with `request_repaint` when something changes.
 
 pub mod app;
+pub mod banner;
 pub mod config;
 pub mod endpoints;
 pub mod engine_link;

@@ -1056,18 +1056,19 @@ async fn shutdown_stops_serving_and_removes_temporary_storage() {
 #[tokio::test]
 async fn storage_left_by_a_killed_simulator_is_swept() {
     // A process id above Linux's maximum (4194304) can never be alive.
-    let parent = std::env::temp_dir().join("reelsmith-sim");
-    let abandoned = parent.join("999999999-0123456789abcdef");
+    let parent = std::env::temp_dir();
+    let abandoned = parent.join("reelsmith-sim-999999999-0123456789abcdef");
     std::fs::create_dir_all(abandoned.join("files")).expect("create");
     std::fs::write(abandoned.join("files").join("x"), b"left over").expect("write");
     let sim = start(100, 100).await;
     if std::path::Path::new("/proc/self").exists() {
         assert!(!abandoned.exists(), "abandoned storage was not removed");
     }
-    // The running simulator's own storage is under the same parent and is kept.
+    // The running simulator's own storage is a sibling and is kept.
     upload(&sim, vec![1], "x.bin", "application/octet-stream").await;
     let own = sim.stored_files()[0].path.clone();
-    assert!(own.starts_with(&parent));
+    assert!(own.starts_with(sim.storage_dir()));
+    assert_eq!(sim.storage_dir().parent(), Some(parent.as_path()));
     assert!(own.exists());
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(abandoned);

@@ -73,7 +73,8 @@ impl FalClient {
         let mut total = expected_size;
         let mut failures = 0u32;
         loop {
-            let mut rb = self.request(Method::GET, url);
+            // The CDN's URLs are public: never the key, even on the queue's own origin.
+            let mut rb = self.anonymous(Method::GET, url);
             if offset > 0 {
                 rb = rb.header(RANGE, format!("bytes={offset}-"));
             }

@@ -1,9 +1,9 @@
 //! The fal HTTP client: credentials, queue, storage uploads, downloads, errors and retries.
 //!
-//! The key goes only to URLs under the queue or REST base (`auth::key_allowed_for`); upload
-//! URLs and the CDN never see it, and no error, log line or file contains it.
+//! The key goes with the calls that need it (queue calls and storage initiate), never to an
+//! upload URL or the CDN whatever their host, and no error, log line or file contains it.
 
-pub mod auth;
+pub mod body;
 mod client;
 pub mod config;
 pub mod credentials;
@@ -16,10 +16,11 @@ pub mod retry;
 pub mod stream;
 pub mod upload;
 
-pub use auth::key_allowed_for;
 pub use client::FalClient;
 pub use config::{ClientOptions, FalUrls};
-pub use credentials::{ApiKey, KeySource, resolve_key};
+pub use credentials::{
+    ApiKey, KeySource, ResolvedKey, RunKeys, is_fal_https, origin_of, resolve_key,
+};
 pub use error::{FalError, FieldError};
 pub use queue::{CancelOutcome, LogLine, QueueHandle, QueueState, QueueStatus};
 pub use retry::RetryPolicy;

@@ -158,6 +158,14 @@ pub(crate) fn app_prefix(endpoint_id: &str) -> String {
     parts[..parts.len().min(keep)].join("/")
 }
 
+/// Whether two URLs share scheme, host and port.
+pub(crate) fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// `url` with `name=value` appended to its query.
 pub(crate) fn with_query(url: &str, name: &str, value: &str) -> Result<String, FalError> {
     let mut u = url::Url::parse(url)
@@ -180,20 +188,25 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_ok(&what, Phase::Input, TransportRetry::ConnectOnly, || {
-                self.request(Method::POST, &url)
+                self.keyed(Method::POST, &url)
                     .header(ACCEPT, "application/json")
                     .timeout(timeout)
                     .json(input)
             })
             .await?;
         let answer: SubmitAnswer = self.json_body(resp, &what).await?;
-        // Prefer the URLs fal returned (owner/alias form); build them only if absent.
+        // Prefer the URLs fal returned (owner/alias form); build them when absent, or when they
+        // leave the queue's origin: the key goes with every call to them.
         let built = self.handle_for(endpoint_id, &answer.request_id);
+        let queue = self.inner.urls.queue_base();
+        let pick = |given: Option<String>, built: String| {
+            given.filter(|url| same_origin(url, queue)).unwrap_or(built)
+        };
         Ok(QueueHandle {
             endpoint_id: endpoint_id.to_string(),
-            status_url: answer.status_url.unwrap_or(built.status_url),
-            response_url: answer.response_url.unwrap_or(built.response_url),
-            cancel_url: answer.cancel_url.unwrap_or(built.cancel_url),
+            status_url: pick(answer.status_url, built.status_url),
+            response_url: pick(answer.response_url, built.response_url),
+            cancel_url: pick(answer.cancel_url, built.cancel_url),
             request_id: answer.request_id,
         })
     }
@@ -222,7 +235,7 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_ok(&what, Phase::Other, TransportRetry::Any, || {
-                self.request(Method::GET, &url)
+                self.keyed(Method::GET, &url)
                     .header(ACCEPT, "application/json")
                     .timeout(timeout)
             })
@@ -237,7 +250,7 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_ok(&what, Phase::Result, TransportRetry::Any, || {
-                self.request(Method::GET, &handle.response_url)
+                self.keyed(Method::GET, &handle.response_url)
                     .header(ACCEPT, "application/json")
                     .timeout(timeout)
             })
@@ -251,8 +264,7 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_raw(&what, TransportRetry::Any, || {
-                self.request(Method::PUT, &handle.cancel_url)
-                    .timeout(timeout)
+                self.keyed(Method::PUT, &handle.cancel_url).timeout(timeout)
             })
             .await?;
         match resp.status().as_u16() {
@@ -272,7 +284,7 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_raw(what, TransportRetry::Any, || {
-                self.request(Method::GET, &url).timeout(timeout)
+                self.keyed(Method::GET, &url).timeout(timeout)
             })
             .await?;
         match resp.status().as_u16() {
@@ -356,6 +368,24 @@ mod tests {
         assert_eq!(c.error_type.as_deref(), Some("content_policy_violation"));
         assert!(parse_status(&json!({"status":"WEIRD"})).is_err());
         assert!(parse_status(&json!({"queue_position":1})).is_err());
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert!(same_origin(
+            "https://queue.fal.run/fal-ai/x/requests/r/status",
+            "https://queue.fal.run"
+        ));
+        assert!(!same_origin(
+            "https://queue.fal.run.evil.example/x",
+            "https://queue.fal.run"
+        ));
+        assert!(!same_origin(
+            "http://queue.fal.run/x",
+            "https://queue.fal.run"
+        ));
+        assert!(!same_origin("http://127.0.0.1:1/x", "http://127.0.0.1:2"));
+        assert!(!same_origin("not a url", "https://queue.fal.run"));
     }
 
     #[test]

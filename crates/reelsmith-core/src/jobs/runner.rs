@@ -45,9 +45,9 @@ pub(crate) fn queue_handle(client: &FalClient, job: &Job) -> Option<QueueHandle>
 /// How a failure from the client is recorded.
 pub(crate) fn classify(e: &FalError) -> (FailKind, Option<String>) {
     match e {
-        FalError::MissingCredentials | FalError::RejectedCredentials { .. } => {
-            (FailKind::Credentials, None)
-        }
+        FalError::MissingCredentials
+        | FalError::NoKeyForBase { .. }
+        | FalError::RejectedCredentials { .. } => (FailKind::Credentials, None),
         FalError::Validation { errors, .. } => {
             (FailKind::Invalid, errors.first().map(|f| f.kind.clone()))
         }
@@ -65,6 +65,7 @@ pub(crate) fn classify(e: &FalError) -> (FailKind, Option<String>) {
         FalError::Timeout(_) => (FailKind::Timeout, None),
         FalError::Io { .. } => (FailKind::Storage, None),
         FalError::Protocol(_) => (FailKind::Protocol, None),
+        FalError::TooLarge { .. } => (FailKind::Protocol, Some("answer_too_large".into())),
     }
 }
 
@@ -310,9 +311,11 @@ async fn upload_one(
     });
     let progress_inner = inner.clone();
     let progress_id = id.clone();
+    // Uploads are reused only at the storage they were made at (fal, or one simulator).
+    let storage = inner.client.urls().rest_base().to_string();
     let result = inner
         .uploads
-        .get_or_upload(&hash, size, || async {
+        .get_or_upload(&storage, &hash, size, || async {
             let uploaded = inner
                 .client
                 .upload_file(path, move |sent, _total| {

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 1;
+pub(super) const SCHEMA_VERSION: i64 = 2;
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError> {
@@ -87,13 +87,73 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
         )
         .map_err(err)?;
     }
+    if version < 2 {
+        uploads_by_storage(conn).map_err(err)?;
+    }
     Ok(())
+}
+
+/// Version 2: the upload cache is keyed by the storage an upload was made at (its REST base
+/// URL) as well as the content hash. Rows from before have no storage (''): kept, never reused.
+fn uploads_by_storage(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "BEGIN IMMEDIATE;
+         CREATE TABLE uploads_by_storage (
+            storage TEXT NOT NULL,
+            blake3 TEXT NOT NULL,
+            url TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            content_type TEXT,
+            uploaded_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (storage, blake3)
+         );
+         INSERT INTO uploads_by_storage
+            SELECT '', blake3, url, size, content_type, uploaded_at, expires_at FROM uploads;
+         DROP TABLE uploads;
+         ALTER TABLE uploads_by_storage RENAME TO uploads;
+         PRAGMA user_version = 2;
+         COMMIT;",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::{JOURNAL_FILE, Journal};
+
+    #[test]
+    fn old_uploads_are_kept_but_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let far = chrono::Utc::now() + chrono::Duration::days(1);
+        {
+            // A version 1 journal with one cached upload (keyed by hash alone).
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE uploads (blake3 TEXT PRIMARY KEY, url TEXT NOT NULL,
+                    size INTEGER NOT NULL, content_type TEXT, uploaded_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL);
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO uploads VALUES ('abc', 'http://127.0.0.1:9/cdn/files/a', 3, NULL, 0, ?1)",
+                [far.timestamp_millis()],
+            )
+            .unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        let now = chrono::Utc::now();
+        for storage in ["https://rest.fal.ai", "http://127.0.0.1:9/rest", ""] {
+            assert_eq!(journal.cached_upload(storage, "abc", now).unwrap(), None);
+        }
+        let version: i64 = Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
 
     #[test]
     fn newer_schema_is_refused() {
