@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 1;
+pub(super) const SCHEMA_VERSION: i64 = 2;
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError> {
@@ -83,6 +83,16 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
                 finished_at INTEGER NOT NULL
              );
              PRAGMA user_version = 1;
+             COMMIT;",
+        )
+        .map_err(err)?;
+    }
+    if version < 2 {
+        // Whether `-o PATH --force` may replace an existing file at PATH.
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             ALTER TABLE jobs ADD COLUMN overwrite_output INTEGER NOT NULL DEFAULT 0;
+             PRAGMA user_version = 2;
              COMMIT;",
         )
         .map_err(err)?;
