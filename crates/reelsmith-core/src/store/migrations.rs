@@ -106,6 +106,30 @@ mod tests {
     use crate::store::{JOURNAL_FILE, Journal};
 
     #[test]
+    fn a_version_1_journal_gains_the_overwrite_flag_and_keeps_its_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let job = crate::jobs::Job::new("fal-ai/veo3.1", "kept", serde_json::json!({}));
+        Journal::open(&path).unwrap().save_job(&job).unwrap();
+        {
+            // Back to how version 1 left it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "ALTER TABLE jobs DROP COLUMN overwrite_output; PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        let back = journal.job(&job.id).unwrap().unwrap();
+        assert_eq!(back.prompt, "kept");
+        assert!(!back.overwrite_output);
+        let mut forced = back.clone();
+        forced.overwrite_output = true;
+        journal.save_job(&forced).unwrap();
+        assert!(journal.job(&job.id).unwrap().unwrap().overwrite_output);
+    }
+
+    #[test]
     fn newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(JOURNAL_FILE);
