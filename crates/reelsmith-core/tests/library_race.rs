@@ -103,10 +103,16 @@ async fn two_engines_finishing_the_same_prompt_get_distinct_files() {
         let path = done.output_path.clone().unwrap();
         let bytes = std::fs::read(&path).unwrap();
         let sidecar = Sidecar::read(&sidecar_path(&path)).unwrap();
-        assert_eq!(sidecar.job_id, id.as_str(), "{} has another job's sidecar", path.display());
+        assert_eq!(
+            sidecar.job_id,
+            id.as_str(),
+            "{} has another job's sidecar",
+            path.display()
+        );
         assert_eq!(sidecar.blake3, blake3::hash(&bytes).to_hex().to_string());
         assert_eq!(
-            sidecar.request_id, done.request_id,
+            sidecar.request_id,
+            done.request_id,
             "{} holds another job's video",
             path.display()
         );
@@ -116,7 +122,11 @@ async fn two_engines_finishing_the_same_prompt_get_distinct_files() {
         .iter()
         .map(|(e, id)| e.job(id).unwrap().created_at.timestamp())
         .collect();
-    assert_eq!(created.len(), 1, "the jobs were made in one second, so their names clash");
+    assert_eq!(
+        created.len(),
+        1,
+        "the jobs were made in one second, so their names clash"
+    );
     let distinct: std::collections::HashSet<&PathBuf> = paths.iter().collect();
     assert_eq!(distinct.len(), 4, "two jobs share a file: {paths:#?}");
     let mut names: Vec<String> = std::fs::read_dir(&out)
@@ -124,7 +134,11 @@ async fn two_engines_finishing_the_same_prompt_get_distinct_files() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 8, "four videos and four sidecars, nothing else: {names:#?}");
+    assert_eq!(
+        names.len(),
+        8,
+        "four videos and four sidecars, nothing else: {names:#?}"
+    );
     a.shutdown().await;
     b.shutdown().await;
     sim.shutdown().await;

@@ -382,7 +382,10 @@ async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResult {
     });
     // Held until the name is in the journal, so two jobs finishing together never share it.
     let naming = inner.naming.lock().await;
-    let Destination { path: dest, note: dest_note } = reserve_output(inner, &job).map_err(|e| {
+    let Destination {
+        path: dest,
+        note: dest_note,
+    } = reserve_output(inner, &job).map_err(|e| {
         (
             FailKind::Storage,
             format!("the output folder cannot be used: {e}; check that it is writable"),

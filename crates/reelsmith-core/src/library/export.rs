@@ -138,9 +138,7 @@ pub fn export_copy(
     }
     let source_sidecar = match Sidecar::read(sidecar) {
         Ok(s) => Some(s),
-        Err(SidecarError::Io { source, .. })
-            if source.kind() == std::io::ErrorKind::NotFound =>
-        {
+        Err(SidecarError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             None
         }
         Err(e) => return Err(ExportError::Source(e)),
@@ -149,7 +147,9 @@ pub fn export_copy(
     // anything else only when the user said so.
     let replace_sidecar = options.replace_sidecar
         || match (&source_sidecar, Sidecar::read(&dest_sidecar)) {
-            (Some(ours), Ok(theirs)) => ours.job_id == theirs.job_id && ours.blake3 == theirs.blake3,
+            (Some(ours), Ok(theirs)) => {
+                ours.job_id == theirs.job_id && ours.blake3 == theirs.blake3
+            }
             _ => false,
         };
     if source_sidecar.is_some() && !replace_sidecar && dest_sidecar.symlink_metadata().is_ok() {

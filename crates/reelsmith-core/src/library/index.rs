@@ -106,7 +106,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lib = dir.path().to_path_buf();
         std::fs::write(lib.join("good.mp4"), b"v").unwrap();
-        sidecar("good", "good.mp4").write(&lib.join("good.json")).unwrap();
+        sidecar("good", "good.mp4")
+            .write(&lib.join("good.json"))
+            .unwrap();
         // Cut short mid-write by some other tool.
         std::fs::write(lib.join("cut.mp4"), b"v").unwrap();
         let full = serde_json::to_string(&sidecar("cut", "cut.mp4")).unwrap();
@@ -114,7 +116,9 @@ mod tests {
         // Not UTF-8 at all, but claiming the format.
         std::fs::write(lib.join("bytes.json"), b"\xff\xfe reelsmith.sidecar/1 \x00").unwrap();
         // Escaping its folder.
-        sidecar("esc", "../outside.mp4").write(&lib.join("esc.json")).unwrap();
+        sidecar("esc", "../outside.mp4")
+            .write(&lib.join("esc.json"))
+            .unwrap();
         // Somebody else's JSON: skipped quietly.
         std::fs::write(lib.join("notes.json"), br#"{"todo": 1}"#).unwrap();
         let journal = Journal::open_in(&dir.path().join("data")).unwrap();

@@ -240,8 +240,15 @@ mod tests {
         let endpoint = format!("owner/{cjk}");
         let prompt = format!("{deseret} {cjk} {deseret}");
         let name = video_file_name(when(), &endpoint, &prompt);
-        assert!(longest_derived(&name) <= MAX_NAME_BYTES, "{} bytes", name.len());
-        assert!(name.contains('\u{10428}'), "the letters are kept, lower-cased: {name}");
+        assert!(
+            longest_derived(&name) <= MAX_NAME_BYTES,
+            "{} bytes",
+            name.len()
+        );
+        assert!(
+            name.contains('\u{10428}'),
+            "the letters are kept, lower-cased: {name}"
+        );
         assert!(name.chars().all(safe_char));
     }
 
@@ -274,7 +281,11 @@ mod tests {
         std::fs::write(dir.path().join("a_3.mp4.part"), b"x").unwrap();
         let p = reserve(dir.path(), "a.mp4", &|p| p.ends_with("a_4.mp4")).unwrap();
         assert_eq!(p, dir.path().join("a_5.mp4"));
-        assert_eq!(std::fs::metadata(&p).unwrap().len(), 0, "an empty placeholder");
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().len(),
+            0,
+            "an empty placeholder"
+        );
         // The placeholder holds the name: the next reservation gets another.
         let q = reserve(dir.path(), "a.mp4", &|_| false).unwrap();
         assert_eq!(q, dir.path().join("a_4.mp4"));

@@ -15,7 +15,9 @@ impl Lib {
         std::fs::create_dir_all(&lib).unwrap();
         std::fs::create_dir_all(dir.path().join("exports")).unwrap();
         let video = lib.join("2026-03-04_050607_veo3-1_fox.mp4");
-        let bytes: Vec<u8> = (0..3 * CHUNK as u32 + 17).map(|i| (i % 251) as u8).collect();
+        let bytes: Vec<u8> = (0..3 * CHUNK as u32 + 17)
+            .map(|i| (i % 251) as u8)
+            .collect();
         std::fs::write(&video, &bytes).unwrap();
         let sidecar = sidecar_path(&video);
         Sidecar {
@@ -80,16 +82,29 @@ fn copies_the_video_and_a_sidecar_naming_the_copy() {
     )
     .unwrap();
     assert_eq!(out.video, dest);
-    assert_eq!(out.sidecar.as_deref(), Some(lib.export_path("keeper.json").as_path()));
+    assert_eq!(
+        out.sidecar.as_deref(),
+        Some(lib.export_path("keeper.json").as_path())
+    );
     assert_eq!(std::fs::read(&dest).unwrap(), lib.video_bytes());
     let copy = Sidecar::read(&lib.export_path("keeper.json")).unwrap();
     assert_eq!(copy.file, "keeper.mp4");
-    assert_eq!(copy.video_path(&lib.export_path("keeper.json")), Some(dest.clone()));
+    assert_eq!(
+        copy.video_path(&lib.export_path("keeper.json")),
+        Some(dest.clone())
+    );
     assert_eq!(copy.job_id, "job-1");
     let total = lib.video_bytes().len() as u64;
-    assert_eq!(seen.last(), Some(&(total, total)), "progress reaches the end");
+    assert_eq!(
+        seen.last(),
+        Some(&(total, total)),
+        "progress reaches the end"
+    );
     assert!(seen.len() >= 4, "progress is reported as it goes: {seen:?}");
-    assert_eq!(names(&lib.dir.path().join("exports")), ["keeper.json", "keeper.mp4"]);
+    assert_eq!(
+        names(&lib.dir.path().join("exports")),
+        ["keeper.json", "keeper.mp4"]
+    );
 }
 
 #[test]
@@ -103,19 +118,40 @@ fn the_library_file_itself_is_refused_by_identity() {
         .join("exports/../library")
         .join(lib.video.file_name().unwrap());
     for dest in [lib.video.clone(), dotted] {
-        let err = lib.save(&dest, ExportOptions { replace_video: true, replace_sidecar: true });
-        assert!(matches!(err, Err(ExportError::SameFile { .. })), "{dest:?}: {err:?}");
+        let err = lib.save(
+            &dest,
+            ExportOptions {
+                replace_video: true,
+                replace_sidecar: true,
+            },
+        );
+        assert!(
+            matches!(err, Err(ExportError::SameFile { .. })),
+            "{dest:?}: {err:?}"
+        );
     }
     // A hard link to the library file.
     let hard = lib.export_path("hard.mp4");
     std::fs::hard_link(&lib.video, &hard).unwrap();
     let err = lib
-        .save(&hard, ExportOptions { replace_video: true, replace_sidecar: true })
+        .save(
+            &hard,
+            ExportOptions {
+                replace_video: true,
+                replace_sidecar: true,
+            },
+        )
         .unwrap_err();
     assert!(matches!(err, ExportError::SameFile { .. }), "{err:?}");
     assert!(err.to_string().contains("library's own file"), "{err}");
     // The library sidecar chosen as the copy's name.
-    let err = lib.save(&lib.sidecar, ExportOptions { replace_video: true, replace_sidecar: true });
+    let err = lib.save(
+        &lib.sidecar,
+        ExportOptions {
+            replace_video: true,
+            replace_sidecar: true,
+        },
+    );
     assert!(matches!(err, Err(ExportError::SameFile { .. })), "{err:?}");
     assert_eq!(lib.video_bytes(), before, "the library file is untouched");
     assert!(Sidecar::read(&lib.sidecar).is_ok());
@@ -129,7 +165,13 @@ fn a_symlink_to_the_library_file_is_refused() {
     let link = lib.export_path("link.mp4");
     std::os::unix::fs::symlink(&lib.video, &link).unwrap();
     let err = lib
-        .save(&link, ExportOptions { replace_video: true, replace_sidecar: true })
+        .save(
+            &link,
+            ExportOptions {
+                replace_video: true,
+                replace_sidecar: true,
+            },
+        )
         .unwrap_err();
     assert!(matches!(err, ExportError::SameFile { .. }), "{err:?}");
     // A folder link: the library folder under another name.
@@ -138,7 +180,10 @@ fn a_symlink_to_the_library_file_is_refused() {
     let err = lib
         .save(
             &folder.join(lib.video.file_name().unwrap()),
-            ExportOptions { replace_video: true, replace_sidecar: true },
+            ExportOptions {
+                replace_video: true,
+                replace_sidecar: true,
+            },
         )
         .unwrap_err();
     assert!(matches!(err, ExportError::SameFile { .. }), "{err:?}");
@@ -150,10 +195,20 @@ fn a_symlink_to_the_library_file_is_refused() {
 fn another_letter_case_of_the_library_file_is_refused() {
     // Windows and macOS folders are case-insensitive by default.
     let lib = Lib::new();
-    let upper = lib
-        .video
-        .with_file_name(lib.video.file_name().unwrap().to_string_lossy().to_uppercase());
-    let err = lib.save(&upper, ExportOptions { replace_video: true, replace_sidecar: true });
+    let upper = lib.video.with_file_name(
+        lib.video
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_uppercase(),
+    );
+    let err = lib.save(
+        &upper,
+        ExportOptions {
+            replace_video: true,
+            replace_sidecar: true,
+        },
+    );
     assert!(matches!(err, Err(ExportError::SameFile { .. })), "{err:?}");
 }
 
@@ -164,7 +219,13 @@ fn an_unrelated_json_beside_the_copy_is_never_replaced_unasked() {
     let notes = lib.export_path("keeper.json");
     std::fs::write(&notes, b"{\"my\": \"notes\"}").unwrap();
     let err = lib
-        .save(&dest, ExportOptions { replace_video: true, replace_sidecar: false })
+        .save(
+            &dest,
+            ExportOptions {
+                replace_video: true,
+                replace_sidecar: false,
+            },
+        )
         .unwrap_err();
     match &err {
         ExportError::SidecarExists { sidecar, .. } => assert_eq!(sidecar, &notes),
@@ -174,8 +235,14 @@ fn an_unrelated_json_beside_the_copy_is_never_replaced_unasked() {
     assert_eq!(std::fs::read(&notes).unwrap(), b"{\"my\": \"notes\"}");
     assert!(!dest.exists(), "nothing was copied before asking");
     // When the user says replace, it is replaced.
-    lib.save(&dest, ExportOptions { replace_video: true, replace_sidecar: true })
-        .unwrap();
+    lib.save(
+        &dest,
+        ExportOptions {
+            replace_video: true,
+            replace_sidecar: true,
+        },
+    )
+    .unwrap();
     assert_eq!(Sidecar::read(&notes).unwrap().file, "keeper.mp4");
 }
 
@@ -183,10 +250,22 @@ fn an_unrelated_json_beside_the_copy_is_never_replaced_unasked() {
 fn an_earlier_copy_of_the_same_video_is_replaced_without_asking() {
     let lib = Lib::new();
     let dest = lib.export_path("keeper.mp4");
-    lib.save(&dest, ExportOptions { replace_video: true, replace_sidecar: false })
-        .unwrap();
+    lib.save(
+        &dest,
+        ExportOptions {
+            replace_video: true,
+            replace_sidecar: false,
+        },
+    )
+    .unwrap();
     let out = lib
-        .save(&dest, ExportOptions { replace_video: true, replace_sidecar: false })
+        .save(
+            &dest,
+            ExportOptions {
+                replace_video: true,
+                replace_sidecar: false,
+            },
+        )
         .unwrap();
     assert_eq!(out.sidecar, Some(lib.export_path("keeper.json")));
     assert_eq!(std::fs::read(&dest).unwrap(), lib.video_bytes());
@@ -203,7 +282,13 @@ fn an_existing_file_or_folder_is_kept_unless_replacing_is_allowed() {
     let folder = lib.export_path("folder.mp4");
     std::fs::create_dir(&folder).unwrap();
     let err = lib
-        .save(&folder, ExportOptions { replace_video: true, replace_sidecar: true })
+        .save(
+            &folder,
+            ExportOptions {
+                replace_video: true,
+                replace_sidecar: true,
+            },
+        )
         .unwrap_err();
     assert!(matches!(err, ExportError::IsFolder(_)), "{err:?}");
 }
@@ -214,9 +299,18 @@ fn a_failed_copy_leaves_nothing_under_the_final_name() {
     // A folder as the "video": it opens on Unix, and reading it fails.
     let unreadable = lib.dir.path().join("library");
     let dest = lib.export_path("keeper.mp4");
-    let r = export_copy(&unreadable, &lib.sidecar, &dest, ExportOptions::default(), &mut |_, _| {});
+    let r = export_copy(
+        &unreadable,
+        &lib.sidecar,
+        &dest,
+        ExportOptions::default(),
+        &mut |_, _| {},
+    );
     assert!(matches!(r, Err(ExportError::Io { .. })), "{r:?}");
-    assert!(names(&lib.dir.path().join("exports")).is_empty(), "no temporary or partial file");
+    assert!(
+        names(&lib.dir.path().join("exports")).is_empty(),
+        "no temporary or partial file"
+    );
 }
 
 #[test]
