@@ -155,7 +155,8 @@ pub fn poll(app: &mut StudioApp) {
         tone,
         text,
     };
-    let note = match outcome {
+    // The details panel says everything; the toast is a short summary.
+    let (note, toast) = match outcome {
         Outcome::Cancelled => return,
         Outcome::Saved(done) => {
             let text = match &done.sidecar {
@@ -169,7 +170,8 @@ pub fn poll(app: &mut StudioApp) {
                     done.video.display()
                 ),
             };
-            note(Tone::Success, text)
+            let toast = format!("Saved a copy as {}.", file_name(&done.video));
+            (note(Tone::Success, text), Some(toast))
         }
         Outcome::Failed(ExportError::SidecarExists { dest, sidecar }) => {
             app.gallery.save.confirm = Some(Pending {
@@ -177,23 +179,31 @@ pub fn poll(app: &mut StudioApp) {
                 dest,
                 sidecar: sidecar.clone(),
             });
-            note(
-                Tone::Warning,
-                format!(
-                    "Not saved yet: {} is in the way of the copy's sidecar.",
-                    sidecar.display()
-                ),
-            )
+            let text = format!(
+                "Not saved yet: {} is in the way of the copy's sidecar.",
+                sidecar.display()
+            );
+            (note(Tone::Warning, text), None)
         }
-        Outcome::Failed(e @ ExportError::SidecarAppeared { .. }) => {
-            note(Tone::Warning, format!("Partly saved: {e}"))
-        }
-        Outcome::Failed(e) => {
-            let target = chosen.map(|p| file_name(&p)).unwrap_or_default();
-            note(Tone::Danger, format!("Not saved ({target}): {e}"))
-        }
+        Outcome::Failed(e @ ExportError::SidecarAppeared { .. }) => (
+            note(Tone::Warning, format!("Partly saved: {e}")),
+            Some("The copy was saved without its sidecar.".to_string()),
+        ),
+        Outcome::Failed(e @ ExportError::SameFile { .. }) => (
+            note(Tone::Danger, format!("Not saved: {e}")),
+            Some(format!(
+                "Not saved: {} is the library file itself.",
+                chosen.as_deref().map(file_name).unwrap_or_default()
+            )),
+        ),
+        Outcome::Failed(e) => (
+            note(Tone::Danger, format!("Not saved: {e}")),
+            Some("The copy was not saved; the details panel says why.".to_string()),
+        ),
     };
-    app.act(Action::Toast(note.tone, note.text.clone()));
+    if let Some(toast) = toast {
+        app.act(Action::Toast(note.tone, toast));
+    }
     app.gallery.save.note = Some(note);
 }
 
