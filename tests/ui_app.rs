@@ -647,7 +647,11 @@ fn one_video_library(env: &Env, h: &mut Harness<'_, StudioApp>) -> LibraryItem {
         blake3: blake3::hash(&bytes).to_hex().to_string(),
         video_url: None,
         result: None,
-        timings: Default::default(),
+        timings: reelsmith_core::library::sidecar::SidecarTimings {
+            created_at: Some(now),
+            saved_at: Some(now),
+            ..Default::default()
+        },
         simulated: true,
     };
     let sidecar_file = reelsmith_core::library::sidecar_path(&video);

@@ -219,10 +219,9 @@ pub fn status(app: &StudioApp, ui: &mut Ui, item: &LibraryItem) {
         let total = running.progress.total.load(Ordering::Relaxed);
         ui.horizontal(|ui| {
             ui.spinner();
-            let text = if total > 0 {
-                format!("Saving a copy… {}%", done * 100 / total)
-            } else {
-                "Choose where to save the copy…".to_string()
+            let text = match (done * 100).checked_div(total) {
+                Some(percent) => format!("Saving a copy… {percent}%"),
+                None => "Choose where to save the copy…".to_string(),
             };
             ui.label(RichText::new(text).small());
         });

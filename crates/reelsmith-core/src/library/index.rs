@@ -122,7 +122,7 @@ mod tests {
         // Somebody else's JSON: skipped quietly.
         std::fs::write(lib.join("notes.json"), br#"{"todo": 1}"#).unwrap();
         let journal = Journal::open_in(&dir.path().join("data")).unwrap();
-        let report = rebuild_index(&journal, &[lib.clone()]).unwrap();
+        let report = rebuild_index(&journal, std::slice::from_ref(&lib)).unwrap();
         assert_eq!(report.indexed, 1);
         let mut skipped: Vec<String> = report
             .skipped
