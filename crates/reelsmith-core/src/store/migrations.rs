@@ -88,16 +88,37 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
         .map_err(err)?;
     }
     if version < 2 {
-        // Whether `-o PATH --force` may replace an existing file at PATH.
-        conn.execute_batch(
-            "BEGIN IMMEDIATE;
-             ALTER TABLE jobs ADD COLUMN overwrite_output INTEGER NOT NULL DEFAULT 0;
-             PRAGMA user_version = 2;
-             COMMIT;",
-        )
-        .map_err(err)?;
+        add_overwrite_output(conn).map_err(err)?;
     }
     Ok(())
+}
+
+/// Version 2: whether `-o PATH --force` may replace an existing file at PATH. Idempotent: two
+/// processes opening a new journal at once may both get here (the version is read before the
+/// lock, and the first step sets it to 1 again), so the column is added only if missing.
+fn add_overwrite_output(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let step = || -> rusqlite::Result<()> {
+        let present = conn
+            .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'overwrite_output'")?
+            .exists([])?;
+        if !present {
+            conn.execute_batch(
+                "ALTER TABLE jobs ADD COLUMN overwrite_output INTEGER NOT NULL DEFAULT 0",
+            )?;
+        }
+        conn.pragma_update(None, "user_version", 2)
+    };
+    match step() {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(e) => {
+            // The step's error is the one to report; a failed rollback is only logged.
+            if let Err(rollback) = conn.execute_batch("ROLLBACK") {
+                tracing::warn!("the journal migration could not be rolled back: {rollback}");
+            }
+            Err(e)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +148,41 @@ mod tests {
         forced.overwrite_output = true;
         journal.save_job(&forced).unwrap();
         assert!(journal.job(&job.id).unwrap().unwrap().overwrite_output);
+    }
+
+    #[test]
+    fn a_journal_left_at_version_1_with_the_column_opens() {
+        // What two processes racing to create a journal can leave: the column added by one,
+        // the version set back to 1 by the other.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        drop(Journal::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 1)
+            .unwrap();
+        let journal = Journal::open(&path).unwrap();
+        assert!(journal.jobs().unwrap().is_empty());
+        let version: i64 = Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn processes_opening_a_new_journal_at_once_all_succeed() {
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(JOURNAL_FILE);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..4).map(|_| s.spawn(|| Journal::open(&path))).collect();
+                for h in handles {
+                    h.join().unwrap().unwrap();
+                }
+            });
+            assert!(Journal::open(&path).unwrap().jobs().unwrap().is_empty());
+        }
     }
 
     #[test]
