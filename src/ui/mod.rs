@@ -14,6 +14,7 @@ pub mod help;
 pub mod keystore;
 pub mod queue;
 pub mod references;
+pub mod save_copy;
 pub mod settings;
 pub mod startup;
 pub mod theme;

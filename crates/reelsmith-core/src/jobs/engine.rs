@@ -37,6 +37,9 @@ pub struct NewJob {
     pub form: FormState,
     /// Where to save the video instead of the library (a file, or a folder for a library name).
     pub output: Option<PathBuf>,
+    /// Let `output` replace a file already there (`--force`); without it an existing file is
+    /// kept and the video is saved under its library name.
+    pub overwrite_output: bool,
 }
 
 /// What a cancel command achieved.
@@ -160,6 +163,7 @@ impl EngineHandle {
             form_json,
         );
         job.requested_output = new.output;
+        job.overwrite_output = new.overwrite_output;
         job.simulated = self.inner.config.simulated;
         let id = job.id.clone();
         // The job is in the journal before anything is sent.
