@@ -64,7 +64,7 @@ impl VideoPreview {
     /// frame is ready (e.g. to ask the UI for a repaint).
     pub fn open_with_notify(
         path: &Path,
-        notify: impl Fn() + Send + 'static,
+        notify: impl Fn() + Send + Sync + 'static,
     ) -> Result<VideoPreview, MediaError> {
         let demux = Demuxer::open(path)?;
         let info = demux.info().clone();
@@ -76,18 +76,28 @@ impl VideoPreview {
             error: Mutex::new(None),
         });
         let (tx, rx) = mpsc::channel();
+        let watch = Arc::clone(&shared);
         let player = Player {
             demux,
             decoder,
             shared: Arc::clone(&shared),
-            notify: Box::new(notify),
+            notify: Arc::new(notify),
             shown: None,
             next: 0,
             looping: false,
         };
         let thread = std::thread::Builder::new()
             .name("video-preview".into())
-            .spawn(move || player.run(&rx))
+            .spawn(move || {
+                // A decoder bug on a hostile clip stops this preview, with a message.
+                let notify = Arc::clone(&player.notify);
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| player.run(&rx)));
+                if ran.is_err() {
+                    *lock(&watch.error) = Some("the decoder crashed on this clip".into());
+                    watch.playing.store(false, Ordering::SeqCst);
+                    notify();
+                }
+            })
             .map_err(|e| MediaError::VideoDecode {
                 path: path.into(),
                 reason: format!("the preview thread could not start: {e}"),
@@ -158,13 +168,25 @@ impl VideoPreview {
     }
 }
 
+impl VideoPreview {
+    /// Stops the decoding thread and waits for it (never on the UI thread: dropping the
+    /// preview stops the thread without waiting).
+    pub fn close(mut self) {
+        self.commands.take();
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::warn!("the preview thread of {} panicked", self.path.display());
+        }
+    }
+}
+
 impl Drop for VideoPreview {
     fn drop(&mut self) {
-        // Closing the channel is the stop signal.
+        // Closing the channel is the stop signal; the thread ends at its next look at the
+        // channel. Not joined: the UI drops previews, and must not wait on a decoder.
         self.commands.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.thread.take();
     }
 }
 
@@ -173,7 +195,7 @@ struct Player {
     demux: Demuxer,
     decoder: H264Decoder,
     shared: Arc<Shared>,
-    notify: Box<dyn Fn() + Send>,
+    notify: Arc<dyn Fn() + Send + Sync>,
     /// Index of the frame on show.
     shown: Option<u32>,
     /// Next sample the decoder expects, in decoding order.
