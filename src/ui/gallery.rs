@@ -592,7 +592,8 @@ fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
 
 fn open_preview(app: &mut StudioApp, path: PathBuf) {
     let ctx = app.egui_ctx();
-    app.gallery.opening = Some(Promise::spawn_blocking(move || {
+    let crashed = |m: String| Err(format!("The preview could not start: the decoder crashed ({m})."));
+    app.gallery.opening = Some(super::task::blocking(&ctx.clone(), move || {
         let notify_ctx = ctx.clone();
         let r = VideoPreview::open_with_notify(&path, move || notify_ctx.request_repaint())
             .map_err(|e| format!("The preview could not start: {e}"))
@@ -606,9 +607,8 @@ fn open_preview(app: &mut StudioApp, path: PathBuf) {
                     scrub: 0.0,
                 })
             });
-        ctx.request_repaint();
         r
-    }));
+    }, crashed));
 }
 
 fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
@@ -711,7 +711,9 @@ pub fn start_save_as(app: &mut StudioApp, item: LibraryItem) {
 pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
     let dir = app.config.cache_dir.join("frames");
     let ctx = app.egui_ctx();
-    app.gallery.last_frame = Some(Promise::spawn_blocking(move || {
+    let crashed =
+        |m: String| Err(format!("The last frame could not be read: the decoder crashed ({m})."));
+    app.gallery.last_frame = Some(super::task::blocking(&ctx, move || {
         let r = (|| {
             let pic = reelsmith_core::media::video::last_frame(&video)
                 .map_err(|e| format!("The last frame could not be read: {e}"))?;
@@ -729,9 +731,8 @@ pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
                 .map_err(|e| format!("Could not save {}: {e}", out.display()))?;
             Ok(out)
         })();
-        ctx.request_repaint();
         r
-    }));
+    }, crashed));
 }
 
 /// True while a save, frame extraction or preview start runs.

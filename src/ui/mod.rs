@@ -15,6 +15,7 @@ pub mod queue;
 pub mod references;
 pub mod settings;
 pub mod startup;
+pub mod task;
 pub mod theme;
 pub mod thumbs;
 pub mod welcome;
