@@ -22,7 +22,7 @@ pub fn part_path(dest: &Path) -> PathBuf {
 }
 
 /// `(start, total)` from `Content-Range: bytes START-END/TOTAL` (`TOTAL` may be `*`).
-fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
+pub(crate) fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
     let rest = value.trim().strip_prefix("bytes")?.trim();
     let (range, total) = rest.split_once('/')?;
     let (start, _end) = range.split_once('-')?;
