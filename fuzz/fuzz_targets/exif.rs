@@ -1,12 +1,15 @@
-//! The EXIF orientation reader on arbitrary TIFF blocks: no panic, no hang (an IFD whose
-//! offsets loop, counts past the block), and a value only from 1–8.
+//! The EXIF reader on arbitrary TIFF blocks: the orientation and the check of how directories
+//! link up: no panic, no hang (directories that loop, counts past the block), and an
+//! orientation only from 1–8.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use reelsmith_core::media::exif::orientation_from_tiff;
+use reelsmith_core::media::exif::{check_tiff, orientation_from_tiff};
 
 fuzz_target!(|data: &[u8]| {
+    // Following the directory links must end, however they point.
+    let _ = check_tiff(data);
     if let Some(o) = orientation_from_tiff(data) {
         assert!((1..=8).contains(&o.exif_value()));
     }

@@ -381,8 +381,8 @@ fn tile(
                     );
                 }
                 if let Some(f) = view.facts {
-                    let name = reelsmith_core::media::check::display_name(p);
-                    problems = thumbs::problems(f, field.media.as_ref(), &name);
+                    let shown = p.display().to_string();
+                    problems = thumbs::problems(f, field.media.as_ref(), &shown);
                     caption = match (f.dims, f.duration) {
                         (Some((w, h)), Some(d)) => format!("{w}×{h} · {d:.1} s"),
                         (Some((w, h)), None) => format!("{w}×{h}"),

@@ -355,15 +355,16 @@ impl Thumbnails {
             let MediaRef::Local(p) = media else {
                 return;
             };
-            let name = check::display_name(p);
+            // Named as the engine's preflight names it, so the messages are the same.
+            let shown = p.display().to_string();
             let Some(facts) = self.facts(p).filter(|f| f.checked) else {
                 out.push(Issue::error(
                     path,
-                    format!("{name} is still being checked; wait a moment"),
+                    format!("{shown} is still being checked; wait a moment"),
                 ));
                 return;
             };
-            for problem in problems(facts, field.media.as_ref(), &name) {
+            for problem in problems(facts, field.media.as_ref(), &shown) {
                 out.push(if problem.blocks {
                     Issue::error(path, problem.message)
                 } else {
@@ -470,10 +471,10 @@ fn shrink(pic: &reelsmith_core::media::Picture, max_side: u32) -> reelsmith_core
     }
 }
 
-/// Problems of a file against `limits`, from the one media check (`name` names the file):
+/// Problems of a file against `limits`, from the one media check (`shown` names the file):
 /// a file that could not be read has one, its reason; pictures over a size limit only warn,
 /// because a smaller copy is uploaded.
-pub fn problems(facts: &Facts, limits: Option<&MediaLimits>, name: &str) -> Vec<TileProblem> {
+pub fn problems(facts: &Facts, limits: Option<&MediaLimits>, shown: &str) -> Vec<TileProblem> {
     if let Some(e) = &facts.error {
         return vec![TileProblem {
             blocks: true,
@@ -484,7 +485,7 @@ pub fn problems(facts: &Facts, limits: Option<&MediaLimits>, name: &str) -> Vec<
     let (Some(inspected), Some(limits)) = (&facts.inspected, limits) else {
         return Vec::new();
     };
-    check::problems(inspected, limits, name)
+    check::problems(inspected, limits, shown)
         .into_iter()
         .map(|p| TileProblem {
             blocks: p.level == Level::Block,

@@ -8,7 +8,7 @@ use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::error::MediaError;
-use super::exif::{EXIF_APP1_PREFIX, orientation_from_tiff};
+use super::exif::{EXIF_APP1_PREFIX, check_tiff, orientation_from_tiff};
 use super::orientation::Orientation;
 
 /// Largest side accepted, in pixels; beyond it a header is treated as a decompression bomb.
@@ -357,6 +357,7 @@ impl<R: Read + Seek> Header<'_, R> {
                 0xE1 => {
                     let body = self.bytes(body_len)?;
                     if let Some(tiff) = body.strip_prefix(EXIF_APP1_PREFIX) {
+                        check_tiff(tiff).map_err(|e| self.corrupt(e))?;
                         // The first EXIF block wins; later APP1s are usually XMP.
                         if orientation == Orientation::Normal {
                             orientation = orientation_from_tiff(tiff).unwrap_or_default();
@@ -402,6 +403,7 @@ impl<R: Read + Seek> Header<'_, R> {
                 b"eXIf" if len < 1 << 20 => {
                     let body = self.bytes(len as usize)?;
                     let tiff = body.strip_prefix(EXIF_APP1_PREFIX).unwrap_or(&body);
+                    check_tiff(tiff).map_err(|e| self.corrupt(e))?;
                     orientation = orientation_from_tiff(tiff).unwrap_or_default();
                     self.skip(4)?;
                 }
@@ -463,6 +465,7 @@ impl<R: Read + Seek> Header<'_, R> {
                 b"EXIF" if len < 1 << 20 => {
                     let body = self.bytes(len as usize)?;
                     let tiff = body.strip_prefix(EXIF_APP1_PREFIX).unwrap_or(&body);
+                    check_tiff(tiff).map_err(|e| self.corrupt(e))?;
                     orientation = orientation_from_tiff(tiff).unwrap_or_default();
                     self.skip(padded - len)?;
                 }

@@ -1,6 +1,9 @@
 //! Parsers of outside data that are private to their modules, reachable here for the fuzz
 //! targets (fuzz/) and the mutation tests only. Not an API: nothing else may use them.
 
+pub mod crafted;
+pub mod mp4;
+
 use serde_json::Value;
 
 /// The SSE splitter of the status stream (`fal::stream`): complete events off the front of
