@@ -316,8 +316,12 @@ pub fn to_annex_b(sample: &[u8], length_size: usize) -> Option<Vec<u8>> {
             .iter()
             .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
         let nal = rest.get(length_size..length_size + len)?;
-        out.extend_from_slice(&START_CODE);
-        out.extend_from_slice(nal);
+        // Empty units carry nothing; dropping them also bounds the growth (1-byte lengths
+        // become 4-byte start codes).
+        if !nal.is_empty() {
+            out.extend_from_slice(&START_CODE);
+            out.extend_from_slice(nal);
+        }
         rest = &rest[length_size + len..];
     }
     Some(out)
