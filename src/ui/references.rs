@@ -381,7 +381,7 @@ fn tile(
                     );
                 }
                 if let Some(f) = view.facts {
-                    let shown = p.display().to_string();
+                    let shown = reelsmith_core::media::check::display_name(p);
                     problems = thumbs::problems(f, field.media.as_ref(), &shown);
                     caption = match (f.dims, f.duration) {
                         (Some((w, h)), Some(d)) => format!("{w}×{h} · {d:.1} s"),

@@ -356,7 +356,7 @@ impl Thumbnails {
                 return;
             };
             // Named as the engine's preflight names it, so the messages are the same.
-            let shown = p.display().to_string();
+            let shown = check::display_name(p);
             let Some(facts) = self.facts(p).filter(|f| f.checked) else {
                 out.push(Issue::error(
                     path,

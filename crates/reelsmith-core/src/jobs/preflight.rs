@@ -72,7 +72,9 @@ fn walk(fields: &[Field], state: &FormState, prefix: &str, out: &mut Vec<Issue>)
 /// (`media::check`): what blocks there is an error here, the rest are warnings.
 fn check_file(field: &Field, path: &Path, at: &str, out: &mut Vec<Issue>) {
     let limits = field.media.clone().unwrap_or_default();
-    let shown = path.display().to_string();
+    // Named by its file name, as the window's tiles name it: one message in every front end
+    // (a file that cannot be read at all is named in full by the media error).
+    let shown = media::check::display_name(path);
     let checked = media::check_file(path, MediaKind::of(field.kind), &limits, &shown);
     for p in checked.problems {
         out.push(Issue {
