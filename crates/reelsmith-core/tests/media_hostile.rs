@@ -146,6 +146,16 @@ fn every_hostile_mp4_is_refused_by_every_video_job() {
             assert!(err.to_string().contains("bytes"), "{err}");
         }
     }
+    // Sound boxes, but no frame decodes; and another codec.
+    let zeroed = dir.path().join("zeroed.mp4");
+    std::fs::write(&zeroed, crafted::mp4_frames_zeroed(&clip())).unwrap();
+    probe_video(&zeroed).expect("its structure is fine");
+    let err = refused(&zeroed, MediaKind::Video);
+    assert!(matches!(err.label(), "does not decode" | "damaged file"), "{err}");
+    let hevc = dir.path().join("hevc.mp4");
+    std::fs::write(&hevc, crafted::mp4_as_hevc(&clip())).unwrap();
+    let err = refused(&hevc, MediaKind::Video);
+    assert!(err.to_string().contains("H.265"), "{err}");
     // And the clip they were made from passes.
     let good = dir.path().join("good.mp4");
     std::fs::write(&good, clip()).unwrap();

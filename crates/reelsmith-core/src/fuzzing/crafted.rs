@@ -85,6 +85,26 @@ pub fn mp4_stts_count_huge(clip: &[u8]) -> Vec<u8> {
     f
 }
 
+/// `clip` with the bytes of every frame zeroed: the boxes are sound, no picture decodes.
+pub fn mp4_frames_zeroed(clip: &[u8]) -> Vec<u8> {
+    let mut f = clip.to_vec();
+    let mdat = find(&f, &[b"mdat"]).expect("the clip has an mdat");
+    f[mdat.payload()..mdat.end].fill(0);
+    f
+}
+
+/// `clip` whose video is described as H.265 (`hev1`) instead of H.264.
+pub fn mp4_as_hevc(clip: &[u8]) -> Vec<u8> {
+    let mut f = clip.to_vec();
+    let avc1 = find(
+        &f,
+        &[b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"avc1"],
+    )
+    .expect("the clip has an avc1 entry");
+    f[avc1.start + 4..avc1.start + 8].copy_from_slice(b"hev1");
+    f
+}
+
 /// A PNG whose header declares 10000×10000 pixels (inside the 100-megapixel limit) over a
 /// few bytes of data: a full decode would reserve 400 MB before failing.
 pub fn png_huge_declared() -> Vec<u8> {
