@@ -24,6 +24,8 @@ pub const POSTER_LIMIT: Duration = Duration::from_secs(20);
 pub const FRAME_LIMIT: Duration = Duration::from_secs(45);
 /// Opening a clip for the preview player (box walk and sample tables, no decoding).
 pub const OPEN_LIMIT: Duration = Duration::from_secs(10);
+/// Re-encoding a picture over its field's limits before upload (decode, resize, encode).
+pub const PREPARE_LIMIT: Duration = Duration::from_secs(90);
 
 /// How long the caller waits past the limit for the job to notice its own deadline.
 const GRACE: Duration = Duration::from_secs(2);

@@ -14,6 +14,7 @@ use super::picture::Picture;
 use super::probe::probe_image;
 use super::thumbnail::decode_rgba;
 use super::check::{self, Inspected, Level, MediaKind, display_name, max_dimensions};
+use super::deadline;
 use super::video::VideoInfo;
 use crate::schema::MediaLimits;
 
@@ -40,8 +41,20 @@ pub struct Prepared {
 }
 
 /// Checks the picture at `path` against `limits`, re-encoding a copy into `scratch_dir` when
-/// it is above the maximum file size or dimensions.
+/// it is above the maximum file size or dimensions; on a thread of its own, within
+/// [`deadline::PREPARE_LIMIT`].
 pub fn prepare_image(
+    path: &Path,
+    limits: &MediaLimits,
+    scratch_dir: &Path,
+) -> Result<Prepared, MediaError> {
+    let (owned, limits, scratch) = (path.to_path_buf(), limits.clone(), scratch_dir.to_path_buf());
+    deadline::within(deadline::PREPARE_LIMIT, path, "preparation", move |_| {
+        prepare_now(&owned, &limits, &scratch)
+    })
+}
+
+fn prepare_now(
     path: &Path,
     limits: &MediaLimits,
     scratch_dir: &Path,

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use super::VideoInfo;
 use super::decode::H264Decoder;
 use super::demux::Demuxer;
+use crate::media::deadline::{self, Deadline};
 use crate::media::error::MediaError;
 use crate::media::picture::Picture;
 
@@ -38,6 +39,8 @@ struct Shared {
     latest: Mutex<Option<Arc<PreviewFrame>>>,
     generation: AtomicU64,
     playing: AtomicBool,
+    /// Set when the preview is dropped: a long decode stops at its next frame.
+    stopped: AtomicBool,
     error: Mutex<Option<String>>,
 }
 
@@ -66,13 +69,19 @@ impl VideoPreview {
         path: &Path,
         notify: impl Fn() + Send + Sync + 'static,
     ) -> Result<VideoPreview, MediaError> {
-        let demux = Demuxer::open(path)?;
+        // Opening walks the boxes and primes the decoder: bounded in time like any media job.
+        let owned = path.to_path_buf();
+        let (demux, decoder) = deadline::within(deadline::OPEN_LIMIT, path, "preview", move |d| {
+            let demux = Demuxer::open_within(&owned, d)?;
+            let decoder = H264Decoder::new(&owned, demux.parameter_sets())?;
+            Ok((demux, decoder))
+        })?;
         let info = demux.info().clone();
-        let decoder = H264Decoder::new(path, demux.parameter_sets())?;
         let shared = Arc::new(Shared {
             latest: Mutex::new(None),
             generation: AtomicU64::new(0),
             playing: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
             error: Mutex::new(None),
         });
         let (tx, rx) = mpsc::channel();
@@ -184,7 +193,9 @@ impl VideoPreview {
 impl Drop for VideoPreview {
     fn drop(&mut self) {
         // Closing the channel is the stop signal; the thread ends at its next look at the
-        // channel. Not joined: the UI drops previews, and must not wait on a decoder.
+        // channel, or at the next frame of a long decode. Not joined: the UI drops previews,
+        // and must not wait on a decoder.
+        self.shared.stopped.store(true, Ordering::SeqCst);
         self.commands.take();
         self.thread.take();
     }
@@ -306,7 +317,16 @@ impl Player {
             self.next = key;
         }
         let mut picture = None;
+        // Reaching a frame far from its key frame may take long: never past the frame limit,
+        // and not at all once nobody watches.
+        let d = Deadline::after(deadline::FRAME_LIMIT);
         while self.next <= index {
+            if self.shared.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            if let Err(e) = d.check(self.demux.path(), "preview") {
+                return self.fail(e);
+            }
             let au = match self.demux.sample(self.next) {
                 Ok(Some(au)) => au,
                 Ok(None) => break,
