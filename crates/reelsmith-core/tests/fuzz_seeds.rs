@@ -206,6 +206,7 @@ fn all() -> Vec<(&'static str, Vec<(String, Vec<u8>)>)> {
         ("openapi", openapi_seeds()),
         ("exif", exif_seeds()),
         ("image_probe", image_seeds()),
+        ("image_decode", image_seeds()),
         ("mp4", mp4_seeds()),
     ]
 }
