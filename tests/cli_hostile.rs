@@ -48,6 +48,8 @@ impl Env {
     }
 
     /// Runs `reelsmith generate ARGS` to its end, with its exit code, stderr and peak memory.
+    // The child is reaped by `wait4` (for its rusage), not by std's `wait`.
+    #[allow(clippy::zombie_processes)]
     fn generate(&self, args: &[&str]) -> Run {
         let d = |s: &str| self.dir.path().join(s);
         let mut child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
@@ -165,7 +167,10 @@ fn jpeg_fixture(name: &str) -> Vec<u8> {
 fn good_jpeg() -> Vec<u8> {
     let mut out = Vec::new();
     image::RgbImage::from_fn(320, 240, |x, y| image::Rgb([x as u8, y as u8, 77]))
-        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Jpeg)
+        .write_to(
+            &mut std::io::Cursor::new(&mut out),
+            image::ImageFormat::Jpeg,
+        )
         .unwrap();
     out
 }
@@ -177,7 +182,10 @@ async fn crafted_pictures_exit_2_naming_the_file_with_nothing_sent() {
         ("second_sof.jpg", jpeg_fixture("second_sof_after_scan.jpg")),
         ("truncated_data.jpg", jpeg_fixture("truncated_data.jpg")),
         ("huge_frame.jpg", jpeg_fixture("huge_frame_tiny_file.jpg")),
-        ("restart_missing.jpg", jpeg_fixture("restart_marker_missing.jpg")),
+        (
+            "restart_missing.jpg",
+            jpeg_fixture("restart_marker_missing.jpg"),
+        ),
         ("huge_declared.png", crafted::png_huge_declared()),
         (
             "exif_loop.jpg",

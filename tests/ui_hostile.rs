@@ -58,7 +58,10 @@ impl Env {
     fn png(&self, name: &str, w: u32, h: u32) -> PathBuf {
         let mut bytes = Vec::new();
         image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 99]))
-            .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
             .unwrap();
         self.write(name, &bytes)
     }
@@ -74,7 +77,10 @@ impl Env {
         };
         let mut good = Vec::new();
         image::RgbImage::new(320, 240)
-            .write_to(&mut std::io::Cursor::new(&mut good), image::ImageFormat::Jpeg)
+            .write_to(
+                &mut std::io::Cursor::new(&mut good),
+                image::ImageFormat::Jpeg,
+            )
             .unwrap();
         vec![
             self.write("second_sof.jpg", &fixture("second_sof_after_scan.jpg")),
@@ -402,7 +408,11 @@ fn tiles_preflight_and_command_line_agree_on_the_same_files() {
         })
         .collect();
 
-    let (tiles, engine, cli) = (about(&tiles, &files), about(&engine, &files), about(&cli, &files));
+    let (tiles, engine, cli) = (
+        about(&tiles, &files),
+        about(&engine, &files),
+        about(&cli, &files),
+    );
     assert_eq!(tiles, engine, "the tiles and the engine disagree");
     assert_eq!(engine, cli, "the engine and the command line disagree");
     // And they say what they should: small and crafted block, wide warns, fine is fine.

@@ -72,10 +72,7 @@ mod tests {
             || panic!("decoder bug"),
             |m| Err(format!("crashed: {m}")),
         );
-        assert_eq!(
-            p.block_and_take(),
-            Err("crashed: decoder bug".to_string())
-        );
+        assert_eq!(p.block_and_take(), Err("crashed: decoder bug".to_string()));
         let ok = blocking(&ctx, || 7, |_| 0);
         assert_eq!(ok.block_and_take(), 7);
     }

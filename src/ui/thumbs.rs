@@ -16,7 +16,9 @@ use poll_promise::Promise;
 
 use reelsmith_core::media::check::{self, Inspected, Level, MediaKind};
 use reelsmith_core::media::{MediaError, ThumbCache, ThumbnailHandle, ThumbnailPool};
-use reelsmith_core::schema::{Field, FieldKind, FormModel, FormState, Issue, MediaLimits, MediaRef};
+use reelsmith_core::schema::{
+    Field, FieldKind, FormModel, FormState, Issue, MediaLimits, MediaRef,
+};
 
 /// Longest side of the thumbnails the window asks for.
 pub const THUMB_SIDE: u32 = 192;
@@ -211,14 +213,13 @@ impl Thumbnails {
                         Some(c) => reelsmith_core::media::video::cached_poster(&p, c),
                         None => reelsmith_core::media::video::poster_frame(&p),
                     };
-                    let image = pic.ok().map(|pic| {
+                    pic.ok().map(|pic| {
                         let small = shrink(&pic, THUMB_SIDE * 2);
                         egui::ColorImage::from_rgba_unmultiplied(
                             [small.width as usize, small.height as usize],
                             &small.rgba,
                         )
-                    });
-                    image
+                    })
                 },
                 |_| None,
                 move || {
@@ -501,16 +502,13 @@ mod tests {
     use reelsmith_core::media::VideoInfo;
 
     fn image(w: u32, h: u32, size: u64) -> Facts {
-        let info = reelsmith_core::media::probe_image_bytes(
-            Path::new("x.png"),
-            &{
-                let mut b = Vec::new();
-                image::RgbImage::new(w, h)
-                    .write_to(&mut std::io::Cursor::new(&mut b), image::ImageFormat::Png)
-                    .unwrap();
-                b
-            },
-        )
+        let info = reelsmith_core::media::probe_image_bytes(Path::new("x.png"), &{
+            let mut b = Vec::new();
+            image::RgbImage::new(w, h)
+                .write_to(&mut std::io::Cursor::new(&mut b), image::ImageFormat::Png)
+                .unwrap();
+            b
+        })
         .unwrap();
         let mut f = Facts::from_inspected(Inspected::Image(info), true);
         if let Some(Inspected::Image(i)) = f.inspected.as_mut() {

@@ -9,6 +9,9 @@ use reelsmith_core::fuzzing::crafted;
 use reelsmith_core::media::exif::tiff_with_orientation;
 use reelsmith_sim::clip::{ClipSpec, render_clip};
 
+/// Named seed files of one corpus.
+type Seeds = Vec<(String, Vec<u8>)>;
+
 fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fuzz/corpus")
@@ -38,7 +41,7 @@ fn small_clip(frames: u32) -> Vec<u8> {
     .unwrap()
 }
 
-fn sse_seeds() -> Vec<(String, Vec<u8>)> {
+fn sse_seeds() -> Seeds {
     // The first byte chooses how the target cuts the stream into chunks.
     let streams: [(&str, &str); 6] = [
         (
@@ -71,7 +74,7 @@ fn sse_seeds() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn content_range_seeds() -> Vec<(String, Vec<u8>)> {
+fn content_range_seeds() -> Seeds {
     [
         "bytes 0-99/1000",
         "bytes 100-199/200",
@@ -89,9 +92,9 @@ fn content_range_seeds() -> Vec<(String, Vec<u8>)> {
     .collect()
 }
 
-fn openapi_seeds() -> Vec<(String, Vec<u8>)> {
+fn openapi_seeds() -> Seeds {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/endpoints");
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+    let mut out: Seeds = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -123,7 +126,7 @@ fn openapi_seeds() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn exif_seeds() -> Vec<(String, Vec<u8>)> {
+fn exif_seeds() -> Seeds {
     let mut out = vec![
         ("orientation_1.tiff".to_string(), tiff_with_orientation(1)),
         ("orientation_6.tiff".to_string(), tiff_with_orientation(6)),
@@ -137,7 +140,7 @@ fn exif_seeds() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn image_seeds() -> Vec<(String, Vec<u8>)> {
+fn image_seeds() -> Seeds {
     use image::ImageFormat::{Jpeg, Png, WebP};
     let jpeg = encoded(Jpeg, 40, 24);
     let mut out = vec![
@@ -152,7 +155,10 @@ fn image_seeds() -> Vec<(String, Vec<u8>)> {
             "exif_loop.jpg".to_string(),
             crafted::jpeg_with_exif(&jpeg, &crafted::exif_loop()),
         ),
-        ("huge_declared.png".to_string(), crafted::png_huge_declared()),
+        (
+            "huge_declared.png".to_string(),
+            crafted::png_huge_declared(),
+        ),
         ("truncated.png".to_string(), {
             let p = encoded(Png, 33, 17);
             p[..p.len() / 2].to_vec()
@@ -171,14 +177,23 @@ fn image_seeds() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn mp4_seeds() -> Vec<(String, Vec<u8>)> {
+fn mp4_seeds() -> Seeds {
     let clip = small_clip(6);
     vec![
         ("clip_6_frames.mp4".to_string(), clip.clone()),
         ("clip_2_frames.mp4".to_string(), small_clip(2)),
-        ("crafted_nested_zero_box.mp4".to_string(), crafted::mp4_nested_zero_box()),
-        ("crafted_stsz_4gb.mp4".to_string(), crafted::mp4_stsz_4gb(&clip)),
-        ("crafted_truncated.mp4".to_string(), crafted::mp4_truncated(&clip)),
+        (
+            "crafted_nested_zero_box.mp4".to_string(),
+            crafted::mp4_nested_zero_box(),
+        ),
+        (
+            "crafted_stsz_4gb.mp4".to_string(),
+            crafted::mp4_stsz_4gb(&clip),
+        ),
+        (
+            "crafted_truncated.mp4".to_string(),
+            crafted::mp4_truncated(&clip),
+        ),
         (
             "crafted_zero_box_in_stbl.mp4".to_string(),
             crafted::mp4_zero_box_in_stbl(&clip),
@@ -199,7 +214,7 @@ fn mp4_seeds() -> Vec<(String, Vec<u8>)> {
 }
 
 /// Every corpus: `(target, seeds)`.
-fn all() -> Vec<(&'static str, Vec<(String, Vec<u8>)>)> {
+fn all() -> Vec<(&'static str, Seeds)> {
     vec![
         ("sse", sse_seeds()),
         ("content_range", content_range_seeds()),
@@ -237,7 +252,11 @@ fn committed_seeds_match_their_generators() {
             let generated = name.starts_with("crafted_nested")
                 || matches!(target, "sse" | "content_range" | "exif");
             if generated {
-                assert!(committed == bytes, "{}: differs from its generator", path.display());
+                assert!(
+                    committed == bytes,
+                    "{}: differs from its generator",
+                    path.display()
+                );
             }
         }
     }

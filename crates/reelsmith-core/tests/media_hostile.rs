@@ -69,7 +69,10 @@ fn every_crafted_jpeg_is_refused_by_the_check_and_its_valid_neighbours_pass() {
     for path in refused_jpegs() {
         let err = refused(&path, MediaKind::Image);
         let checked = check::check_file(&path, MediaKind::Image, &MediaLimits::default(), "x");
-        assert!(checked.blocks() && checked.inspected.is_none(), "{path:?}: {err}");
+        assert!(
+            checked.blocks() && checked.inspected.is_none(),
+            "{path:?}: {err}"
+        );
         // Its thumbnail may fall back to jpeg-decoder and show something, or fail; either way
         // it returns, quickly.
         let start = Instant::now();
@@ -151,7 +154,10 @@ fn every_hostile_mp4_is_refused_by_every_video_job() {
     std::fs::write(&zeroed, crafted::mp4_frames_zeroed(&clip())).unwrap();
     probe_video(&zeroed).expect("its structure is fine");
     let err = refused(&zeroed, MediaKind::Video);
-    assert!(matches!(err.label(), "does not decode" | "damaged file"), "{err}");
+    assert!(
+        matches!(err.label(), "does not decode" | "damaged file"),
+        "{err}"
+    );
     let hevc = dir.path().join("hevc.mp4");
     std::fs::write(&hevc, crafted::mp4_as_hevc(&clip())).unwrap();
     let err = refused(&hevc, MediaKind::Video);
@@ -221,7 +227,11 @@ fn the_thumbnail_pool_survives_every_crafted_file() {
     for h in handles {
         failed += usize::from(h.wait().is_err());
     }
-    assert!(failed >= files.len() / 2, "{failed} of {} failed", files.len());
+    assert!(
+        failed >= files.len() / 2,
+        "{failed} of {} failed",
+        files.len()
+    );
     assert_eq!(pool.workers(), 2);
     // Still working afterwards.
     let ok = jpeg_fixtures().join("dri_zero.jpg");
@@ -242,6 +252,14 @@ fn limits_are_checked_with_one_set_of_levels() {
     };
     let checked = check::check_file(&path, MediaKind::Image, &limits, "wide.png");
     let levels: Vec<Level> = checked.problems.iter().map(|p| p.level).collect();
-    assert_eq!(levels, [Level::Block, Level::Reencode, Level::Warn], "{checked:#?}");
-    assert!(checked.problems[0].message.starts_with("wide.png is 400×100 px, smaller"));
+    assert_eq!(
+        levels,
+        [Level::Block, Level::Reencode, Level::Warn],
+        "{checked:#?}"
+    );
+    assert!(
+        checked.problems[0]
+            .message
+            .starts_with("wide.png is 400×100 px, smaller")
+    );
 }

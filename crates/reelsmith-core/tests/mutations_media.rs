@@ -29,7 +29,12 @@ fn seeds(target: &str) -> Vec<Seed> {
         .join("../../fuzz/corpus")
         .join(target);
     let seeds = Seed::from_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    assert!(seeds.len() >= 4, "{} seeds in {}", seeds.len(), dir.display());
+    assert!(
+        seeds.len() >= 4,
+        "{} seeds in {}",
+        seeds.len(),
+        dir.display()
+    );
     seeds
 }
 
@@ -65,7 +70,10 @@ fn mutate(
         "{target}: {} mutants of up to {steps} steps in {:?} (slowest: case {}, {:?}); {accepted} accepted",
         summary.cases, summary.total, summary.slowest_case, summary.slowest
     );
-    assert!(n < 100 || accepted * 100 > n as usize, "only {accepted} accepted");
+    assert!(
+        n < 100 || accepted * 100 > n as usize,
+        "only {accepted} accepted"
+    );
 }
 
 /// The demuxer either refuses a file cleanly or reads every frame it announced; the `mp4`
@@ -75,7 +83,9 @@ fn check_mp4(input: &[u8], accepted: &AtomicUsize) -> Result<(), String> {
     let mut demux = match Demuxer::from_bytes(Path::new("m.mp4"), input.to_vec(), &d) {
         Ok(demux) => demux,
         Err(e) if e.to_string().contains("malformed") => {
-            return Err(format!("the walk let through what the mp4 crate panics on: {e}"));
+            return Err(format!(
+                "the walk let through what the mp4 crate panics on: {e}"
+            ));
         }
         Err(_) => return Ok(()),
     };
@@ -127,22 +137,42 @@ fn check_image(input: &[u8], accepted: &AtomicUsize) -> Result<(), String> {
     if let Ok(t) = thumbnail_from_bytes(path, input, 48)
         && t.rgba.len() != t.width as usize * t.height as usize * 4
     {
-        return Err(format!("thumbnail of {} bytes for {}×{}", t.rgba.len(), t.width, t.height));
+        return Err(format!(
+            "thumbnail of {} bytes for {}×{}",
+            t.rgba.len(),
+            t.width,
+            t.height
+        ));
     }
     Ok(())
 }
 
 #[test]
 fn single_mutations_of_pictures() {
-    mutate("image_probe", image_mutations::mutate_image, 1, 1, 10_000, check_image);
+    mutate(
+        "image_probe",
+        image_mutations::mutate_image,
+        1,
+        1,
+        10_000,
+        check_image,
+    );
 }
 
 #[test]
 fn stacked_mutations_of_pictures() {
-    mutate("image_probe", image_mutations::mutate_image, 2, 4, 10_000, check_image);
+    mutate(
+        "image_probe",
+        image_mutations::mutate_image,
+        2,
+        4,
+        10_000,
+        check_image,
+    );
 }
 
 /// TIFF directories: the offset of the first, entry counts, and "next" links.
+#[allow(clippy::ptr_arg)] // the signature every structure-aware mutation has
 fn mutate_tiff(input: &mut Vec<u8>, rng: &mut Rng, _seeds: &[Seed]) -> Option<String> {
     if input.len() < 8 {
         return None;

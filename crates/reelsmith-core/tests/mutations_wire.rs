@@ -76,17 +76,35 @@ fn check_sse(data: &[u8]) -> Result<(), String> {
 
 /// SSE framing: blank lines, CRs, `data:` and comment lines, cut lines.
 fn mutate_sse(input: &mut Vec<u8>, rng: &mut Rng, _seeds: &[Seed]) -> Option<String> {
-    let pieces: [&[u8]; 7] = [b"\n\n", b"\r\n", b"\r", b"data: ", b"data:", b": ping\n\n", b"\n"];
+    let pieces: [&[u8]; 7] = [
+        b"\n\n",
+        b"\r\n",
+        b"\r",
+        b"data: ",
+        b"data:",
+        b": ping\n\n",
+        b"\n",
+    ];
     let piece = rng.pick(&pieces)?.to_vec();
     let at = 1 + rng.below(input.len().max(1));
     let at = at.min(input.len());
     input.splice(at..at, piece.iter().copied());
-    Some(format!("insert {:?} at {at}", String::from_utf8_lossy(&piece)))
+    Some(format!(
+        "insert {:?} at {at}",
+        String::from_utf8_lossy(&piece)
+    ))
 }
 
 #[test]
 fn mutations_of_status_streams() {
-    mutate("sse", mutate_sse, 4, 20_000, Duration::from_secs(2), check_sse);
+    mutate(
+        "sse",
+        mutate_sse,
+        4,
+        20_000,
+        Duration::from_secs(2),
+        check_sse,
+    );
 }
 
 /// An independent reading of `Content-Range` (as in fuzz/fuzz_targets/content_range.rs).
@@ -109,25 +127,45 @@ fn reference_range(value: &str) -> Option<(u64, Option<u64>)> {
 }
 
 fn mutate_range(input: &mut Vec<u8>, rng: &mut Rng, _seeds: &[Seed]) -> Option<String> {
-    let pieces: [&[u8]; 9] = [b"0", b"9", b"-", b"/", b"*", b" ", b"+", b"18446744073709551616", b"\t"];
+    let pieces: [&[u8]; 9] = [
+        b"0",
+        b"9",
+        b"-",
+        b"/",
+        b"*",
+        b" ",
+        b"+",
+        b"18446744073709551616",
+        b"\t",
+    ];
     let piece = rng.pick(&pieces)?.to_vec();
     let at = rng.below(input.len() + 1);
     input.splice(at..at, piece.iter().copied());
-    Some(format!("insert {:?} at {at}", String::from_utf8_lossy(&piece)))
+    Some(format!(
+        "insert {:?} at {at}",
+        String::from_utf8_lossy(&piece)
+    ))
 }
 
 #[test]
 fn mutations_of_content_ranges() {
-    mutate("content_range", mutate_range, 4, 20_000, Duration::from_secs(1), |data| {
-        let Ok(text) = std::str::from_utf8(data) else {
-            return Ok(());
-        };
-        let (got, want) = (parse_content_range(text), reference_range(text));
-        if got != want {
-            return Err(format!("{text:?}: parsed {got:?}, should be {want:?}"));
-        }
-        Ok(())
-    });
+    mutate(
+        "content_range",
+        mutate_range,
+        4,
+        20_000,
+        Duration::from_secs(1),
+        |data| {
+            let Ok(text) = std::str::from_utf8(data) else {
+                return Ok(());
+            };
+            let (got, want) = (parse_content_range(text), reference_range(text));
+            if got != want {
+                return Err(format!("{text:?}: parsed {got:?}, should be {want:?}"));
+            }
+            Ok(())
+        },
+    );
 }
 
 /// The same checks as fuzz/fuzz_targets/openapi.rs.

@@ -28,7 +28,9 @@ pub(crate) fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
     let number = |s: &str| -> Option<u64> {
         let s = s.trim();
         // `parse` alone would take a leading `+`.
-        s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok())?
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse().ok())?
     };
     let rest = value.trim().strip_prefix("bytes")?;
     let rest = rest.strip_prefix([' ', '\t'])?;

@@ -18,11 +18,8 @@ pub fn mp4_nested_zero_box() -> Vec<u8> {
 }
 
 fn stbl_child(clip: &[u8], kind: &[u8; 4]) -> BoxAt {
-    find(
-        clip,
-        &[b"moov", b"trak", b"mdia", b"minf", b"stbl", kind],
-    )
-    .unwrap_or_else(|| panic!("the clip has no {}", String::from_utf8_lossy(kind)))
+    find(clip, &[b"moov", b"trak", b"mdia", b"minf", b"stbl", kind])
+        .unwrap_or_else(|| panic!("the clip has no {}", String::from_utf8_lossy(kind)))
 }
 
 /// `clip` with its first frame claiming 4 GB (stsz), which the `mp4` crate would allocate.
@@ -98,7 +95,9 @@ pub fn mp4_as_hevc(clip: &[u8]) -> Vec<u8> {
     let mut f = clip.to_vec();
     let avc1 = find(
         &f,
-        &[b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"avc1"],
+        &[
+            b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"avc1",
+        ],
     )
     .expect("the clip has an avc1 entry");
     f[avc1.start + 4..avc1.start + 8].copy_from_slice(b"hev1");
@@ -123,7 +122,9 @@ pub fn png_with_size(w: u32, h: u32) -> Vec<u8> {
     chunk(
         &mut f,
         b"IDAT",
-        &[0x78, 0x9c, 0x63, 0x60, 0x40, 0x05, 0x00, 0x00, 0x10, 0x00, 0x01],
+        &[
+            0x78, 0x9c, 0x63, 0x60, 0x40, 0x05, 0x00, 0x00, 0x10, 0x00, 0x01,
+        ],
     );
     chunk(&mut f, b"IEND", &[]);
     f
@@ -144,7 +145,11 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c

@@ -26,8 +26,8 @@ impl BoxAt {
 /// Bytes of fields before a container's child boxes; `None` for boxes without children.
 pub fn children_offset(kind: &[u8; 4]) -> Option<usize> {
     Some(match kind {
-        b"moov" | b"trak" | b"mdia" | b"minf" | b"dinf" | b"stbl" | b"edts" | b"udta"
-        | b"mvex" | b"moof" | b"traf" | b"ilst" => 0,
+        b"moov" | b"trak" | b"mdia" | b"minf" | b"dinf" | b"stbl" | b"edts" | b"udta" | b"mvex"
+        | b"moof" | b"traf" | b"ilst" => 0,
         b"meta" => 4,
         b"stsd" | b"dref" => 8,
         b"avc1" | b"avc3" | b"hev1" | b"hvc1" | b"encv" => 78,
@@ -43,10 +43,18 @@ pub fn boxes(file: &[u8]) -> Vec<BoxAt> {
     out
 }
 
-fn scan(file: &[u8], from: usize, to: usize, parent: Option<usize>, out: &mut Vec<BoxAt>, depth: usize) {
+fn scan(
+    file: &[u8],
+    from: usize,
+    to: usize,
+    parent: Option<usize>,
+    out: &mut Vec<BoxAt>,
+    depth: usize,
+) {
     let mut at = from;
     while at + 8 <= to && out.len() < 10_000 && depth < 16 {
-        let size = u32::from_be_bytes([file[at], file[at + 1], file[at + 2], file[at + 3]]) as usize;
+        let size =
+            u32::from_be_bytes([file[at], file[at + 1], file[at + 2], file[at + 3]]) as usize;
         let kind = [file[at + 4], file[at + 5], file[at + 6], file[at + 7]];
         let (size, header_len) = match size {
             0 => (to - at, 8),
@@ -55,7 +63,7 @@ fn scan(file: &[u8], from: usize, to: usize, parent: Option<usize>, out: &mut Ve
                 l.copy_from_slice(&file[at + 8..at + 16]);
                 (u64::from_be_bytes(l).min(usize::MAX as u64) as usize, 16)
             }
-            2..=7 | 1 => return,
+            1..=7 => return,
             s => (s, 8),
         };
         if size < header_len || at.saturating_add(size) > to {
@@ -70,7 +78,14 @@ fn scan(file: &[u8], from: usize, to: usize, parent: Option<usize>, out: &mut Ve
             parent,
         });
         if let Some(skip) = children_offset(&kind) {
-            scan(file, at + header_len + skip, at + size, Some(me), out, depth + 1);
+            scan(
+                file,
+                at + header_len + skip,
+                at + size,
+                Some(me),
+                out,
+                depth + 1,
+            );
         }
         at += size;
     }

@@ -237,7 +237,11 @@ pub fn problems(inspected: &Inspected, limits: &MediaLimits, shown: &str) -> Vec
         if limits.max_width.is_some_and(|m| w > m) || limits.max_height.is_some_and(|m| h > m) {
             out.push(Problem::new(
                 fix,
-                if image { "will be scaled down" } else { "too large" },
+                if image {
+                    "will be scaled down"
+                } else {
+                    "too large"
+                },
                 format!(
                     "{shown} is {w}×{h} px, larger than the field's {} px{fixed}",
                     max_dimensions(limits)
@@ -321,8 +325,12 @@ fn video_timing(v: &VideoInfo, limits: &MediaLimits, shown: &str, out: &mut Vec<
 fn aspect_problem(inspected: &Inspected, limits: &MediaLimits, shown: &str) -> Option<Problem> {
     let (w, h) = inspected.dims().filter(|(w, h)| *w > 0 && *h > 0)?;
     let ratio = f64::from(w) / f64::from(h);
-    let below = limits.min_aspect_ratio.is_some_and(|m| ratio < m - ASPECT_SLACK);
-    let above = limits.max_aspect_ratio.is_some_and(|m| ratio > m + ASPECT_SLACK);
+    let below = limits
+        .min_aspect_ratio
+        .is_some_and(|m| ratio < m - ASPECT_SLACK);
+    let above = limits
+        .max_aspect_ratio
+        .is_some_and(|m| ratio > m + ASPECT_SLACK);
     (below || above).then(|| {
         let range = |v: Option<f64>| v.map_or("any".to_string(), |v| format!("{v:.2}"));
         Problem::new(

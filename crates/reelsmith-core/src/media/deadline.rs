@@ -77,7 +77,12 @@ pub fn timed_out(path: &Path, what: &'static str, limit: Duration) -> MediaError
 /// Runs `work` on its own thread with a deadline of `limit`, and returns its result, or
 /// [`MediaError::TimedOut`] when it has not finished shortly after the limit (the thread is
 /// then left to notice its deadline on its own), or [`MediaError::Decode`] if it panicked.
-pub fn within<T, F>(limit: Duration, path: &Path, what: &'static str, work: F) -> Result<T, MediaError>
+pub fn within<T, F>(
+    limit: Duration,
+    path: &Path,
+    what: &'static str,
+    work: F,
+) -> Result<T, MediaError>
 where
     T: Send + 'static,
     F: FnOnce(&Deadline) -> Result<T, MediaError> + Send + 'static,
@@ -113,7 +118,10 @@ where
 }
 
 /// Runs `work` on this thread, turning a panic into [`MediaError::Decode`].
-pub fn catch<T>(path: &Path, work: impl FnOnce() -> Result<T, MediaError>) -> Result<T, MediaError> {
+pub fn catch<T>(
+    path: &Path,
+    work: impl FnOnce() -> Result<T, MediaError>,
+) -> Result<T, MediaError> {
     std::panic::catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| Err(crashed(path)))
 }
 
@@ -149,8 +157,10 @@ mod tests {
     #[test]
     fn a_job_that_never_looks_at_its_deadline_still_returns_to_the_caller() {
         let started = Instant::now();
-        let r: Result<(), _> = within(Duration::ZERO, Path::new("x"), "test", |_| loop {
-            std::thread::sleep(Duration::from_millis(50));
+        let r: Result<(), _> = within(Duration::ZERO, Path::new("x"), "test", |_| {
+            loop {
+                std::thread::sleep(Duration::from_millis(50));
+            }
         });
         assert!(matches!(r, Err(MediaError::TimedOut { .. })));
         assert!(started.elapsed() < GRACE + Duration::from_secs(1));

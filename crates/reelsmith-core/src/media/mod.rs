@@ -25,7 +25,9 @@ pub use orientation::Orientation;
 pub use picture::Picture;
 pub use pool::{PoolStats, ThumbnailHandle, ThumbnailPool};
 pub use prepare::{Prepared, VideoCheck, check_video, prepare_image};
-pub use probe::{ImageFormat, ImageInfo, JpegFrame, MAX_PIXELS, MAX_SIDE, probe_image, probe_image_bytes};
+pub use probe::{
+    ImageFormat, ImageInfo, JpegFrame, MAX_PIXELS, MAX_SIDE, probe_image, probe_image_bytes,
+};
 pub use thumb_cache::ThumbCache;
 pub use thumbnail::{cached_thumbnail, make_thumbnail, thumbnail_from_bytes};
 pub use video::{VideoInfo, VideoPreview, probe_video};

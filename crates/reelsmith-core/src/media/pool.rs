@@ -249,10 +249,15 @@ fn worker(shared: &Shared) {
         // A decoder bug or a hostile file costs one thumbnail, never a worker: the job runs
         // on its own thread, a panic is an error and a hang is given up on at the limit.
         let (path, max_side, cache) = (job.path.clone(), job.max_side, shared.cache.clone());
-        let outcome = within(THUMBNAIL_LIMIT, &job.path, "thumbnail", move |_| match &cache {
-            Some(cache) => cached_thumbnail(&path, max_side, cache),
-            None => make_thumbnail(&path, max_side),
-        });
+        let outcome = within(
+            THUMBNAIL_LIMIT,
+            &job.path,
+            "thumbnail",
+            move |_| match &cache {
+                Some(cache) => cached_thumbnail(&path, max_side, cache),
+                None => make_thumbnail(&path, max_side),
+            },
+        );
         job.slot.fill(outcome);
         if let Some(notify) = job.notify {
             notify();

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
+use super::check::{self, Inspected, Level, MediaKind, display_name, max_dimensions};
+use super::deadline;
 use super::error::MediaError;
 use super::picture::Picture;
 use super::probe::probe_image;
 use super::thumbnail::decode_rgba;
-use super::check::{self, Inspected, Level, MediaKind, display_name, max_dimensions};
-use super::deadline;
 use super::video::VideoInfo;
 use crate::schema::MediaLimits;
 
@@ -48,7 +48,11 @@ pub fn prepare_image(
     limits: &MediaLimits,
     scratch_dir: &Path,
 ) -> Result<Prepared, MediaError> {
-    let (owned, limits, scratch) = (path.to_path_buf(), limits.clone(), scratch_dir.to_path_buf());
+    let (owned, limits, scratch) = (
+        path.to_path_buf(),
+        limits.clone(),
+        scratch_dir.to_path_buf(),
+    );
     deadline::within(deadline::PREPARE_LIMIT, path, "preparation", move |_| {
         prepare_now(&owned, &limits, &scratch)
     })

@@ -15,11 +15,11 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 
 use super::deadline::{Deadline, THUMBNAIL_LIMIT};
 use super::error::MediaError;
-use super::png_stream;
-use super::verify::{DECODE_BUDGET, jpeg_memory};
 use super::picture::Picture;
+use super::png_stream;
 use super::probe::{ImageFormat, ImageInfo, probe_image_bytes};
 use super::thumb_cache::ThumbCache;
+use super::verify::{DECODE_BUDGET, jpeg_memory};
 
 /// Makes a thumbnail of the picture at `path` whose longer displayed side is `max_side`
 /// (pictures already smaller keep their size).

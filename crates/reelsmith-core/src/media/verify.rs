@@ -154,7 +154,7 @@ fn verify_png(
     let mut rows = 0u64;
     while reader.next_row().map_err(fail)?.is_some() {
         rows += 1;
-        if rows % 256 == 0 {
+        if rows.is_multiple_of(256) {
             d.check(path, "check")?;
         }
     }
@@ -166,10 +166,16 @@ fn verify_webp(
     r: impl std::io::BufRead + Seek,
     info: &ImageInfo,
 ) -> Result<(), MediaError> {
-    let mut decoder = image_webp::WebPDecoder::new(r).map_err(|e| decode_error(path, e.to_string()))?;
+    let mut decoder =
+        image_webp::WebPDecoder::new(r).map_err(|e| decode_error(path, e.to_string()))?;
     let needed = decoder.output_buffer_size().map_or(u64::MAX, |n| n as u64);
     if needed > DECODE_BUDGET {
-        return Err(too_large(path, info, needed, "save it as JPEG, or scale it down"));
+        return Err(too_large(
+            path,
+            info,
+            needed,
+            "save it as JPEG, or scale it down",
+        ));
     }
     decoder.set_memory_limit(DECODE_BUDGET as usize);
     let mut buf = vec![0u8; needed as usize];

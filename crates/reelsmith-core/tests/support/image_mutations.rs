@@ -63,7 +63,10 @@ fn riff_parts(b: &[u8]) -> Vec<Part> {
     let mut at = 12;
     while at + 8 <= b.len() {
         let len = u32::from_le_bytes([b[at + 4], b[at + 5], b[at + 6], b[at + 7]]) as usize;
-        let end = at.saturating_add(8).saturating_add(len + (len & 1)).min(b.len());
+        let end = at
+            .saturating_add(8)
+            .saturating_add(len + (len & 1))
+            .min(b.len());
         out.push(Part {
             start: at,
             end,
@@ -92,7 +95,15 @@ pub fn mutate_image(input: &mut Vec<u8>, rng: &mut Rng, _seeds: &[Seed]) -> Opti
     Some(match rng.below(6) {
         0 => {
             let v = *rng
-                .pick(&[0u64, 1, 2, size.saturating_sub(1), size + 1, 0xFFFF, 0xFFFF_FFFF])
+                .pick(&[
+                    0u64,
+                    1,
+                    2,
+                    size.saturating_sub(1),
+                    size + 1,
+                    0xFFFF,
+                    0xFFFF_FFFF,
+                ])
                 .unwrap_or(&0);
             let bytes = if width == 2 {
                 (v as u16).to_be_bytes().to_vec()
@@ -115,7 +126,9 @@ pub fn mutate_image(input: &mut Vec<u8>, rng: &mut Rng, _seeds: &[Seed]) -> Opti
         }
         3 => {
             // Sizes: JPEG SOF height/width, PNG IHDR, WebP VP8X canvas.
-            let v = *rng.pick(&[0u32, 1, 20_000, 20_001, 65_535, 0x7FFF_FFFF]).unwrap_or(&0);
+            let v = *rng
+                .pick(&[0u32, 1, 20_000, 20_001, 65_535, 0x7FFF_FFFF])
+                .unwrap_or(&0);
             let at = match (kind, width) {
                 ([0xFF, 0xC0..=0xC3, ..], 2) => start + 5,
                 (k, 4) if &k == b"IHDR" => start + 8 + 4 * rng.below(2),

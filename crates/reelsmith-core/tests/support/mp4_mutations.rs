@@ -45,7 +45,19 @@ pub fn mutate_mp4(input: &mut Vec<u8>, rng: &mut Rng, _seeds: &[Seed]) -> Option
                 .map_or(input.len(), |p| all[p].end)
                 .saturating_sub(b.start) as u32;
             let v = *rng
-                .pick(&[0, 1, 2, 7, 8, size - 1, size + 1, size + 8, room, room.saturating_add(1), u32::MAX])
+                .pick(&[
+                    0,
+                    1,
+                    2,
+                    7,
+                    8,
+                    size - 1,
+                    size + 1,
+                    size + 8,
+                    room,
+                    room.saturating_add(1),
+                    u32::MAX,
+                ])
                 .unwrap_or(&0);
             put_u32(input, b.start, v);
             format!("{name} size := {v}")
@@ -70,17 +82,29 @@ pub fn mutate_mp4(input: &mut Vec<u8>, rng: &mut Rng, _seeds: &[Seed]) -> Option
             format!("{name} type := {}", String::from_utf8_lossy(&t))
         }
         3 | 4 => {
-            let t = pick(rng, &all, |b| count_field(b).is_some_and(|at| at + 4 <= b.end))?;
+            let t = pick(rng, &all, |b| {
+                count_field(b).is_some_and(|at| at + 4 <= b.end)
+            })?;
             let at = count_field(&all[t])?;
             let count = get_u32(input, at);
             let v = *rng
-                .pick(&[0, 1, count.wrapping_sub(1), count.wrapping_add(1), 1 << 19, (1 << 19) + 1, u32::MAX])
+                .pick(&[
+                    0,
+                    1,
+                    count.wrapping_sub(1),
+                    count.wrapping_add(1),
+                    1 << 19,
+                    (1 << 19) + 1,
+                    u32::MAX,
+                ])
                 .unwrap_or(&0);
             put_u32(input, at, v);
             format!("{} count := {v}", String::from_utf8_lossy(&all[t].kind))
         }
         5 => {
-            let t = pick(rng, &all, |b| count_field(b).is_some() && b.end - b.payload() > 12)?;
+            let t = pick(rng, &all, |b| {
+                count_field(b).is_some() && b.end - b.payload() > 12
+            })?;
             let tb = all[t];
             let slots = (tb.end - tb.payload() - 8) / 4;
             let at = tb.payload() + 8 + 4 * rng.below(slots.max(1));
@@ -126,7 +150,11 @@ pub fn mutate_mp4(input: &mut Vec<u8>, rng: &mut Rng, _seeds: &[Seed]) -> Option
             )
         }
         _ => {
-            let cut = if rng.chance(50) { b.end } else { b.start + rng.below(b.end - b.start) };
+            let cut = if rng.chance(50) {
+                b.end
+            } else {
+                b.start + rng.below(b.end - b.start)
+            };
             input.truncate(cut);
             format!("cut at {cut}")
         }

@@ -142,14 +142,20 @@ impl<'a> Reader<'a> {
 
     /// The header of the box at `at`, which must end by `limit`. `top`: a top-level box, which
     /// may run to the end of the file (size 0) and whose overrun means a truncated file.
-    fn head(&mut self, at: u64, limit: u64, top: bool, parent: &str) -> Result<Option<BoxHead>, Fault> {
+    fn head(
+        &mut self,
+        at: u64,
+        limit: u64,
+        top: bool,
+        parent: &str,
+    ) -> Result<Option<BoxHead>, Fault> {
         self.boxes += 1;
         if self.boxes > MAX_BOXES {
             return Err(Fault::damaged(format!(
                 "it has more than {MAX_BOXES} boxes"
             )));
         }
-        if self.boxes % 256 == 0 {
+        if self.boxes.is_multiple_of(256) {
             self.tick()?;
         }
         let room = limit - at;

@@ -84,7 +84,11 @@ impl Demuxer {
     }
 
     /// Opens an MP4 held in memory; `path` is only used in messages.
-    pub fn from_bytes(path: &Path, bytes: Vec<u8>, deadline: &Deadline) -> Result<Demuxer, MediaError> {
+    pub fn from_bytes(
+        path: &Path,
+        bytes: Vec<u8>,
+        deadline: &Deadline,
+    ) -> Result<Demuxer, MediaError> {
         let size = bytes.len() as u64;
         Demuxer::from_source(path, Box::new(Cursor::new(bytes)), size, deadline)
     }

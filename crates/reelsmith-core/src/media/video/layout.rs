@@ -54,7 +54,9 @@ pub fn walk(r: &mut Reader<'_>) -> Result<Layout, Fault> {
         }
     }
     if top.first().is_none_or(|b| &b.kind != b"ftyp") {
-        return Err(Fault::NoVideo("a file that does not start with an ftyp box".into()));
+        return Err(Fault::NoVideo(
+            "a file that does not start with an ftyp box".into(),
+        ));
     }
     let Some(moov) = moov else {
         return Err(if top.last().is_some_and(|b| b.end == r.len()) {
@@ -64,9 +66,9 @@ pub fn walk(r: &mut Reader<'_>) -> Result<Layout, Fault> {
         });
     };
     let frames = walk_moov(r, &moov, &mut hidden).map_err(|f| match f {
-        Fault::Damaged(reason) if fragmented && reason.contains("no frames") => Fault::Unsupported(
-            "a fragmented MP4 (its frames are in moof boxes)".into(),
-        ),
+        Fault::Damaged(reason) if fragmented && reason.contains("no frames") => {
+            Fault::Unsupported("a fragmented MP4 (its frames are in moof boxes)".into())
+        }
         other => other,
     })?;
     hidden.sort_unstable();
@@ -95,7 +97,9 @@ fn walk_moov(r: &mut Reader<'_>, moov: &BoxHead, hidden: &mut Vec<u64>) -> Resul
         }
     }
     if mvhd != 1 {
-        return Err(damaged(format!("its moov box has {mvhd} mvhd boxes instead of one")));
+        return Err(damaged(format!(
+            "its moov box has {mvhd} mvhd boxes instead of one"
+        )));
     }
     let Some(trak) = chosen else {
         return Err(match seen.other_codec {
@@ -111,7 +115,10 @@ fn only(children: &[BoxHead], kind: &[u8; 4], parent: &str) -> Result<BoxHead, F
     let mut found = children.iter().filter(|b| &b.kind == kind);
     match (found.next(), found.next()) {
         (Some(b), None) => Ok(*b),
-        (None, _) => Err(damaged(format!("its {parent} box has no {} box", fourcc(*kind)))),
+        (None, _) => Err(damaged(format!(
+            "its {parent} box has no {} box",
+            fourcc(*kind)
+        ))),
         (Some(_), Some(_)) => Err(damaged(format!(
             "its {parent} box has more than one {} box",
             fourcc(*kind)
@@ -213,7 +220,10 @@ fn walk_trak(r: &mut Reader<'_>, trak: &BoxHead, hidden: &mut Vec<u64>) -> Resul
         match in_stbl.iter().filter(|b| &b.kind == kind).count() {
             0 => Ok(None),
             1 => Ok(in_stbl.iter().find(|b| &b.kind == kind).copied()),
-            _ => Err(damaged(format!("its stbl box has more than one {} box", fourcc(*kind)))),
+            _ => Err(damaged(format!(
+                "its stbl box has more than one {} box",
+                fourcc(*kind)
+            ))),
         }
     };
     let stsd = only(&in_stbl, b"stsd", "stbl")?;
@@ -267,13 +277,20 @@ fn walk_stsd(r: &mut Reader<'_>, stsd: &BoxHead) -> Result<(), Fault> {
     }
     let body = r.payload(&avcc, MAX_AVCC, "avcC")?;
     let mut at = 6usize;
-    let sps = usize::from(*body.get(5).ok_or_else(|| damaged("its avcC box is too short"))? & 0x1F);
+    let sps = usize::from(
+        *body
+            .get(5)
+            .ok_or_else(|| damaged("its avcC box is too short"))?
+            & 0x1F,
+    );
     let mut sets = [0usize; 2];
     for (i, count) in [Some(sps), None].into_iter().enumerate() {
         let count = match count {
             Some(n) => n,
             None => {
-                let n = *body.get(at).ok_or_else(|| damaged("its avcC box ends before its PPS count"))?;
+                let n = *body
+                    .get(at)
+                    .ok_or_else(|| damaged("its avcC box ends before its PPS count"))?;
                 at += 1;
                 usize::from(n)
             }

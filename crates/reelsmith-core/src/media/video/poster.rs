@@ -51,7 +51,9 @@ impl Which {
 /// Decodes `which` frame of `path` on a thread of its own, within its time limit.
 fn decode(path: &Path, which: Which) -> Result<Picture, MediaError> {
     let owned = path.to_path_buf();
-    deadline::within(which.limit(), path, which.what(), move |d| which.decode(&owned, d))
+    deadline::within(which.limit(), path, which.what(), move |d| {
+        which.decode(&owned, d)
+    })
 }
 
 /// The first frame of the clip that decodes: what the gallery shows for it.

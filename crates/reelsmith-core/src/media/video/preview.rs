@@ -100,7 +100,8 @@ impl VideoPreview {
             .spawn(move || {
                 // A decoder bug on a hostile clip stops this preview, with a message.
                 let notify = Arc::clone(&player.notify);
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| player.run(&rx)));
+                let ran =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| player.run(&rx)));
                 if ran.is_err() {
                     *lock(&watch.error) = Some("the decoder crashed on this clip".into());
                     watch.playing.store(false, Ordering::SeqCst);

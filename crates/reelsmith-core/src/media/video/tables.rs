@@ -43,10 +43,18 @@ fn required(b: Option<BoxHead>, name: &str) -> Result<BoxHead, Fault> {
 /// A full box's entry table: `skip` bytes of fields after version/flags, then a u32 count,
 /// then `count` entries of `entry` bytes (all of which must be in the box). Returns the count
 /// and the entries' bytes.
-fn table(r: &mut Reader<'_>, b: &BoxHead, skip: u64, entry: u64, name: &str) -> Result<(u32, Vec<u8>), Fault> {
+fn table(
+    r: &mut Reader<'_>,
+    b: &BoxHead,
+    skip: u64,
+    entry: u64,
+    name: &str,
+) -> Result<(u32, Vec<u8>), Fault> {
     let fixed = 4 + skip + 4;
     if b.payload_len() < fixed {
-        return Err(damaged(format!("its {name} box is too short for its entry count")));
+        return Err(damaged(format!(
+            "its {name} box is too short for its entry count"
+        )));
     }
     let mut head = vec![0u8; fixed as usize];
     r.read_at(b.payload(), &mut head)?;
@@ -112,10 +120,18 @@ pub fn check(r: &mut Reader<'_>, t: &TableBoxes) -> Result<u32, Fault> {
     // Chunk offsets.
     let chunks: Vec<u64> = match (t.stco, t.co64) {
         (Some(_), Some(_)) => return Err(damaged("its video track has both stco and co64 boxes")),
-        (None, None) => return Err(damaged("its video track has no chunk offsets (stco or co64)")),
+        (None, None) => {
+            return Err(damaged(
+                "its video track has no chunk offsets (stco or co64)",
+            ));
+        }
         (Some(b), None) => {
             let (_, bytes) = table(r, &b, 0, 4, "stco")?;
-            bytes.chunks_exact(4).filter_map(|c| be32(c, 0)).map(u64::from).collect()
+            bytes
+                .chunks_exact(4)
+                .filter_map(|c| be32(c, 0))
+                .map(u64::from)
+                .collect()
         }
         (None, Some(b)) => {
             let (_, bytes) = table(r, &b, 0, 8, "co64")?;
@@ -148,8 +164,13 @@ pub fn check(r: &mut Reader<'_>, t: &TableBoxes) -> Result<u32, Fault> {
             "its stsc box gives chunk {first} an impossible number of samples"
         )));
     }
-    if runs.last().is_some_and(|(first, _)| u64::from(*first) > chunks.len() as u64) {
-        return Err(damaged("its stsc box refers to chunks its chunk offsets do not have"));
+    if runs
+        .last()
+        .is_some_and(|(first, _)| u64::from(*first) > chunks.len() as u64)
+    {
+        return Err(damaged(
+            "its stsc box refers to chunks its chunk offsets do not have",
+        ));
     }
 
     // Every sample, in order: in a chunk that exists, within the file, offsets summed in 32
