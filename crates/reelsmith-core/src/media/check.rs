@@ -9,6 +9,7 @@
 //! or is only a warning (an aspect ratio the model will crop).
 
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
 
 use super::deadline::{self, Deadline};
 use super::error::MediaError;
@@ -149,9 +150,38 @@ impl Checked {
     }
 }
 
+/// Checks that may run at once: each decodes a whole file, and a folder of photos dropped on
+/// the window must not decode them all together.
+const MAX_CHECKS: usize = 2;
+static RUNNING: Mutex<usize> = Mutex::new(0);
+static FREED: Condvar = Condvar::new();
+
+/// One of the [`MAX_CHECKS`] places, given back when dropped.
+struct Place;
+
+impl Place {
+    fn take() -> Place {
+        let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        while *running >= MAX_CHECKS {
+            running = FREED.wait(running).unwrap_or_else(|p| p.into_inner());
+        }
+        *running += 1;
+        Place
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        *running = running.saturating_sub(1);
+        FREED.notify_one();
+    }
+}
+
 /// Reads the file at `path` as `kind` of media, decoding its data, on a thread of its own
-/// within [`deadline::CHECK_LIMIT`].
+/// within [`deadline::CHECK_LIMIT`] (waiting first while [`MAX_CHECKS`] others run).
 pub fn inspect(path: &Path, kind: MediaKind) -> Result<Inspected, MediaError> {
+    let _place = Place::take();
     let owned: PathBuf = path.to_path_buf();
     deadline::within(deadline::CHECK_LIMIT, path, "check", move |d| {
         inspect_within(&owned, kind, d)
@@ -358,4 +388,33 @@ pub fn display_name(path: &Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    #[test]
+    fn no_more_than_two_checks_run_at_once() {
+        let first = Place::take();
+        let second = Place::take();
+        let third_started = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&third_started);
+        let third = std::thread::spawn(move || {
+            let _place = Place::take();
+            flag.store(true, Ordering::SeqCst);
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(
+            !third_started.load(Ordering::SeqCst),
+            "a third check started"
+        );
+        drop(first);
+        third.join().unwrap();
+        assert!(third_started.load(Ordering::SeqCst));
+        drop(second);
+    }
 }
