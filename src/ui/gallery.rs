@@ -588,23 +588,30 @@ fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
 
 fn open_preview(app: &mut StudioApp, path: PathBuf) {
     let ctx = app.egui_ctx();
-    app.gallery.opening = Some(Promise::spawn_blocking(move || {
-        let notify_ctx = ctx.clone();
-        let r = VideoPreview::open_with_notify(&path, move || notify_ctx.request_repaint())
-            .map_err(|e| format!("The preview could not start: {e}"))
-            .and_then(|player| {
-                player.play().map_err(|e| e.to_string())?;
-                Ok(Preview {
-                    path,
-                    player,
-                    texture: None,
-                    generation: 0,
-                    scrub: 0.0,
+    let crashed = |m: String| {
+        Err(format!(
+            "The preview could not start: the decoder crashed ({m})."
+        ))
+    };
+    app.gallery.opening = Some(super::task::blocking(
+        &ctx.clone(),
+        move || {
+            let notify_ctx = ctx.clone();
+            VideoPreview::open_with_notify(&path, move || notify_ctx.request_repaint())
+                .map_err(|e| format!("The preview could not start: {e}"))
+                .and_then(|player| {
+                    player.play().map_err(|e| e.to_string())?;
+                    Ok(Preview {
+                        path,
+                        player,
+                        texture: None,
+                        generation: 0,
+                        scrub: 0.0,
+                    })
                 })
-            });
-        ctx.request_repaint();
-        r
-    }));
+        },
+        crashed,
+    ));
 }
 
 fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
@@ -675,27 +682,34 @@ fn confirm_delete(app: &mut StudioApp, ctx: &egui::Context) {
 pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
     let dir = app.config.cache_dir.join("frames");
     let ctx = app.egui_ctx();
-    app.gallery.last_frame = Some(Promise::spawn_blocking(move || {
-        let r = (|| {
-            let pic = reelsmith_core::media::video::last_frame(&video)
-                .map_err(|e| format!("The last frame could not be read: {e}"))?;
-            let img = pic
-                .to_rgba_image()
-                .ok_or("The last frame has an odd size.")?;
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| format!("Could not create {}: {e}", dir.display()))?;
-            let stem = video
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "clip".into());
-            let out = dir.join(format!("{stem}-last-frame.png"));
-            img.save(&out)
-                .map_err(|e| format!("Could not save {}: {e}", out.display()))?;
-            Ok(out)
-        })();
-        ctx.request_repaint();
-        r
-    }));
+    let crashed = |m: String| {
+        Err(format!(
+            "The last frame could not be read: the decoder crashed ({m})."
+        ))
+    };
+    app.gallery.last_frame = Some(super::task::blocking(
+        &ctx,
+        move || {
+            (|| {
+                let pic = reelsmith_core::media::video::last_frame(&video)
+                    .map_err(|e| format!("The last frame could not be read: {e}"))?;
+                let img = pic
+                    .to_rgba_image()
+                    .ok_or("The last frame has an odd size.")?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("Could not create {}: {e}", dir.display()))?;
+                let stem = video
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "clip".into());
+                let out = dir.join(format!("{stem}-last-frame.png"));
+                img.save(&out)
+                    .map_err(|e| format!("Could not save {}: {e}", out.display()))?;
+                Ok(out)
+            })()
+        },
+        crashed,
+    ));
 }
 
 /// True while a save, frame extraction or preview start runs.

@@ -17,6 +17,7 @@ pub mod references;
 pub mod save_copy;
 pub mod settings;
 pub mod startup;
+pub mod task;
 pub mod theme;
 pub mod thumbs;
 pub mod welcome;

@@ -9,6 +9,8 @@
 
 pub mod catalog;
 pub mod fal;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod human;
 pub mod jobs;
 pub mod keystore;

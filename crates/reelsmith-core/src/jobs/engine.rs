@@ -149,7 +149,15 @@ impl EngineHandle {
                 endpoint: new.endpoint_id.clone(),
                 detail,
             })?;
-        let issues = preflight::check_input(&model, &new.form);
+        // The media check decodes files: off the async workers.
+        let (checked_model, form) = (model.clone(), new.form.clone());
+        let issues =
+            tokio::task::spawn_blocking(move || preflight::check_input(&checked_model, &form))
+                .await
+                .map_err(|e| EngineError::Io {
+                    path: PathBuf::from("preflight"),
+                    source: std::io::Error::other(e),
+                })?;
         if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
             return Err(EngineError::Invalid(issues));
         }
