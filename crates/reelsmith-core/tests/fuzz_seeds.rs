@@ -13,9 +13,11 @@ use reelsmith_sim::clip::{ClipSpec, render_clip};
 type Seeds = Vec<(String, Vec<u8>)>;
 
 fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus")
-        .join(name)
+    std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../fuzz/corpus")
+    .join(name)
 }
 
 fn encoded(format: image::ImageFormat, w: u32, h: u32) -> Vec<u8> {
@@ -93,7 +95,10 @@ fn content_range_seeds() -> Seeds {
 }
 
 fn openapi_seeds() -> Seeds {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/endpoints");
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../assets/endpoints");
     let mut out: Seeds = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -164,7 +169,10 @@ fn image_seeds() -> Seeds {
             p[..p.len() / 2].to_vec()
         }),
     ];
-    let crafted_jpegs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../jpeg-dc/tests/crafted");
+    let crafted_jpegs = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../jpeg-dc/tests/crafted");
     let mut names: Vec<PathBuf> = std::fs::read_dir(crafted_jpegs)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -29,7 +29,10 @@ fn clip() -> Vec<u8> {
 }
 
 fn jpeg_fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../jpeg-dc/tests/crafted")
+    std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../jpeg-dc/tests/crafted")
 }
 
 /// The crafted JPEGs the DC decoder must refuse (all but its two valid neighbours).

@@ -25,9 +25,11 @@ use reelsmith_core::media::{MAX_PIXELS, MAX_SIDE, probe_image_bytes, thumbnail_f
 use reelsmith_mutate::{Mutator, Rng, Seed, Structure, cases_from_env, run};
 
 fn seeds(target: &str) -> Vec<Seed> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus")
-        .join(target);
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../fuzz/corpus")
+    .join(target);
     let seeds = Seed::from_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     assert!(
         seeds.len() >= 4,
