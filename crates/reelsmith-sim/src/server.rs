@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::faults::Faults;
 use super::state::{Settings, Shared};
 use super::storage::Storage;
-use super::{SimConfig, SimError, cdn, openapi, queue, record, upload};
+use super::{SimConfig, SimError, cdn, history, openapi, queue, record, upload};
 
 /// The silence after which a status stream sends `: ping`, unless changed.
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
@@ -96,6 +96,8 @@ pub(crate) async fn start(
             initial_queue_position: config.initial_queue_position,
             ping_interval: DEFAULT_PING_INTERVAL,
             max_clip_seconds: DEFAULT_MAX_CLIP_SECONDS,
+            forget_after: None,
+            history_delay: Duration::ZERO,
         }),
         documents,
         jobs: Mutex::new(HashMap::new()),
@@ -113,6 +115,10 @@ pub(crate) async fn start(
         .route("/upload/{*rest}", any(upload::upload))
         .route("/cdn/files/{*key}", get(cdn::serve_file))
         .route("/openapi/queue/openapi.json", get(openapi::document))
+        .route(
+            "/api/v1/models/requests/by-endpoint",
+            get(history::by_endpoint),
+        )
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             record::observe,

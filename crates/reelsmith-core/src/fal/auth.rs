@@ -2,11 +2,11 @@
 
 use super::config::FalUrls;
 
-/// True only when `url` lies under the queue or REST base URL (same scheme, host, port and
-/// path prefix ending at a segment boundary). Upload URLs, CDNs and anything else never
+/// True only when `url` lies under the queue, REST or platform API base URL (same scheme, host,
+/// port and path prefix ending at a segment boundary). Upload URLs, CDNs and anything else never
 /// receive `Authorization`.
 pub fn key_allowed_for(url: &str, urls: &FalUrls) -> bool {
-    [urls.queue_base(), urls.rest_base()]
+    [urls.queue_base(), urls.rest_base(), urls.api_base()]
         .into_iter()
         .any(|base| under_base(url, base))
 }
@@ -32,6 +32,7 @@ mod tests {
             queue: "https://queue.fal.run".into(),
             rest: "https://rest.fal.ai/".into(),
             openapi: "https://fal.ai/api/openapi/queue/openapi.json".into(),
+            api: "https://api.fal.ai/v1".into(),
         }
     }
 
@@ -40,6 +41,7 @@ mod tests {
             queue: "http://127.0.0.1:4000/queue".into(),
             rest: "http://127.0.0.1:4000/rest".into(),
             openapi: "http://127.0.0.1:4000/openapi/queue/openapi.json".into(),
+            api: "http://127.0.0.1:4000/api/v1".into(),
         }
     }
 
@@ -58,7 +60,17 @@ mod tests {
             "https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3",
             &u
         ));
+        // The platform API (request history) is a fal API call: it needs the key.
+        assert!(key_allowed_for(
+            "https://api.fal.ai/v1/models/requests/by-endpoint?endpoint_id=fal-ai/veo3.1",
+            &u
+        ));
+        assert!(!key_allowed_for("https://api.fal.ai/v10/models", &u));
         let s = sim();
+        assert!(key_allowed_for(
+            "http://127.0.0.1:4000/api/v1/models/requests/by-endpoint",
+            &s
+        ));
         assert!(key_allowed_for(
             "http://127.0.0.1:4000/queue/fal-ai/veo3.1/requests/x",
             &s

@@ -104,6 +104,15 @@ pub enum FalError {
     /// fal answered with something the client does not understand.
     #[error("unexpected answer from fal: {0}")]
     Protocol(String),
+    /// A submit may have reached fal, but its answer was lost: whether fal queued (and will
+    /// charge for) the job is unknown. It must not be sent again without looking it up.
+    #[error("the answer to the submit was lost ({detail}); fal may have queued the job")]
+    AnswerLost {
+        /// What happened to the answer.
+        detail: String,
+        /// fal's request id, when the lost answer carried one.
+        request_id: Option<String>,
+    },
 }
 
 fn summarize(errors: &[FieldError]) -> String {
@@ -171,6 +180,9 @@ impl FalError {
             FalError::Protocol(_) => {
                 format!("{self}. This may be a change at fal; please report it.")
             }
+            FalError::AnswerLost { .. } => format!(
+                "{self}. Check fal's request history (fal.ai/dashboard) before submitting it again."
+            ),
         }
     }
 }

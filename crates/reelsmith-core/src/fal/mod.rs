@@ -1,7 +1,9 @@
-//! The fal HTTP client: credentials, queue, storage uploads, downloads, errors and retries.
+//! The fal HTTP client: credentials, queue, storage uploads, downloads, the platform API
+//! (request history), errors and retries.
 //!
-//! The key goes only to URLs under the queue or REST base (`auth::key_allowed_for`); upload
-//! URLs and the CDN never see it, and no error, log line or file contains it.
+//! The key goes only to URLs under the queue, REST or platform API base
+//! (`auth::key_allowed_for`); upload URLs and the CDN never see it, and no error, log line or
+//! file contains it.
 
 pub mod auth;
 mod client;
@@ -11,9 +13,11 @@ mod diskio;
 pub mod download;
 pub mod error;
 pub mod mime;
+pub mod platform;
 pub mod queue;
 pub mod retry;
 pub mod stream;
+pub mod submit;
 pub mod upload;
 
 pub use auth::key_allowed_for;
@@ -24,4 +28,5 @@ pub use error::{FalError, FieldError};
 pub use queue::{CancelOutcome, LogLine, QueueHandle, QueueState, QueueStatus};
 pub use retry::RetryPolicy;
 pub use stream::{Completed, StatusEvent};
+pub use submit::{LostAnswer, NotQueuedReason, SubmitAttempt};
 pub use upload::UploadedFile;

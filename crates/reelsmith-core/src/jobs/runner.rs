@@ -65,6 +65,7 @@ pub(crate) fn classify(e: &FalError) -> (FailKind, Option<String>) {
         FalError::Timeout(_) => (FailKind::Timeout, None),
         FalError::Io { .. } => (FailKind::Storage, None),
         FalError::Protocol(_) => (FailKind::Protocol, None),
+        FalError::AnswerLost { .. } => (FailKind::Interrupted, None),
     }
 }
 
