@@ -91,6 +91,11 @@ impl FalClient {
         &self.inner.urls
     }
 
+    /// The retry policy in use.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
+    }
+
     /// The timing and transfer settings in use.
     pub fn options(&self) -> &ClientOptions {
         &self.inner.options

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 1;
+pub(super) const SCHEMA_VERSION: i64 = 2;
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError> {
@@ -87,6 +87,18 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
         )
         .map_err(err)?;
     }
+    if version < 2 {
+        // When the last submit went out, and what is known of a lost answer.
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             ALTER TABLE jobs ADD COLUMN submit_sent_at INTEGER;
+             ALTER TABLE jobs ADD COLUMN unknown_json TEXT;
+             CREATE INDEX IF NOT EXISTS jobs_request_id ON jobs(request_id);
+             PRAGMA user_version = 2;
+             COMMIT;",
+        )
+        .map_err(err)?;
+    }
     Ok(())
 }
 
@@ -94,6 +106,44 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
 mod tests {
     use super::*;
     use crate::store::{JOURNAL_FILE, Journal};
+
+    #[test]
+    fn a_version_1_journal_gains_the_new_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE jobs (id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL,
+                    prompt TEXT NOT NULL DEFAULT '', state TEXT NOT NULL, form_json TEXT NOT NULL,
+                    input_json TEXT, request_id TEXT, handle_json TEXT, queue_position INTEGER,
+                    uploads_json TEXT NOT NULL DEFAULT '[]', download_json TEXT,
+                    logs_json TEXT NOT NULL DEFAULT '[]', requested_output TEXT, output_path TEXT,
+                    result_json TEXT, video_url TEXT, seed INTEGER, fail_kind TEXT,
+                    fail_message TEXT, fail_type TEXT, submissions INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL, submitted_at INTEGER, started_at INTEGER,
+                    completed_at INTEGER, finished_at INTEGER, state_changed_at INTEGER NOT NULL,
+                    simulated INTEGER NOT NULL DEFAULT 0,
+                    cancel_requested INTEGER NOT NULL DEFAULT 0, claimed_by TEXT);
+                 CREATE TABLE uploads (blake3 TEXT PRIMARY KEY, url TEXT NOT NULL,
+                    size INTEGER NOT NULL, content_type TEXT, uploaded_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL);
+                 CREATE TABLE library (job_id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE,
+                    sidecar TEXT NOT NULL, endpoint_id TEXT NOT NULL, prompt TEXT NOT NULL,
+                    request_id TEXT, seed INTEGER, size INTEGER NOT NULL, blake3 TEXT NOT NULL,
+                    created_at INTEGER NOT NULL, finished_at INTEGER NOT NULL);
+                 INSERT INTO jobs (id, endpoint_id, state, form_json, request_id, created_at,
+                    state_changed_at) VALUES ('abcd', 'fal-ai/veo3.1', 'submitted', '{}', 'r-1', 0, 0);
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        let job = journal.job(&crate::jobs::JobId("abcd".into())).unwrap().unwrap();
+        assert_eq!(job.request_id.as_deref(), Some("r-1"));
+        assert_eq!(job.submit_sent_at, None);
+        assert_eq!(job.unknown, None);
+    }
 
     #[test]
     fn newer_schema_is_refused() {
