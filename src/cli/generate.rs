@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::cli::engine_setup::{
     CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
-    open_journal,
+    open_journal, print_unknown,
 };
 use reelsmith_core::jobs::{
     EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues,
@@ -391,7 +391,8 @@ async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
             _ = &mut ctrl_c => return Ending::Interrupted,
         };
         let Some(job) = job else { continue };
-        if job.state.is_terminal() {
+        // Done, failed, cancelled, or unknown once the lookups in fal's history gave up.
+        if job.state.is_settled() && !session.engine.is_running(id) {
             return Ending::Finished(Box::new(job));
         }
         if detach && job.request_id.is_some() && job.state != JobState::Submitting {
@@ -419,6 +420,7 @@ fn print_result(job: &reelsmith_core::jobs::Job, json: bool, stalled: bool) {
             eprintln!("error: {message}");
         }
         JobState::Cancelled => eprintln!("job {} was cancelled", job.id),
+        JobState::SubmissionUnknown => print_unknown(job),
         _ => {}
     }
 }

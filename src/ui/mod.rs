@@ -4,6 +4,7 @@
 //! the tokio runtime), and workers wake the UI with `request_repaint` when something changes.
 
 pub mod app;
+pub mod closing;
 pub mod config;
 pub mod endpoints;
 pub mod engine_link;
@@ -17,6 +18,7 @@ pub mod settings;
 pub mod startup;
 pub mod theme;
 pub mod thumbs;
+pub mod unknown_card;
 pub mod welcome;
 pub mod widgets;
 

@@ -365,12 +365,11 @@ impl EngineHandle {
         // Simulated jobs belong to a simulator, real ones to fal: each engine resumes its own.
         candidates.retain(|j| j.simulated == self.inner.config.simulated);
         for listed in candidates {
-            let claimed = if self.inner.is_running(&listed.id) {
-                None
-            } else {
-                self.inner.claim(&listed.id)?
-            };
-            let Some(job) = claimed else {
+            // A job this engine runs already is left to its task (its copy is the newest).
+            if self.inner.is_running(&listed.id) {
+                continue;
+            }
+            let Some(job) = self.inner.claim(&listed.id)? else {
                 lock(&self.inner.jobs).insert(listed.id.clone(), listed);
                 continue;
             };
@@ -516,6 +515,16 @@ impl EngineHandle {
             .journal
             .job(id)?
             .ok_or_else(|| EngineError::UnknownJob(id.to_string()))
+    }
+}
+
+/// What the front ends say while a shutdown waits for submits on their way ("Finishing 1
+/// submit so it is not lost…"); `None` when there are none.
+pub fn finishing_notice(in_flight: usize) -> Option<String> {
+    match in_flight {
+        0 => None,
+        1 => Some("Finishing 1 submit so it is not lost…".into()),
+        n => Some(format!("Finishing {n} submits so they are not lost…")),
     }
 }
 

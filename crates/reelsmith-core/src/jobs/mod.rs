@@ -29,7 +29,7 @@ pub mod upload_cache;
 mod upload_step;
 
 pub use config::EngineConfig;
-pub use engine::{CancelResult, EngineHandle, JobEngine, NewJob};
+pub use engine::{CancelResult, EngineHandle, JobEngine, NewJob, finishing_notice};
 pub use error::{EngineError, describe_issues};
 pub use events::{ChangeKind, JobEvent};
 pub use models::{BundledModels, ModelSource};
