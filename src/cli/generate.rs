@@ -393,7 +393,9 @@ async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
         let Some(job) = job else { continue };
         // Done, failed, cancelled, or unknown once the lookups in fal's history gave up.
         if job.state.is_settled() && !session.engine.is_running(id) {
-            return Ending::Finished(Box::new(job));
+            // The event may be older than the task's last change: report the job as it is.
+            let last = session.engine.job(id).unwrap_or(job);
+            return Ending::Finished(Box::new(last));
         }
         if detach && job.request_id.is_some() && job.state != JobState::Submitting {
             return Ending::Detached(Box::new(job));

@@ -85,7 +85,10 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
     for id in &resubmit {
         if let Err(e) = session.engine.resubmit_unknown(id).await {
             session.close().await;
-            return Err(CliExit::new(exit::INVALID, format!("--resubmit-unknown: {e}")));
+            return Err(CliExit::new(
+                exit::INVALID,
+                format!("--resubmit-unknown: {e}"),
+            ));
         }
         eprintln!("[{}] submitted again at your word", &id.as_str()[..8]);
         started.push(id.clone());

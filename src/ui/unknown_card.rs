@@ -101,32 +101,33 @@ pub fn confirm(app: &mut StudioApp, ctx: &egui::Context) {
         .as_ref()
         .map(|c| format!("about ${:.2}", c.usd))
         .unwrap_or_else(|| "an unknown amount".into());
-    let modal = egui::Modal::new(egui::Id::unique(("confirm_resubmit", id.as_str()))).show(ctx, |ui| {
-        ui.set_width(420.0);
-        ui.label(RichText::new(CONFIRM_TITLE).strong().size(16.0));
-        ui.label(format!(
-            "fal may already have this job: its answer was lost, and the request history has \
+    let modal =
+        egui::Modal::new(egui::Id::unique(("confirm_resubmit", id.as_str()))).show(ctx, |ui| {
+            ui.set_width(420.0);
+            ui.label(RichText::new(CONFIRM_TITLE).strong().size(16.0));
+            ui.label(format!(
+                "fal may already have this job: its answer was lost, and the request history has \
              not shown it. Submitting again costs {cost}; if fal did get the first one, you pay \
              for both."
-        ));
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            let warning = theme::tone(ui, Tone::Warning);
-            if ui
-                .add(
-                    egui::Button::new(RichText::new("Submit again").color(Color32::BLACK))
-                        .fill(warning),
-                )
-                .clicked()
-            {
-                app.act(Action::ResubmitUnknown(id.clone()));
-                app.confirm_resubmit = None;
-            }
-            if ui.button("Keep waiting").clicked() {
-                app.confirm_resubmit = None;
-            }
+            ));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let warning = theme::tone(ui, Tone::Warning);
+                if ui
+                    .add(
+                        egui::Button::new(RichText::new("Submit again").color(Color32::BLACK))
+                            .fill(warning),
+                    )
+                    .clicked()
+                {
+                    app.act(Action::ResubmitUnknown(id.clone()));
+                    app.confirm_resubmit = None;
+                }
+                if ui.button("Keep waiting").clicked() {
+                    app.confirm_resubmit = None;
+                }
+            });
         });
-    });
     if modal.should_close() {
         app.confirm_resubmit = None;
     }

@@ -80,10 +80,20 @@ fn config(out: &Path, resume_on_start: bool, lookup_patience: Duration) -> Engin
     }
 }
 
-fn start_engine(sim: &Simulator, data: &Path, config: EngineConfig, read: Duration) -> EngineHandle {
+fn start_engine(
+    sim: &Simulator,
+    data: &Path,
+    config: EngineConfig,
+    read: Duration,
+) -> EngineHandle {
     let journal = Arc::new(Journal::open_in(data).unwrap());
-    let (handle, _rx) =
-        JobEngine::start(config, client_for(sim, read), Arc::new(BundledModels), journal).unwrap();
+    let (handle, _rx) = JobEngine::start(
+        config,
+        client_for(sim, read),
+        Arc::new(BundledModels),
+        journal,
+    )
+    .unwrap();
     handle
 }
 
@@ -114,9 +124,11 @@ fn i2v_job(image: &Path, prompt: &str) -> NewJob {
 }
 
 fn png(path: &Path) -> PathBuf {
-    image::RgbImage::from_fn(1280, 720, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 9]))
-        .save(path)
-        .unwrap();
+    image::RgbImage::from_fn(1280, 720, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 9])
+    })
+    .save(path)
+    .unwrap();
     path.to_path_buf()
 }
 
@@ -130,13 +142,23 @@ async fn settle(engine: &EngineHandle, id: &JobId) -> reelsmith_core::jobs::Job 
 async fn wait_state(engine: &EngineHandle, id: &JobId, state: JobState) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while engine.job(id).map(|j| j.state) != Some(state) {
-        assert!(Instant::now() < deadline, "never {state}: {:?}", engine.job(id));
+        assert!(
+            Instant::now() < deadline,
+            "never {state}: {:?}",
+            engine.job(id)
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
 fn assert_video(job: &reelsmith_core::jobs::Job) {
-    assert_eq!(job.state, JobState::Done, "{:?} {:?}", job.failure, job.logs.last());
+    assert_eq!(
+        job.state,
+        JobState::Done,
+        "{:?} {:?}",
+        job.failure,
+        job.logs.last()
+    );
     let bytes = std::fs::read(job.output_path.as_ref().unwrap()).unwrap();
     assert_eq!(&bytes[4..8], b"ftyp", "a real MP4");
 }
@@ -154,8 +176,14 @@ async fn every_lost_answer_ends_with_one_job_at_fal_and_the_video_saved() {
     );
     let cases = [
         ("gateway 504 without request id", LostAnswer::GatewayTimeout),
-        ("connection closed after the body", LostAnswer::CloseConnection),
-        ("answer later than the read timeout", LostAnswer::Delay(Duration::from_secs(3))),
+        (
+            "connection closed after the body",
+            LostAnswer::CloseConnection,
+        ),
+        (
+            "answer later than the read timeout",
+            LostAnswer::Delay(Duration::from_secs(3)),
+        ),
     ];
     for (n, (what, lost)) in cases.into_iter().enumerate() {
         sim.lose_next_submit_answers(lost, 1);
@@ -167,21 +195,39 @@ async fn every_lost_answer_ends_with_one_job_at_fal_and_the_video_saved() {
         let id = engine.submit(new).await.unwrap();
         let job = settle(&engine, &id).await;
         assert_video(&job);
-        assert_eq!(sim.submissions().len(), n + 1, "{what}: exactly one job at fal");
+        assert_eq!(
+            sim.submissions().len(),
+            n + 1,
+            "{what}: exactly one job at fal"
+        );
         let submitted = sim.submissions().last().unwrap().clone();
-        assert_eq!(job.request_id.as_deref(), Some(submitted.request_id.as_str()), "{what}");
+        assert_eq!(
+            job.request_id.as_deref(),
+            Some(submitted.request_id.as_str()),
+            "{what}"
+        );
         assert_eq!(job.submissions, 1, "{what}");
         assert!(
-            job.logs.iter().any(|l| l.message.contains("found in fal's request history")),
+            job.logs
+                .iter()
+                .any(|l| l.message.contains("found in fal's request history")),
             "{what}: {:?}",
             job.logs
         );
     }
     // Each case was one POST (a timed-out one is not in the request log: its handler was
     // dropped when the client gave up), and the history was read for each.
-    let posts = sim.requests().iter().filter(|r| r.route == Route::Submit).count();
+    let posts = sim
+        .requests()
+        .iter()
+        .filter(|r| r.route == Route::Submit)
+        .count();
     assert!(posts <= 3, "no submit was sent twice ({posts})");
-    let looks = sim.requests().iter().filter(|r| r.route == Route::History).count();
+    let looks = sim
+        .requests()
+        .iter()
+        .filter(|r| r.route == Route::History)
+        .count();
     assert!(looks >= 3, "{looks}");
     engine.shutdown().await;
     sim.shutdown().await;
@@ -209,8 +255,15 @@ async fn an_ingress_page_with_nothing_queued_is_sent_again_after_the_history_agr
         .collect();
     assert_eq!(posts, [503, 503, 200]);
     assert_eq!(sim.submissions().len(), 1);
-    let looks = sim.requests().iter().filter(|r| r.route == Route::History).count();
-    assert!(looks >= 2, "the history was read before each resend ({looks})");
+    let looks = sim
+        .requests()
+        .iter()
+        .filter(|r| r.route == Route::History)
+        .count();
+    assert!(
+        looks >= 2,
+        "the history was read before each resend ({looks})"
+    );
     engine.shutdown().await;
     sim.shutdown().await;
 }
@@ -234,10 +287,24 @@ async fn an_unknown_job_survives_restarts_unsent_until_found_or_the_user_says_so
     assert_eq!(shown.headline, "Unknown — check before paying again");
     assert!(shown.sent.contains("look for me"));
     assert!(shown.sent_at.is_some());
-    assert!(shown.resubmit_label().starts_with("Submit again (costs ≈ $"), "{}", shown.resubmit_label());
-    assert!(shown.last_lookup.as_ref().is_some_and(|(_, t)| t.contains("not found")));
+    assert!(
+        shown
+            .resubmit_label()
+            .starts_with("Submit again (costs ≈ $"),
+        "{}",
+        shown.resubmit_label()
+    );
+    assert!(
+        shown
+            .last_lookup
+            .as_ref()
+            .is_some_and(|(_, t)| t.contains("not found"))
+    );
     // Retry (and "Retry all") is for failed jobs only.
-    assert!(matches!(engine.retry(&id).await, Err(EngineError::NotAllowed { .. })));
+    assert!(matches!(
+        engine.retry(&id).await,
+        Err(EngineError::NotAllowed { .. })
+    ));
     engine.shutdown().await;
 
     // A restart of the window's engine (resume on start): looked up again, not sent.
@@ -268,7 +335,11 @@ async fn an_unknown_job_survives_restarts_unsent_until_found_or_the_user_says_so
     assert_video(&job);
     assert_eq!(sim.submissions().len(), 3, "exactly one more submit");
     assert_eq!(job.submissions, 1);
-    assert!(job.logs.iter().any(|l| l.message.contains("at the user's word")));
+    assert!(
+        job.logs
+            .iter()
+            .any(|l| l.message.contains("at the user's word"))
+    );
     assert!(matches!(
         engine.resubmit_unknown(&other).await,
         Err(EngineError::NotAllowed { .. })
@@ -295,10 +366,16 @@ async fn a_job_resumed_after_fal_forgot_its_result_still_saves_the_video() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let status_url = reelsmith_core::jobs::engine::handle_of(
         &client_for(&sim, Duration::from_secs(5)),
-        &Journal::open_in(&s.data).unwrap().job(&id).unwrap().unwrap(),
+        &Journal::open_in(&s.data)
+            .unwrap()
+            .job(&id)
+            .unwrap()
+            .unwrap(),
     )
     .unwrap();
-    let gone = client_for(&sim, Duration::from_secs(5)).status(&status_url, false).await;
+    let gone = client_for(&sim, Duration::from_secs(5))
+        .status(&status_url, false)
+        .await;
     assert!(gone.is_err(), "the queue no longer knows it: {gone:?}");
 
     let engine = start_engine(
@@ -309,7 +386,11 @@ async fn a_job_resumed_after_fal_forgot_its_result_still_saves_the_video() {
     );
     let job = settle(&engine, &id).await;
     assert_video(&job);
-    assert!(job.logs.iter().any(|l| l.message.contains("output came from fal's request history")));
+    assert!(
+        job.logs
+            .iter()
+            .any(|l| l.message.contains("output came from fal's request history"))
+    );
     assert_eq!(sim.submissions().len(), 1);
     engine.shutdown().await;
     sim.shutdown().await;
@@ -335,9 +416,16 @@ async fn shutting_down_lets_a_submit_on_its_way_finish_and_records_its_answer() 
     }
     let started = Instant::now();
     engine.shutdown().await;
-    assert!(started.elapsed() >= Duration::from_millis(500), "it waited for the answer");
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "it waited for the answer"
+    );
     assert_eq!(engine.submits_in_flight(), 0);
-    let recorded = Journal::open_in(&s.data).unwrap().job(&id).unwrap().unwrap();
+    let recorded = Journal::open_in(&s.data)
+        .unwrap()
+        .job(&id)
+        .unwrap()
+        .unwrap();
     assert_eq!(recorded.state, JobState::Submitted, "{:?}", recorded.logs);
     assert_eq!(
         recorded.request_id.as_deref(),
@@ -367,7 +455,8 @@ async fn an_unreadable_row_does_not_stop_the_engine() {
     }
     // Damage the row behind the journal's back.
     let conn = rusqlite::Connection::open(s.data.join("journal.sqlite3")).unwrap();
-    conn.execute("UPDATE jobs SET state = 'exploded'", []).unwrap();
+    conn.execute("UPDATE jobs SET state = 'exploded'", [])
+        .unwrap();
     drop(conn);
     let engine = start_engine(
         &sim,

@@ -146,7 +146,16 @@ async fn no_504_is_sent_again_by_submit_itself() {
     // An ingress page is never sent again without a look at the history (the engine's job).
     sim.fail_next_ingress(Route::Submit, 1, 504);
     let err = client.submit(I2V, &input).await.unwrap_err();
-    assert!(matches!(err, FalError::Service { status: Some(504), .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            FalError::Service {
+                status: Some(504),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(count(&sim, Route::Submit), vec![504, 504, 504]);
     assert!(sim.submissions().is_empty());
     sim.shutdown().await;

@@ -24,7 +24,11 @@ fn fill(journal: &Journal, count: usize) -> Vec<Job> {
             });
         }
         job.request_id = Some(format!("req-{n:03}"));
-        job.set_state(if n % 3 == 0 { JobState::Done } else { JobState::InQueue });
+        job.set_state(if n % 3 == 0 {
+            JobState::Done
+        } else {
+            JobState::InQueue
+        });
         journal.save_job(&job).unwrap();
         jobs.push(job);
     }
@@ -61,7 +65,11 @@ fn the_readable_jobs_of_a_damaged_journal_are_carried_before_it_is_set_aside() {
     let opened = open_journal(dir.path(), &[]).unwrap();
     let journal = &opened.journal;
     let recovery = journal.recovery().expect("the damage was noticed").clone();
-    assert!(opened.notices.iter().any(|n| n.contains("damaged")), "{:?}", opened.notices);
+    assert!(
+        opened.notices.iter().any(|n| n.contains("damaged")),
+        "{:?}",
+        opened.notices
+    );
     // Set aside untouched, never deleted.
     assert_eq!(std::fs::read(&recovery.aside).unwrap(), damaged_bytes);
 

@@ -15,7 +15,12 @@ use tokio::net::TcpListener;
 
 const T2V: &str = "fal-ai/veo3.1";
 
-fn client(urls: FalUrls, key: &str, read_timeout: Duration, connect_timeout: Duration) -> FalClient {
+fn client(
+    urls: FalUrls,
+    key: &str,
+    read_timeout: Duration,
+    connect_timeout: Duration,
+) -> FalClient {
     FalClient::new(urls, Some(ApiKey::new(key)))
         .unwrap()
         .with_retry(RetryPolicy::none())
@@ -47,7 +52,12 @@ async fn sim() -> Simulator {
 }
 
 fn sim_client(sim: &Simulator) -> FalClient {
-    client(sim.fal_urls(), &sim.key(), Duration::from_millis(600), Duration::from_secs(2))
+    client(
+        sim.fal_urls(),
+        &sim.key(),
+        Duration::from_millis(600),
+        Duration::from_secs(2),
+    )
 }
 
 #[tokio::test]
@@ -62,12 +72,18 @@ async fn the_simulators_lost_answers_are_unknown_and_its_refusals_certain() {
     sim.lose_next_submit_answers(LostAnswer::GatewayTimeout, 1);
     assert!(matches!(
         c.submit_once(T2V, &input).await,
-        SubmitAttempt::NotQueued { reason: NotQueuedReason::Ingress, .. }
+        SubmitAttempt::NotQueued {
+            reason: NotQueuedReason::Ingress,
+            ..
+        }
     ));
     sim.fail_next_ingress(Route::Submit, 1, 504);
     assert!(matches!(
         c.submit_once(T2V, &input).await,
-        SubmitAttempt::NotQueued { reason: NotQueuedReason::Ingress, .. }
+        SubmitAttempt::NotQueued {
+            reason: NotQueuedReason::Ingress,
+            ..
+        }
     ));
     sim.lose_next_submit_answers(LostAnswer::CloseConnection, 1);
     let SubmitAttempt::Unknown(lost) = c.submit_once(T2V, &input).await else {
@@ -83,19 +99,31 @@ async fn the_simulators_lost_answers_are_unknown_and_its_refusals_certain() {
     let SubmitAttempt::Unknown(lost) = c.submit_once(T2V, &input).await else {
         panic!("a 500 from fal's server is not certain")
     };
-    assert!(lost.request_id.is_some(), "its x-fal-request-id is kept as a hint");
+    assert!(
+        lost.request_id.is_some(),
+        "its x-fal-request-id is kept as a hint"
+    );
     sim.fail_next(Route::Submit, 1, 429);
     assert!(matches!(
         c.submit_once(T2V, &input).await,
-        SubmitAttempt::NotQueued { reason: NotQueuedReason::RateLimited, .. }
+        SubmitAttempt::NotQueued {
+            reason: NotQueuedReason::RateLimited,
+            ..
+        }
     ));
     sim.fail_next_user_timeout(Route::Submit, 1);
-    assert!(matches!(c.submit_once(T2V, &input).await, SubmitAttempt::Refused(_)));
+    assert!(matches!(
+        c.submit_once(T2V, &input).await,
+        SubmitAttempt::Refused(_)
+    ));
     assert!(matches!(
         c.submit_once(T2V, &json!({"prompt": 5})).await,
         SubmitAttempt::Refused(_)
     ));
-    assert!(matches!(c.submit_once(T2V, &input).await, SubmitAttempt::Accepted(_)));
+    assert!(matches!(
+        c.submit_once(T2V, &input).await,
+        SubmitAttempt::Accepted(_)
+    ));
     // Three lost answers queued a job each, plus the one accepted: nothing was sent twice.
     assert_eq!(sim.submissions().len(), 4);
     sim.shutdown().await;
@@ -106,10 +134,18 @@ async fn a_refused_connect_is_certain() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let c = client(at(&base), "k:s", Duration::from_secs(2), Duration::from_secs(2));
+    let c = client(
+        at(&base),
+        "k:s",
+        Duration::from_secs(2),
+        Duration::from_secs(2),
+    );
     assert!(matches!(
         c.submit_once(T2V, &json!({"prompt": "x"})).await,
-        SubmitAttempt::NotQueued { reason: NotQueuedReason::NoConnection, .. }
+        SubmitAttempt::NotQueued {
+            reason: NotQueuedReason::NoConnection,
+            ..
+        }
     ));
 }
 
@@ -123,8 +159,11 @@ async fn a_timed_out_connect_is_certain() {
     let _listener = socket.listen(0).unwrap();
     let mut fillers = Vec::new();
     for _ in 0..8 {
-        if let Ok(Ok(s)) =
-            tokio::time::timeout(Duration::from_millis(200), tokio::net::TcpStream::connect(addr)).await
+        if let Ok(Ok(s)) = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
         {
             fillers.push(s);
         }
@@ -137,7 +176,13 @@ async fn a_timed_out_connect_is_certain() {
     );
     let attempt = c.submit_once(T2V, &json!({"prompt": "x"})).await;
     assert!(
-        matches!(attempt, SubmitAttempt::NotQueued { reason: NotQueuedReason::NoConnection, .. }),
+        matches!(
+            attempt,
+            SubmitAttempt::NotQueued {
+                reason: NotQueuedReason::NoConnection,
+                ..
+            }
+        ),
         "{attempt:?}"
     );
 }
@@ -180,11 +225,22 @@ async fn bare_server(then: &'static str) -> String {
 
 #[tokio::test]
 async fn a_closed_connection_a_silent_server_and_an_unreadable_200_are_unknown() {
-    for (then, want) in [("close", "connection"), ("silent", "no answer"), ("garbage", "cannot be read")] {
+    for (then, want) in [
+        ("close", "connection"),
+        ("silent", "no answer"),
+        ("garbage", "cannot be read"),
+    ] {
         let base = bare_server(then).await;
-        let c = client(at(&base), "k:s", Duration::from_millis(500), Duration::from_secs(2));
+        let c = client(
+            at(&base),
+            "k:s",
+            Duration::from_millis(500),
+            Duration::from_secs(2),
+        );
         match c.submit_once(T2V, &json!({"prompt": "x"})).await {
-            SubmitAttempt::Unknown(lost) => assert!(lost.detail.contains(want), "{then}: {}", lost.detail),
+            SubmitAttempt::Unknown(lost) => {
+                assert!(lost.detail.contains(want), "{then}: {}", lost.detail)
+            }
             other => panic!("{then}: {other:?}"),
         }
     }

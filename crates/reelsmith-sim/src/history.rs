@@ -73,7 +73,11 @@ fn parse_params(raw: Option<&str>) -> Result<Params, String> {
             "end" => p.end = Some(parse_time("end", &value)?),
             "status" => match value.as_str() {
                 "success" | "error" | "user_error" => p.status = Some(value),
-                other => return Err(format!("status must be success, error or user_error, not {other:?}")),
+                other => {
+                    return Err(format!(
+                        "status must be success, error or user_error, not {other:?}"
+                    ));
+                }
             },
             "request_id" => p.request_id = Some(value),
             "expand" => {
@@ -87,7 +91,11 @@ fn parse_params(raw: Option<&str>) -> Result<Params, String> {
             "sort_by" => match value.as_str() {
                 "ended_at" => p.by_duration = false,
                 "duration" => p.by_duration = true,
-                other => return Err(format!("sort_by must be ended_at or duration, not {other:?}")),
+                other => {
+                    return Err(format!(
+                        "sort_by must be ended_at or duration, not {other:?}"
+                    ));
+                }
             },
             "limit" => {
                 p.limit = value
@@ -222,7 +230,11 @@ pub(crate) async fn by_endpoint(
         .collect();
     // Newest first; requests still running (no end yet) lead.
     if p.by_duration {
-        rows.sort_by(|a, b| b.duration.unwrap_or(-1.0).total_cmp(&a.duration.unwrap_or(-1.0)));
+        rows.sort_by(|a, b| {
+            b.duration
+                .unwrap_or(-1.0)
+                .total_cmp(&a.duration.unwrap_or(-1.0))
+        });
     } else {
         rows.sort_by(|a, b| match (a.ended_at, b.ended_at) {
             (None, None) => b.sent_at.cmp(&a.sent_at),

@@ -403,9 +403,15 @@ mod tests {
             j.started_at(t0 + Duration::from_millis(150)),
             Some(t0 + Duration::from_millis(100))
         );
-        assert_eq!(j.completed_at(t0 + Duration::from_secs(1)), None, "no outcome yet");
+        assert_eq!(
+            j.completed_at(t0 + Duration::from_secs(1)),
+            None,
+            "no outcome yet"
+        );
         j.set_outcome(Outcome::Success { result: json!({}) });
-        let done = j.completed_at(Instant::now() + Duration::from_secs(1)).unwrap();
+        let done = j
+            .completed_at(Instant::now() + Duration::from_secs(1))
+            .unwrap();
         assert!(done >= t0 + Duration::from_millis(200));
         let cancelled = job(10_000, 10_000);
         let at = Instant::now();

@@ -109,7 +109,14 @@ async fn history_lists_every_queued_request_with_filters_payloads_and_paging() {
     assert_eq!(page["has_more"], false);
     assert!(page["next_cursor"].is_null());
     let item = &page["items"][0];
-    for field in ["request_id", "endpoint_id", "sent_at", "started_at", "ended_at", "status_code"] {
+    for field in [
+        "request_id",
+        "endpoint_id",
+        "sent_at",
+        "started_at",
+        "ended_at",
+        "status_code",
+    ] {
         assert!(item.get(field).is_some(), "{field} in {item}");
     }
     assert!(item.get("json_input").is_none());
@@ -123,7 +130,10 @@ async fn history_lists_every_queued_request_with_filters_payloads_and_paging() {
     .await;
     assert_eq!(ids(&page), [first]);
     assert_eq!(page["items"][0]["json_input"], json!({"prompt": "shot 0"}));
-    assert!(page["items"][0]["json_output"].is_null(), "not finished yet");
+    assert!(
+        page["items"][0]["json_output"].is_null(),
+        "not finished yet"
+    );
 
     // Two endpoints at once (comma-separated), paged one by one.
     let mut seen = Vec::new();
@@ -169,7 +179,13 @@ async fn history_lists_every_queued_request_with_filters_payloads_and_paging() {
     assert_eq!(item["status_code"], 200);
     assert!(item["json_output"]["video"]["url"].is_string(), "{item}");
     assert!(item["ended_at"].is_string() && item["duration"].is_number());
-    assert_eq!(sim.requests().iter().filter(|r| r.route == Route::History).count(), 8);
+    assert_eq!(
+        sim.requests()
+            .iter()
+            .filter(|r| r.route == Route::History)
+            .count(),
+        8
+    );
     sim.shutdown().await;
 }
 
@@ -181,14 +197,21 @@ fn urlencode(text: &str) -> String {
 async fn history_errors_use_the_platform_envelope() {
     let sim = start(100, 100).await;
     let r = http()
-        .get(format!("{}/models/requests/by-endpoint?endpoint_id={T2V}", sim.api_url()))
+        .get(format!(
+            "{}/models/requests/by-endpoint?endpoint_id={T2V}",
+            sim.api_url()
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["type"], "authorization_error");
-    for bad in ["", "endpoint_id=a/b&limit=500", "endpoint_id=a/b&start=soon"] {
+    for bad in [
+        "",
+        "endpoint_id=a/b&limit=500",
+        "endpoint_id=a/b&start=soon",
+    ] {
         let (status, body) = history(&sim, bad).await;
         assert_eq!(status, 400, "{bad}");
         assert_eq!(body["error"]["type"], "validation_error", "{bad}");
@@ -269,7 +292,10 @@ async fn forgotten_results_answer_404_while_the_history_keeps_the_output() {
     let id = body["request_id"].as_str().unwrap().to_string();
     wait_completed(&sim, body["status_url"].as_str().unwrap()).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    for url in [body["status_url"].as_str().unwrap(), body["response_url"].as_str().unwrap()] {
+    for url in [
+        body["status_url"].as_str().unwrap(),
+        body["response_url"].as_str().unwrap(),
+    ] {
         let r = http()
             .get(url)
             .header("Authorization", auth(&sim))
@@ -277,7 +303,10 @@ async fn forgotten_results_answer_404_while_the_history_keeps_the_output() {
             .await
             .unwrap();
         assert_eq!(r.status(), 404, "{url}");
-        assert_eq!(r.json::<Value>().await.unwrap(), json!({"status": "NOT_FOUND"}));
+        assert_eq!(
+            r.json::<Value>().await.unwrap(),
+            json!({"status": "NOT_FOUND"})
+        );
     }
     let (_, page) = history(
         &sim,

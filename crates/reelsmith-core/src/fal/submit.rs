@@ -121,7 +121,13 @@ pub fn transport_is_certain(e: &reqwest::Error) -> bool {
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let secs: f64 = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    let secs: f64 = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
@@ -136,6 +142,21 @@ async fn body_start(mut resp: Response, max: usize) -> Vec<u8> {
     }
     body.truncate(max);
     body
+}
+
+/// The deepest cause of an error ("connection closed before message completed"): what
+/// happened, without the layers that only repeat the URL.
+fn innermost_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    if text.trim().is_empty() {
+        error_chain(e)
+    } else {
+        text
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -194,7 +215,7 @@ impl FalClient {
                 } else {
                     format!(
                         "the connection broke after the request was sent ({})",
-                        error_chain(&e)
+                        innermost_cause(&e)
                     )
                 };
                 return SubmitAttempt::Unknown(LostAnswer {
@@ -353,7 +374,11 @@ mod tests {
     fn a_5xx_fal_answered_or_not_from_nginx_is_unknown() {
         let fal = headers(&[("x-fal-request-id", "0b6f-…")]);
         for code in [500, 502, 503, 504] {
-            assert_eq!(class(code, &fal, NGINX), AnswerClass::Unknown, "{code} with id");
+            assert_eq!(
+                class(code, &fal, NGINX),
+                AnswerClass::Unknown,
+                "{code} with id"
+            );
         }
         let none = HeaderMap::new();
         // No request id, but no ingress page either: not certain.
@@ -361,7 +386,10 @@ mod tests {
             class(504, &none, br#"{"detail":"Request timed out"}"#),
             AnswerClass::Unknown
         );
-        assert_eq!(class(500, &none, b"Internal Server Error"), AnswerClass::Unknown);
+        assert_eq!(
+            class(500, &none, b"Internal Server Error"),
+            AnswerClass::Unknown
+        );
         assert_eq!(class(507, &none, NGINX), AnswerClass::Unknown);
     }
 

@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use crate::fal::FalError;
 use crate::jobs::events::ChangeKind;
-use crate::jobs::runner::{StepResult, fal_failure, journal_failure, note, patiently, queue_handle};
+use crate::jobs::runner::{
+    StepResult, fal_failure, journal_failure, note, patiently, queue_handle,
+};
 use crate::jobs::shared::Inner;
 use crate::jobs::state::{FailKind, Job, JobId, JobState, Transfer};
 use crate::jobs::upload_cache::hash_file;

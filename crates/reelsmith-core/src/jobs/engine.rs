@@ -378,7 +378,8 @@ impl EngineHandle {
             let id = job.id.clone();
             let failed = job.state == JobState::Failed;
             let transient = job.failure.as_ref().is_some_and(|f| f.kind.is_transient());
-            let settled = job.state.is_terminal() && !(failed && include_failed_transient && transient);
+            let settled =
+                job.state.is_terminal() && !(failed && include_failed_transient && transient);
             lock(&self.inner.jobs).insert(id.clone(), job);
             if settled {
                 continue;

@@ -9,7 +9,9 @@ use crate::fal::{FalError, StatusEvent};
 use crate::jobs::delivery::{reserve_output, video_of};
 use crate::jobs::events::ChangeKind;
 use crate::jobs::lookup::Archived;
-use crate::jobs::runner::{StepResult, fal_failure, journal_failure, note, patiently, queue_handle};
+use crate::jobs::runner::{
+    StepResult, fal_failure, journal_failure, note, patiently, queue_handle,
+};
 use crate::jobs::shared::Inner;
 use crate::jobs::state::{FailKind, Job, JobId, JobLog, JobState, Transfer};
 

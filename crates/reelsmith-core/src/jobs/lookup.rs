@@ -89,7 +89,10 @@ impl Inner {
         let outcome = self.search(job).await;
         let (text, found) = match outcome {
             Ok(Match::One(item)) => (
-                format!("found in fal's request history as request {}", item.request_id),
+                format!(
+                    "found in fal's request history as request {}",
+                    item.request_id
+                ),
                 Some(item),
             ),
             Ok(Match::Closest { chosen, others }) => (
@@ -103,17 +106,27 @@ impl Inner {
                 Some(chosen),
             ),
             Ok(Match::None(why)) => (format!("not found in fal's request history ({why})"), None),
-            Err(e) => (format!("fal's request history could not be read: {e}"), None),
+            Err(e) => (
+                format!("fal's request history could not be read: {e}"),
+                None,
+            ),
         };
         let failed = text.starts_with("fal's request history could not");
         let Some(item) = found else {
             let recorded = self.update(id, ChangeKind::Log, |job| {
+                // Repeated lookups that find the same nothing add no new log line.
+                let same = job
+                    .unknown
+                    .as_ref()
+                    .is_some_and(|u| u.last_lookup.as_deref() == Some(text.as_str()));
                 if let Some(u) = job.unknown.as_mut() {
                     u.lookups += 1;
                     u.looked_at = Some(Utc::now());
                     u.last_lookup = Some(text.clone());
                 }
-                job.push_log(note(&text));
+                if !same {
+                    job.push_log(note(&text));
+                }
             });
             if let Err(e) = recorded {
                 tracing::error!("job {id}: could not record a lookup: {e}");
@@ -228,7 +241,10 @@ impl Inner {
                 Ok(Some(true))
             }
             Adoption::HeldBy(other) => {
-                tracing::warn!("job {id}: request {} is held by job {other}", item.request_id);
+                tracing::warn!(
+                    "job {id}: request {} is held by job {other}",
+                    item.request_id
+                );
                 Ok(Some(false))
             }
         }
@@ -255,7 +271,11 @@ impl Inner {
             Ok(l) => l,
             Err(e) => return Archived::Missing(e.user_message()),
         };
-        let Some(item) = listed.items.into_iter().find(|i| i.request_id == request_id) else {
+        let Some(item) = listed
+            .items
+            .into_iter()
+            .find(|i| i.request_id == request_id)
+        else {
             return Archived::Missing(format!(
                 "fal's request history has no request {request_id} either"
             ));

@@ -228,7 +228,11 @@ mod tests {
         );
         assert!(why.to_string().contains("without their input"));
         let mut items = items;
-        items.push(item("right", 3, Some(json!({"prompt": "p", "seed": 1, "fps": 24}))));
+        items.push(item(
+            "right",
+            3,
+            Some(json!({"prompt": "p", "seed": 1, "fps": 24})),
+        ));
         assert_eq!(
             find(sent(&ours), &items, &HashSet::new()),
             Match::One(items[4].clone())

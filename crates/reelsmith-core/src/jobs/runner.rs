@@ -260,10 +260,7 @@ async fn upload_and_submit(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
 /// the model picks a random seed anyway, and a seed of our own makes this request's input
 /// tell apart from any other in fal's history, should its answer be lost.
 fn with_seed(model: &FormModel, mut input: Value) -> Value {
-    let Some(field) = model
-        .field("seed")
-        .filter(|f| f.kind == FieldKind::Integer)
-    else {
+    let Some(field) = model.field("seed").filter(|f| f.kind == FieldKind::Integer) else {
         return input;
     };
     if let Value::Object(map) = &mut input

@@ -50,7 +50,9 @@ impl Inner {
         task.await.unwrap_or_else(|e| {
             SubmitEnd::Failed((
                 crate::jobs::FailKind::Storage,
-                format!("the submit task stopped unexpectedly ({e}); check the job before retrying"),
+                format!(
+                    "the submit task stopped unexpectedly ({e}); check the job before retrying"
+                ),
                 None,
             ))
         })
@@ -61,7 +63,10 @@ impl Inner {
             return SubmitEnd::Stopped;
         };
         let endpoint_id = job.endpoint_id.clone();
-        let prompt = input.get("prompt").and_then(Value::as_str).map(str::to_string);
+        let prompt = input
+            .get("prompt")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         // On disk before the request: if reelsmith dies during the submit, the next start
         // knows fal may have the job, what was sent and when.
         let recorded = self.update_durably(id, |job| {
@@ -79,27 +84,28 @@ impl Inner {
         let policy = self.client.retry_policy();
         let mut retry = 0u32;
         loop {
-            let (reason, error, retry_after) = match self.client.submit_once(&endpoint_id, &input).await {
-                SubmitAttempt::Accepted(handle) => {
-                    let handle_json = serde_json::to_value(&handle).ok();
-                    return match self.update_durably(id, |job| {
-                        job.request_id = Some(handle.request_id.clone());
-                        job.handle = handle_json;
-                        job.submissions += 1;
-                        job.set_state(JobState::Submitted);
-                    }) {
-                        Ok(_) => SubmitEnd::Queued,
-                        Err(e) => journal_error(e),
-                    };
-                }
-                SubmitAttempt::Refused(e) => return SubmitEnd::Failed(pre_submit_failure(&e)),
-                SubmitAttempt::Unknown(lost) => return self.record_lost(id, lost),
-                SubmitAttempt::NotQueued {
-                    reason,
-                    error,
-                    retry_after,
-                } => (reason, error, retry_after),
-            };
+            let (reason, error, retry_after) =
+                match self.client.submit_once(&endpoint_id, &input).await {
+                    SubmitAttempt::Accepted(handle) => {
+                        let handle_json = serde_json::to_value(&handle).ok();
+                        return match self.update_durably(id, |job| {
+                            job.request_id = Some(handle.request_id.clone());
+                            job.handle = handle_json;
+                            job.submissions += 1;
+                            job.set_state(JobState::Submitted);
+                        }) {
+                            Ok(_) => SubmitEnd::Queued,
+                            Err(e) => journal_error(e),
+                        };
+                    }
+                    SubmitAttempt::Refused(e) => return SubmitEnd::Failed(pre_submit_failure(&e)),
+                    SubmitAttempt::Unknown(lost) => return self.record_lost(id, lost),
+                    SubmitAttempt::NotQueued {
+                        reason,
+                        error,
+                        retry_after,
+                    } => (reason, error, retry_after),
+                };
             let delay = retry_after
                 .map(|d| d.min(policy.max_delay))
                 .unwrap_or_else(|| policy.delay(retry));
@@ -116,7 +122,13 @@ impl Inner {
                             "fal's gateway answered with an error page after the request was \
                              sent, and {why}"
                         );
-                        return self.record_lost(id, LostAnswer { detail, request_id: None });
+                        return self.record_lost(
+                            id,
+                            LostAnswer {
+                                detail,
+                                request_id: None,
+                            },
+                        );
                     }
                 }
             }
@@ -127,7 +139,9 @@ impl Inner {
                 return SubmitEnd::Failed(pre_submit_failure(&error));
             }
             let text = if reason == NotQueuedReason::Ingress {
-                format!("not queued ({error}; fal's request history has no such request); sending again")
+                format!(
+                    "not queued ({error}; fal's request history has no such request); sending again"
+                )
             } else {
                 format!(
                     "not queued ({error}); sending again in {:.1} s",
@@ -144,7 +158,10 @@ impl Inner {
 
     /// After an ingress page: whether fal's history has the request after all. `Ok(None)`: it
     /// does not, send again; `Ok(Some)`: it does (adopted); `Err`: the history cannot tell.
-    async fn look_before_resending(self: &Arc<Self>, id: &JobId) -> Result<Option<SubmitEnd>, String> {
+    async fn look_before_resending(
+        self: &Arc<Self>,
+        id: &JobId,
+    ) -> Result<Option<SubmitEnd>, String> {
         let Some(job) = self.get(id) else {
             return Ok(Some(SubmitEnd::Stopped));
         };

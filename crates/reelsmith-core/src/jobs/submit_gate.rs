@@ -95,7 +95,11 @@ mod tests {
         gate.close();
         assert!(gate.enter().is_none(), "no new submit after close");
         assert!(gate.is_closed());
-        assert_eq!(gate.wait_idle(Duration::from_millis(50)).await, 1, "bounded");
+        assert_eq!(
+            gate.wait_idle(Duration::from_millis(50)).await,
+            1,
+            "bounded"
+        );
         let releaser = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(50)).await;
             drop(pass);

@@ -136,7 +136,9 @@ impl EngineHandle {
             Looked::NotFound(why) => LookOutcome::NotFound(why),
             Looked::Failed(why) => LookOutcome::Unavailable(why),
             Looked::Moved => LookOutcome::NotUnknown(
-                self.inner.get(id).map_or(JobState::SubmissionUnknown, |j| j.state),
+                self.inner
+                    .get(id)
+                    .map_or(JobState::SubmissionUnknown, |j| j.state),
             ),
         };
         Ok(outcome)

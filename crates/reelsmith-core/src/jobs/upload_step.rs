@@ -110,4 +110,3 @@ pub(crate) async fn upload_one(
         .map_err(journal_failure)?;
     Ok((original.to_path_buf(), entry.url))
 }
-

@@ -149,9 +149,24 @@ mod tests {
         let journal = Journal::open_in(dir.path()).unwrap();
         let job = sample_job();
         journal.save_job(&job).unwrap();
-        assert!(journal.claim_job(&job.id, "one", &|_| true).unwrap().is_some());
-        assert!(journal.claim_job(&job.id, "two", &|_| true).unwrap().is_none());
-        assert!(journal.claim_job(&job.id, "two", &|_| false).unwrap().is_some());
+        assert!(
+            journal
+                .claim_job(&job.id, "one", &|_| true)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            journal
+                .claim_job(&job.id, "two", &|_| true)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            journal
+                .claim_job(&job.id, "two", &|_| false)
+                .unwrap()
+                .is_some()
+        );
         assert_eq!(journal.claim_of(&job.id).unwrap().as_deref(), Some("two"));
         journal.release_claims("two").unwrap();
         assert_eq!(journal.claim_of(&job.id).unwrap(), None);
@@ -169,14 +184,27 @@ mod tests {
         let stale = resumer.unfinished_jobs().unwrap().remove(0);
         assert_eq!(stale.request_id, None);
         // …then the submitting process records fal's answer and dies (its claim is dead).
-        assert!(submitter.claim_job(&job.id, "dead", &|_| false).unwrap().is_some());
+        assert!(
+            submitter
+                .claim_job(&job.id, "dead", &|_| false)
+                .unwrap()
+                .is_some()
+        );
         job.request_id = Some("req-from-fal".into());
         job.set_state(JobState::Submitted);
         submitter.save_job_durably(&job).unwrap();
         // The claim hands over the row as it is now, not the stale copy.
-        let claimed = resumer.claim_job(&job.id, "resumer", &|_| false).unwrap().unwrap();
+        let claimed = resumer
+            .claim_job(&job.id, "resumer", &|_| false)
+            .unwrap()
+            .unwrap();
         assert_eq!(claimed.request_id.as_deref(), Some("req-from-fal"));
         assert_eq!(claimed.state, JobState::Submitted);
-        assert!(resumer.claim_job(&JobId("nope".into()), "resumer", &|_| false).unwrap().is_none());
+        assert!(
+            resumer
+                .claim_job(&JobId("nope".into()), "resumer", &|_| false)
+                .unwrap()
+                .is_none()
+        );
     }
 }

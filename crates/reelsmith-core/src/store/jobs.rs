@@ -156,7 +156,8 @@ impl Journal {
     /// Every request id some job of the journal holds.
     pub fn request_ids_in_use(&self) -> Result<HashSet<String>, JournalError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare("SELECT request_id FROM jobs WHERE request_id IS NOT NULL")?;
+            let mut stmt =
+                conn.prepare("SELECT request_id FROM jobs WHERE request_id IS NOT NULL")?;
             let ids = stmt
                 .query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<HashSet<_>>>()?;
@@ -196,7 +197,10 @@ impl Journal {
             Ok(rows)
         })?;
         if rows.len() == 1 {
-            rows.into_iter().next().map(|r| decode(&self.path, r)).transpose()
+            rows.into_iter()
+                .next()
+                .map(|r| decode(&self.path, r))
+                .transpose()
         } else {
             Ok(None)
         }
@@ -256,7 +260,10 @@ impl Journal {
             }
         }
         for row in &damaged {
-            tracing::warn!("skipped an unreadable row of {}: {row}", self.path.display());
+            tracing::warn!(
+                "skipped an unreadable row of {}: {row}",
+                self.path.display()
+            );
         }
         Ok((jobs, damaged))
     }

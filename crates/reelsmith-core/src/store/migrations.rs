@@ -111,7 +111,10 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
             Err(e) => {
                 // The step's error is what matters; a failed rollback changes nothing more.
                 if let Err(rollback) = conn.execute_batch("ROLLBACK") {
-                    tracing::warn!("rolling back a failed migration of {}: {rollback}", path.display());
+                    tracing::warn!(
+                        "rolling back a failed migration of {}: {rollback}",
+                        path.display()
+                    );
                 }
                 return Err(e);
             }
@@ -156,7 +159,10 @@ mod tests {
             .unwrap();
         }
         let journal = Journal::open(&path).unwrap();
-        let job = journal.job(&crate::jobs::JobId("abcd".into())).unwrap().unwrap();
+        let job = journal
+            .job(&crate::jobs::JobId("abcd".into()))
+            .unwrap()
+            .unwrap();
         assert_eq!(job.request_id.as_deref(), Some("r-1"));
         assert_eq!(job.submit_sent_at, None);
         assert_eq!(job.unknown, None);

@@ -29,8 +29,8 @@ use rusqlite::Connection;
 
 pub use error::JournalError;
 pub use jobs::Adoption;
-pub use recovery::Recovered;
 pub use open::{OpenedJournal, open_journal};
+pub use recovery::Recovered;
 pub use rows::DamagedRow;
 pub use uploads::CachedUpload;
 

@@ -21,7 +21,10 @@ pub struct OpenedJournal {
 /// Opens (or creates) the journal in `data_dir`. When the file was damaged, what still read
 /// was carried into a new one (see [`Journal::open`]) and the library index is rebuilt from
 /// the sidecars found in `library_dirs`.
-pub fn open_journal(data_dir: &Path, library_dirs: &[PathBuf]) -> Result<OpenedJournal, JournalError> {
+pub fn open_journal(
+    data_dir: &Path,
+    library_dirs: &[PathBuf],
+) -> Result<OpenedJournal, JournalError> {
     let journal = Journal::open_in(data_dir)?;
     let mut notices = Vec::new();
     if let Some(r) = journal.recovery().cloned() {

@@ -81,7 +81,10 @@ pub(super) fn salvage(path: &Path) -> Salvage {
     let mut made = vec![copy.clone()];
     let mut out = Salvage::default();
     if std::fs::copy(path, &copy).is_ok() {
-        if let Some((wal, _)) = companions(path).into_iter().find(|(p, s)| *s == "-wal" && p.exists()) {
+        if let Some((wal, _)) = companions(path)
+            .into_iter()
+            .find(|(p, s)| *s == "-wal" && p.exists())
+        {
             let wal_copy = copy.with_file_name(format!("{}-wal", file_name(&copy)));
             if std::fs::copy(&wal, &wal_copy).is_ok() {
                 made.push(wal_copy);
@@ -102,7 +105,9 @@ pub(super) fn salvage(path: &Path) -> Salvage {
 
 /// The select list of [`JOB_COLUMNS`], with NULL for columns an older schema lacks.
 fn select_list(conn: &Connection) -> Option<String> {
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('jobs')").ok()?;
+    let mut stmt = conn
+        .prepare("SELECT name FROM pragma_table_info('jobs')")
+        .ok()?;
     let present: Vec<String> = stmt
         .query_map([], |r| r.get::<_, String>(0))
         .ok()?
@@ -114,7 +119,13 @@ fn select_list(conn: &Connection) -> Option<String> {
     let list: Vec<String> = JOB_COLUMNS
         .split(',')
         .map(|c| c.trim().to_string())
-        .map(|c| if present.contains(&c) { c } else { "NULL".into() })
+        .map(|c| {
+            if present.contains(&c) {
+                c
+            } else {
+                "NULL".into()
+            }
+        })
         .collect();
     Some(list.join(", "))
 }
@@ -185,7 +196,9 @@ fn read_what_reads(conn: &Connection, path: &Path) -> Salvage {
         return out;
     }
     let max: i64 = conn
-        .query_row("SELECT max(rowid) FROM jobs", [], |r| r.get::<_, Option<i64>>(0))
+        .query_row("SELECT max(rowid) FROM jobs", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
         .ok()
         .flatten()
         .unwrap_or(last + MAX_PROBES);
@@ -221,8 +234,10 @@ pub(super) fn replace_damaged(path: &Path) -> Result<Recovered, JournalError> {
     {
         let mut conn = Connection::open(&fresh).map_err(err)?;
         // A rollback journal, so the finished file is complete by itself before the rename.
-        conn.pragma_update(None, "journal_mode", "DELETE").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "DELETE")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
         super::migrations::migrate(&conn, &fresh)?;
         let tx = conn.transaction().map_err(err)?;
         for job in &salvage.jobs {

@@ -86,7 +86,10 @@ impl PlatformError {
     pub fn is_retryable(&self) -> bool {
         match self {
             PlatformError::Api { kind, .. } => {
-                matches!(kind, PlatformErrorKind::RateLimited | PlatformErrorKind::Server)
+                matches!(
+                    kind,
+                    PlatformErrorKind::RateLimited | PlatformErrorKind::Server
+                )
             }
             PlatformError::Network(_) | PlatformError::Timeout(_) => true,
             PlatformError::Protocol(_) => false,
@@ -126,7 +129,10 @@ impl PlatformError {
 pub(crate) fn from_answer(status: StatusCode, body: &[u8], what: &str) -> PlatformError {
     let code = status.as_u16();
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let envelope = parsed.as_ref().and_then(|v| v.get("error")).filter(|e| e.is_object());
+    let envelope = parsed
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .filter(|e| e.is_object());
     let text = |k: &str| {
         envelope
             .and_then(|e| e.get(k))

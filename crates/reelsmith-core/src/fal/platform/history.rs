@@ -121,7 +121,10 @@ impl FalClient {
         max_pages: usize,
     ) -> Result<Listing<HistoryItem>, PlatformError> {
         let what = match &query.request_id {
-            Some(id) => format!("the request history of {} (request {id})", query.endpoint_id),
+            Some(id) => format!(
+                "the request history of {} (request {id})",
+                query.endpoint_id
+            ),
             None => format!("the request history of {}", query.endpoint_id),
         };
         let pages = if max_pages == 0 {
@@ -129,8 +132,15 @@ impl FalClient {
         } else {
             max_pages
         };
-        self.platform_list(&what, BY_ENDPOINT_PATH, &query.params(), "items", pages, parse_item)
-            .await
+        self.platform_list(
+            &what,
+            BY_ENDPOINT_PATH,
+            &query.params(),
+            "items",
+            pages,
+            parse_item,
+        )
+        .await
     }
 }
 
@@ -150,7 +160,9 @@ mod tests {
         .unwrap();
         assert_eq!(item.request_id, "a1b2");
         assert_eq!(
-            item.sent_at.unwrap().to_rfc3339_opts(SecondsFormat::Millis, true),
+            item.sent_at
+                .unwrap()
+                .to_rfc3339_opts(SecondsFormat::Millis, true),
             "2024-12-31T23:00:01.250Z"
         );
         assert_eq!(item.ended_at, None);

@@ -54,7 +54,11 @@ fn asked_delay(headers: &HeaderMap) -> Option<Duration> {
 
 impl FalClient {
     /// `{api base}{path}` with `query` appended (repeated names stay repeated).
-    pub(crate) fn api_url(&self, path: &str, query: &[(&str, String)]) -> Result<String, PlatformError> {
+    pub(crate) fn api_url(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<String, PlatformError> {
         let base = self.inner.urls.api_base();
         let raw = format!("{base}/{}", path.trim_start_matches('/'));
         let mut url = url::Url::parse(&raw).map_err(|e| {
@@ -128,7 +132,9 @@ impl FalClient {
                     (error::from_answer(status, scrubbed.as_bytes(), what), wait)
                 }
                 Err(e) if e.is_builder() => {
-                    return Err(PlatformError::Protocol(format!("{what}: invalid request: {e}")));
+                    return Err(PlatformError::Protocol(format!(
+                        "{what}: invalid request: {e}"
+                    )));
                 }
                 Err(e) => (transport(&e, what), None),
             };
@@ -171,9 +177,14 @@ impl FalClient {
             }
             let page = self.platform_get(what, path, &q).await?;
             listing.pages += 1;
-            let items = page.get(items_field).and_then(Value::as_array).ok_or_else(|| {
-                PlatformError::Protocol(format!("{what}: the answer has no \"{items_field}\" list"))
-            })?;
+            let items = page
+                .get(items_field)
+                .and_then(Value::as_array)
+                .ok_or_else(|| {
+                    PlatformError::Protocol(format!(
+                        "{what}: the answer has no \"{items_field}\" list"
+                    ))
+                })?;
             for item in items {
                 match parse(item) {
                     Some(v) => listing.items.push(v),
