@@ -167,3 +167,72 @@ async fn generate_works_against_a_one_origin_simulator() {
     let video = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(std::path::Path::new(&video).exists(), "{video}");
 }
+
+#[tokio::test]
+async fn the_simulate_command_can_lose_submit_answers_and_list_the_request_history() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
+        .args([
+            "simulate",
+            "--port",
+            "0",
+            "--lose-submit-answers",
+            "gateway-504",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn reelsmith simulate");
+    let mut guard = ChildGuard(child);
+    let stdout = guard.0.stdout.take().expect("stdout");
+    let lines = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take_while(|l| !l.starts_with("Serving until"))
+            .collect::<Vec<_>>()
+    });
+    let lines = tokio::time::timeout(Duration::from_secs(30), lines)
+        .await
+        .expect("banner within 30 s")
+        .expect("reader");
+    let value_of = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("{name} not printed in {lines:?}"))
+            .to_string()
+    };
+    let (queue, api, key) = (
+        value_of("REELSMITH_QUEUE_URL"),
+        value_of("REELSMITH_API_URL"),
+        value_of("FAL_KEY"),
+    );
+    let client = http();
+    let lost = client
+        .post(format!("{queue}/fal-ai/veo3.1"))
+        .header("Authorization", format!("Key {key}"))
+        .json(&json!({"prompt": "lost on the way back"}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(lost.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert!(lost.headers().get("x-fal-request-id").is_none());
+    let listed: serde_json::Value = client
+        .get(format!(
+            "{api}/models/requests/by-endpoint?endpoint_id=fal-ai/veo3.1&expand=payloads"
+        ))
+        .header("Authorization", format!("Key {key}"))
+        .send()
+        .await
+        .expect("history")
+        .json()
+        .await
+        .expect("history json");
+    assert_eq!(
+        listed["items"][0]["json_input"]["prompt"], "lost on the way back",
+        "{listed}"
+    );
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::cli::engine_setup::{
     CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
-    open_journal,
+    open_journal, print_unknown,
 };
 use reelsmith_core::jobs::{
     EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues,
@@ -470,8 +470,11 @@ async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
             _ = &mut ctrl_c => return Ending::Interrupted,
         };
         let Some(job) = job else { continue };
-        if job.state.is_terminal() {
-            return Ending::Finished(Box::new(job));
+        // Done, failed, cancelled, or unknown once the lookups in fal's history gave up.
+        if job.state.is_settled() && !session.engine.is_running(id) {
+            // The event may be older than the task's last change: report the job as it is.
+            let last = session.engine.job(id).unwrap_or(job);
+            return Ending::Finished(Box::new(last));
         }
         if detach && job.request_id.is_some() && job.state != JobState::Submitting {
             return Ending::Detached(Box::new(job));
@@ -501,6 +504,7 @@ fn print_result(job: &reelsmith_core::jobs::Job, json: bool, stalled: bool) {
             eprintln!("error: {message}");
         }
         JobState::Cancelled => eprintln!("job {} was cancelled", job.id),
+        JobState::SubmissionUnknown => print_unknown(job),
         _ => {}
     }
 }

@@ -20,7 +20,7 @@ use super::settings::{self, SettingsState};
 use super::theme::{self, ThemeChoice, Tone};
 use super::thumbs::Thumbnails;
 use super::welcome::{self, WelcomeState};
-use super::{help, queue};
+use super::{closing, help, queue, unknown_card};
 use reelsmith_core::catalog::{Catalog, CatalogEntry};
 use reelsmith_core::fal::{ApiKey, KeySource, ResolvedKey};
 use reelsmith_core::jobs::JobId;
@@ -121,6 +121,10 @@ pub enum Action {
     Cancel(JobId),
     /// Submit a failed or cancelled job again.
     Retry(JobId),
+    /// Look in fal's request history again for a job whose submission is unknown.
+    LookAgain(JobId),
+    /// Submit a job whose submission is unknown again (the user confirmed the cost).
+    ResubmitUnknown(JobId),
     /// Forget a finished job from the queue (the video stays).
     Remove(JobId),
     /// Fill the form from a job's or video's settings.
@@ -215,6 +219,8 @@ pub struct StudioApp {
     pub settings: SettingsState,
     /// The help overlay is open.
     pub help_open: bool,
+    /// "Submit again" of an unknown job is waiting for confirmation.
+    pub confirm_resubmit: Option<JobId>,
     first_frame: super::startup::FirstFrameProbe,
     toasts: egui_notify::Toasts,
     actions: Vec<Action>,
@@ -268,6 +274,7 @@ impl StudioApp {
             gallery: GalleryState::default(),
             settings: SettingsState::default(),
             help_open: false,
+            confirm_resubmit: None,
             first_frame: super::startup::FirstFrameProbe::from_env(),
             toasts: egui_notify::Toasts::default().with_anchor(egui_notify::Anchor::BottomRight),
             actions: Vec::new(),
@@ -535,6 +542,8 @@ impl StudioApp {
             Action::Generate => self.generate(),
             Action::Cancel(id) => self.engine.cancel(&id),
             Action::Retry(id) => self.engine.retry(&id),
+            Action::LookAgain(id) => self.engine.look_again(&id),
+            Action::ResubmitUnknown(id) => self.engine.resubmit_unknown(&id),
             Action::Remove(id) => self.engine.remove(&id),
             Action::UseSettings { endpoint_id, form } => self.use_settings(&endpoint_id, &form),
             Action::Open(path) => {
@@ -869,6 +878,7 @@ fn simulator_banner(ui: &mut egui::Ui) {
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.first_frame.frame_begins(ctx);
+        closing::on_close_request(self, ctx);
         self.poll_background();
         self.shortcuts(ctx);
         self.revalidate();
@@ -902,6 +912,8 @@ impl eframe::App for StudioApp {
         if self.help_open {
             help::show(self, ui.ctx());
         }
+        unknown_card::confirm(self, ui.ctx());
+        closing::show(self, ui.ctx());
         references::file_drop_overlay(self, ui.ctx());
         let actions = std::mem::take(&mut self.actions);
         for action in actions {

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod banner;
+pub mod closing;
 pub mod config;
 pub mod endpoints;
 pub mod engine_link;
@@ -20,6 +21,7 @@ pub mod startup;
 pub mod task;
 pub mod theme;
 pub mod thumbs;
+pub mod unknown_card;
 pub mod welcome;
 pub mod widgets;
 

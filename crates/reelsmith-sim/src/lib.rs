@@ -16,6 +16,7 @@ pub mod clip;
 mod cdn;
 mod faults;
 mod guard;
+mod history;
 mod inputs;
 mod jobs;
 mod layout;
@@ -37,6 +38,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
+pub use faults::LostAnswer;
 pub use jobs::CANCELLED_ERROR_TYPE;
 use state::{Shared, lock};
 
@@ -103,6 +105,8 @@ pub enum Route {
     Cdn,
     /// `GET /openapi/queue/openapi.json`.
     OpenApi,
+    /// `GET /api/v1/models/requests/by-endpoint` (the platform API's request history).
+    History,
     /// As a fault target: every route. As a recorded route: a path outside the API.
     Any,
 }
@@ -244,12 +248,18 @@ impl Simulator {
         format!("{}/openapi/queue/openapi.json", self.shared.base_url)
     }
 
-    /// The three base URLs to point a [`reelsmith_core::fal::FalClient`] at this simulator.
+    /// The platform API base (`REELSMITH_API_URL`): `{base}/api/v1`.
+    pub fn api_url(&self) -> String {
+        format!("{}/api/v1", self.shared.base_url)
+    }
+
+    /// The base URLs to point a [`reelsmith_core::fal::FalClient`] at this simulator.
     pub fn fal_urls(&self) -> reelsmith_core::fal::FalUrls {
         reelsmith_core::fal::FalUrls {
             queue: self.queue_url(),
             rest: self.rest_url(),
             openapi: self.openapi_url(),
+            api: self.api_url(),
         }
     }
 
@@ -278,6 +288,31 @@ impl Simulator {
     /// The next `count` requests to `route` (or any route) fail with `status` and a fal-shaped body.
     pub fn fail_next(&self, route: Route, count: u32, status: u16) {
         lock(&self.shared.faults).add_status(route, count, status);
+    }
+
+    /// The next `count` requests to `route` get fal's ingress (nginx) error page with `status`
+    /// and no `x-fal-request-id`; they never reach the queue (nothing is submitted).
+    pub fn fail_next_ingress(&self, route: Route, count: u32, status: u16) {
+        lock(&self.shared.faults).add_ingress(route, count, status);
+    }
+
+    /// The next `count` accepted submits are queued (and recorded in [`Simulator::submissions`]
+    /// and the request history) but their answer is lost as `lost` says.
+    pub fn lose_next_submit_answers(&self, lost: LostAnswer, count: u32) {
+        lock(&self.shared.faults).add_lost_answer(lost, count);
+    }
+
+    /// Completed requests leave the queue `after` their completion: their status and result
+    /// answer 404 `{"status": "NOT_FOUND"}` as fal's do once retention passed (the request
+    /// history keeps their payloads). `None` keeps them for good (the default).
+    pub fn forget_results_after(&self, after: Option<Duration>) {
+        lock(&self.shared.settings).forget_after = after;
+    }
+
+    /// Requests show in the request history only `delay` after they were received (fal's
+    /// history may lag); zero by default.
+    pub fn set_history_delay(&self, delay: Duration) {
+        lock(&self.shared.settings).history_delay = delay;
     }
 
     /// The next `count` requests to `route` get 504 with `X-Fal-Request-Timeout-Type: user`.

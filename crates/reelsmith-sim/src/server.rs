@@ -14,7 +14,7 @@ use super::faults::Faults;
 use super::layout::{Layout, OPENAPI_PATH};
 use super::state::{Settings, Shared};
 use super::storage::Storage;
-use super::{SimConfig, SimError, cdn, guard, openapi, queue, record, upload};
+use super::{SimConfig, SimError, cdn, guard, history, openapi, queue, record, upload};
 
 /// The silence after which a status stream sends `: ping`, unless changed.
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
@@ -123,6 +123,8 @@ pub(crate) async fn start(
             initial_queue_position: config.initial_queue_position,
             ping_interval: DEFAULT_PING_INTERVAL,
             max_clip_seconds: DEFAULT_MAX_CLIP_SECONDS,
+            forget_after: None,
+            history_delay: Duration::ZERO,
         }),
         documents,
         jobs: Mutex::new(HashMap::new()),
@@ -141,7 +143,11 @@ pub(crate) async fn start(
         )
         .route("/upload/{*rest}", any(upload::upload))
         .route("/cdn/files/{*key}", get(cdn::serve_file))
-        .route(OPENAPI_PATH, get(openapi::document));
+        .route(OPENAPI_PATH, get(openapi::document))
+        .route(
+            "/api/v1/models/requests/by-endpoint",
+            get(history::by_endpoint),
+        );
     router = if layout.one_origin {
         // The queue takes every path the other hosts do not, as at a proxy in front of fal.
         router.fallback(queue::queue_at_root)

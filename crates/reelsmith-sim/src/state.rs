@@ -29,6 +29,10 @@ pub(crate) struct Settings {
     pub initial_queue_position: u32,
     pub ping_interval: Duration,
     pub max_clip_seconds: f64,
+    /// Completed requests leave the queue (404) this long after completing; None = never.
+    pub forget_after: Option<Duration>,
+    /// A request shows in the request history only this long after it was received.
+    pub history_delay: Duration,
 }
 
 /// Rendered clips by (BLAKE3 of the source file, spec): the same request renders once.

@@ -41,14 +41,13 @@ impl std::fmt::Debug for FalClient {
     }
 }
 
-/// Which transport failures a request may be retried after.
+/// Which transport failures a request may be retried after. Only idempotent requests go
+/// through this loop; the submit POST has its own (`fal::submit`), since sending it again after
+/// an unclear failure could start, and charge for, a second job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TransportRetry {
     /// Any transport error (idempotent requests).
     Any,
-    /// Only failures to connect, where the request surely never arrived (submit: a retry after
-    /// a reset mid-request could start, and charge for, a second job).
-    ConnectOnly,
 }
 
 fn build_http(options: &ClientOptions) -> Result<reqwest::Client, FalError> {
@@ -95,6 +94,11 @@ impl FalClient {
     /// The base URLs in use.
     pub fn urls(&self) -> &FalUrls {
         &self.inner.urls
+    }
+
+    /// The retry policy in use.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
     }
 
     /// The timing and transfer settings in use.
@@ -162,7 +166,6 @@ impl FalClient {
                     }
                     let may_retry = match transport {
                         TransportRetry::Any => true,
-                        TransportRetry::ConnectOnly => e.is_connect(),
                     };
                     if may_retry && retry < policy.max_retries {
                         tracing::debug!(what, error = %e, retry, "retrying after a transport error");
@@ -261,6 +264,7 @@ mod tests {
                 queue: "http://127.0.0.1:9/q".into(),
                 rest: "http://127.0.0.1:9/r".into(),
                 openapi: String::new(),
+                api: String::new(),
             },
             None,
         )

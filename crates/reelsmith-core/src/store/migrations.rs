@@ -7,17 +7,18 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 /// One step: the version it brings the schema to, and the change. Each runs inside its own
 /// `BEGIN IMMEDIATE` transaction after reading the version under that lock, so processes opening
 /// a journal at once never apply a step twice.
 type Step = (i64, fn(&Connection) -> rusqlite::Result<()>);
 
-const STEPS: [Step; 3] = [
+const STEPS: [Step; 4] = [
     (1, create_tables),
     (2, uploads_by_storage),
     (3, add_overwrite_output),
+    (4, submission_unknown),
 ];
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
@@ -156,6 +157,20 @@ fn add_overwrite_output(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Version 4: when the last submit went out, and what is known of a submit whose answer was
+/// lost ("submission unknown"); request ids are looked up when a lost answer is adopted.
+fn submission_unknown(conn: &Connection) -> rusqlite::Result<()> {
+    for (column, kind) in [("submit_sent_at", "INTEGER"), ("unknown_json", "TEXT")] {
+        let present = conn
+            .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = ?1")?
+            .exists([column])?;
+        if !present {
+            conn.execute_batch(&format!("ALTER TABLE jobs ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS jobs_request_id ON jobs(request_id)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +274,45 @@ mod tests {
             Journal::open(&path),
             Err(JournalError::TooNew { found: 99, .. })
         ));
+    }
+    #[test]
+    fn a_version_1_journal_gains_the_new_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE jobs (id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL,
+                    prompt TEXT NOT NULL DEFAULT '', state TEXT NOT NULL, form_json TEXT NOT NULL,
+                    input_json TEXT, request_id TEXT, handle_json TEXT, queue_position INTEGER,
+                    uploads_json TEXT NOT NULL DEFAULT '[]', download_json TEXT,
+                    logs_json TEXT NOT NULL DEFAULT '[]', requested_output TEXT, output_path TEXT,
+                    result_json TEXT, video_url TEXT, seed INTEGER, fail_kind TEXT,
+                    fail_message TEXT, fail_type TEXT, submissions INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL, submitted_at INTEGER, started_at INTEGER,
+                    completed_at INTEGER, finished_at INTEGER, state_changed_at INTEGER NOT NULL,
+                    simulated INTEGER NOT NULL DEFAULT 0,
+                    cancel_requested INTEGER NOT NULL DEFAULT 0, claimed_by TEXT);
+                 CREATE TABLE uploads (blake3 TEXT PRIMARY KEY, url TEXT NOT NULL,
+                    size INTEGER NOT NULL, content_type TEXT, uploaded_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL);
+                 CREATE TABLE library (job_id TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE,
+                    sidecar TEXT NOT NULL, endpoint_id TEXT NOT NULL, prompt TEXT NOT NULL,
+                    request_id TEXT, seed INTEGER, size INTEGER NOT NULL, blake3 TEXT NOT NULL,
+                    created_at INTEGER NOT NULL, finished_at INTEGER NOT NULL);
+                 INSERT INTO jobs (id, endpoint_id, state, form_json, request_id, created_at,
+                    state_changed_at) VALUES ('abcd', 'fal-ai/veo3.1', 'submitted', '{}', 'r-1', 0, 0);
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        let job = journal
+            .job(&crate::jobs::JobId("abcd".into()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(job.request_id.as_deref(), Some("r-1"));
+        assert_eq!(job.submit_sent_at, None);
+        assert_eq!(job.unknown, None);
     }
 }
