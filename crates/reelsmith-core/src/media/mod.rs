@@ -4,6 +4,7 @@
 //! the [`ThumbnailPool`] or a [`video::VideoPreview`] for pictures and uploads the RGBA pixels
 //! it gets back as textures.
 
+pub mod audio;
 pub mod error;
 pub mod exif;
 pub mod orientation;
@@ -12,6 +13,7 @@ pub mod pool;
 pub mod prepare;
 pub mod probe;
 pub mod thumb_cache;
+pub mod mp4;
 pub mod thumbnail;
 pub mod video;
 
