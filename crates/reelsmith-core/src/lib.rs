@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod fal;
+pub mod film;
 pub mod human;
 pub mod jobs;
 pub mod keystore;

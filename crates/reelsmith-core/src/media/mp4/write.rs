@@ -144,6 +144,14 @@ impl<W: Write + Seek> Mp4Writer<W> {
         Ok(())
     }
 
+    /// Replaces a track's configuration before [`Mp4Writer::finish`] (parameter sets of
+    /// re-encoded parts are known only once they are encoded).
+    pub fn set_kind(&mut self, track: usize, kind: TrackKind) {
+        if let Some(spec) = self.specs.get_mut(track) {
+            spec.kind = kind;
+        }
+    }
+
     /// Samples written so far to `track`.
     pub fn sample_count(&self, track: usize) -> usize {
         self.tracks.get(track).map_or(0, |t| t.sizes.len())
