@@ -77,6 +77,9 @@ pub enum FilmError {
     /// The operation does not apply to this shot.
     #[error("{0}")]
     NotPossible(String),
+    /// The engine refused a job.
+    #[error(transparent)]
+    Engine(#[from] crate::jobs::EngineError),
     /// The journal failed.
     #[error(transparent)]
     Journal(#[from] crate::store::JournalError),

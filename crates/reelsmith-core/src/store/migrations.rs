@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 2;
+pub(super) const SCHEMA_VERSION: i64 = 3;
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError> {
@@ -90,7 +90,27 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
     if version < 2 {
         uploads_by_storage(conn).map_err(err)?;
     }
+    if version < 3 {
+        storyboards(conn).map_err(err)?;
+    }
     Ok(())
+}
+
+/// Version 3: storyboards, one row each with its shots as JSON.
+fn storyboards(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "BEGIN IMMEDIATE;
+         CREATE TABLE IF NOT EXISTS storyboards (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            shots_json TEXT NOT NULL DEFAULT '[]',
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+         );
+         CREATE UNIQUE INDEX IF NOT EXISTS storyboards_name ON storyboards(name COLLATE NOCASE);
+         PRAGMA user_version = 3;
+         COMMIT;",
+    )
 }
 
 /// Version 2: the upload cache is keyed by the storage an upload was made at (its REST base

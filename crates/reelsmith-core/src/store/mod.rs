@@ -14,6 +14,7 @@ mod jobs;
 mod library;
 mod migrations;
 mod recovery;
+mod storyboards;
 mod uploads;
 
 use std::path::{Path, PathBuf};

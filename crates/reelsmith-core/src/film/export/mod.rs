@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-pub use publish::part_path;
+pub use publish::{hash_file, part_path};
 pub use sound::PRIMING;
 pub use write::WriteStats;
 

@@ -109,7 +109,8 @@ fn publish(part: &Path, target: &Path, overwrite: bool) -> Result<(), FilmError>
     }
 }
 
-fn hash_file(path: &Path) -> Result<String, FilmError> {
+/// blake3 of a file's content, hex.
+pub fn hash_file(path: &Path) -> Result<String, FilmError> {
     let mut file = File::open(path).map_err(io("read", path))?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 20];
