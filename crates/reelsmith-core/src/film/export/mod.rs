@@ -340,7 +340,8 @@ fn run(
 }
 
 /// The frames `start..end` of the clip at `path` that a trim in seconds (`in_secs..out_secs`,
-/// either open) covers, at the clip's frame rate.
+/// either open) covers, at the clip's frame rate. A time past the clip's end is not clamped:
+/// exporting refuses it, naming the clip's length.
 pub fn trim_from_seconds(
     path: &Path,
     in_secs: Option<f64>,
@@ -349,7 +350,7 @@ pub fn trim_from_seconds(
     let source = SourceClip::open(path)?;
     let fps = source.fps();
     let frames = source.frame_count();
-    let to_frame = |s: f64| ((s * fps).round().max(0.0) as u64).min(u64::from(frames)) as u32;
+    let to_frame = |s: f64| (s * fps).round().clamp(0.0, f64::from(u32::MAX)) as u32;
     Ok(FrameRange {
         start: in_secs.map_or(0, to_frame),
         end: out_secs.map_or(frames, to_frame),
