@@ -8,6 +8,7 @@ pub mod audio;
 pub mod error;
 pub mod exif;
 pub mod orientation;
+pub mod playback;
 pub mod picture;
 pub mod pool;
 pub mod prepare;
