@@ -553,7 +553,7 @@ impl StudioApp {
                     );
                 }
             }
-            Action::SaveAs(item) => gallery::start_save_as(self, item),
+            Action::SaveAs(item) => super::save_copy::start(self, item),
             Action::DeleteVideo(item) => match self.engine.delete_video(&item) {
                 Ok(()) => {
                     self.gallery.selected = None;

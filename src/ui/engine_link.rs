@@ -392,6 +392,7 @@ impl EngineLink {
                 endpoint_id: model.endpoint_id.clone(),
                 form,
                 output: None,
+                overwrite_output: false,
             };
             let engine = engine.clone();
             self.spawn(async move {

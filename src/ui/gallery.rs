@@ -1,16 +1,16 @@
 //! The gallery: every finished video as a virtualised grid of poster frames, newest first, with
 //! a details panel to play, export, reuse and delete.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use egui::{Color32, RichText, Ui};
 use poll_promise::Promise;
 
 use super::app::{Action, StudioApp, short_name};
 use super::engine_link::excerpt;
+use super::save_copy::{self, SaveCopyState};
 use super::theme::{self, Tone};
-use reelsmith_core::library::{LibraryItem, Sidecar, sidecar_path};
+use reelsmith_core::library::{LibraryItem, Sidecar};
 use reelsmith_core::media::video::VideoPreview;
 
 /// Grid cell size (poster 16:9 plus two caption lines), in points.
@@ -43,7 +43,8 @@ pub struct GalleryState {
     opening: Option<Promise<Result<Preview, String>>>,
     /// Delete is waiting for confirmation.
     pub confirm_delete: Option<LibraryItem>,
-    saving: Option<Promise<Result<Option<PathBuf>, String>>>,
+    /// "Save as…": the copy running, its outcome, a question.
+    pub save: SaveCopyState,
     last_frame: Option<Promise<Result<PathBuf, String>>>,
 }
 
@@ -100,6 +101,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         )
         .show(ui, |ui| grid(app, ui));
     confirm_delete(app, ui.ctx());
+    save_copy::confirm(app, ui.ctx());
 }
 
 fn poll(app: &mut StudioApp) {
@@ -111,18 +113,7 @@ fn poll(app: &mut StudioApp) {
             Err(p) => g.opening = Some(p),
         }
     }
-    let g = &mut app.gallery;
-    if let Some(p) = g.saving.take() {
-        match p.try_take() {
-            Ok(Ok(Some(dest))) => app.act(Action::Toast(
-                Tone::Success,
-                format!("Saved {} and its sidecar.", dest.display()),
-            )),
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
-            Err(p) => g.saving = Some(p),
-        }
-    }
+    save_copy::poll(app);
     let g = &mut app.gallery;
     if let Some(p) = g.last_frame.take() {
         match p.try_take() {
@@ -427,7 +418,11 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                 {
                     app.act(Action::Reveal(item.path.clone()));
                 }
-                if ui.button("Save as…").clicked() {
+                if ui
+                    .add_enabled(!app.gallery.save.busy(), egui::Button::new("Save as…"))
+                    .on_hover_text("Saves a copy of the video and its sidecar elsewhere")
+                    .clicked()
+                {
                     app.act(Action::SaveAs(item.clone()));
                 }
                 if ui.button("Copy prompt").clicked() {
@@ -437,6 +432,7 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     reuse_settings(app, item);
                 }
             });
+            save_copy::status(app, ui, item);
             ui.add_space(4.0);
             ui.label(
                 RichText::new("Continue from this clip")
@@ -592,23 +588,30 @@ fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
 
 fn open_preview(app: &mut StudioApp, path: PathBuf) {
     let ctx = app.egui_ctx();
-    app.gallery.opening = Some(Promise::spawn_blocking(move || {
-        let notify_ctx = ctx.clone();
-        let r = VideoPreview::open_with_notify(&path, move || notify_ctx.request_repaint())
-            .map_err(|e| format!("The preview could not start: {e}"))
-            .and_then(|player| {
-                player.play().map_err(|e| e.to_string())?;
-                Ok(Preview {
-                    path,
-                    player,
-                    texture: None,
-                    generation: 0,
-                    scrub: 0.0,
+    let crashed = |m: String| {
+        Err(format!(
+            "The preview could not start: the decoder crashed ({m})."
+        ))
+    };
+    app.gallery.opening = Some(super::task::blocking(
+        &ctx.clone(),
+        move || {
+            let notify_ctx = ctx.clone();
+            VideoPreview::open_with_notify(&path, move || notify_ctx.request_repaint())
+                .map_err(|e| format!("The preview could not start: {e}"))
+                .and_then(|player| {
+                    player.play().map_err(|e| e.to_string())?;
+                    Ok(Preview {
+                        path,
+                        player,
+                        texture: None,
+                        generation: 0,
+                        scrub: 0.0,
+                    })
                 })
-            });
-        ctx.request_repaint();
-        r
-    }));
+        },
+        crashed,
+    ));
 }
 
 fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
@@ -675,66 +678,41 @@ fn confirm_delete(app: &mut StudioApp, ctx: &egui::Context) {
     }
 }
 
-/// Copies `video` and its sidecar to `dest` (and `dest`'s sidecar path).
-pub fn copy_with_sidecar(video: &Path, sidecar: &Path, dest: &Path) -> Result<(), String> {
-    if dest == video {
-        return Err("Choose a different place than the library file itself.".into());
-    }
-    std::fs::copy(video, dest)
-        .map_err(|e| format!("Could not copy the video to {}: {e}", dest.display()))?;
-    if sidecar.exists() {
-        let to = sidecar_path(dest);
-        std::fs::copy(sidecar, &to)
-            .map_err(|e| format!("Could not copy the sidecar to {}: {e}", to.display()))?;
-    }
-    Ok(())
-}
-
-/// Asks where to save `item` (native dialog off the UI thread) and copies it there.
-pub fn start_save_as(app: &mut StudioApp, item: LibraryItem) {
-    if app.gallery.saving.is_some() {
-        return;
-    }
-    let picker = Arc::clone(&app.config.save_as);
-    let ctx = app.egui_ctx();
-    app.gallery.saving = Some(Promise::spawn_blocking(move || {
-        let r = match picker(&item.path) {
-            Some(dest) => copy_with_sidecar(&item.path, &item.sidecar, &dest).map(|()| Some(dest)),
-            None => Ok(None),
-        };
-        ctx.request_repaint();
-        r
-    }));
-}
-
 /// Extracts the clip's last frame to a PNG, then opens image-to-video with it.
 pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
     let dir = app.config.cache_dir.join("frames");
     let ctx = app.egui_ctx();
-    app.gallery.last_frame = Some(Promise::spawn_blocking(move || {
-        let r = (|| {
-            let pic = reelsmith_core::media::video::last_frame(&video)
-                .map_err(|e| format!("The last frame could not be read: {e}"))?;
-            let img = pic
-                .to_rgba_image()
-                .ok_or("The last frame has an odd size.")?;
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| format!("Could not create {}: {e}", dir.display()))?;
-            let stem = video
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "clip".into());
-            let out = dir.join(format!("{stem}-last-frame.png"));
-            img.save(&out)
-                .map_err(|e| format!("Could not save {}: {e}", out.display()))?;
-            Ok(out)
-        })();
-        ctx.request_repaint();
-        r
-    }));
+    let crashed = |m: String| {
+        Err(format!(
+            "The last frame could not be read: the decoder crashed ({m})."
+        ))
+    };
+    app.gallery.last_frame = Some(super::task::blocking(
+        &ctx,
+        move || {
+            (|| {
+                let pic = reelsmith_core::media::video::last_frame(&video)
+                    .map_err(|e| format!("The last frame could not be read: {e}"))?;
+                let img = pic
+                    .to_rgba_image()
+                    .ok_or("The last frame has an odd size.")?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("Could not create {}: {e}", dir.display()))?;
+                let stem = video
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "clip".into());
+                let out = dir.join(format!("{stem}-last-frame.png"));
+                img.save(&out)
+                    .map_err(|e| format!("Could not save {}: {e}", out.display()))?;
+                Ok(out)
+            })()
+        },
+        crashed,
+    ));
 }
 
 /// True while a save, frame extraction or preview start runs.
 pub fn busy(g: &GalleryState) -> bool {
-    g.saving.is_some() || g.last_frame.is_some() || g.opening.is_some()
+    g.save.busy() || g.last_frame.is_some() || g.opening.is_some()
 }

@@ -10,6 +10,8 @@
 pub mod catalog;
 pub mod fal;
 pub mod film;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod human;
 pub mod jobs;
 pub mod keystore;

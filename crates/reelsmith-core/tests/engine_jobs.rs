@@ -113,6 +113,7 @@ fn i2v_job(image: &Path, prompt: &str) -> NewJob {
         endpoint_id: I2V.into(),
         form,
         output: None,
+        overwrite_output: false,
     }
 }
 
@@ -598,6 +599,7 @@ fn kling_job(images: &[PathBuf]) -> NewJob {
         endpoint_id: KLING.into(),
         form,
         output: None,
+        overwrite_output: false,
     }
 }
 

@@ -85,7 +85,7 @@ enum StreamEnd {
 }
 
 /// Splits complete SSE events off the front of `buf` and returns their `data` payloads.
-fn take_events(buf: &mut Vec<u8>) -> Vec<String> {
+pub(crate) fn take_events(buf: &mut Vec<u8>) -> Vec<String> {
     let mut out = Vec::new();
     while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
         let block: Vec<u8> = buf.drain(..end + 2).collect();

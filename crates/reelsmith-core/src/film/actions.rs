@@ -312,6 +312,7 @@ pub async fn submit(
             endpoint_id: prepared.endpoint_id.clone(),
             form: form.unwrap_or_else(|| prepared.form.clone()),
             output: None,
+            overwrite_output: false,
         })
         .await?;
     attach(engine.journal(), prepared, id.as_str())?;

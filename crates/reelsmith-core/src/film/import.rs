@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::{Local, Utc};
 
 use super::error::FilmError;
-use crate::library::naming::{exists_on_disk, unique_path, video_file_name};
+use crate::library::naming::{reserve, video_file_name};
 use crate::library::sidecar::{SIDECAR_FORMAT, SidecarTimings};
 use crate::library::{LibraryItem, Sidecar, sidecar_path};
 use crate::store::Journal;
@@ -51,10 +51,22 @@ pub fn import_video(
         .unwrap_or_default();
     let reserved = journal.reserved_outputs()?;
     let name = video_file_name(Local::now(), "import", &stem);
-    let dest = unique_path(library_dir, &name, &|p| {
-        exists_on_disk(p) || reserved.iter().any(|r| r == p)
-    });
-    let (size, hash) = copy_new(source, &dest)?;
+    // The name is reserved on disk (an empty placeholder of ours) so that a download finishing
+    // at the same moment cannot take it; the copy then replaces the placeholder.
+    let dest = reserve(library_dir, &name, &|p| reserved.iter().any(|r| r == p)).map_err(|e| {
+        FilmError::Io {
+            action: "reserve a name in",
+            path: library_dir.into(),
+            source: e,
+        }
+    })?;
+    let (size, hash) = match copy_new(source, &dest) {
+        Ok(done) => done,
+        Err(e) => {
+            remove_quietly(&dest);
+            return Err(e);
+        }
+    };
     let now = Utc::now();
     let sidecar = Sidecar {
         format: SIDECAR_FORMAT.into(),
@@ -101,8 +113,8 @@ pub fn import_video(
     Ok(item)
 }
 
-/// Copies `from` to a temporary name beside `to`, syncs it and gives it the name `to`
-/// without replacing anything there. Returns the size and the blake3 of the bytes copied.
+/// Copies `from` to a temporary name beside `to` (the caller's reserved placeholder), syncs it
+/// and renames it over the placeholder. Returns the size and the blake3 of the bytes copied.
 fn copy_new(from: &Path, to: &Path) -> Result<(u64, String), FilmError> {
     let part = super::export::part_path(to);
     let io = |action: &'static str, path: &Path| {
@@ -133,14 +145,8 @@ fn copy_new(from: &Path, to: &Path) -> Result<(u64, String), FilmError> {
             size += n as u64;
         }
         out.sync_all().map_err(io("write", &part))?;
-        match std::fs::hard_link(&part, to) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(FilmError::Exists(to.into()));
-            }
-            Err(_) if !to.exists() => std::fs::rename(&part, to).map_err(io("rename to", to))?,
-            Err(_) => return Err(FilmError::Exists(to.into())),
-        }
+        // `to` is the empty placeholder reserved for this copy: replacing it is ours to do.
+        std::fs::rename(&part, to).map_err(io("rename to", to))?;
         Ok((size, hasher.finalize().to_hex().to_string()))
     })();
     remove_quietly(&part);

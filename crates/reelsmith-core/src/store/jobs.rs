@@ -35,9 +35,9 @@ impl Journal {
                     handle_json, queue_position, uploads_json, download_json, logs_json,
                     requested_output, output_path, result_json, video_url, seed, fail_kind,
                     fail_message, fail_type, submissions, created_at, submitted_at, started_at,
-                    completed_at, finished_at, state_changed_at, simulated)
+                    completed_at, finished_at, state_changed_at, simulated, overwrite_output)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                    ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+                    ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
                  ON CONFLICT(id) DO UPDATE SET endpoint_id=excluded.endpoint_id,
                     prompt=excluded.prompt, state=excluded.state, form_json=excluded.form_json,
                     input_json=excluded.input_json, request_id=excluded.request_id,
@@ -50,7 +50,8 @@ impl Journal {
                     submissions=excluded.submissions, created_at=excluded.created_at,
                     submitted_at=excluded.submitted_at, started_at=excluded.started_at,
                     completed_at=excluded.completed_at, finished_at=excluded.finished_at,
-                    state_changed_at=excluded.state_changed_at, simulated=excluded.simulated",
+                    state_changed_at=excluded.state_changed_at, simulated=excluded.simulated,
+                    overwrite_output=excluded.overwrite_output",
                 params![
                     job.id.as_str(),
                     job.endpoint_id,
@@ -84,6 +85,7 @@ impl Journal {
                     opt_ms(job.finished_at),
                     ms(job.state_changed_at),
                     job.simulated,
+                    job.overwrite_output,
                 ],
             )?;
             tx.commit()
@@ -208,6 +210,7 @@ impl Journal {
                 .and_then(|t| serde_json::from_str(t).ok()),
             logs: serde_json::from_str(&r.logs_json).unwrap_or_default(),
             requested_output: r.requested_output.clone().map(PathBuf::from),
+            overwrite_output: r.overwrite_output,
             output_path: r.output_path.clone().map(PathBuf::from),
             result: r
                 .result_json
@@ -233,7 +236,8 @@ impl Journal {
 const JOB_COLUMNS: &str = "id, endpoint_id, prompt, state, form_json, input_json, request_id,
     handle_json, queue_position, uploads_json, download_json, logs_json, requested_output,
     output_path, result_json, video_url, seed, fail_kind, fail_message, fail_type, submissions,
-    created_at, submitted_at, started_at, completed_at, finished_at, state_changed_at, simulated";
+    created_at, submitted_at, started_at, completed_at, finished_at, state_changed_at, simulated,
+    overwrite_output";
 
 /// A job row as stored, before JSON decoding.
 struct RawJob {
@@ -265,6 +269,7 @@ struct RawJob {
     finished_at: Option<i64>,
     state_changed_at: i64,
     simulated: bool,
+    overwrite_output: bool,
 }
 
 /// One row of [`JOB_COLUMNS`] as stored.
@@ -298,6 +303,7 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<RawJob> {
         finished_at: r.get(25)?,
         state_changed_at: r.get(26)?,
         simulated: r.get(27)?,
+        overwrite_output: r.get(28)?,
     })
 }
 

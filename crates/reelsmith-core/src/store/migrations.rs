@@ -7,7 +7,19 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
+
+/// One step: the version it brings the schema to, and the change. Each runs inside its own
+/// `BEGIN IMMEDIATE` transaction after reading the version under that lock, so processes opening
+/// a journal at once never apply a step twice.
+type Step = (i64, fn(&Connection) -> rusqlite::Result<()>);
+
+const STEPS: [Step; 4] = [
+    (1, create_tables),
+    (2, uploads_by_storage),
+    (3, add_overwrite_output),
+    (4, storyboards),
+];
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError> {
@@ -15,19 +27,44 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
         path: path.to_path_buf(),
         source,
     };
-    let version: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(err)?;
-    if version > SCHEMA_VERSION {
-        return Err(JournalError::TooNew {
-            path: path.to_path_buf(),
-            found: version,
-            known: SCHEMA_VERSION,
-        });
+    for (target, apply) in STEPS {
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+        let step = || -> Result<(), JournalError> {
+            let version: i64 = conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(err)?;
+            if version > SCHEMA_VERSION {
+                return Err(JournalError::TooNew {
+                    path: path.to_path_buf(),
+                    found: version,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            if version < target {
+                apply(conn).map_err(err)?;
+                conn.pragma_update(None, "user_version", target)
+                    .map_err(err)?;
+            }
+            Ok(())
+        };
+        match step() {
+            Ok(()) => conn.execute_batch("COMMIT").map_err(err)?,
+            Err(e) => {
+                // The step's error is the one to report; a failed rollback is only logged.
+                if let Err(rollback) = conn.execute_batch("ROLLBACK") {
+                    tracing::warn!("the journal migration could not be rolled back: {rollback}");
+                }
+                return Err(e);
+            }
+        }
     }
-    if version < 1 {
-        conn.execute_batch(
-            "BEGIN IMMEDIATE;
+    Ok(())
+}
+
+/// Version 1: jobs, the upload cache and the library index.
+fn create_tables(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "
              CREATE TABLE IF NOT EXISTS jobs (
                 id TEXT PRIMARY KEY,
                 endpoint_id TEXT NOT NULL,
@@ -81,35 +118,22 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
                 blake3 TEXT NOT NULL,
                 created_at INTEGER NOT NULL,
                 finished_at INTEGER NOT NULL
-             );
-             PRAGMA user_version = 1;
-             COMMIT;",
-        )
-        .map_err(err)?;
-    }
-    if version < 2 {
-        uploads_by_storage(conn).map_err(err)?;
-    }
-    if version < 3 {
-        storyboards(conn).map_err(err)?;
-    }
-    Ok(())
+             );",
+    )
 }
 
-/// Version 3: storyboards, one row each with its shots as JSON.
+/// Version 4: storyboards, one row each with its shots as JSON. Self-contained (IF NOT EXISTS)
+/// so its place in the list may change when other steps are merged.
 fn storyboards(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
-        "BEGIN IMMEDIATE;
-         CREATE TABLE IF NOT EXISTS storyboards (
+        "CREATE TABLE IF NOT EXISTS storyboards (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             shots_json TEXT NOT NULL DEFAULT '[]',
             created_at INTEGER NOT NULL,
             updated_at INTEGER NOT NULL
          );
-         CREATE UNIQUE INDEX IF NOT EXISTS storyboards_name ON storyboards(name COLLATE NOCASE);
-         PRAGMA user_version = 3;
-         COMMIT;",
+         CREATE UNIQUE INDEX IF NOT EXISTS storyboards_name ON storyboards(name COLLATE NOCASE);",
     )
 }
 
@@ -117,8 +141,7 @@ fn storyboards(conn: &Connection) -> rusqlite::Result<()> {
 /// URL) as well as the content hash. Rows from before have no storage (''): kept, never reused.
 fn uploads_by_storage(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
-        "BEGIN IMMEDIATE;
-         CREATE TABLE uploads_by_storage (
+        "CREATE TABLE uploads_by_storage (
             storage TEXT NOT NULL,
             blake3 TEXT NOT NULL,
             url TEXT NOT NULL,
@@ -131,10 +154,22 @@ fn uploads_by_storage(conn: &Connection) -> rusqlite::Result<()> {
          INSERT INTO uploads_by_storage
             SELECT '', blake3, url, size, content_type, uploaded_at, expires_at FROM uploads;
          DROP TABLE uploads;
-         ALTER TABLE uploads_by_storage RENAME TO uploads;
-         PRAGMA user_version = 2;
-         COMMIT;",
+         ALTER TABLE uploads_by_storage RENAME TO uploads;",
     )
+}
+
+/// Version 3: whether `-o PATH --force` may replace an existing file at PATH. Added only if
+/// missing, so a journal a test (or an older build) left half-way still opens.
+fn add_overwrite_output(conn: &Connection) -> rusqlite::Result<()> {
+    let present = conn
+        .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'overwrite_output'")?
+        .exists([])?;
+    if !present {
+        conn.execute_batch(
+            "ALTER TABLE jobs ADD COLUMN overwrite_output INTEGER NOT NULL DEFAULT 0",
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -150,13 +185,8 @@ mod tests {
         {
             // A version 1 journal with one cached upload (keyed by hash alone).
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE uploads (blake3 TEXT PRIMARY KEY, url TEXT NOT NULL,
-                    size INTEGER NOT NULL, content_type TEXT, uploaded_at INTEGER NOT NULL,
-                    expires_at INTEGER NOT NULL);
-                 PRAGMA user_version = 1;",
-            )
-            .unwrap();
+            create_tables(&conn).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
             conn.execute(
                 "INSERT INTO uploads VALUES ('abc', 'http://127.0.0.1:9/cdn/files/a', 3, NULL, 0, ?1)",
                 [far.timestamp_millis()],
@@ -173,6 +203,83 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_2_journal_gains_the_overwrite_flag_and_keeps_its_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let job = crate::jobs::Job::new("fal-ai/veo3.1", "kept", serde_json::json!({}));
+        Journal::open(&path).unwrap().save_job(&job).unwrap();
+        {
+            // Back to how version 2 left it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "ALTER TABLE jobs DROP COLUMN overwrite_output; PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        let back = journal.job(&job.id).unwrap().unwrap();
+        assert_eq!(back.prompt, "kept");
+        assert!(!back.overwrite_output);
+        let mut forced = back.clone();
+        forced.overwrite_output = true;
+        journal.save_job(&forced).unwrap();
+        assert!(journal.job(&job.id).unwrap().unwrap().overwrite_output);
+    }
+
+    #[test]
+    fn a_journal_left_at_version_2_with_the_column_opens() {
+        // The column present but the version not yet raised (an interrupted or older build).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        drop(Journal::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 2)
+            .unwrap();
+        let journal = Journal::open(&path).unwrap();
+        assert!(journal.jobs().unwrap().is_empty());
+        let version: i64 = Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_3_journal_gains_storyboards_and_keeps_its_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let job = crate::jobs::Job::new("fal-ai/veo3.1", "kept", serde_json::json!({}));
+        Journal::open(&path).unwrap().save_job(&job).unwrap();
+        {
+            // Back to how main's version 3 left it: no storyboards table.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("DROP TABLE storyboards; PRAGMA user_version = 3;")
+                .unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        assert_eq!(journal.job(&job.id).unwrap().unwrap().prompt, "kept");
+        let board = crate::film::storyboard::Storyboard::new("Opening").unwrap();
+        assert!(journal.save_storyboard(&board).unwrap());
+        assert_eq!(journal.storyboards().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn processes_opening_a_new_journal_at_once_all_succeed() {
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(JOURNAL_FILE);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..4).map(|_| s.spawn(|| Journal::open(&path))).collect();
+                for h in handles {
+                    h.join().unwrap().unwrap();
+                }
+            });
+            assert!(Journal::open(&path).unwrap().jobs().unwrap().is_empty());
+        }
     }
 
     #[test]
