@@ -71,8 +71,8 @@ impl Converter {
                 self.next.copy_from_slice(&one);
             }
             let t = self.phase as f32;
-            for c in 0..self.src_channels {
-                frame[c] = self.prev[c] * (1.0 - t) + self.next[c] * t;
+            for ((f, p), n) in frame.iter_mut().zip(&self.prev).zip(&self.next) {
+                *f = p * (1.0 - t) + n * t;
             }
             let dst = &mut out[f * self.dst_channels..(f + 1) * self.dst_channels];
             self.map(&frame, dst);

@@ -66,7 +66,7 @@ pub struct PreparedShot {
     pub purpose: ShotPurpose,
 }
 
-fn clip_of<'a>(board: &'a Storyboard, index: usize) -> Result<(&'a Shot, &'a Path), FilmError> {
+fn clip_of(board: &Storyboard, index: usize) -> Result<(&Shot, &Path), FilmError> {
     let shot = board.shot(index)?;
     let clip = shot.clip.as_ref().ok_or_else(|| {
         FilmError::NotPossible(format!(

@@ -88,7 +88,7 @@ struct BitWriter {
 
 impl BitWriter {
     fn bit(&mut self, b: u32) {
-        if self.used % 8 == 0 {
+        if self.used.is_multiple_of(8) {
             self.out.push(0);
         }
         if b != 0 {

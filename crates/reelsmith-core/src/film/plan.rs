@@ -160,10 +160,11 @@ pub fn plan(
             None => cut_pieces(source, trim),
             Some(_) => Vec::new(),
         };
-        if reason.is_none() && pieces.iter().any(|p| matches!(p, Piece::Copy { .. })) {
-            if let Err(why) = registry.admit(source) {
-                reason = Some(why);
-            }
+        if reason.is_none()
+            && pieces.iter().any(|p| matches!(p, Piece::Copy { .. }))
+            && let Err(why) = registry.admit(source)
+        {
+            reason = Some(why);
         }
         if reason.is_some() {
             let seconds = f64::from(trim.len()) / source.fps().max(1e-9);

@@ -29,6 +29,9 @@ fn with_shots((mut board, json): (Storyboard, String)) -> Storyboard {
     board
 }
 
+/// What an edit gave back: `f`'s value and the storyboard stored, or `f`'s error.
+pub type Edited<T> = Result<(T, Storyboard), crate::film::FilmError>;
+
 const COLUMNS: &str = "id, name, shots_json, created_at, updated_at";
 
 impl Journal {
@@ -107,7 +110,7 @@ impl Journal {
         &self,
         id: &str,
         f: impl FnOnce(&mut Storyboard) -> Result<T, crate::film::FilmError>,
-    ) -> Result<Option<Result<(T, Storyboard), crate::film::FilmError>>, JournalError> {
+    ) -> Result<Option<Edited<T>>, JournalError> {
         let mut f = Some(f);
         self.with(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

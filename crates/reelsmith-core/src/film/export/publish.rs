@@ -71,10 +71,10 @@ pub(crate) fn write_and_publish(
         if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
             // The new names are durable once the folder is synced (best effort: not every
             // system can open a folder).
-            if let Ok(d) = File::open(dir) {
-                if let Err(e) = d.sync_all() {
-                    tracing::debug!("syncing {}: {e}", dir.display());
-                }
+            if let Ok(d) = File::open(dir)
+                && let Err(e) = d.sync_all()
+            {
+                tracing::debug!("syncing {}: {e}", dir.display());
             }
         }
         Ok((stats, size, record))

@@ -55,10 +55,10 @@ impl SoundWriter {
         let r = plan.format.rate;
         // Film frame f starts at sample f × frame_ticks × rate / timescale.
         let at = |frame: u64| -> u64 {
-            ((u128::from(frame) * u128::from(r.frame_ticks) * rate * 2
-                / u128::from(r.timescale.max(1))
-                + 1)
-                / 2) as u64
+            // Rounded to the nearest sample: (2x + 1) / 2, halves up.
+            (u128::from(frame) * u128::from(r.frame_ticks) * rate * 2
+                / u128::from(r.timescale.max(1)))
+            .div_ceil(2) as u64
         };
         let mut spans = Vec::with_capacity(plan.shots.len());
         let mut frame = 0u64;
