@@ -10,10 +10,12 @@ use crate::cli::export_run::{TrimArg, parse_trim, print_report, resolve_clip, ru
 
 /// Arguments of `reelsmith export`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Groups of pictures the cuts leave whole are copied as they are; the partial \
+#[command(
+    after_help = "Groups of pictures the cuts leave whole are copied as they are; the partial \
 group at a cut, and a clip of another size or frame rate, are re-encoded. Sound is copied frame \
 by frame; a clip without sound is silent. Exit codes: 0 written, 1 disk or internal error, 2 bad \
-input (nothing written), 130 cancelled with Ctrl+C (nothing written).")]
+input (nothing written), 130 cancelled with Ctrl+C (nothing written)."
+)]
 pub struct ExportArgs {
     /// The clips, in order: video files, or library ids as `reelsmith jobs` lists them.
     #[arg(required = true, value_name = "CLIP")]

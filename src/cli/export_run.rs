@@ -49,7 +49,9 @@ fn point(text: &str) -> Result<Option<TrimPoint>, String> {
     let secs = t.strip_suffix('s').unwrap_or(t).trim();
     match secs.parse::<f64>() {
         Ok(s) if s.is_finite() && s >= 0.0 => Ok(Some(TrimPoint::Seconds(s))),
-        _ => Err(format!("{t:?} is not a time in seconds (write 2.5) or a frame (60f)")),
+        _ => Err(format!(
+            "{t:?} is not a time in seconds (write 2.5) or a frame (60f)"
+        )),
     }
 }
 
@@ -102,7 +104,9 @@ pub fn resolve_clip(journal: Option<&Journal>, name: &str) -> Result<PathBuf, Cl
     }
     Err(CliExit::new(
         exit::INVALID,
-        format!("{name} is neither a video file nor a clip of the library (`reelsmith jobs` lists their ids)"),
+        format!(
+            "{name} is neither a video file nor a clip of the library (`reelsmith jobs` lists their ids)"
+        ),
     ))
 }
 
@@ -222,7 +226,10 @@ mod tests {
                 end: None
             }
         );
-        assert_eq!(parse_trim(":2s").unwrap().end, Some(TrimPoint::Seconds(2.0)));
+        assert_eq!(
+            parse_trim(":2s").unwrap().end,
+            Some(TrimPoint::Seconds(2.0))
+        );
         assert!(parse_trim("4").is_err());
         assert!(parse_trim("x:1").is_err());
         assert!(parse_trim("-1:2").is_err());

@@ -24,8 +24,8 @@ fn import(args: ImportArgs) -> Result<u8, CliExit> {
     let journal = open_journal()?;
     let library = reelsmith_core::library::output_dir();
     for file in &args.files {
-        let item = import_video(&journal, file, &library)
-            .map_err(crate::cli::export_run::film_exit)?;
+        let item =
+            import_video(&journal, file, &library).map_err(crate::cli::export_run::film_exit)?;
         eprintln!("reelsmith: imported {} as {}", file.display(), item.job_id);
         println!("{}", item.path.display());
     }

@@ -12,7 +12,9 @@ use reelsmith_core::jobs::JobId;
 use reelsmith_core::store::Journal;
 
 use crate::cli::engine_setup::{CliExit, exit, exit_code, open_journal};
-use crate::cli::export_run::{TrimArg, film_exit, parse_trim, print_report, resolve_clip, run_export};
+use crate::cli::export_run::{
+    TrimArg, film_exit, parse_trim, print_report, resolve_clip, run_export,
+};
 
 /// Arguments of `reelsmith storyboard`.
 #[derive(Debug, clap::Args)]
@@ -134,7 +136,12 @@ async fn storyboard(args: StoryboardArgs) -> Result<u8, CliExit> {
             let path = resolve_clip(Some(j), &clip)?;
             let at = at.map(index).transpose()?;
             let (i, b) = boards::add_clip(j, &name, at, &path).map_err(film_exit)?;
-            eprintln!("reelsmith: {} is shot {} of {:?}", path.display(), i + 1, b.name);
+            eprintln!(
+                "reelsmith: {} is shot {} of {:?}",
+                path.display(),
+                i + 1,
+                b.name
+            );
         }
         C::Trim { name, shot, trim } => {
             let i = index(shot)?;
@@ -144,7 +151,11 @@ async fn storyboard(args: StoryboardArgs) -> Result<u8, CliExit> {
                 .map_err(film_exit)?
                 .clip
                 .clone()
-                .ok_or_else(|| film_exit(FilmError::NotPossible(format!("shot {shot} has no clip yet"))))?;
+                .ok_or_else(|| {
+                    film_exit(FilmError::NotPossible(format!(
+                        "shot {shot} has no clip yet"
+                    )))
+                })?;
             let range = trim.frames(&clip.path).map_err(film_exit)?;
             boards::trim_shot(j, &name, i, range).map_err(film_exit)?;
             eprintln!(
@@ -231,11 +242,18 @@ fn show(journal: &Journal, name: &str, json: bool) -> Result<(), FilmError> {
         };
         let state = boards::shot_state(shot, job.as_ref());
         let (clip, trim, secs, status) = match &state {
-            ShotState::Clip { clip, trim, replacing } => {
+            ShotState::Clip {
+                clip,
+                trim,
+                replacing,
+            } => {
                 let source = SourceClip::open(&clip.path).ok();
                 let fps = source.as_ref().map_or(0.0, SourceClip::fps);
                 let frames = source.as_ref().map_or(0, SourceClip::frame_count);
-                let range = trim.unwrap_or(reelsmith_core::film::FrameRange { start: 0, end: frames });
+                let range = trim.unwrap_or(reelsmith_core::film::FrameRange {
+                    start: 0,
+                    end: frames,
+                });
                 let status = match (source.is_some(), replacing) {
                     (false, _) => "clip missing".to_string(),
                     (true, Some(s)) => format!("redo {s}"),
@@ -248,7 +266,12 @@ fn show(journal: &Journal, name: &str, json: bool) -> Result<(), FilmError> {
                     status,
                 )
             }
-            ShotState::Making { job_id, state, queue_position, .. } => {
+            ShotState::Making {
+                job_id,
+                state,
+                queue_position,
+                ..
+            } => {
                 let s = match (state, queue_position) {
                     (Some(s), Some(q)) => format!("{s} (position {q})"),
                     (Some(s), None) => s.to_string(),
@@ -256,9 +279,12 @@ fn show(journal: &Journal, name: &str, json: bool) -> Result<(), FilmError> {
                 };
                 (format!("job {job_id}"), None, None, s)
             }
-            ShotState::Failed { job_id, message } => {
-                (format!("job {job_id}"), None, None, format!("failed: {message}"))
-            }
+            ShotState::Failed { job_id, message } => (
+                format!("job {job_id}"),
+                None,
+                None,
+                format!("failed: {message}"),
+            ),
         };
         rows.push((i + 1, clip, trim, secs, status));
     }
@@ -269,11 +295,17 @@ fn show(journal: &Journal, name: &str, json: bool) -> Result<(), FilmError> {
                 json!({"shot": n, "clip": clip, "trim": trim, "seconds": secs, "status": status})
             })
             .collect();
-        println!("{}", json!({"id": board.id, "name": board.name, "shots": shots}));
+        println!(
+            "{}",
+            json!({"id": board.id, "name": board.name, "shots": shots})
+        );
         return Ok(());
     }
     println!("{} ({} shots)", board.name, rows.len());
-    println!("{:>3}  {:<14}  {:>7}  {:<12}  CLIP", "#", "FRAMES", "LENGTH", "STATUS");
+    println!(
+        "{:>3}  {:<14}  {:>7}  {:<12}  CLIP",
+        "#", "FRAMES", "LENGTH", "STATUS"
+    );
     for (n, clip, trim, secs, status) in rows {
         let frames = trim.map_or("-".into(), |t| format!("{}..{}", t.start, t.end));
         let length = secs.map_or("-".into(), |s| format!("{s:.2}s"));

@@ -10,7 +10,9 @@ use film::{
     spec,
 };
 use reelsmith_core::film::export::part_path;
-use reelsmith_core::film::{ExportHandle, ExportRequest, ExportShot, FilmError, FilmSidecar, FrameRange};
+use reelsmith_core::film::{
+    ExportHandle, ExportRequest, ExportShot, FilmError, FilmSidecar, FrameRange,
+};
 use reelsmith_core::media::mp4::Mp4File;
 use reelsmith_sim::clip::clip_frame;
 
@@ -52,7 +54,11 @@ fn three_clips_two_alike_one_smaller_join_with_sound_in_sync() {
     let c = clip(dir.path(), "c.mp4", spec(256, 144, 36), None);
     let out = dir.path().join("film.mp4");
     // A's key frames are 0, 48, 96: 6..48 and 96..100 are re-encoded, 48..96 copied.
-    let shots = vec![shot(&a, Some((6, 100))), shot(&b, Some((48, 96))), shot(&c, None)];
+    let shots = vec![
+        shot(&a, Some((6, 100))),
+        shot(&b, Some((48, 96))),
+        shot(&c, None),
+    ];
     let report = ExportHandle::start(request(shots, &out)).wait().unwrap();
     let total_frames = 94 + 48 + 36;
     assert_eq!(report.stats.frames_copied, 48 + 48);
@@ -64,7 +70,10 @@ fn three_clips_two_alike_one_smaller_join_with_sound_in_sync() {
     let video = film.video.clone().unwrap();
     assert_eq!(video.samples.len(), total_frames);
     let video_secs = video.samples.total_duration() as f64 / f64::from(video.timescale);
-    assert!((video_secs - total_frames as f64 / FPS).abs() < 1e-9, "{video_secs}");
+    assert!(
+        (video_secs - total_frames as f64 / FPS).abs() < 1e-9,
+        "{video_secs}"
+    );
     let film_sound = sound(&out);
     assert!(
         (film_sound.duration_secs() - video_secs).abs() < 1.0 / FPS,
@@ -77,8 +86,16 @@ fn three_clips_two_alike_one_smaller_join_with_sound_in_sync() {
     let mut fa = Mp4File::open(&a).unwrap();
     let mut fb = Mp4File::open(&b).unwrap();
     for i in 0..48 {
-        assert_eq!(sample_bytes(&mut film, 42 + i), sample_bytes(&mut fa, 48 + i), "A {i}");
-        assert_eq!(sample_bytes(&mut film, 94 + i), sample_bytes(&mut fb, 48 + i), "B {i}");
+        assert_eq!(
+            sample_bytes(&mut film, 42 + i),
+            sample_bytes(&mut fa, 48 + i),
+            "A {i}"
+        );
+        assert_eq!(
+            sample_bytes(&mut film, 94 + i),
+            sample_bytes(&mut fb, 48 + i),
+            "B {i}"
+        );
     }
 
     // Our own demuxer and decoder read it end to end, each frame the right source frame.
@@ -90,10 +107,16 @@ fn three_clips_two_alike_one_smaller_join_with_sound_in_sync() {
     let sa = spec(320, 176, 120);
     let sb = spec(320, 176, 96);
     for (film_frame, source_frame) in [(0, 6), (41, 47), (42, 48), (93, 99)] {
-        assert!(close(&pictures[film_frame], &sa, source_frame), "film {film_frame}");
+        assert!(
+            close(&pictures[film_frame], &sa, source_frame),
+            "film {film_frame}"
+        );
     }
     for (film_frame, source_frame) in [(94, 48), (141, 95)] {
-        assert!(close(&pictures[film_frame], &sb, source_frame), "film {film_frame}");
+        assert!(
+            close(&pictures[film_frame], &sb, source_frame),
+            "film {film_frame}"
+        );
     }
     // C is fitted into the film's size (letterboxed to keep its shape).
     assert_eq!((pictures[142].width, pictures[142].height), (320, 176));
@@ -114,9 +137,15 @@ fn three_clips_two_alike_one_smaller_join_with_sound_in_sync() {
             if phase > frame && phase < 0.5 - frame {
                 let level = rms(&film_sound, t, t + 0.01);
                 if beep_expected(s) {
-                    assert!(level > 0.02, "no beep at film {t:.3} s (clip {s:.3} s): {level}");
+                    assert!(
+                        level > 0.02,
+                        "no beep at film {t:.3} s (clip {s:.3} s): {level}"
+                    );
                 } else {
-                    assert!(level < 0.002, "sound at film {t:.3} s (clip {s:.3} s): {level}");
+                    assert!(
+                        level < 0.002,
+                        "sound at film {t:.3} s (clip {s:.3} s): {level}"
+                    );
                 }
                 checked += 1;
             }
@@ -127,12 +156,25 @@ fn three_clips_two_alike_one_smaller_join_with_sound_in_sync() {
     // Silence: after the overlap of one AAC frame from B's last beep.
     let silent = rms(&film_sound, shot_c.0 + 0.03, shot_c.1);
     assert_eq!(silent, 0.0, "shot C should be silent");
-    assert!(report.warnings.iter().any(|w| w.contains("shot 3 is silent")), "{:?}", report.warnings);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("shot 3 is silent")),
+        "{:?}",
+        report.warnings
+    );
 
     // ffprobe and ffmpeg agree, when installed.
     match ffprobe_durations(&out) {
         Some(streams) => {
-            let get = |k: &str| streams.iter().find(|(kind, _)| kind == k).map(|s| s.1).unwrap();
+            let get = |k: &str| {
+                streams
+                    .iter()
+                    .find(|(kind, _)| kind == k)
+                    .map(|s| s.1)
+                    .unwrap()
+            };
             assert!((get("video") - video_secs).abs() < 1.0 / FPS, "{streams:?}");
             assert!((get("audio") - video_secs).abs() < 1.0 / FPS, "{streams:?}");
             assert_eq!(ffprobe_frame_count(&out), Some(total_frames));
@@ -147,7 +189,13 @@ fn three_clips_two_alike_one_smaller_join_with_sound_in_sync() {
     assert_eq!(sidecar.shots.len(), 3);
     assert_eq!(sidecar.shots[0].trim, FrameRange { start: 6, end: 100 });
     assert_eq!(sidecar.shots[1].frames_copied, 48);
-    assert!(sidecar.shots[2].reencoded_because.as_deref().unwrap().contains("256×144"));
+    assert!(
+        sidecar.shots[2]
+            .reencoded_because
+            .as_deref()
+            .unwrap()
+            .contains("256×144")
+    );
     assert_eq!(sidecar.file, "film.mp4");
 }
 
@@ -186,13 +234,18 @@ fn an_existing_film_is_not_overwritten_unless_asked() {
     let a = clip(dir.path(), "a.mp4", spec(64, 48, 24), Some(80));
     let out = dir.path().join("taken.mp4");
     std::fs::write(&out, b"keep me").unwrap();
-    let err = ExportHandle::start(request(vec![shot(&a, None)], &out)).wait().unwrap_err();
+    let err = ExportHandle::start(request(vec![shot(&a, None)], &out))
+        .wait()
+        .unwrap_err();
     assert!(matches!(err, FilmError::Exists(_)), "{err}");
     assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
     let mut again = request(vec![shot(&a, None)], &out);
     again.overwrite = true;
     ExportHandle::start(again).wait().unwrap();
-    assert_eq!(Mp4File::open(&out).unwrap().video.unwrap().samples.len(), 24);
+    assert_eq!(
+        Mp4File::open(&out).unwrap().video.unwrap().samples.len(),
+        24
+    );
 }
 
 #[test]
@@ -227,6 +280,9 @@ fn a_bad_trim_names_the_clip() {
         .wait()
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("short.mp4") && text.contains("24 frames"), "{text}");
+    assert!(
+        text.contains("short.mp4") && text.contains("24 frames"),
+        "{text}"
+    );
     assert!(!out.exists());
 }

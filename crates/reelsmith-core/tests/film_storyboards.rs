@@ -12,7 +12,9 @@ use reelsmith_core::fal::ClientOptions;
 use reelsmith_core::film::actions::{self, NextShotEndpoint, Placement};
 use reelsmith_core::film::boards::{self, ShotState};
 use reelsmith_core::film::import::is_imported;
-use reelsmith_core::film::{ExportHandle, FilmError, FilmSidecar, FrameRange, ShotPurpose, import_video};
+use reelsmith_core::film::{
+    ExportHandle, FilmError, FilmSidecar, FrameRange, ShotPurpose, import_video,
+};
 use reelsmith_core::jobs::{BundledModels, EngineConfig, JobEngine, JobState};
 use reelsmith_core::library::{Sidecar, sidecar_path};
 use reelsmith_core::schema::{FieldValue, MediaRef};
@@ -55,7 +57,15 @@ fn storyboards_survive_reopening_the_journal() {
     let paths: Vec<_> = board
         .shots
         .iter()
-        .map(|s| s.clip.as_ref().unwrap().path.file_name().unwrap().to_owned())
+        .map(|s| {
+            s.clip
+                .as_ref()
+                .unwrap()
+                .path
+                .file_name()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(paths, ["a.mp4", "b.mp4", "b.mp4"]);
     assert_eq!(board.shots[0].trim, Some(FrameRange { start: 12, end: 36 }));
@@ -82,7 +92,10 @@ fn storyboards_survive_reopening_the_journal() {
     assert!((report.duration_secs - 2.0).abs() < 1e-9);
     std::fs::write(&b, b"changed").unwrap();
     let err = boards::export_request(&board, &dir.path().join("x.mp4"), false).unwrap_err();
-    assert!(err.to_string().contains("changed since it was added"), "{err}");
+    assert!(
+        err.to_string().contains("changed since it was added"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -97,8 +110,18 @@ fn imported_footage_is_a_clip_like_any_other() {
     // Copied (never over each other), hashed, indexed, marked as imported.
     assert_ne!(first.path, second.path);
     assert!(first.path.starts_with(&library));
-    assert!(first.path.file_name().unwrap().to_string_lossy().contains("holiday"));
-    assert_eq!(std::fs::read(&first.path).unwrap(), std::fs::read(&mine).unwrap());
+    assert!(
+        first
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .contains("holiday")
+    );
+    assert_eq!(
+        std::fs::read(&first.path).unwrap(),
+        std::fs::read(&mine).unwrap()
+    );
     let sidecar = Sidecar::read(&sidecar_path(&first.path)).unwrap();
     assert!(is_imported(&sidecar));
     assert_eq!(sidecar.endpoint_id, "");
@@ -116,7 +139,10 @@ fn imported_footage_is_a_clip_like_any_other() {
     // A shot, with provenance "imported" in a film's sidecar; no settings to redo.
     boards::create(&journal, "Mine").unwrap();
     let (_, board) = boards::add_clip(&journal, "Mine", None, &first.path).unwrap();
-    assert_eq!(board.shots[0].clip.as_ref().unwrap().job_id, Some(first.job_id.clone()));
+    assert_eq!(
+        board.shots[0].clip.as_ref().unwrap().job_id,
+        Some(first.job_id.clone())
+    );
     let out = dir.path().join("mine.mp4");
     let report = ExportHandle::start(boards::export_request(&board, &out, false).unwrap())
         .wait()
@@ -136,11 +162,18 @@ fn imported_footage_is_a_clip_like_any_other() {
     // What is not an H.264 MP4 is refused, naming the file, and nothing is copied.
     let text = dir.path().join("notes.mp4");
     std::fs::write(&text, "not a video").unwrap();
-    let err = import_video(&journal, &text, &library).unwrap_err().to_string();
-    assert!(err.contains("notes.mp4") && err.contains("not a video"), "{err}");
+    let err = import_video(&journal, &text, &library)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("notes.mp4") && err.contains("not a video"),
+        "{err}"
+    );
     let png = dir.path().join("still.png");
     image::RgbImage::new(8, 8).save(&png).unwrap();
-    let err = import_video(&journal, &png, &library).unwrap_err().to_string();
+    let err = import_video(&journal, &png, &library)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("still.png"), "{err}");
     assert_eq!(journal.library_items().unwrap().len(), 2);
 }
@@ -206,23 +239,36 @@ async fn next_shot_extend_and_redo_go_through_the_engine_into_their_slots() {
         &work,
     )
     .unwrap();
-    let Some(FieldValue::Media(MediaRef::Local(frame))) = next.form.get("image_url").cloned() else {
+    let Some(FieldValue::Media(MediaRef::Local(frame))) = next.form.get("image_url").cloned()
+    else {
         panic!("no first frame in {:?}", next.form);
     };
-    assert!(frame.to_string_lossy().ends_with("frame-29.png"), "{}", frame.display());
+    assert!(
+        frame.to_string_lossy().ends_with("frame-29.png"),
+        "{}",
+        frame.display()
+    );
     let png = image::open(&frame).unwrap().to_rgb8();
     let expected = reelsmith_sim::clip::clip_frame(&spec(320, 176, 48), None, 29);
     let picture = reelsmith_core::media::Picture::from_rgb(320, 176, png.as_raw());
     assert!(picture.mean_abs_error_rgb(&expected).unwrap() < 8.0);
-    let model = reelsmith_core::jobs::ModelSource::model(&BundledModels, &next.endpoint_id).unwrap();
-    next.form.set_from_str(&model, "prompt", "the fox runs on").unwrap();
+    let model =
+        reelsmith_core::jobs::ModelSource::model(&BundledModels, &next.endpoint_id).unwrap();
+    next.form
+        .set_from_str(&model, "prompt", "the fox runs on")
+        .unwrap();
     let job = actions::submit(&engine, &next, None).await.unwrap();
     let board = boards::find(&journal, "Story").unwrap();
     assert_eq!(board.shots.len(), 2);
     // The slot shows the job's live state until it finishes.
     let live = engine.job(&job);
     match boards::shot_state(&board.shots[1], live.as_ref()) {
-        ShotState::Making { job_id, state, purpose, .. } => {
+        ShotState::Making {
+            job_id,
+            state,
+            purpose,
+            ..
+        } => {
             assert_eq!(job_id, job.as_str());
             assert!(state.is_some_and(|s| !s.is_terminal()));
             assert_eq!(purpose, ShotPurpose::NextShot);
@@ -235,25 +281,46 @@ async fn next_shot_extend_and_redo_go_through_the_engine_into_their_slots() {
     assert_eq!(changed.len(), 1);
     let board = boards::find(&journal, "Story").unwrap();
     let new_clip = board.shots[1].clip.clone().expect("the slot has the clip");
-    assert_eq!(Some(new_clip.path.clone()), done.output_path.as_ref().map(|p| std::fs::canonicalize(p).unwrap()));
+    assert_eq!(
+        Some(new_clip.path.clone()),
+        done.output_path
+            .as_ref()
+            .map(|p| std::fs::canonicalize(p).unwrap())
+    );
     assert!(board.shots[1].pending.is_none());
 
     // Extend the trimmed first shot: a trimmed copy goes to extend-video; the result lands
     // after it.
     let mut extend = actions::prepare_extend(&journal, "Story", 0, &BundledModels, &work).unwrap();
-    let Some(FieldValue::Media(MediaRef::Local(video))) = extend.form.get("video_url").cloned() else {
+    let Some(FieldValue::Media(MediaRef::Local(video))) = extend.form.get("video_url").cloned()
+    else {
         panic!("no video in the extend form");
     };
-    assert_eq!(reelsmith_core::media::probe_video(&video).unwrap().frame_count, 30);
-    let model = reelsmith_core::jobs::ModelSource::model(&BundledModels, actions::EXTEND_ENDPOINT).unwrap();
-    extend.form.set_from_str(&model, "prompt", "and further").unwrap();
-    assert_eq!(extend.placement, Placement::After(board.shots[0].id.clone()));
+    assert_eq!(
+        reelsmith_core::media::probe_video(&video)
+            .unwrap()
+            .frame_count,
+        30
+    );
+    let model =
+        reelsmith_core::jobs::ModelSource::model(&BundledModels, actions::EXTEND_ENDPOINT).unwrap();
+    extend
+        .form
+        .set_from_str(&model, "prompt", "and further")
+        .unwrap();
+    assert_eq!(
+        extend.placement,
+        Placement::After(board.shots[0].id.clone())
+    );
     let job = actions::submit(&engine, &extend, None).await.unwrap();
     wait_for(&engine, &job).await;
     boards::job_finished(&journal, &engine.job(&job).unwrap()).unwrap();
     let board = boards::find(&journal, "Story").unwrap();
     assert_eq!(board.shots.len(), 3);
-    assert!(board.shots[1].clip.is_some(), "the extension is the second shot");
+    assert!(
+        board.shots[1].clip.is_some(),
+        "the extension is the second shot"
+    );
 
     // Redo the next shot: its own settings (the same prompt and first frame) again, and its
     // clip replaced in place when done (the old one shown meanwhile).
@@ -265,7 +332,10 @@ async fn next_shot_extend_and_redo_go_through_the_engine_into_their_slots() {
     let board = boards::find(&journal, "Story").unwrap();
     assert!(matches!(
         boards::shot_state(&board.shots[2], engine.job(&job).as_ref()),
-        ShotState::Clip { replacing: Some(_), .. }
+        ShotState::Clip {
+            replacing: Some(_),
+            ..
+        }
     ));
     wait_for(&engine, &job).await;
     boards::job_finished(&journal, &engine.job(&job).unwrap()).unwrap();
@@ -285,6 +355,9 @@ async fn next_shot_extend_and_redo_go_through_the_engine_into_their_slots() {
         sidecar.shots[2].provenance.endpoint_id.as_deref(),
         Some("fal-ai/veo3.1/image-to-video")
     );
-    assert!(sidecar.sound.is_some(), "Veo clips from the simulator have sound");
+    assert!(
+        sidecar.sound.is_some(),
+        "Veo clips from the simulator have sound"
+    );
     sim.shutdown().await;
 }

@@ -87,12 +87,18 @@ fn the_picture_follows_the_sound() {
     let player = Player::open(&path, Some(device), || {}).unwrap();
     assert_eq!(player.state().note, None);
     player.play();
-    wait_until("a second of sound", 10.0, || heard.lock().unwrap().len() >= 48_000 * 2);
+    wait_until("a second of sound", 10.0, || {
+        heard.lock().unwrap().len() >= 48_000 * 2
+    });
     let state = player.state();
     assert!(state.playing && state.sound_on, "{state:?}");
     // The clock is the sound played (within the device's 5 ms steps).
     let played = heard.lock().unwrap().len() as f64 / 2.0 / 48_000.0;
-    assert!((state.position - played).abs() < 0.05, "clock {} vs sound {played}", state.position);
+    assert!(
+        (state.position - played).abs() < 0.05,
+        "clock {} vs sound {played}",
+        state.position
+    );
     // The picture shows the frame of that moment (the decoder may be a frame behind).
     wait_until("the frame of the moment", 2.0, || {
         let shown = player.latest_frame().map_or(0, |f| f.index) as f64;
@@ -100,23 +106,36 @@ fn the_picture_follows_the_sound() {
     });
     // What was heard is the clip's sound from its start: beeping for the first half second.
     let sound = heard.lock().unwrap().clone();
-    assert!(rms(&sound[2 * 2_400..2 * 21_600]) > 0.02, "no beep in 0.05..0.45 s");
-    assert!(rms(&sound[2 * 26_400..2 * 45_600]) < 0.002, "sound in the gap 0.55..0.95 s");
+    assert!(
+        rms(&sound[2 * 2_400..2 * 21_600]) > 0.02,
+        "no beep in 0.05..0.45 s"
+    );
+    assert!(
+        rms(&sound[2 * 26_400..2 * 45_600]) < 0.002,
+        "sound in the gap 0.55..0.95 s"
+    );
 
     // Volume and mute act on what is heard, not on the clock.
     player.set_volume(0.5);
     player.seek(0.0);
     let mark = heard.lock().unwrap().len();
-    wait_until("a beep at half volume", 5.0, || heard.lock().unwrap().len() >= mark + 2 * 19_200);
+    wait_until("a beep at half volume", 5.0, || {
+        heard.lock().unwrap().len() >= mark + 2 * 19_200
+    });
     let half = rms(&heard.lock().unwrap()[mark + 2 * 2_400..mark + 2 * 19_200]);
     assert!(half > 0.01, "{half}");
     player.set_muted(true);
     player.seek(0.0);
     let mark = heard.lock().unwrap().len();
     let before = player.state().position;
-    wait_until("muted sound", 5.0, || heard.lock().unwrap().len() >= mark + 2 * 19_200);
+    wait_until("muted sound", 5.0, || {
+        heard.lock().unwrap().len() >= mark + 2 * 19_200
+    });
     assert_eq!(rms(&heard.lock().unwrap()[mark..mark + 2 * 19_200]), 0.0);
-    assert!(player.state().position > before, "the clock runs on while muted");
+    assert!(
+        player.state().position > before,
+        "the clock runs on while muted"
+    );
     assert!(!player.state().sound_on);
     assert_eq!(player.volume(), (0.5, true));
 }
@@ -131,11 +150,19 @@ fn seeking_plays_the_sound_of_the_new_place() {
     player.seek(1.6);
     player.play();
     let mark = heard.lock().unwrap().len();
-    wait_until("sound after the seek", 10.0, || heard.lock().unwrap().len() >= mark + 2 * 38_400);
+    wait_until("sound after the seek", 10.0, || {
+        heard.lock().unwrap().len() >= mark + 2 * 38_400
+    });
     let after = heard.lock().unwrap()[mark..].to_vec();
     // 1.6..1.95 s is the gap, 2.05..2.4 s the next beep.
-    assert!(rms(&after[..2 * 16_000]) < 0.002, "sound where the clip is quiet");
-    assert!(rms(&after[2 * 21_600..2 * 38_400]) > 0.02, "no beep where the clip beeps");
+    assert!(
+        rms(&after[..2 * 16_000]) < 0.002,
+        "sound where the clip is quiet"
+    );
+    assert!(
+        rms(&after[2 * 21_600..2 * 38_400]) > 0.02,
+        "no beep where the clip beeps"
+    );
     assert!(player.state().position > 1.6);
 }
 
@@ -148,9 +175,14 @@ fn other_speeds_skip_the_sound_and_reverse_runs_back() {
     let player = Player::open(&path, Some(device), || {}).unwrap();
     player.set_speed(Speed(2.0));
     let start = Instant::now();
-    wait_until("two seconds at 2×", 10.0, || player.state().position >= 2.0);
+    wait_until("two seconds at 2×", 10.0, || {
+        player.state().position >= 2.0
+    });
     let took = start.elapsed().as_secs_f64();
-    assert!((0.8..1.6).contains(&took), "2 s of clip took {took} s at 2×");
+    assert!(
+        (0.8..1.6).contains(&took),
+        "2 s of clip took {took} s at 2×"
+    );
     assert!(!player.state().sound_on);
     assert!(heard.lock().unwrap().is_empty(), "sound was played at 2×");
     player.set_speed(Speed(-1.0));
@@ -176,7 +208,9 @@ fn without_a_device_it_plays_silent_with_a_note() {
     assert_eq!(player.state().note.as_deref(), Some(NO_DEVICE_NOTE));
     player.play();
     let start = Instant::now();
-    wait_until("the end", 10.0, || !player.state().playing && player.state().position > 1.9);
+    wait_until("the end", 10.0, || {
+        !player.state().playing && player.state().position > 1.9
+    });
     let took = start.elapsed().as_secs_f64();
     assert!((1.7..3.5).contains(&took), "2 s played in {took} s");
     assert!(!player.state().sound_on);
@@ -184,7 +218,12 @@ fn without_a_device_it_plays_silent_with_a_note() {
     // A device that refuses gives the same note, not an error.
     struct Broken;
     impl AudioDevice for Broken {
-        fn open_stream(&self, _: u32, _: u16, _: Arc<SampleQueue>) -> Result<Box<dyn AudioStream>, String> {
+        fn open_stream(
+            &self,
+            _: u32,
+            _: u16,
+            _: Arc<SampleQueue>,
+        ) -> Result<Box<dyn AudioStream>, String> {
             Err("no sound card".into())
         }
         fn name(&self) -> String {

@@ -515,10 +515,7 @@ mod tests {
     #[test]
     fn sound_is_veo_layout_aac_as_long_as_the_picture_and_beeps() {
         use reelsmith_core::media::audio::{AacConfig, decode_track};
-        let spec = ClipSpec {
-            frames: 48,
-            ..SPEC
-        };
+        let spec = ClipSpec { frames: 48, ..SPEC };
         let bytes = render_clip_with_sound(&spec, None, Some(&SoundSpec::default())).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sound.mp4");

@@ -7,9 +7,9 @@ use serde_json::{Map, Value, json};
 
 use super::StoredFile;
 use super::clip::{ClipSpec, render_clip_with_sound};
-use super::sound::SoundSpec;
 use super::inputs::InputUrl;
 use super::jobs::{Job, Outcome};
+use super::sound::SoundSpec;
 use super::state::{Shared, lock};
 use super::storage::looks_like_image;
 
@@ -133,9 +133,9 @@ async fn produce(
                 let sound = sound.then(SoundSpec::default);
                 render_clip_with_sound(&spec, source.as_ref(), sound.as_ref())
             })
-                .await
-                .map_err(|e| format!("rendering the clip stopped: {e}"))?
-                .map_err(|e| e.to_string())?;
+            .await
+            .map_err(|e| format!("rendering the clip stopped: {e}"))?
+            .map_err(|e| e.to_string())?;
             let rendered = Arc::new(rendered);
             let mut clips = lock(&shared.clips);
             // Clips are small, but a long session with many sources should not pile them up.

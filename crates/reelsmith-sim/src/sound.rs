@@ -6,7 +6,9 @@
 //! centred on presentation time `i × 1024 / rate` (the decoder overlaps each frame with the
 //! next), and it is loud exactly when that time's fraction of a second is under a half.
 
-use reelsmith_core::media::audio::{AAC_FRAME_SAMPLES, AacConfig, NoiseBand, noise_frame, silent_frame};
+use reelsmith_core::media::audio::{
+    AAC_FRAME_SAMPLES, AacConfig, NoiseBand, noise_frame, silent_frame,
+};
 
 /// What the soundtrack sounds like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

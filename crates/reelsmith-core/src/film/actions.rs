@@ -158,10 +158,8 @@ pub fn prepare_next_shot(
         .model(endpoint_id)
         .map_err(|e| FilmError::NotPossible(format!("{endpoint_id} is not available: {e}")))?;
     let mut form = FormState::from_defaults(&model);
-    form.values.insert(
-        field.into(),
-        FieldValue::Media(MediaRef::Local(image)),
-    );
+    form.values
+        .insert(field.into(), FieldValue::Media(MediaRef::Local(image)));
     Ok(PreparedShot {
         storyboard_id: board.id.clone(),
         endpoint_id: endpoint_id.into(),

@@ -41,7 +41,11 @@ pub fn edit<T>(
 }
 
 /// Renames a storyboard.
-pub fn rename(journal: &Journal, id_or_name: &str, new_name: &str) -> Result<Storyboard, FilmError> {
+pub fn rename(
+    journal: &Journal,
+    id_or_name: &str,
+    new_name: &str,
+) -> Result<Storyboard, FilmError> {
     let name = check_name(new_name)?;
     edit(journal, id_or_name, |b| {
         b.name = name;
@@ -90,7 +94,9 @@ pub fn add_clip(
     path: &Path,
 ) -> Result<(usize, Storyboard), FilmError> {
     let clip = clip_ref(journal, path)?;
-    edit(journal, id_or_name, |b| Ok(b.insert(index, Shot::of_clip(clip))))
+    edit(journal, id_or_name, |b| {
+        Ok(b.insert(index, Shot::of_clip(clip)))
+    })
 }
 
 /// Adds a slot that the job `job_id` fills when it finishes.

@@ -44,7 +44,9 @@ pub struct PieceEncoder {
 
 impl std::fmt::Debug for PieceEncoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PieceEncoder").field("ids", &self.ids).finish()
+        f.debug_struct("PieceEncoder")
+            .field("ids", &self.ids)
+            .finish()
     }
 }
 

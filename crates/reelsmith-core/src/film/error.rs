@@ -14,7 +14,9 @@ pub enum FilmError {
         reason: String,
     },
     /// A trim does not fit the clip.
-    #[error("the trim {in_frame}..{out_frame} does not fit {path}, which has {frames} frames; trim within 0..{frames}")]
+    #[error(
+        "the trim {in_frame}..{out_frame} does not fit {path}, which has {frames} frames; trim within 0..{frames}"
+    )]
     BadTrim {
         /// The clip.
         path: PathBuf,

@@ -8,8 +8,8 @@ use openh264::decoder::{DecodedYUV, Decoder, DecoderConfig};
 use openh264::formats::YUVSource;
 
 use super::error::FilmError;
-use super::source::SourceClip;
 use super::h264::split_length_prefixed;
+use super::source::SourceClip;
 
 /// One picture in I420: Y, then U, then V, each tightly packed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +74,28 @@ impl Frame420 {
         let (scw, sch) = (self.width.div_ceil(2), self.height.div_ceil(2));
         let planes = [
             (sy, self.width, self.height, tw, th, ox, oy, width, 0usize),
-            (su, scw, sch, tw / 2, th / 2, ox / 2, oy / 2, cw, width * height),
-            (sv, scw, sch, tw / 2, th / 2, ox / 2, oy / 2, cw, width * height + cw * ch),
+            (
+                su,
+                scw,
+                sch,
+                tw / 2,
+                th / 2,
+                ox / 2,
+                oy / 2,
+                cw,
+                width * height,
+            ),
+            (
+                sv,
+                scw,
+                sch,
+                tw / 2,
+                th / 2,
+                ox / 2,
+                oy / 2,
+                cw,
+                width * height + cw * ch,
+            ),
         ];
         let mut resizer = Resizer::new();
         let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));

@@ -107,7 +107,10 @@ pub fn import_video(
         });
     }
     let item = LibraryItem::from_sidecar(&sidecar, &side).ok_or_else(|| {
-        FilmError::NotPossible(format!("the imported file name {} is unusable", dest.display()))
+        FilmError::NotPossible(format!(
+            "the imported file name {} is unusable",
+            dest.display()
+        ))
     })?;
     journal.index_item(&item)?;
     Ok(item)

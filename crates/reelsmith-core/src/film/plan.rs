@@ -223,7 +223,10 @@ fn cut_pieces(source: &SourceClip, trim: FrameRange) -> Vec<Piece> {
     while pos < end {
         if source.is_clean_cut(pos) && source.next_key(pos) <= end {
             let next = source.next_key(pos);
-            pieces.push(Piece::Copy { start: pos, end: next });
+            pieces.push(Piece::Copy {
+                start: pos,
+                end: next,
+            });
             pos = next;
             continue;
         }

@@ -131,7 +131,11 @@ impl SourceClip {
         }
         let end = self.next_key(i);
         // Presentation indices of decoding range [i, end) must be exactly [i, end).
-        (i..end).all(|p| self.presentation.get(p).is_some_and(|d| (i..end).contains(d)))
+        (i..end).all(|p| {
+            self.presentation
+                .get(p)
+                .is_some_and(|d| (i..end).contains(d))
+        })
     }
 
     /// The next key frame after decoding index `i` (or the frame count).

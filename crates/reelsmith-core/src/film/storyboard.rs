@@ -193,7 +193,12 @@ impl Storyboard {
                 frames,
             });
         }
-        shot.trim = (range != FrameRange { start: 0, end: frames }).then_some(range);
+        shot.trim = (range
+            != FrameRange {
+                start: 0,
+                end: frames,
+            })
+        .then_some(range);
         Ok(())
     }
 

@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+use reelsmith_core::media::Picture;
 use reelsmith_core::media::audio::{DecodedSound, decode_track};
 use reelsmith_core::media::video::{Demuxer, H264Decoder};
-use reelsmith_core::media::Picture;
 use reelsmith_sim::clip::{ClipSpec, render_clip_with_sound};
 use reelsmith_sim::sound::SoundSpec;
 
@@ -18,7 +18,11 @@ pub fn clip(dir: &Path, name: &str, spec: ClipSpec, energy: Option<i16>) -> Path
         ..SoundSpec::default()
     });
     let path = dir.join(name);
-    std::fs::write(&path, render_clip_with_sound(&spec, None, sound.as_ref()).unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        render_clip_with_sound(&spec, None, sound.as_ref()).unwrap(),
+    )
+    .unwrap();
     path
 }
 
@@ -29,7 +33,10 @@ pub fn decode_all(path: &Path) -> Vec<Picture> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(au) = demux.sample(i).unwrap() {
-        if let Some(p) = decoder.decode(&au).unwrap_or_else(|e| panic!("frame {i}: {e}")) {
+        if let Some(p) = decoder
+            .decode(&au)
+            .unwrap_or_else(|e| panic!("frame {i}: {e}"))
+        {
             out.push(p);
         }
         i += 1;
@@ -59,11 +66,22 @@ pub fn rms(sound: &DecodedSound, from: f64, to: f64) -> f64 {
 /// `ffprobe`'s duration of each stream, when ffprobe is installed.
 pub fn ffprobe_durations(path: &Path) -> Option<Vec<(String, f64)>> {
     let out = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "stream=codec_type,duration", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type,duration",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(path)
         .output()
         .ok()?;
-    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(
         String::from_utf8_lossy(&out.stdout)
             .lines()

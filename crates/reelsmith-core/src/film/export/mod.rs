@@ -119,7 +119,11 @@ impl Progress {
 
     pub(crate) fn advance(&self, frames: u64, encoded: bool) {
         self.frames_done.fetch_add(frames, Ordering::Relaxed);
-        let w = if encoded { frames * ENCODE_WEIGHT } else { frames };
+        let w = if encoded {
+            frames * ENCODE_WEIGHT
+        } else {
+            frames
+        };
         self.weight_done.fetch_add(w, Ordering::Relaxed);
     }
 
@@ -127,9 +131,8 @@ impl Progress {
         let done = self.weight_done.load(Ordering::Relaxed);
         let fraction = (done as f64 / self.weight_total as f64).clamp(0.0, 1.0);
         let elapsed = self.started.elapsed();
-        let remaining = (fraction > 0.02 && elapsed > Duration::from_millis(300)).then(|| {
-            Duration::from_secs_f64(elapsed.as_secs_f64() * (1.0 - fraction) / fraction)
-        });
+        let remaining = (fraction > 0.02 && elapsed > Duration::from_millis(300))
+            .then(|| Duration::from_secs_f64(elapsed.as_secs_f64() * (1.0 - fraction) / fraction));
         ExportProgress {
             frames_done: self.frames_done.load(Ordering::Relaxed),
             frames_total: self.frames_total,
@@ -277,7 +280,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Opens the clips and plans the film (what `reelsmith export --dry-run` would show).
-pub fn plan_export(shots: &[ExportShot], reencode_all: bool) -> Result<(Vec<SourceClip>, Plan), FilmError> {
+pub fn plan_export(
+    shots: &[ExportShot],
+    reencode_all: bool,
+) -> Result<(Vec<SourceClip>, Plan), FilmError> {
     if shots.is_empty() {
         return Err(FilmError::Empty("no clips were given".into()));
     }

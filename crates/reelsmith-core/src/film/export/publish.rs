@@ -104,7 +104,9 @@ fn publish(part: &Path, target: &Path, overwrite: bool) -> Result<(), FilmError>
             Err(FilmError::Exists(target.to_path_buf()))
         }
         // File systems without hard links (FAT, some network shares): check, then rename.
-        Err(_) if !target.exists() => std::fs::rename(part, target).map_err(io("rename to", target)),
+        Err(_) if !target.exists() => {
+            std::fs::rename(part, target).map_err(io("rename to", target))
+        }
         Err(_) => Err(FilmError::Exists(target.to_path_buf())),
     }
 }

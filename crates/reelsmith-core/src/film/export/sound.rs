@@ -75,12 +75,13 @@ impl SoundWriter {
                             as u128
                     });
                     let in_samples = pts * rate / u128::from(video.timescale.max(1));
-                    let priming = u128::from(audio.media_start) * rate
-                        / u128::from(audio.timescale.max(1));
-                    let file = Mp4File::open(source.file.path()).map_err(|e| FilmError::Source {
-                        path: source.path(),
-                        reason: e.to_string(),
-                    })?;
+                    let priming =
+                        u128::from(audio.media_start) * rate / u128::from(audio.timescale.max(1));
+                    let file =
+                        Mp4File::open(source.file.path()).map_err(|e| FilmError::Source {
+                            path: source.path(),
+                            reason: e.to_string(),
+                        })?;
                     own = Some((file, audio.samples.samples.clone()));
                     Some((in_samples + priming) as u64)
                 }

@@ -118,12 +118,13 @@ pub(crate) fn write_film<W: Write + Seek>(
                                 reason: e.to_string(),
                             })?;
                         if length_size != 4 {
-                            let nals = split_length_prefixed(&buf, length_size).ok_or_else(|| {
-                                FilmError::Source {
-                                    path: source.path(),
-                                    reason: format!("frame {i}: a NAL length lies"),
-                                }
-                            })?;
+                            let nals =
+                                split_length_prefixed(&buf, length_size).ok_or_else(|| {
+                                    FilmError::Source {
+                                        path: source.path(),
+                                        reason: format!("frame {i}: a NAL length lies"),
+                                    }
+                                })?;
                             buf = join_length_prefixed(nals);
                         }
                         // Composition offsets relative to the group's key frame, in film ticks.
@@ -235,7 +236,10 @@ fn avcc_of(sps: &[(u32, Vec<u8>)], pps: &[(u32, Vec<u8>)]) -> AvcConfigRecord {
         .filter_map(|(_, s)| s.get(3).copied())
         .max()
         .unwrap_or(30);
-    debug_assert!(sps.iter().all(|(id, s)| read_ids(s) == Some(NalIds::Sps(*id))));
+    debug_assert!(
+        sps.iter()
+            .all(|(id, s)| read_ids(s) == Some(NalIds::Sps(*id)))
+    );
     AvcConfigRecord {
         profile: first.get(1).copied().unwrap_or(66),
         compatibility,

@@ -110,7 +110,11 @@ mod tests {
         };
         assert_eq!(mono.audio_specific_config(), Some([0x12, 0x08]));
         assert_eq!(AacConfig::from_esds(2, 3, 2), Ok(AacConfig::STEREO_48K));
-        assert!(AacConfig::from_esds(5, 3, 2).unwrap_err().contains("HE-AAC"));
+        assert!(
+            AacConfig::from_esds(5, 3, 2)
+                .unwrap_err()
+                .contains("HE-AAC")
+        );
         assert!(AacConfig::from_esds(2, 3, 6).is_err());
         assert_eq!(AacConfig::STEREO_48K.describe(), "48 kHz stereo");
     }

@@ -7,9 +7,9 @@ use symphonia_core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDec
 use symphonia_core::packet::PacketRef;
 use symphonia_core::units::{Duration, Timestamp};
 
+use super::AAC_FRAME_SAMPLES;
 use super::config::AacConfig;
 use super::error::AudioError;
-use super::AAC_FRAME_SAMPLES;
 
 /// A decoder for one AAC-LC stream.
 pub struct AacDecoder {

@@ -23,7 +23,9 @@ pub enum AudioError {
         reason: String,
     },
     /// The sound is not AAC-LC, mono or stereo.
-    #[error("the sound of {path} is {found}; reelsmith plays and joins AAC-LC (mono or stereo) sound")]
+    #[error(
+        "the sound of {path} is {found}; reelsmith plays and joins AAC-LC (mono or stereo) sound"
+    )]
     Unsupported {
         /// The file (or "sound" when none).
         path: PathBuf,

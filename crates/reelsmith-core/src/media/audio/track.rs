@@ -49,8 +49,7 @@ impl AudioTrack {
         }
         // Timestamps in another timescale than the rate are scaled to samples.
         let to_samples = |ticks: u64| {
-            (u128::from(ticks) * u128::from(config.sample_rate) / u128::from(info.timescale))
-                as u64
+            (u128::from(ticks) * u128::from(config.sample_rate) / u128::from(info.timescale)) as u64
         };
         let total = to_samples(info.samples.total_duration());
         let priming = to_samples(info.media_start).min(total);

@@ -35,13 +35,7 @@ impl SampleTable {
     /// other or point past `file_size`. (The mp4 crate does not export its box types, so the
     /// track is named by its place.)
     pub fn from_moov(moov: &MoovBox, index: usize, file_size: u64) -> Result<SampleTable, String> {
-        let stbl = &moov
-            .traks
-            .get(index)
-            .ok_or("no such track")?
-            .mdia
-            .minf
-            .stbl;
+        let stbl = &moov.traks.get(index).ok_or("no such track")?.mdia.minf.stbl;
         let count = stbl.stsz.sample_count as usize;
         if count > MAX_SAMPLES {
             return Err(format!("it claims {count} samples in one track"));
@@ -76,7 +70,9 @@ impl SampleTable {
                     break 'chunks;
                 }
                 let size = size_of(samples.len()).ok_or("its sample sizes are missing")?;
-                let end = offset.checked_add(u64::from(size)).ok_or("an offset overflows")?;
+                let end = offset
+                    .checked_add(u64::from(size))
+                    .ok_or("an offset overflows")?;
                 if end > file_size {
                     return Err("a sample lies past the end of the file".into());
                 }
@@ -126,7 +122,10 @@ impl SampleTable {
                 s.sync = false;
             }
             for n in &stss.entries {
-                if let Some(s) = (*n as usize).checked_sub(1).and_then(|i| samples.get_mut(i)) {
+                if let Some(s) = (*n as usize)
+                    .checked_sub(1)
+                    .and_then(|i| samples.get_mut(i))
+                {
                     s.sync = true;
                 }
             }

@@ -120,7 +120,10 @@ impl Player {
         let mut stream: Option<Box<dyn AudioStream>> = None;
         if let Some(f) = &feed {
             let q = Arc::new(SampleQueue::new(f.channels()));
-            match device.as_ref().map(|d| d.open_stream(f.rate(), f.channels(), q.clone())) {
+            match device
+                .as_ref()
+                .map(|d| d.open_stream(f.rate(), f.channels(), q.clone()))
+            {
                 Some(Ok(s)) => {
                     stream = Some(s);
                     queue = Some(q);
@@ -299,7 +302,10 @@ impl Engine {
         }
         let elapsed = match (&self.queue, &self.feed, self.clock.audio) {
             (Some(q), Some(f), true) => {
-                let latency = self._stream.as_ref().map_or(0.0, |s| s.latency().as_secs_f64());
+                let latency = self
+                    ._stream
+                    .as_ref()
+                    .map_or(0.0, |s| s.latency().as_secs_f64());
                 (q.played_frames() as f64 / f64::from(f.rate()) - latency).max(0.0)
             }
             _ => self.clock.since.elapsed().as_secs_f64() * self.speed.0,
@@ -411,13 +417,16 @@ impl Engine {
             position: now,
             playing: self.playing,
             speed: self.speed,
-            sound_on: self.playing && self.clock.audio && !self.queue.as_ref().is_some_and(|q| q.muted()),
+            sound_on: self.playing
+                && self.clock.audio
+                && !self.queue.as_ref().is_some_and(|q| q.muted()),
             note: lock(&self.shared.state).note.clone(),
         };
         let changed = {
             let mut s = lock(&self.shared.state);
             // The position alone changes every tick; a repaint is worth it on a new frame.
-            let changed = (s.playing, s.speed, s.sound_on) != (state.playing, state.speed, state.sound_on);
+            let changed =
+                (s.playing, s.speed, s.sound_on) != (state.playing, state.speed, state.sound_on);
             *s = state;
             changed || new_frame
         };

@@ -66,7 +66,11 @@ impl SampleQueue {
 
     /// Sets the volume (clamped to 0..=1).
     pub fn set_volume(&self, volume: f32) {
-        let v = if volume.is_finite() { volume.clamp(0.0, 1.0) } else { 1.0 };
+        let v = if volume.is_finite() {
+            volume.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
         self.volume.store(v.to_bits(), Ordering::Relaxed);
     }
 
