@@ -31,7 +31,8 @@ pub fn keys(ctx: &egui::Context) -> Vec<PlayerCommand> {
 }
 
 /// Draws the player `height` points tall for its picture, then its bar and transport.
-/// `poster` is shown while nothing plays; `opening` draws a spinner on it.
+/// `poster` is shown while nothing plays; `opening` draws a spinner on it; `empty` is said
+/// when there is nothing to show at all.
 pub fn show(
     ui: &mut Ui,
     view: Option<&PlayerView>,
@@ -39,6 +40,7 @@ pub fn show(
     poster: Option<&egui::TextureHandle>,
     height: f32,
     opening: bool,
+    empty: &str,
 ) -> Vec<PlayerCommand> {
     let mut out = Vec::new();
     let width = ui.available_width();
@@ -53,6 +55,15 @@ pub fn show(
             r,
             egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
             Color32::WHITE,
+        );
+    }
+    if picture.or(poster).is_none() && !opening {
+        ui.painter().text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            empty,
+            egui::FontId::proportional(14.0),
+            Color32::from_gray(170),
         );
     }
     if opening {

@@ -3,6 +3,7 @@
 //! decoder) and closing (thread joins) run off the UI thread; the panel draws from what the
 //! player last reported and returns [`PlayerCommand`]s.
 
+mod clip;
 mod controls;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use poll_promise::Promise;
 use reelsmith_core::media::playback::{AudioDevice, Player, PlayerState, Speed};
 
+pub use clip::clip_preview;
 pub use controls::{keys, show};
 
 use crate::ui::config::SoundOutput;

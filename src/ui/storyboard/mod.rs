@@ -274,7 +274,10 @@ fn board_view(app: &mut StudioApp, ui: &mut Ui) -> Vec<Command> {
         .and_then(|i| board.shots.get(i))
         .and_then(|s| s.clip.as_ref())
         .and_then(|c| app.thumbs.get(&c.path, true).texture.cloned());
-    let height = (ui.available_width() * 9.0 / 16.0).min(360.0);
+    // Room left below for the shots and the trim.
+    let height = (ui.available_width() * 9.0 / 16.0)
+        .min(ui.ctx().content_rect().height() * 0.36)
+        .clamp(140.0, 360.0);
     ui.scope(|ui| {
         ui.set_max_width(height * 16.0 / 9.0);
         let player = &app.storyboard.player;
@@ -286,6 +289,7 @@ fn board_view(app: &mut StudioApp, ui: &mut Ui) -> Vec<Command> {
             poster.as_ref(),
             height,
             player.is_opening() || app.storyboard.preview.is_some(),
+            "Pick a shot to preview it, or Play storyboard",
         ) {
             out.push(Command::Player(c));
         }
@@ -373,5 +377,51 @@ pub(crate) fn clip_name(item: &reelsmith_core::library::LibraryItem) -> String {
             .unwrap_or_default()
     } else {
         item.prompt.clone()
+    }
+}
+
+/// While a clip is dragged from the gallery grid: a bar along the bottom to drop it on, which
+/// adds it to the storyboard on show.
+pub fn gallery_drop_bar(app: &mut StudioApp, ui: &mut Ui) {
+    // The storyboards are read (and kept up to date) while the gallery is on show too, so
+    // "Add to storyboard" knows where to add.
+    tasks::poll(app);
+    if !egui::DragAndDrop::has_payload_of_type::<ClipDrag>(ui.ctx()) {
+        return;
+    }
+    let name = app.storyboard.board().map(|b| b.name.clone());
+    let mut dropped = None;
+    egui::Panel::bottom("gallery_storyboard_drop")
+        .exact_size(64.0)
+        .show(ui, |ui| {
+            let text = match &name {
+                Some(n) => format!("Drop here to add it to the storyboard {n:?}"),
+                None => "Make a storyboard first (Storyboard, Ctrl+3)".to_string(),
+            };
+            let (rect, r) = ui.allocate_exact_size(ui.available_size(), egui::Sense::hover());
+            r.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::Group, true, "Storyboard drop bar")
+            });
+            let hovering = r.dnd_hover_payload::<ClipDrag>().is_some();
+            let stroke = if hovering {
+                egui::Stroke::new(3.0, theme::ACCENT)
+            } else {
+                egui::Stroke::new(1.0, theme::subtle(ui))
+            };
+            ui.painter()
+                .rect_stroke(rect.shrink(4.0), 8.0, stroke, egui::StrokeKind::Inside);
+            ui.painter().text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                text,
+                egui::FontId::proportional(15.0),
+                ui.visuals().text_color(),
+            );
+            if let Some(c) = r.dnd_release_payload::<ClipDrag>() {
+                dropped = Some(c.0.clone());
+            }
+        });
+    if let Some(path) = dropped {
+        app.act(super::app::Action::AddToStoryboard(path));
     }
 }
