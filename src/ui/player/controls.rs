@@ -119,8 +119,8 @@ pub fn show(
         ui.separator();
         let mut muted = v.muted;
         let mute = ui
-            .toggle_value(&mut muted, if v.muted { "Unmute" } else { "Mute" })
-            .on_hover_text("Sound on or off");
+            .toggle_value(&mut muted, "Mute")
+            .on_hover_text("Sound off while on (highlighted)");
         if mute.changed() {
             out.push(PlayerCommand::Mute(muted));
         }

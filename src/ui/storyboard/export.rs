@@ -31,6 +31,8 @@ enum Stage {
     AskOverwrite,
     /// Finished.
     Done(Result<ExportReport, String>),
+    /// Progress (in `last`) shown without an export behind it (snapshots of the dialog).
+    Frozen,
 }
 
 /// The dialog's state.
@@ -51,6 +53,17 @@ impl ExportDialog {
             output: output.to_string_lossy().into_owned(),
             stage: Stage::Choosing,
             last: None,
+        }
+    }
+
+    /// A dialog showing `progress` as if an export ran (for snapshots and previews: its
+    /// Cancel does nothing).
+    pub fn frozen(target: ExportTarget, output: PathBuf, progress: ExportProgress) -> ExportDialog {
+        ExportDialog {
+            target,
+            output: output.to_string_lossy().into_owned(),
+            last: Some(progress),
+            stage: Stage::Frozen,
         }
     }
 
@@ -156,7 +169,7 @@ pub fn show(ctx: &egui::Context, d: &mut ExportDialog) -> Vec<Command> {
                     ui.label("Checking the clips…");
                 });
             }
-            Stage::Running(_) => {
+            Stage::Running(_) | Stage::Frozen => {
                 let p = d.last.clone().unwrap_or(ExportProgress {
                     frames_done: 0,
                     frames_total: 0,

@@ -10,13 +10,20 @@ pub fn show(ui: &mut Ui, s: &mut StoryboardState) -> Vec<Command> {
     let mut out = Vec::new();
     ui.label(RichText::new("Storyboards").strong());
     ui.add_space(4.0);
+    let label = ui.label(
+        RichText::new("New storyboard")
+            .small()
+            .color(theme::subtle(ui)),
+    );
     ui.horizontal(|ui| {
-        let field = ui.add(
-            egui::TextEdit::singleline(&mut s.new_name)
-                .hint_text("New storyboard name")
-                .desired_width(140.0)
-                .id_salt("new_storyboard_name"),
-        );
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut s.new_name)
+                    .hint_text("Name")
+                    .desired_width(140.0)
+                    .id_salt("new_storyboard_name"),
+            )
+            .labelled_by(label.id);
         let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let ok = !s.new_name.trim().is_empty();
         if (ui.add_enabled(ok, egui::Button::new("New")).clicked() || (entered && ok))
@@ -33,20 +40,17 @@ pub fn show(ui: &mut Ui, s: &mut StoryboardState) -> Vec<Command> {
             if s.boards.is_empty() {
                 ui.label(RichText::new("None yet.").color(theme::subtle(ui)));
             }
-            for b in &s.boards {
-                let selected = s.selected.as_deref() == Some(b.id.as_str());
-                let text = format!("{}  · {}", b.name, b.shots.len());
-                if ui
-                    .add(
-                        egui::Button::selectable(selected, text)
-                            .min_size(egui::vec2(ui.available_width(), 0.0)),
-                    )
-                    .clicked()
-                    && !selected
-                {
-                    out.push(Command::Select(b.id.clone()));
+            // Justified rather than sized to the available width, which would widen the
+            // resizable panel a little every frame.
+            ui.with_layout(egui::Layout::top_down_justified(egui::Align::LEFT), |ui| {
+                for b in &s.boards {
+                    let selected = s.selected.as_deref() == Some(b.id.as_str());
+                    let text = format!("{}  · {}", b.name, b.shots.len());
+                    if ui.add(egui::Button::selectable(selected, text)).clicked() && !selected {
+                        out.push(Command::Select(b.id.clone()));
+                    }
                 }
-            }
+            });
         });
     let Some(board) = s.board().cloned() else {
         return out;
@@ -57,7 +61,7 @@ pub fn show(ui: &mut Ui, s: &mut StoryboardState) -> Vec<Command> {
         Some(name) => {
             ui.add(
                 egui::TextEdit::singleline(name)
-                    .desired_width(ui.available_width())
+                    .desired_width(180.0)
                     .id_salt("rename_storyboard"),
             );
             ui.horizontal(|ui| {

@@ -183,18 +183,17 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
     for c in super::player::keys(&ctx) {
         commands.push(Command::Player(c));
     }
+    // Fixed widths: a resizable panel grows with its widest content, frame by frame.
     egui::Panel::left("storyboards")
-        .resizable(true)
-        .default_size(230.0)
-        .size_range(200.0..=360.0)
+        .resizable(false)
+        .exact_size(230.0)
         .frame(side_frame(ui))
         .show(ui, |ui| {
             commands.extend(list::show(ui, &mut app.storyboard))
         });
     egui::Panel::right("storyboard_bin")
-        .resizable(true)
-        .default_size(250.0)
-        .size_range(210.0..=420.0)
+        .resizable(false)
+        .exact_size(260.0)
         .frame(side_frame(ui))
         .show(ui, |ui| {
             let items = app.engine.library().to_vec();
@@ -226,6 +225,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         tasks::apply(app, c);
     }
     app.storyboard.player.poll(&ctx);
+    drag_ghost(&ctx);
     if app.storyboard.busy() {
         ctx.request_repaint_after(std::time::Duration::from_millis(100));
     }
@@ -368,16 +368,48 @@ pub fn add_from_gallery(app: &mut StudioApp, path: PathBuf) {
     tasks::apply(app, Command::AddClip { path, at: None });
 }
 
-/// What a clip is called: its prompt, or its file name (your own footage has no prompt).
+/// What a clip is called: its prompt, or for your own footage (no prompt) the name it was
+/// imported under, without the library's date prefix.
 pub(crate) fn clip_name(item: &reelsmith_core::library::LibraryItem) -> String {
-    if item.prompt.trim().is_empty() {
-        item.path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    } else {
-        item.prompt.clone()
+    if !item.prompt.trim().is_empty() {
+        return item.prompt.clone();
     }
+    let file = item
+        .path
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match file.split_once("_import_") {
+        Some((_, name)) if !name.is_empty() => name.to_string(),
+        _ => file,
+    }
+}
+
+/// A label under the pointer while a shot or a clip is dragged (egui draws no ghost itself).
+fn drag_ghost(ctx: &egui::Context) {
+    let text = if let Some(s) = egui::DragAndDrop::payload::<ShotDrag>(ctx) {
+        format!("Shot {}", s.0 + 1)
+    } else if egui::DragAndDrop::has_payload_of_type::<ClipDrag>(ctx) {
+        "Clip".to_string()
+    } else {
+        return;
+    };
+    let Some(pos) = ctx.pointer_latest_pos() else {
+        return;
+    };
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Tooltip,
+        egui::Id::unique("storyboard_drag_ghost"),
+    ));
+    let rect = egui::Rect::from_min_size(pos + egui::vec2(12.0, 10.0), egui::vec2(70.0, 24.0));
+    painter.rect_filled(rect, 6.0, theme::ACCENT.linear_multiply(0.85));
+    painter.text(
+        rect.center(),
+        egui::Align2::CENTER_CENTER,
+        text,
+        egui::FontId::proportional(13.0),
+        egui::Color32::WHITE,
+    );
 }
 
 /// While a clip is dragged from the gallery grid: a bar along the bottom to drop it on, which
@@ -421,6 +453,7 @@ pub fn gallery_drop_bar(app: &mut StudioApp, ui: &mut Ui) {
                 dropped = Some(c.0.clone());
             }
         });
+    drag_ghost(ui.ctx());
     if let Some(path) = dropped {
         app.act(super::app::Action::AddToStoryboard(path));
     }

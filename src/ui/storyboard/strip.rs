@@ -88,7 +88,13 @@ fn card(
     let mut out = Vec::new();
     let (rect, r) = ui.allocate_exact_size(egui::vec2(CARD_W, CARD_H), Sense::click_and_drag());
     let name = format!("Shot {}", index + 1);
-    r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &name));
+    let line = job_line(state);
+    // Screen readers (and tests) hear the job's state with the slot's name.
+    let spoken = match &line {
+        Some((l, _)) => format!("{name}: {l}"),
+        None => name.clone(),
+    };
+    r.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &spoken));
     if r.drag_started() || r.dragged() {
         r.dnd_set_drag_payload(ShotDrag(index));
     }
@@ -160,7 +166,7 @@ fn card(
         egui::FontId::proportional(12.0),
         text,
     );
-    if let Some((line, tone)) = job_line(state) {
+    if let Some((line, tone)) = line {
         let short: String = line.chars().take(24).collect();
         painter.text(
             egui::pos2(rect.left() + 8.0, poster.bottom() + 24.0),

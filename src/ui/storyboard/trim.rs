@@ -125,10 +125,14 @@ pub fn show(ui: &mut Ui, index: usize, shot: &Shot, s: &mut StoryboardState) -> 
     ui.horizontal(|ui| {
         let mut start = range.start;
         let mut end = range.end;
-        ui.label("In frame");
-        let a = ui.add(egui::DragValue::new(&mut start).range(0..=end.saturating_sub(1)));
-        ui.label("Out frame");
-        let b = ui.add(egui::DragValue::new(&mut end).range(start + 1..=frames));
+        let l = ui.label("In frame");
+        let a = ui
+            .add(egui::DragValue::new(&mut start).range(0..=end.saturating_sub(1)))
+            .labelled_by(l.id);
+        let l = ui.label("Out frame");
+        let b = ui
+            .add(egui::DragValue::new(&mut end).range(start + 1..=frames))
+            .labelled_by(l.id);
         if a.changed() || b.changed() {
             range = FrameRange { start, end };
             s.trim_edit = Some((shot.id.clone(), range));
