@@ -160,7 +160,7 @@ fn bar(ui: &mut Ui, v: &PlayerView) -> Option<PlayerCommand> {
         egui::pos2(rect.right(), rect.center().y + 3.0),
     );
     let painter = ui.painter();
-    painter.rect_filled(track, 3.0, ui.visuals().extreme_bg_color);
+    painter.rect_filled(track, 3.0, ui.visuals().widgets.inactive.bg_fill);
     let x_of = |t: f64| rect.left() + (t / duration).clamp(0.0, 1.0) as f32 * rect.width();
     let played =
         egui::Rect::from_min_max(track.min, egui::pos2(x_of(v.state.position), track.max.y));
@@ -182,6 +182,19 @@ fn bar(ui: &mut Ui, v: &PlayerView) -> Option<PlayerCommand> {
             egui::pos2(head, rect.bottom()),
         ],
         egui::Stroke::new(2.0, ui.visuals().strong_text_color()),
+    );
+    // The time under the playhead, beside it (on its left near the end of the bar).
+    let (at, anchor) = if head > rect.right() - 70.0 {
+        (egui::pos2(head - 5.0, rect.top()), egui::Align2::RIGHT_TOP)
+    } else {
+        (egui::pos2(head + 5.0, rect.top()), egui::Align2::LEFT_TOP)
+    };
+    painter.text(
+        at,
+        anchor,
+        timecode(v.state.position, fps),
+        egui::FontId::monospace(10.0),
+        theme::subtle(ui),
     );
     let pointer_time = |pos: egui::Pos2| {
         let t = f64::from((pos.x - rect.left()) / rect.width().max(1.0)) * duration;
