@@ -78,7 +78,8 @@ pub fn show(
     if let Some(c) = bar(ui, v) {
         out.push(c);
     }
-    ui.horizontal(|ui| {
+    // Wrapped: a narrow panel (the gallery's details) must not be widened by the transport.
+    ui.horizontal_wrapped(|ui| {
         let label = if v.state.playing { "Pause" } else { "Play" };
         if ui.button(label).on_hover_text("Space").clicked() {
             out.push(PlayerCommand::TogglePlay);
@@ -116,7 +117,8 @@ pub fn show(
             .monospace()
             .small(),
         );
-        ui.separator();
+        // The sound on its own line: the transport stays narrow enough for the gallery panel.
+        ui.end_row();
         let mut muted = v.muted;
         let mute = ui
             .toggle_value(&mut muted, "Mute")
