@@ -3,11 +3,15 @@
 pub mod cancel;
 pub mod endpoints;
 pub mod engine_setup;
+pub mod export;
+pub mod export_run;
 pub mod generate;
+pub mod import;
 pub mod jobs;
 pub mod resume;
 pub mod schema;
 pub mod simulate;
+pub mod storyboard;
 
 use std::process::ExitCode;
 
@@ -50,6 +54,12 @@ pub enum Command {
     Resume(resume::ResumeArgs),
     /// Cancel a job (at fal too, if fal has it).
     Cancel(cancel::CancelArgs),
+    /// Storyboards: list, show, create, edit, and export one as a film.
+    Storyboard(storyboard::StoryboardArgs),
+    /// Join clips (files or library ids), trimmed, into one MP4 with their sound.
+    Export(export::ExportArgs),
+    /// Copy your own videos (H.264 MP4) into the library.
+    Import(import::ImportArgs),
 }
 
 /// Sets up `tracing` on stderr; `RUST_LOG` overrides the level chosen by `-v`.
@@ -81,6 +91,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Jobs(args)) => runtime.block_on(jobs::run(args, simulate)),
         Some(Command::Resume(args)) => runtime.block_on(resume::run(args, simulate)),
         Some(Command::Cancel(args)) => runtime.block_on(cancel::run(args, simulate)),
+        Some(Command::Storyboard(args)) => runtime.block_on(storyboard::run(args)),
+        Some(Command::Export(args)) => runtime.block_on(export::run(args)),
+        Some(Command::Import(args)) => runtime.block_on(import::run(args)),
         None => {
             // The window makes its own runtime and enters it on the UI thread.
             drop(runtime);

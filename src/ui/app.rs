@@ -40,6 +40,9 @@ pub const FILTER_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::C
 pub const CREATE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Num1);
 /// Switches to the gallery.
 pub const GALLERY_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2);
+/// Switches to the storyboard.
+pub const STORYBOARD_SHORTCUT: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND, Key::Num3);
 /// Opens settings.
 pub const SETTINGS_SHORTCUT: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
@@ -52,6 +55,8 @@ pub enum View {
     Create,
     /// Finished videos.
     Gallery,
+    /// Storyboards: shots in order, trimmed, played and exported.
+    Storyboard,
     /// Key, folders, theme.
     Settings,
 }
@@ -142,6 +147,8 @@ pub enum Action {
     SaveAs(LibraryItem),
     /// Delete a video and its sidecar (after confirmation).
     DeleteVideo(LibraryItem),
+    /// Add this clip to the storyboard on show.
+    AddToStoryboard(PathBuf),
     /// Open extend-video with this clip.
     ExtendClip(PathBuf),
     /// Use the clip's last frame as the first frame of a new image-to-video job.
@@ -217,6 +224,8 @@ pub struct StudioApp {
     pub gallery: GalleryState,
     /// Settings page state.
     pub settings: SettingsState,
+    /// The storyboard view.
+    pub storyboard: super::storyboard::StoryboardState,
     /// The help overlay is open.
     pub help_open: bool,
     /// "Submit again" of an unknown job is waiting for confirmation.
@@ -273,6 +282,7 @@ impl StudioApp {
             engine,
             gallery: GalleryState::default(),
             settings: SettingsState::default(),
+            storyboard: super::storyboard::StoryboardState::new(config.sound.clone()),
             help_open: false,
             confirm_resubmit: None,
             first_frame: super::startup::FirstFrameProbe::from_env(),
@@ -572,6 +582,17 @@ impl StudioApp {
                     self.toast(Tone::Danger, e);
                 }
             },
+            Action::AddToStoryboard(path) => {
+                if self.storyboard.selected.is_none() {
+                    self.toast(
+                        Tone::Warning,
+                        "Make or pick a storyboard first (Storyboard, Ctrl+3).",
+                    );
+                } else {
+                    super::storyboard::add_from_gallery(self, path);
+                    self.toast(Tone::Waiting, "Added to the storyboard.");
+                }
+            }
             Action::ExtendClip(path) => {
                 self.reuse_clip("fal-ai/veo3.1/extend-video", "video_url", path)
             }
@@ -722,6 +743,9 @@ impl StudioApp {
         if ctx.input_mut(|i| i.consume_shortcut(&GALLERY_SHORTCUT)) {
             self.persisted.view = View::Gallery;
         }
+        if ctx.input_mut(|i| i.consume_shortcut(&STORYBOARD_SHORTCUT)) {
+            self.persisted.view = View::Storyboard;
+        }
         if ctx.input_mut(|i| i.consume_shortcut(&SETTINGS_SHORTCUT)) {
             self.persisted.view = View::Settings;
         }
@@ -759,6 +783,7 @@ impl StudioApp {
                         for (view, label, shortcut) in [
                             (View::Create, "Create", CREATE_SHORTCUT),
                             (View::Gallery, "Gallery", GALLERY_SHORTCUT),
+                            (View::Storyboard, "Storyboard", STORYBOARD_SHORTCUT),
                             (View::Settings, "Settings", SETTINGS_SHORTCUT),
                         ] {
                             let selected = self.persisted.view == view;
@@ -904,6 +929,7 @@ impl eframe::App for StudioApp {
             Screen::Studio => match self.persisted.view {
                 View::Create => self.create_view(ui),
                 View::Gallery => gallery::show(self, ui),
+                View::Storyboard => super::storyboard::show(self, ui),
                 View::Settings => {
                     egui::CentralPanel::default().show(ui, |ui| settings::show(self, ui));
                 }
@@ -914,6 +940,11 @@ impl eframe::App for StudioApp {
         }
         unknown_card::confirm(self, ui.ctx());
         closing::show(self, ui.ctx());
+        if self.screen == Screen::Studio
+            && matches!(self.persisted.view, View::Storyboard | View::Gallery)
+        {
+            super::storyboard::take_dropped_videos(self, ui.ctx());
+        }
         references::file_drop_overlay(self, ui.ctx());
         let actions = std::mem::take(&mut self.actions);
         for action in actions {

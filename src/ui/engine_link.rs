@@ -304,6 +304,22 @@ impl EngineLink {
         Some(runs.iter().sum::<Duration>() / runs.len() as u32)
     }
 
+    /// The journal, when it opened (storyboards are read and edited through it, off the UI
+    /// thread).
+    pub fn journal(&self) -> Option<Arc<Journal>> {
+        self.journal.clone()
+    }
+
+    /// The running engine, for work that submits its own jobs (a storyboard's shots).
+    pub fn handle(&self) -> Option<EngineHandle> {
+        self.engine.clone()
+    }
+
+    /// The job with this id, as last seen.
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.id.as_str() == id)
+    }
+
     /// Drains engine events and finished commands; returns what deserves a toast.
     pub fn poll(&mut self) -> Vec<Notice> {
         let mut notices: Vec<Notice> = self

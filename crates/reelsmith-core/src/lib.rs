@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod fal;
+pub mod film;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod human;

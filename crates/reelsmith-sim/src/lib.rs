@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clip;
+pub mod sound;
 
 mod cdn;
 mod faults;

@@ -35,8 +35,8 @@ pub(crate) struct Settings {
     pub history_delay: Duration,
 }
 
-/// Rendered clips by (BLAKE3 of the source file, spec): the same request renders once.
-pub(crate) type ClipCache = HashMap<(Option<String>, ClipSpec), Arc<Vec<u8>>>;
+/// Rendered clips by (BLAKE3 of the source file, spec, with sound): the same request renders once.
+pub(crate) type ClipCache = HashMap<(Option<String>, ClipSpec, bool), Arc<Vec<u8>>>;
 
 /// Everything the handlers share, behind one `Arc`.
 pub(crate) struct Shared {

@@ -7,18 +7,19 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 /// One step: the version it brings the schema to, and the change. Each runs inside its own
 /// `BEGIN IMMEDIATE` transaction after reading the version under that lock, so processes opening
 /// a journal at once never apply a step twice.
 type Step = (i64, fn(&Connection) -> rusqlite::Result<()>);
 
-const STEPS: [Step; 4] = [
+const STEPS: [Step; 5] = [
     (1, create_tables),
     (2, uploads_by_storage),
     (3, add_overwrite_output),
     (4, submission_unknown),
+    (5, storyboards),
 ];
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
@@ -119,6 +120,21 @@ fn create_tables(conn: &Connection) -> rusqlite::Result<()> {
                 created_at INTEGER NOT NULL,
                 finished_at INTEGER NOT NULL
              );",
+    )
+}
+
+/// Version 5: storyboards, one row each with its shots as JSON. Self-contained (IF NOT EXISTS)
+/// so its place in the list may change when other steps are merged.
+fn storyboards(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS storyboards (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            shots_json TEXT NOT NULL DEFAULT '[]',
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+         );
+         CREATE UNIQUE INDEX IF NOT EXISTS storyboards_name ON storyboards(name COLLATE NOCASE);",
     )
 }
 
@@ -245,6 +261,25 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_4_journal_gains_storyboards_and_keeps_its_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let job = crate::jobs::Job::new("fal-ai/veo3.1", "kept", serde_json::json!({}));
+        Journal::open(&path).unwrap().save_job(&job).unwrap();
+        {
+            // Back to how version 4 left it: no storyboards table.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("DROP TABLE storyboards; PRAGMA user_version = 4;")
+                .unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        assert_eq!(journal.job(&job.id).unwrap().unwrap().prompt, "kept");
+        let board = crate::film::storyboard::Storyboard::new("Opening").unwrap();
+        assert!(journal.save_storyboard(&board).unwrap());
+        assert_eq!(journal.storyboards().unwrap().len(), 1);
     }
 
     #[test]
