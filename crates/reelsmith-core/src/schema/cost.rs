@@ -135,7 +135,7 @@ fn bundled_defaults(endpoint_id: &str) -> Option<&'static Map<String, Value>> {
 }
 
 /// Seconds from a duration value: `"8s"`, `"5"` or `5`.
-fn seconds_of(v: &Value) -> Option<f64> {
+pub(crate) fn seconds_of(v: &Value) -> Option<f64> {
     let s = match v {
         Value::Number(n) => return n.as_f64().filter(|f| f.is_finite() && *f > 0.0),
         Value::String(s) => s.trim().trim_end_matches('s').trim(),

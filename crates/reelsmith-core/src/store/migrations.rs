@@ -7,17 +7,18 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 /// One step: the version it brings the schema to, and the change. Each runs inside its own
 /// `BEGIN IMMEDIATE` transaction after reading the version under that lock, so processes opening
 /// a journal at once never apply a step twice.
 type Step = (i64, fn(&Connection) -> rusqlite::Result<()>);
 
-const STEPS: [Step; 3] = [
+const STEPS: [Step; 4] = [
     (1, create_tables),
     (2, uploads_by_storage),
     (3, add_overwrite_output),
+    (4, marks_and_queue_order),
 ];
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
@@ -154,6 +155,23 @@ fn add_overwrite_output(conn: &Connection) -> rusqlite::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Version 4: favourite/reject marks of library videos (by job id, so they outlive a rebuilt
+/// index), and the order the user gave to jobs not yet submitted.
+fn marks_and_queue_order(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS marks (
+            job_id TEXT PRIMARY KEY,
+            favourite INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            changed_at INTEGER NOT NULL
+         );
+         CREATE TABLE IF NOT EXISTS queue_order (
+            job_id TEXT PRIMARY KEY,
+            position INTEGER NOT NULL
+         );",
+    )
 }
 
 #[cfg(test)]
