@@ -2,6 +2,7 @@
 
 pub mod durable;
 pub mod export;
+pub mod export_selection;
 pub mod index;
 pub mod indexer;
 pub mod item;
