@@ -92,6 +92,7 @@ impl JobEngine {
         for job in journal.jobs()? {
             jobs.insert(job.id.clone(), job);
         }
+        let order = journal.queue_order()?;
         let inner = Arc::new(Inner {
             slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
             uploads: UploadCache::new(journal.clone(), config.upload_ttl),
@@ -111,6 +112,10 @@ impl JobEngine {
             last_progress: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
             joins: Mutex::new(Vec::new()),
+            paused: std::sync::atomic::AtomicBool::new(false),
+            gate: tokio::sync::Notify::new(),
+            order: Mutex::new(order),
+            waiting: Mutex::new(HashSet::new()),
         });
         let handle = EngineHandle {
             inner: inner.clone(),
@@ -126,7 +131,7 @@ impl JobEngine {
 /// The engine's command handle; cheap to clone.
 #[derive(Clone)]
 pub struct EngineHandle {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for EngineHandle {

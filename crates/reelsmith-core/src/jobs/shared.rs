@@ -47,6 +47,14 @@ pub(super) struct Inner {
     pub(super) last_progress: Mutex<HashMap<JobId, Instant>>,
     pub(super) generation: AtomicU64,
     pub(super) joins: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// True while starting jobs not yet sent is paused (those at fal go on).
+    pub(super) paused: std::sync::atomic::AtomicBool,
+    /// Woken when a slot frees, the order changes or the pause ends.
+    pub(super) gate: tokio::sync::Notify,
+    /// The user's order of jobs not yet sent (others follow by creation time).
+    pub(super) order: Mutex<Vec<JobId>>,
+    /// Jobs waiting for their turn to start.
+    pub(super) waiting: Mutex<HashSet<JobId>>,
 }
 
 /// Locks `m`, also after a panic elsewhere: the maps stay usable and the journal is the truth.

@@ -109,6 +109,13 @@ pub fn estimate(endpoint_id: &str, payload: &Value) -> Option<CostEstimate> {
     })
 }
 
+/// Estimates a filled form (local files count as placeholders: they do not change the price).
+pub fn estimate_form(model: &FormModel, state: &super::FormState) -> Option<CostEstimate> {
+    let placeholder = |p: &std::path::Path| Some(format!("file://{}", p.display()));
+    let payload = super::build_payload(model, state, &placeholder).ok()?;
+    estimate(&model.endpoint_id, &payload)
+}
+
 /// A per-second price with two decimals, or three when needed: 0.4 → "0.40", 0.112 → "0.112".
 fn price(usd: f64) -> String {
     let three = format!("{usd:.3}");
