@@ -10,6 +10,7 @@
 //! size: `negative_prompt`, `seed`, `guidance_scale`, `auto_fix`, `enable_safety_checker`…
 //! The prompt, media, choice lists and objects are never advanced.
 
+pub mod batch;
 pub mod conform;
 pub mod cost;
 pub mod describe;
