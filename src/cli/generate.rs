@@ -61,6 +61,31 @@ pub struct GenerateArgs {
     /// `reelsmith resume` finishes it later.
     #[arg(long)]
     pub detach: bool,
+    /// Start from a saved preset of this endpoint (`reelsmith presets list`); the other options
+    /// apply on top.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Save the form as a preset of this name (replacing one of that name) before sending.
+    #[arg(long, value_name = "NAME")]
+    pub save_preset: Option<String>,
+    /// Batch: one job per photo in DIR (.jpg, .jpeg, .png, .webp), each in the endpoint's
+    /// first image field (or --batch-field).
+    #[arg(long, value_name = "DIR", group = "batch")]
+    pub batch_images: Option<PathBuf>,
+    /// Batch: one job per row of a CSV whose header names the fields (e.g.
+    /// prompt,image_url,duration); empty cells keep the form's value, paths are relative to
+    /// the CSV's folder.
+    #[arg(long, value_name = "FILE", group = "batch")]
+    pub batch_csv: Option<PathBuf>,
+    /// Batch: one job per non-empty line of FILE, each line the prompt.
+    #[arg(long, value_name = "FILE", group = "batch")]
+    pub batch_prompts: Option<PathBuf>,
+    /// With --batch-images: the image field each photo goes into.
+    #[arg(long, value_name = "NAME", requires = "batch_images")]
+    pub batch_field: Option<String>,
+    /// Send a batch without asking (otherwise the count and total are shown and y/N asked).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 /// Runs `reelsmith generate`.
@@ -195,7 +220,7 @@ fn add_element(model: &FormModel, form: &mut FormState, spec: &str) -> Result<()
 }
 
 /// Makes every local path absolute, so the journal still finds the files from another folder.
-fn absolutize(form: &mut FormState) {
+pub(super) fn absolutize(form: &mut FormState) {
     let fix = |m: &mut MediaRef| {
         if let MediaRef::Local(p) = m
             && let Ok(abs) = std::path::absolute(&*p)
@@ -235,6 +260,15 @@ pub fn build_form(model: &FormModel, args: &GenerateArgs) -> Result<FormState, C
         }
         None => FormState::from_defaults(model),
     };
+    if let Some(name) = &args.preset {
+        let store = reelsmith_core::schema::presets::PresetStore::new(
+            reelsmith_core::schema::presets::presets_dir(),
+        );
+        let preset = store
+            .load(&model.endpoint_id, name)
+            .map_err(|e| invalid(format!("--preset: {e}")))?;
+        preset.apply(model, &mut form);
+    }
     if let Some(prompt) = &args.prompt {
         form.set_from_str(model, "prompt", prompt)
             .map_err(|e| invalid(format!("-p: {e}")))?;
@@ -279,7 +313,7 @@ pub fn build_form(model: &FormModel, args: &GenerateArgs) -> Result<FormState, C
 }
 
 /// How following a job ended.
-enum Ending {
+pub(super) enum Ending {
     Finished(Box<reelsmith_core::jobs::Job>),
     Detached(Box<reelsmith_core::jobs::Job>),
     Interrupted,
@@ -362,6 +396,18 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     // The key first: a run that could never be sent says so before the input is looked at.
     let service = crate::cli::engine_setup::service(simulate, true).await?;
     let form = build_form(&model, &args)?;
+    if let Some(name) = &args.save_preset {
+        let store = reelsmith_core::schema::presets::PresetStore::new(
+            reelsmith_core::schema::presets::presets_dir(),
+        );
+        let path = store
+            .save(&model.endpoint_id, name, &form, true)
+            .map_err(|e| CliExit::new(exit::OTHER, format!("--save-preset: {e}")))?;
+        eprintln!("saved the preset {name:?} as {}", path.display());
+    }
+    if crate::cli::batch::wanted(&args) {
+        return crate::cli::batch::run(&args, &model, service, form).await;
+    }
     let issues = check_input(&model, &form);
     for issue in issues.iter().filter(|i| i.severity == Severity::Warning) {
         eprintln!("warning: {}: {}", issue.field, issue.message);
@@ -452,7 +498,7 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     Ok(code)
 }
 
-async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
+pub(super) async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
     let mut printer = ProgressPrinter::default();
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -479,7 +525,7 @@ async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
     }
 }
 
-fn print_result(job: &reelsmith_core::jobs::Job, json: bool, stalled: bool) {
+pub(super) fn print_result(job: &reelsmith_core::jobs::Job, json: bool, stalled: bool) {
     if json {
         println!("{}", job_json(job, stalled));
     }

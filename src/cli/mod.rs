@@ -1,10 +1,12 @@
 //! The command line: argument parsing and one module per subcommand.
 
+pub mod batch;
 pub mod cancel;
 pub mod endpoints;
 pub mod engine_setup;
 pub mod generate;
 pub mod jobs;
+pub mod presets;
 pub mod resume;
 pub mod schema;
 pub mod simulate;
@@ -50,6 +52,8 @@ pub enum Command {
     Resume(resume::ResumeArgs),
     /// Cancel a job (at fal too, if fal has it).
     Cancel(cancel::CancelArgs),
+    /// List, show or delete the saved form presets.
+    Presets(presets::PresetsArgs),
 }
 
 /// Sets up `tracing` on stderr; `RUST_LOG` overrides the level chosen by `-v`.
@@ -81,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Jobs(args)) => runtime.block_on(jobs::run(args, simulate)),
         Some(Command::Resume(args)) => runtime.block_on(resume::run(args, simulate)),
         Some(Command::Cancel(args)) => runtime.block_on(cancel::run(args, simulate)),
+        Some(Command::Presets(args)) => presets::run(args),
         None => {
             // The window makes its own runtime and enters it on the UI thread.
             drop(runtime);

@@ -295,22 +295,32 @@ mod tests {
         let store = PresetStore::new(dir.path().to_path_buf());
         let model = BundledModels.model(I2V).unwrap();
         let mut form = FormState::from_defaults(&model);
-        form.set_from_str(&model, "prompt", "golden hour, slow dolly").unwrap();
+        form.set_from_str(&model, "prompt", "golden hour, slow dolly")
+            .unwrap();
         form.set_from_str(&model, "duration", "4s").unwrap();
         let path = store.save(I2V, "Dusk / slow", &form, false).unwrap();
         assert!(path.starts_with(dir.path().join("fal-ai~veo3.1~image-to-video")));
-        assert!(std::fs::read_to_string(&path).unwrap().contains("golden hour"));
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("golden hour")
+        );
         assert!(matches!(
             store.save(I2V, "Dusk / slow", &form, false),
             Err(PresetError::Exists { .. })
         ));
         // Another name with the same file stem gets its own file.
-        store.save(I2V, "Dusk _ slow", &FormState::default(), false).unwrap();
+        store
+            .save(I2V, "Dusk _ slow", &FormState::default(), false)
+            .unwrap();
         assert_eq!(store.list(I2V).len(), 2);
 
         let mut other = FormState::from_defaults(&model);
         other.set_from_str(&model, "prompt", "keep me?").unwrap();
-        store.load(I2V, "Dusk / slow").unwrap().apply(&model, &mut other);
+        store
+            .load(I2V, "Dusk / slow")
+            .unwrap()
+            .apply(&model, &mut other);
         assert_eq!(other.text("prompt"), Some("golden hour, slow dolly"));
         assert_eq!(other.text("duration"), Some("4s"));
 
@@ -321,8 +331,14 @@ mod tests {
         store.delete(I2V, "Evening").unwrap();
         store.delete(I2V, "Dusk _ slow").unwrap();
         assert!(store.list(I2V).is_empty());
-        assert!(matches!(store.delete(I2V, "Evening"), Err(PresetError::NotFound { .. })));
-        assert!(matches!(store.save(I2V, "  ", &form, false), Err(PresetError::BadName(_))));
+        assert!(matches!(
+            store.delete(I2V, "Evening"),
+            Err(PresetError::NotFound { .. })
+        ));
+        assert!(matches!(
+            store.save(I2V, "  ", &form, false),
+            Err(PresetError::BadName(_))
+        ));
     }
 
     #[test]
