@@ -16,10 +16,38 @@ use reelsmith_core::store::Journal;
 const VIDEOS: usize = 10_000;
 
 const WORDS: [&str; 32] = [
-    "red", "fox", "walking", "through", "snow", "golden", "hour", "slow", "dolly", "shot",
-    "owl", "night", "forest", "city", "neon", "rain", "drone", "ocean", "waves", "portrait",
-    "close", "up", "cinematic", "wide", "angle", "macro", "flower", "bloom", "desert", "wind",
-    "mountain", "sunrise",
+    "red",
+    "fox",
+    "walking",
+    "through",
+    "snow",
+    "golden",
+    "hour",
+    "slow",
+    "dolly",
+    "shot",
+    "owl",
+    "night",
+    "forest",
+    "city",
+    "neon",
+    "rain",
+    "drone",
+    "ocean",
+    "waves",
+    "portrait",
+    "close",
+    "up",
+    "cinematic",
+    "wide",
+    "angle",
+    "macro",
+    "flower",
+    "bloom",
+    "desert",
+    "wind",
+    "mountain",
+    "sunrise",
 ];
 
 /// A prompt of 15–30 words picked by a small deterministic generator.
@@ -41,7 +69,11 @@ fn make_library(dir: &Path) {
     for i in 0..VIDEOS {
         let name = format!("clip-{i:05}");
         std::fs::write(dir.join(format!("{name}.mp4")), b"not really a video").unwrap();
-        let endpoint = ["fal-ai/veo3.1", "fal-ai/veo3.1/image-to-video", "fal-ai/kling-video/o1/standard/reference-to-video"][i % 3];
+        let endpoint = [
+            "fal-ai/veo3.1",
+            "fal-ai/veo3.1/image-to-video",
+            "fal-ai/kling-video/o1/standard/reference-to-video",
+        ][i % 3];
         let duration = ["4s", "6s", "8s"][i % 3];
         let sidecar = Sidecar {
             format: SIDECAR_FORMAT.into(),
@@ -134,7 +166,10 @@ fn main() {
     let started = Instant::now();
     indexer.rescan();
     while !matches!(rx.recv().unwrap(), IndexEvent::ScanFinished { .. }) {}
-    println!("  rescan of the unchanged folder: {}", ms(started.elapsed()));
+    println!(
+        "  rescan of the unchanged folder: {}",
+        ms(started.elapsed())
+    );
     drop(indexer);
 
     // Today's synchronous rebuild into the journal, for comparison.
@@ -154,7 +189,13 @@ fn main() {
         for end in 1..=typed.len() {
             let query = LibraryQuery {
                 text: typed[..end].to_string(),
-                sort: [SortKey::Date, SortKey::Cost, SortKey::Duration, SortKey::Endpoint, SortKey::Date][round],
+                sort: [
+                    SortKey::Date,
+                    SortKey::Cost,
+                    SortKey::Duration,
+                    SortKey::Endpoint,
+                    SortKey::Date,
+                ][round],
                 hide_rejected: round % 2 == 1,
                 ..Default::default()
             };

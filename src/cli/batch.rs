@@ -128,7 +128,7 @@ pub async fn run(
     }
     let forms: Vec<FormState> = jobs.iter().map(|(_, f)| f.clone()).collect();
     let summary = summarize(model, &forms);
-    eprintln!("{} on {}: {summary}", "batch", model.endpoint_id);
+    eprintln!("batch on {}: {summary}", model.endpoint_id);
     if !args.yes && !confirm(&format!("Send {} job(s)?", summary.jobs)) {
         eprintln!("nothing was sent");
         return Ok(exit::INTERRUPTED);

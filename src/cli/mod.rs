@@ -45,7 +45,7 @@ pub enum Command {
     /// Show the form model of one endpoint.
     Schema(schema::SchemaArgs),
     /// Generate a video: check the input, upload local files, submit, follow, save.
-    Generate(generate::GenerateArgs),
+    Generate(Box<generate::GenerateArgs>),
     /// List the jobs in the journal.
     Jobs(jobs::JobsArgs),
     /// Finish every unfinished job (never submitting one fal already has).
@@ -81,7 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Simulate(args)) => runtime.block_on(simulate::run(args)),
         Some(Command::Endpoints(args)) => runtime.block_on(endpoints::run(args, simulate)),
         Some(Command::Schema(args)) => runtime.block_on(schema::run(args, simulate)),
-        Some(Command::Generate(args)) => runtime.block_on(generate::run(args, simulate)),
+        Some(Command::Generate(args)) => runtime.block_on(generate::run(*args, simulate)),
         Some(Command::Jobs(args)) => runtime.block_on(jobs::run(args, simulate)),
         Some(Command::Resume(args)) => runtime.block_on(resume::run(args, simulate)),
         Some(Command::Cancel(args)) => runtime.block_on(cancel::run(args, simulate)),

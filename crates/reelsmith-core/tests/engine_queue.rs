@@ -195,7 +195,7 @@ async fn retry_all_failed_never_resends_a_job_fal_may_have() {
     );
 
     let report = engine.retry_failed().await;
-    assert_eq!(report.retried, [flagged.clone()]);
+    assert_eq!(report.retried, std::slice::from_ref(&flagged));
     assert_eq!(report.need_confirmation, [unknown.id.clone()]);
     assert!(report.errors.is_empty());
     assert_eq!(

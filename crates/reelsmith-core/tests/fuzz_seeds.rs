@@ -3,7 +3,7 @@
 //!
 //! Rewrite them with `cargo test -p reelsmith-core --test fuzz_seeds -- --ignored write_seeds`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use reelsmith_core::fuzzing::crafted;
 use reelsmith_core::media::exif::tiff_with_orientation;

@@ -86,6 +86,15 @@ pub struct Deleted {
     pub failed: Vec<(String, TrashError)>,
 }
 
+/// What an undo put back.
+#[derive(Debug, Default)]
+pub struct Restored {
+    /// The entries back in the library (for the caller's index).
+    pub entries: Vec<IndexEntry>,
+    /// The videos that could not go back, with why (they stay undoable).
+    pub failed: Vec<(String, TrashError)>,
+}
+
 /// The library's trash; lives as long as the window (or the CLI command).
 #[derive(Debug)]
 pub struct Trash {
@@ -208,11 +217,7 @@ impl Trash {
 
     /// Puts a deletion back: files to where they were, entries into the journal's index.
     /// Returns the entries restored (for the caller's index) and what could not be.
-    pub fn undo(
-        &mut self,
-        batch: u64,
-        journal: Option<&Journal>,
-    ) -> Result<(Vec<IndexEntry>, Vec<(String, TrashError)>), TrashError> {
+    pub fn undo(&mut self, batch: u64, journal: Option<&Journal>) -> Result<Restored, TrashError> {
         let at = self
             .batches
             .iter()
@@ -248,7 +253,10 @@ impl Trash {
             batch.items = kept;
             self.batches.insert(at, batch);
         }
-        Ok((restored, failed))
+        Ok(Restored {
+            entries: restored,
+            failed,
+        })
     }
 
     /// Sends deletions older than the undo time on to the OS trash (where there is one).

@@ -40,7 +40,10 @@ fn delete_moves_the_pair_out_and_undo_puts_it_back() {
     let staged: Vec<_> = walk(trash.folder());
     assert_eq!(staged.len(), 4);
 
-    let (restored, failed) = trash.undo(deleted.batch, Some(&journal)).unwrap();
+    let Restored {
+        entries: restored,
+        failed,
+    } = trash.undo(deleted.batch, Some(&journal)).unwrap();
     assert!(failed.is_empty());
     assert_eq!(restored.len(), 2);
     assert_eq!(std::fs::read(lib.join("a.mp4")).unwrap(), b"video");
@@ -61,13 +64,16 @@ fn undo_never_overwrites_a_file_that_took_the_place() {
     let mut trash = own_trash(lib);
     let deleted = trash.delete(vec![entry_of(lib, "a")], None);
     std::fs::write(lib.join("a.mp4"), b"someone else's").unwrap();
-    let (restored, failed) = trash.undo(deleted.batch, None).unwrap();
+    let Restored {
+        entries: restored,
+        failed,
+    } = trash.undo(deleted.batch, None).unwrap();
     assert!(restored.is_empty());
     assert!(matches!(failed[0].1, TrashError::Occupied(_)));
     assert_eq!(std::fs::read(lib.join("a.mp4")).unwrap(), b"someone else's");
     // Still undoable once the way is clear.
     std::fs::remove_file(lib.join("a.mp4")).unwrap();
-    let (restored, _) = trash.undo(deleted.batch, None).unwrap();
+    let restored = trash.undo(deleted.batch, None).unwrap().entries;
     assert_eq!(restored.len(), 1);
     assert_eq!(std::fs::read(lib.join("a.mp4")).unwrap(), b"video");
 }
