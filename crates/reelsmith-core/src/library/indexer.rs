@@ -48,6 +48,19 @@ pub struct IndexProgress {
     pub running: bool,
 }
 
+impl IndexProgress {
+    /// What the gallery shows while a scan runs ("indexing 1,234 of 5,000"); `None` when idle.
+    pub fn label(&self) -> Option<String> {
+        self.running.then(|| {
+            format!(
+                "indexing {} of {}",
+                crate::human::count(self.done as u64),
+                crate::human::count(self.total as u64)
+            )
+        })
+    }
+}
+
 /// The indexer's settings.
 #[derive(Debug, Clone)]
 pub struct IndexerOptions {
