@@ -6,12 +6,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod atomic_file;
 pub mod catalog;
 pub mod fal;
 pub mod human;
 pub mod jobs;
 pub mod library;
 pub mod media;
+pub mod money;
 pub mod paths;
 pub mod schema;
+pub mod settings;
 pub mod store;

@@ -25,7 +25,10 @@ pub use client::FalClient;
 pub use config::{ClientOptions, FalUrls};
 pub use credentials::{ApiKey, KeySource, resolve_key};
 pub use error::{FalError, FieldError};
-pub use queue::{CancelOutcome, LogLine, QueueHandle, QueueState, QueueStatus};
+pub use queue::{
+    BILLABLE_UNITS_HEADER, CancelOutcome, LogLine, QueueHandle, QueueState, QueueStatus,
+    billable_units,
+};
 pub use retry::RetryPolicy;
 pub use stream::{Completed, StatusEvent};
 pub use submit::{LostAnswer, NotQueuedReason, SubmitAttempt};

@@ -201,6 +201,7 @@ pub(crate) async fn download(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepRe
             saved_at: Some(saved_at),
         },
         simulated: job.simulated,
+        cost: job.cost.clone(),
     };
     let side = sidecar_path(&dest);
     sidecar.write(&side).map_err(journal_failure)?;

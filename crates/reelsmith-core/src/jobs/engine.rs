@@ -141,21 +141,56 @@ impl std::fmt::Debug for EngineHandle {
 }
 
 impl EngineHandle {
-    /// Checks the input (schema rules and the local files), records the job in the journal and
-    /// starts it. Nothing is uploaded or submitted when the input has errors.
+    /// Checks the input (schema rules and the local files) and the budgets, records the job in
+    /// the journal and starts it. Nothing is uploaded or submitted when the input has errors or
+    /// the estimate would pass a budget.
     pub async fn submit(&self, new: NewJob) -> Result<JobId, EngineError> {
-        let model = self
-            .inner
-            .models
-            .model(&new.endpoint_id)
-            .map_err(|detail| EngineError::UnknownEndpoint {
-                endpoint: new.endpoint_id.clone(),
-                detail,
+        let mut ids = self.submit_batch(vec![new], false).await?;
+        ids.pop().ok_or_else(|| EngineError::Io {
+            path: PathBuf::from("batch"),
+            source: std::io::Error::other("a batch of one gave no job"),
+        })
+    }
+
+    /// Submits several jobs (variations) as one: every input is checked and the batch's total
+    /// estimate is checked against the budgets (unless `over_budget`) before any is recorded,
+    /// uploaded or sent.
+    pub async fn submit_batch(
+        &self,
+        batch: Vec<NewJob>,
+        over_budget: bool,
+    ) -> Result<Vec<JobId>, EngineError> {
+        for new in &batch {
+            let model = self.inner.models.model(&new.endpoint_id).map_err(|detail| {
+                EngineError::UnknownEndpoint {
+                    endpoint: new.endpoint_id.clone(),
+                    detail,
+                }
             })?;
-        let issues = preflight::check_input(&model, &new.form);
-        if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
-            return Err(EngineError::Invalid(issues));
+            let issues = preflight::check_input(&model, &new.form);
+            if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
+                return Err(EngineError::Invalid(issues));
+            }
         }
+        let priced = self.check_budget(&batch).await?;
+        if let Some(over) = priced.over {
+            if !over_budget {
+                return Err(EngineError::OverBudget(over));
+            }
+            tracing::warn!("going on over budget as asked: {over}");
+        }
+        let mut ids = Vec::with_capacity(batch.len());
+        for (new, estimate) in batch.into_iter().zip(priced.estimates) {
+            ids.push(self.record_and_start(new, estimate.ok().as_ref())?);
+        }
+        Ok(ids)
+    }
+
+    fn record_and_start(
+        &self,
+        new: NewJob,
+        estimate: Option<&crate::schema::cost::CostEstimate>,
+    ) -> Result<JobId, EngineError> {
         let form_json = serde_json::to_value(&new.form).map_err(|e| EngineError::Io {
             path: PathBuf::from("form"),
             source: std::io::Error::other(e),
@@ -167,6 +202,7 @@ impl EngineHandle {
         );
         job.requested_output = new.output;
         job.simulated = self.inner.config.simulated;
+        job.cost = crate::money::JobCost::from_estimate(estimate);
         let id = job.id.clone();
         // The job is in the journal before anything is sent.
         self.inner.journal.save_job(&job)?;

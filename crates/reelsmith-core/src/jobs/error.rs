@@ -34,6 +34,9 @@ pub enum EngineError {
         /// Why the command does not apply.
         what: String,
     },
+    /// The estimate would pass a budget; nothing was uploaded or submitted.
+    #[error(transparent)]
+    OverBudget(#[from] crate::money::OverBudget),
     /// The journal failed.
     #[error(transparent)]
     Journal(#[from] JournalError),

@@ -8,6 +8,7 @@
 //! handle; [`tasks`] runs one task per job, and [`runner`] is that job's path; both change jobs
 //! through the state they share ([`shared`]), which is why [`runner`] never needs [`engine`].
 
+pub mod budget_gate;
 pub mod config;
 mod delivery;
 pub mod engine;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod events;
 mod follow_step;
 mod lookup;
+mod real_cost;
 pub mod matching;
 pub mod models;
 pub mod preflight;
@@ -28,6 +30,7 @@ pub mod unknown;
 pub mod upload_cache;
 mod upload_step;
 
+pub use budget_gate::{BudgetCheck, estimate_form};
 pub use config::EngineConfig;
 pub use engine::{CancelResult, EngineHandle, JobEngine, NewJob, finishing_notice};
 pub use error::{EngineError, describe_issues};

@@ -6,8 +6,8 @@ use rusqlite::Connection;
 
 use super::JournalError;
 
-/// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 2;
+/// The schema version this code writes: one version per step of [`STEPS`].
+pub(super) const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 
 /// The table of version 1.
 const V1: &str = "CREATE TABLE IF NOT EXISTS jobs (
@@ -70,6 +70,13 @@ const V2: &str = "ALTER TABLE jobs ADD COLUMN submit_sent_at INTEGER;
      ALTER TABLE jobs ADD COLUMN unknown_json TEXT;
      CREATE INDEX IF NOT EXISTS jobs_request_id ON jobs(request_id);";
 
+/// What a job cost: its estimate at submit and what fal billed (issue 14).
+const COSTS: &str = "ALTER TABLE jobs ADD COLUMN cost_json TEXT;";
+
+/// The migration steps in order: step `n` takes a journal from version `n` to `n + 1`. New
+/// steps go last.
+const STEPS: &[&str] = &[V1, V2, COSTS];
+
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction that
 /// reads the version again first: several processes may open a new journal at once, and only
 /// the first applies each step.
@@ -91,10 +98,8 @@ pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), JournalError
                     known: SCHEMA_VERSION,
                 });
             }
-            let sql = match version {
-                0 => V1,
-                1 => V2,
-                _ => return Ok(false),
+            let Some(sql) = usize::try_from(version).ok().and_then(|v| STEPS.get(v)) else {
+                return Ok(false);
             };
             conn.execute_batch(sql).map_err(err)?;
             conn.pragma_update(None, "user_version", version + 1)
