@@ -45,6 +45,15 @@ pub(crate) fn classify(path: &str) -> Route {
     if path.starts_with("/api/v1/models/requests/") {
         return Route::History;
     }
+    match path {
+        "/api/v1/models" => return Route::Models,
+        "/api/v1/models/pricing" => return Route::Pricing,
+        "/api/v1/models/pricing/estimate" => return Route::PricingEstimate,
+        "/api/v1/models/usage" => return Route::Usage,
+        "/api/v1/models/billing-events" => return Route::BillingEvents,
+        "/api/v1/account/billing" => return Route::AccountBilling,
+        _ => {}
+    }
     Route::Any
 }
 

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::faults::Faults;
 use super::state::{Settings, Shared};
 use super::storage::Storage;
-use super::{SimConfig, SimError, cdn, history, openapi, queue, record, upload};
+use super::{SimConfig, SimError, cdn, history, openapi, platform_api, queue, record, upload};
 
 /// The silence after which a status stream sends `: ping`, unless changed.
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
@@ -53,7 +53,12 @@ fn sweep_abandoned(parent: &std::path::Path) {
 pub(crate) async fn start(
     config: SimConfig,
 ) -> Result<(Arc<Shared>, JoinHandle<()>, Option<PathBuf>), SimError> {
-    let documents = openapi::load_documents(&config.extra_documents)?;
+    // The catalog's models that are not bundled get stand-in documents; the config's extra
+    // documents replace any of them.
+    let bundled = openapi::load_documents(&[])?;
+    let mut extra = super::price_list::extra_documents(&bundled);
+    extra.extend(config.extra_documents.iter().cloned());
+    let documents = openapi::load_documents(&extra)?;
     // Bind first: a port in use must not leave a storage directory behind.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
@@ -98,6 +103,12 @@ pub(crate) async fn start(
             max_clip_seconds: DEFAULT_MAX_CLIP_SECONDS,
             forget_after: None,
             history_delay: Duration::ZERO,
+            key_scope: config.key_scope,
+            catalog_page_size: None,
+            deprecated: Default::default(),
+            delisted: Default::default(),
+            billable_units: None,
+            billable_units_header: true,
         }),
         documents,
         jobs: Mutex::new(HashMap::new()),
@@ -119,6 +130,18 @@ pub(crate) async fn start(
             "/api/v1/models/requests/by-endpoint",
             get(history::by_endpoint),
         )
+        .route("/api/v1/models", get(platform_api::models))
+        .route("/api/v1/models/pricing", get(platform_api::pricing))
+        .route(
+            "/api/v1/models/pricing/estimate",
+            post(platform_api::estimate),
+        )
+        .route("/api/v1/models/usage", get(platform_api::usage))
+        .route(
+            "/api/v1/models/billing-events",
+            get(platform_api::billing_events),
+        )
+        .route("/api/v1/account/billing", get(platform_api::account_billing))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             record::observe,
