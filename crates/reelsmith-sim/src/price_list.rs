@@ -21,6 +21,8 @@ pub(crate) struct SimModel {
     pub deprecated: bool,
     pub unit: &'static str,
     pub unit_price: f64,
+    /// The share of the unit price billed per second without audio (fal's Veo prices).
+    pub silent_ratio: f64,
 }
 
 const fn m(
@@ -41,6 +43,7 @@ const fn m(
         deprecated: false,
         unit,
         unit_price,
+        silent_ratio: 1.0,
     }
 }
 
@@ -70,14 +73,22 @@ pub(crate) fn models() -> Vec<SimModel> {
         m("fal-ai/flux/dev", "FLUX.1 [dev]", "text-to-image", ("flux", "FLUX"), "2024-08-01", "megapixels", 0.025),
         m("fal-ai/ltx-2/text-to-video", "LTX-2 Text to Video", "text-to-video", ("ltx", "LTX"), "2026-07-01", "compute seconds", 0.0012),
     ];
+    for model in list.iter_mut() {
+        model.silent_ratio = match model.family.0 {
+            "veo3.1" => 0.5,
+            "veo3.1-fast" => 0.10 / 0.15,
+            _ => 1.0,
+        };
+    }
     let mut old = m("fal-ai/veo3/image-to-video", "Veo 3 Image to Video", "image-to-video", VEO, "2025-05-20", "seconds", 0.50);
     old.deprecated = true;
     list.push(old);
     list
 }
 
-/// Units fal would bill for a request's input: seconds of video asked (the endpoint's default
-/// when the input leaves it out), 1 per video, megapixels of the image size, or the run time.
+/// Units fal would bill for a request's input, in the priced unit: seconds of video asked (the
+/// endpoint's default when the input leaves it out; silent Veo seconds count as the share of a
+/// priced second they cost), 1 per video, megapixels of the image size, or the run time.
 pub(crate) fn billable_units(
     model: &SimModel,
     input: &Value,
@@ -86,13 +97,17 @@ pub(crate) fn billable_units(
 ) -> f64 {
     let pick = |name: &str| input.get(name).or_else(|| defaults.and_then(|d| d.get(name)));
     match model.unit {
-        "seconds" => pick("duration")
-            .and_then(|d| match d {
-                Value::Number(n) => n.as_f64(),
-                Value::String(s) => s.trim().trim_end_matches('s').parse().ok(),
-                _ => None,
-            })
-            .unwrap_or(5.0),
+        "seconds" => {
+            let seconds = pick("duration")
+                .and_then(|d| match d {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => s.trim().trim_end_matches('s').parse().ok(),
+                    _ => None,
+                })
+                .unwrap_or(5.0);
+            let silent = pick("generate_audio").and_then(Value::as_bool) == Some(false);
+            if silent { seconds * model.silent_ratio } else { seconds }
+        }
         "video" => 1.0,
         "megapixels" => pick("image_size")
             .and_then(|s| Some(s.get("width")?.as_f64()? * s.get("height")?.as_f64()? / 1e6))

@@ -101,7 +101,8 @@ pub struct CostEstimate {
     pub source: PriceSource,
     /// The billing unit used, as fal names it (`seconds` for the bundled table).
     pub unit: String,
-    /// The price of one unit used, when a unit price was used.
+    /// fal's price of one billing unit (the base price before the table's option ratios):
+    /// billed units × this = what fal charges.
     pub unit_price: Option<f64>,
 }
 
@@ -225,7 +226,7 @@ pub fn estimate_with(
             price_date: PRICE_DATE.to_string(),
             source: PriceSource::Bundled,
             unit: "seconds".into(),
-            unit_price: Some(per_second),
+            unit_price: Some(rates.normal.1),
         });
     };
     let p = &live.price;
@@ -243,7 +244,7 @@ pub fn estimate_with(
             .filter(|n| n.is_finite() && *n >= 1.0)
             .unwrap_or(1.0)
     };
-    let (usd, basis, unit_price) = match &kind {
+    let (usd, basis) = match &kind {
         UnitKind::Seconds => match rates(endpoint_id) {
             // The table's ratios (audio off, 4K) scale fal's base price per second.
             Some(rates) => {
@@ -264,7 +265,6 @@ pub fn estimate_with(
                         super::validate::fmt_num(seconds),
                         price(rate)
                     ),
-                    rate,
                 )
             }
             None => {
@@ -281,7 +281,6 @@ pub fn estimate_with(
                         super::validate::fmt_num(seconds),
                         price(p.unit_price)
                     ),
-                    p.unit_price,
                 )
             }
         },
@@ -295,7 +294,6 @@ pub fn estimate_with(
                     if n == 1.0 { "" } else { "s" },
                     price(p.unit_price)
                 ),
-                p.unit_price,
             )
         }
         UnitKind::Image => {
@@ -308,7 +306,6 @@ pub fn estimate_with(
                     if n == 1.0 { "" } else { "s" },
                     price(p.unit_price)
                 ),
-                p.unit_price,
             )
         }
         UnitKind::Megapixels => {
@@ -329,7 +326,6 @@ pub fn estimate_with(
                     super::validate::fmt_num(n),
                     price(p.unit_price)
                 ),
-                p.unit_price,
             )
         }
         UnitKind::Other(unit) => {
@@ -348,7 +344,7 @@ pub fn estimate_with(
             fetched_at: live.fetched_at,
         },
         unit: p.unit.clone(),
-        unit_price: Some(unit_price),
+        unit_price: Some(p.unit_price),
     })
 }
 
