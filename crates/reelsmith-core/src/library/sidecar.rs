@@ -183,6 +183,7 @@ mod tests {
             result: None,
             timings: SidecarTimings::default(),
             simulated: true,
+            cost: crate::money::JobCost::default(),
         }
     }
 

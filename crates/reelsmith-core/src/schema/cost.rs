@@ -20,6 +20,9 @@ pub const PRICE_DATE: &str = "2026-01-28";
 /// Bundled endpoints deliberately left out of the table (their price was not published when
 /// the table was written); live prices cover them.
 pub const UNPRICED_BUNDLED: &[&str] = &[
+    "fal-ai/veo3.1/fast",
+    "fal-ai/veo3.1/fast/image-to-video",
+    "fal-ai/veo3.1/fast/extend-video",
     "fal-ai/kling-video/o1/reference-to-video",
     "fal-ai/video-as-prompt",
 ];
@@ -164,10 +167,7 @@ fn rates(endpoint_id: &str) -> Option<Rates> {
         | "fal-ai/veo3.1/reference-to-video"
         | "fal-ai/veo3.1/first-last-frame-to-video"
         | "fal-ai/veo3.1/extend-video" => Some(VEO),
-        "fal-ai/veo3.1/fast"
-        | "fal-ai/veo3.1/fast/image-to-video"
-        | "fal-ai/veo3.1/fast/extend-video"
-        | "fal-ai/veo3.1/fast/first-last-frame-to-video" => Some(Rates {
+        "fal-ai/veo3.1/fast/first-last-frame-to-video" => Some(Rates {
             family: "Veo 3.1 Fast",
             normal: (0.10, 0.15),
             uhd: None,
