@@ -57,6 +57,50 @@ pub struct GenerateArgs {
     /// `reelsmith resume` finishes it later.
     #[arg(long)]
     pub detach: bool,
+    /// Go on even when the estimate would pass the daily or monthly budget (settings.json);
+    /// the output says so.
+    #[arg(long)]
+    pub over_budget: bool,
+}
+
+/// Fetches the endpoint's live price, prints the estimate (or why there is none) and checks
+/// the budgets: over budget stops here (exit 7) unless `over_budget`, which is said.
+async fn price_and_check(session: &Session, new: &NewJob, over_budget: bool) -> Result<(), CliExit> {
+    let engine = &session.engine;
+    crate::cli::engine_setup::refresh_prices(
+        engine.client(),
+        &engine.config().money,
+        std::slice::from_ref(&new.endpoint_id),
+    )
+    .await;
+    let check = engine
+        .check_budget(std::slice::from_ref(new))
+        .await
+        .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+    match check.estimates.first() {
+        Some(Ok(e)) => eprintln!("estimate: {e}"),
+        Some(Err(why)) => eprintln!("estimate: none ({why})"),
+        None => {}
+    }
+    if let Some(spend) = &check.spend {
+        eprintln!(
+            "spent: ${:.2} today, ${:.2} this month ({})",
+            spend.today_usd,
+            spend.month_usd,
+            spend.source.describe()
+        );
+    }
+    match check.over {
+        Some(over) if over_budget => {
+            eprintln!("warning: going on over budget (--over-budget): {over}");
+            Ok(())
+        }
+        Some(over) => Err(CliExit::new(
+            exit::OVER_BUDGET,
+            EngineError::OverBudget(over).to_string(),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Runs `reelsmith generate`.
@@ -310,19 +354,34 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     }
     let journal = open_journal()?;
     let mut session = Session::start(simulate, true, journal).await?;
+    let new = NewJob {
+        endpoint_id: args.endpoint.clone(),
+        form,
+        output: args.output.clone(),
+    };
+    if let Err(stop) = price_and_check(&session, &new, args.over_budget).await {
+        session.close().await;
+        return Err(stop);
+    }
     let submitted = session
         .engine
-        .submit(NewJob {
-            endpoint_id: args.endpoint.clone(),
-            form,
-            output: args.output.clone(),
-        })
-        .await;
+        .submit_batch(vec![new], args.over_budget)
+        .await
+        .and_then(|mut ids| {
+            ids.pop().ok_or_else(|| EngineError::Io {
+                path: "batch".into(),
+                source: std::io::Error::other("no job was recorded"),
+            })
+        });
     let id = match submitted {
         Ok(id) => id,
         Err(EngineError::Invalid(issues)) => {
             session.close().await;
             return Err(invalid(describe_issues(&issues)));
+        }
+        Err(e @ EngineError::OverBudget(_)) => {
+            session.close().await;
+            return Err(CliExit::new(exit::OVER_BUDGET, e.to_string()));
         }
         Err(e) => {
             session.close().await;

@@ -5,6 +5,7 @@ pub mod endpoints;
 pub mod engine_setup;
 pub mod generate;
 pub mod jobs;
+pub mod models;
 pub mod resume;
 pub mod schema;
 pub mod simulate;
@@ -50,6 +51,8 @@ pub enum Command {
     Resume(resume::ResumeArgs),
     /// Cancel a job (at fal too, if fal has it).
     Cancel(cancel::CancelArgs),
+    /// fal's model catalog: search it (with prices), add an endpoint from it.
+    Models(models::ModelsArgs),
 }
 
 /// Sets up `tracing` on stderr; `RUST_LOG` overrides the level chosen by `-v`.
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Jobs(args)) => runtime.block_on(jobs::run(args, simulate)),
         Some(Command::Resume(args)) => runtime.block_on(resume::run(args, simulate)),
         Some(Command::Cancel(args)) => runtime.block_on(cancel::run(args, simulate)),
+        Some(Command::Models(args)) => runtime.block_on(models::run(args, simulate)),
         None => {
             // The window makes its own runtime and enters it on the UI thread.
             drop(runtime);

@@ -177,7 +177,7 @@ impl EngineHandle {
             if !over_budget {
                 return Err(EngineError::OverBudget(over));
             }
-            tracing::warn!("going on over budget as asked: {over}");
+            tracing::info!("going on over budget as asked: {over}");
         }
         let mut ids = Vec::with_capacity(batch.len());
         for (new, estimate) in batch.into_iter().zip(priced.estimates) {
@@ -470,6 +470,11 @@ impl EngineHandle {
     /// The journal the engine writes.
     pub fn journal(&self) -> &Arc<Journal> {
         &self.inner.journal
+    }
+
+    /// The fal client the engine uses (for the platform calls of the front ends).
+    pub fn client(&self) -> &FalClient {
+        &self.inner.client
     }
 
     /// The engine's settings.

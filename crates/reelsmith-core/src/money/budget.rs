@@ -7,8 +7,7 @@ use crate::settings::Budgets;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error(
     "this would pass the {period} budget of ${limit:.2}: ${spent:.2} spent {when} ({from}) + \
-     ${adding:.2} estimated for {what} = ${total:.2}. Nothing was uploaded or submitted. Raise \
-     the budget in Settings, or go on anyway (--over-budget on the command line)",
+     ${adding:.2} estimated for {what} = ${total:.2}",
     from = self.spent_from.describe(),
     total = self.spent + self.adding,
     when = if self.period == "daily" { "today" } else { "this month" }
