@@ -54,11 +54,15 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.command(&self.sim.api_url(), args).output().expect("reelsmith runs")
+        self.command(&self.sim.api_url(), args)
+            .output()
+            .expect("reelsmith runs")
     }
 
     fn run_offline(&self, args: &[&str]) -> Output {
-        self.command("http://127.0.0.1:9/api/v1", args).output().expect("reelsmith runs")
+        self.command("http://127.0.0.1:9/api/v1", args)
+            .output()
+            .expect("reelsmith runs")
     }
 
     fn budget(&self, daily: f64) {
@@ -80,8 +84,14 @@ async fn models_search_lists_the_catalog_with_prices_and_works_offline() {
     let out = env.run(&["models", "search", "kling", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = items.iter().filter_map(|i| i["endpoint_id"].as_str()).collect();
-    assert!(ids.contains(&"fal-ai/kling-video/v3/pro/text-to-video"), "{ids:?}");
+    let ids: Vec<&str> = items
+        .iter()
+        .filter_map(|i| i["endpoint_id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"fal-ai/kling-video/v3/pro/text-to-video"),
+        "{ids:?}"
+    );
     let v3 = items
         .iter()
         .find(|i| i["endpoint_id"] == "fal-ai/kling-video/v3/pro/text-to-video")
@@ -92,14 +102,21 @@ async fn models_search_lists_the_catalog_with_prices_and_works_offline() {
 
     let table = env.run(&["models", "search", "veo", "--category", "image-to-video"]);
     let shown = text(&table.stdout);
-    assert!(shown.contains("fal-ai/veo3/image-to-video") && shown.contains("deprecated"), "{shown}");
+    assert!(
+        shown.contains("fal-ai/veo3/image-to-video") && shown.contains("deprecated"),
+        "{shown}"
+    );
     assert!(shown.contains("$0.40/s"), "{shown}");
     assert!(!shown.contains("text-to-video "), "{shown}");
 
     // fal unreachable: the same search answers from the cache, and says so.
     let offline = env.run_offline(&["models", "search", "kling", "--json"]);
     assert!(offline.status.success(), "{}", text(&offline.stderr));
-    assert!(text(&offline.stderr).contains("offline"), "{}", text(&offline.stderr));
+    assert!(
+        text(&offline.stderr).contains("offline"),
+        "{}",
+        text(&offline.stderr)
+    );
     let cached: Vec<Value> = serde_json::from_slice(&offline.stdout).unwrap();
     assert_eq!(cached.len(), items.len());
 }
@@ -111,20 +128,35 @@ async fn generate_over_the_budget_is_refused_before_any_upload_and_over_budget_g
     let out = env.run(&["generate", "-e", "fal-ai/veo3.1", "-p", "a harbour at dawn"]);
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("estimate: about $3.20") && err.contains("fal's live price"), "{err}");
-    assert!(err.contains("daily budget of $1.00") && err.contains("Nothing was uploaded"), "{err}");
-    assert!(err.contains("from this computer's job journal"), "an API key may not read usage: {err}");
     assert!(
-        env.sim
-            .requests()
-            .iter()
-            .all(|r| !matches!(r.route, Route::Submit | Route::UploadInitiate | Route::UploadPut)),
+        err.contains("estimate: about $3.20") && err.contains("fal's live price"),
+        "{err}"
+    );
+    assert!(
+        err.contains("daily budget of $1.00") && err.contains("Nothing was uploaded"),
+        "{err}"
+    );
+    assert!(
+        err.contains("from this computer's job journal"),
+        "an API key may not read usage: {err}"
+    );
+    assert!(
+        env.sim.requests().iter().all(|r| !matches!(
+            r.route,
+            Route::Submit | Route::UploadInitiate | Route::UploadPut
+        )),
         "nothing uploaded or submitted"
     );
     assert!(env.sim.submissions().is_empty());
 
     let out = env.run(&[
-        "generate", "-e", "fal-ai/veo3.1", "-p", "a harbour at dawn", "--over-budget", "--json",
+        "generate",
+        "-e",
+        "fal-ai/veo3.1",
+        "-p",
+        "a harbour at dawn",
+        "--over-budget",
+        "--json",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("going on over budget (--over-budget)"));

@@ -255,17 +255,32 @@ pub fn money_for(client: &FalClient) -> Result<reelsmith_core::money::MoneyHandl
         &reelsmith_core::money::PriceBook::path_in(&reelsmith_core::paths::cache_dir()),
         client.key_fingerprint().as_deref(),
     );
-    Ok(reelsmith_core::money::MoneyHandle::new(book, settings.budgets))
+    Ok(reelsmith_core::money::MoneyHandle::new(
+        book,
+        settings.budgets,
+    ))
 }
 
 /// Fetches the live prices of `ids` that are missing or stale into the session's price book
 /// and saves it; offline, the cached and bundled prices stay in use (said with -v).
-pub async fn refresh_prices(client: &FalClient, money: &reelsmith_core::money::MoneyHandle, ids: &[String]) {
+pub async fn refresh_prices(
+    client: &FalClient,
+    money: &reelsmith_core::money::MoneyHandle,
+    ids: &[String],
+) {
     let mut book = money.price_book();
-    match reelsmith_core::money::refresh_prices(client, &mut book, ids, reelsmith_core::money::PRICE_MAX_AGE).await {
+    match reelsmith_core::money::refresh_prices(
+        client,
+        &mut book,
+        ids,
+        reelsmith_core::money::PRICE_MAX_AGE,
+    )
+    .await
+    {
         Ok(0) => {}
         Ok(_) => {
-            let path = reelsmith_core::money::PriceBook::path_in(&reelsmith_core::paths::cache_dir());
+            let path =
+                reelsmith_core::money::PriceBook::path_in(&reelsmith_core::paths::cache_dir());
             if let Err(e) = book.save(&path) {
                 tracing::warn!("could not cache the prices in {}: {e}", path.display());
             }

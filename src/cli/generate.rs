@@ -65,7 +65,11 @@ pub struct GenerateArgs {
 
 /// Fetches the endpoint's live price, prints the estimate (or why there is none) and checks
 /// the budgets: over budget stops here (exit 7) unless `over_budget`, which is said.
-async fn price_and_check(session: &Session, new: &NewJob, over_budget: bool) -> Result<(), CliExit> {
+async fn price_and_check(
+    session: &Session,
+    new: &NewJob,
+    over_budget: bool,
+) -> Result<(), CliExit> {
     let engine = &session.engine;
     crate::cli::engine_setup::refresh_prices(
         engine.client(),

@@ -77,7 +77,13 @@ fn price_text(book: &PriceBook, id: &str) -> String {
 fn trim_price(p: f64) -> String {
     let s = format!("{p:.4}");
     let s = s.trim_end_matches('0');
-    if s.ends_with('.') { format!("{s}00") } else if s.split('.').nth(1).is_some_and(|d| d.len() == 1) { format!("{s}0") } else { s.to_string() }
+    if s.ends_with('.') {
+        format!("{s}00")
+    } else if s.split('.').nth(1).is_some_and(|d| d.len() == 1) {
+        format!("{s}0")
+    } else {
+        s.to_string()
+    }
 }
 
 async fn search(args: SearchArgs, simulate: bool) -> Result<u8, CliExit> {
@@ -121,7 +127,10 @@ async fn search(args: SearchArgs, simulate: bool) -> Result<u8, CliExit> {
             .iter()
             .map(|m| model_json(m, &book, &memory))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&items).unwrap_or_default()
+        );
     } else if found.models.is_empty() {
         eprintln!("no models found");
     } else {
@@ -151,10 +160,28 @@ fn model_json(m: &ModelInfo, book: &PriceBook, memory: &CatalogMemory) -> serde_
 }
 
 fn print_table(models: &[ModelInfo], book: &PriceBook) {
-    let w_name = models.iter().map(|m| m.display_name.chars().count()).max().unwrap_or(4).max(4);
-    let w_id = models.iter().map(|m| m.endpoint_id.len()).max().unwrap_or(2).max(2);
-    let w_cat = models.iter().map(|m| m.category.len()).max().unwrap_or(8).max(8);
-    println!("{:<w_name$}  {:<w_id$}  {:<w_cat$}  {:<10}  PRICE", "NAME", "ID", "CATEGORY", "STATUS");
+    let w_name = models
+        .iter()
+        .map(|m| m.display_name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let w_id = models
+        .iter()
+        .map(|m| m.endpoint_id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    let w_cat = models
+        .iter()
+        .map(|m| m.category.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    println!(
+        "{:<w_name$}  {:<w_id$}  {:<w_cat$}  {:<10}  PRICE",
+        "NAME", "ID", "CATEGORY", "STATUS"
+    );
     for m in models {
         println!(
             "{:<w_name$}  {:<w_id$}  {:<w_cat$}  {:<10}  {}",
@@ -195,8 +222,15 @@ async fn add(args: AddArgs, simulate: bool) -> Result<u8, CliExit> {
         .add_from_catalog(&client, &info, &openapi)
         .await
         .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
-    let family = info.family.as_ref().map(|f| f.label.as_str()).unwrap_or("Added");
-    println!("added {} ({}) under {family}", model.endpoint_id, info.display_name);
+    let family = info
+        .family
+        .as_ref()
+        .map(|f| f.label.as_str())
+        .unwrap_or("Added");
+    println!(
+        "added {} ({}) under {family}",
+        model.endpoint_id, info.display_name
+    );
     if let Some(note) = memory.deprecation_note(&id) {
         eprintln!("note: {note}");
     }

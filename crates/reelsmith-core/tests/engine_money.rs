@@ -51,16 +51,19 @@ fn client(sim: &Simulator) -> FalClient {
 }
 
 fn png(path: &Path) -> PathBuf {
-    image::RgbImage::from_fn(1280, 720, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 7]))
-        .save(path)
-        .unwrap();
+    image::RgbImage::from_fn(1280, 720, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 7])
+    })
+    .save(path)
+    .unwrap();
     path.to_path_buf()
 }
 
 fn i2v_job(image: &Path, seconds: &str, audio: bool) -> NewJob {
     let model = BundledModels.model(I2V).unwrap();
     let mut form = FormState::from_defaults(&model);
-    form.set_from_str(&model, "prompt", "a lighthouse at dusk").unwrap();
+    form.set_from_str(&model, "prompt", "a lighthouse at dusk")
+        .unwrap();
     form.set_from_str(&model, "duration", seconds).unwrap();
     form.values
         .insert("generate_audio".into(), FieldValue::Bool(audio));
@@ -122,7 +125,12 @@ async fn rig(sim: &Simulator, budgets: Budgets, live_prices: bool) -> Rig {
 fn spent_requests(sim: &Simulator) -> usize {
     sim.requests()
         .iter()
-        .filter(|r| matches!(r.route, Route::UploadInitiate | Route::UploadPut | Route::Submit))
+        .filter(|r| {
+            matches!(
+                r.route,
+                Route::UploadInitiate | Route::UploadPut | Route::Submit
+            )
+        })
         .count()
 }
 
@@ -149,11 +157,18 @@ async fn a_job_over_the_daily_budget_is_refused_before_any_upload_or_submit() {
     };
     assert_eq!(over.period, "daily");
     assert!((over.adding - 3.2).abs() < 1e-9 && over.spent == 0.0);
-    assert_eq!(over.spent_from, SpendSource::Journal, "an API key may not read usage");
+    assert_eq!(
+        over.spent_from,
+        SpendSource::Journal,
+        "an API key may not read usage"
+    );
     let text = err.to_string();
     assert!(text.contains("$2.00") && text.contains("$3.20"), "{text}");
     assert_eq!(spent_requests(&sim), 0, "nothing uploaded or submitted");
-    assert!(rig.journal.jobs_checked().unwrap().0.is_empty(), "nothing recorded");
+    assert!(
+        rig.journal.jobs_checked().unwrap().0.is_empty(),
+        "nothing recorded"
+    );
 
     // A batch whose jobs each fit but together pass the budget is refused whole.
     let batch = vec![
@@ -161,7 +176,11 @@ async fn a_job_over_the_daily_budget_is_refused_before_any_upload_or_submit() {
         i2v_job(&rig.image, "4s", false),
         i2v_job(&rig.image, "4s", false),
     ];
-    let err = rig.engine.submit_batch(batch.clone(), false).await.unwrap_err();
+    let err = rig
+        .engine
+        .submit_batch(batch.clone(), false)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("these 3 jobs"), "{err}");
     assert_eq!(spent_requests(&sim), 0);
 
@@ -188,7 +207,11 @@ async fn the_monthly_budget_counts_what_the_journal_recorded() {
     )
     .await;
     // $1.60 fits.
-    let id = rig.engine.submit(i2v_job(&rig.image, "4s", true)).await.unwrap();
+    let id = rig
+        .engine
+        .submit(i2v_job(&rig.image, "4s", true))
+        .await
+        .unwrap();
     rig.engine.wait_finished(&id).await.unwrap();
     let before = spent_requests(&sim);
     // Another $1.60 does not: $1.60 spent this month (billed, from the journal) + $1.60.
@@ -197,14 +220,20 @@ async fn the_monthly_budget_counts_what_the_journal_recorded() {
         .submit(i2v_job(&rig.image, "4s", true))
         .await
         .unwrap_err();
-    assert!(matches!(&err, EngineError::OverBudget(o) if o.period == "monthly" && (o.spent - 1.6).abs() < 1e-9), "{err}");
+    assert!(
+        matches!(&err, EngineError::OverBudget(o) if o.period == "monthly" && (o.spent - 1.6).abs() < 1e-9),
+        "{err}"
+    );
     assert_eq!(spent_requests(&sim), before);
     // Raising the budget lets it through.
     rig.money.set_budgets(Budgets {
         daily_usd: None,
         monthly_usd: Some(5.0),
     });
-    rig.engine.submit(i2v_job(&rig.image, "4s", true)).await.unwrap();
+    rig.engine
+        .submit(i2v_job(&rig.image, "4s", true))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -212,16 +241,28 @@ async fn the_billed_units_of_the_result_are_recorded_with_the_estimate() {
     let sim = sim(KeyScope::Api).await;
     sim.set_billable_units(Some(7.5));
     let rig = rig(&sim, Budgets::default(), true).await;
-    let id = rig.engine.submit(i2v_job(&rig.image, "8s", true)).await.unwrap();
+    let id = rig
+        .engine
+        .submit(i2v_job(&rig.image, "8s", true))
+        .await
+        .unwrap();
     let job = rig.engine.wait_finished(&id).await.unwrap();
     assert_eq!(job.state, JobState::Done, "{:?}", job.failure);
     let stored = rig.journal.job(&id).unwrap().unwrap();
     assert!((stored.cost.estimate_usd.unwrap() - 3.2).abs() < 1e-9);
     assert_eq!(stored.cost.billable_units, Some(7.5));
-    assert!((stored.cost.real_usd.unwrap() - 3.0).abs() < 1e-9, "7.5 units × $0.40");
+    assert!(
+        (stored.cost.real_usd.unwrap() - 3.0).abs() < 1e-9,
+        "7.5 units × $0.40"
+    );
     assert_eq!(stored.cost.real_source, Some(RealCostSource::BillableUnits));
     assert!(
-        stored.cost.estimate_basis.as_deref().unwrap().contains("fal's live price"),
+        stored
+            .cost
+            .estimate_basis
+            .as_deref()
+            .unwrap()
+            .contains("fal's live price"),
         "{:?}",
         stored.cost.estimate_basis
     );
@@ -235,18 +276,30 @@ async fn without_the_header_an_admin_key_reads_the_billing_event() {
     let sim = sim(KeyScope::Admin).await;
     sim.set_billable_units_header(false);
     let rig = rig(&sim, Budgets::default(), true).await;
-    let id = rig.engine.submit(i2v_job(&rig.image, "6s", true)).await.unwrap();
+    let id = rig
+        .engine
+        .submit(i2v_job(&rig.image, "6s", true))
+        .await
+        .unwrap();
     rig.engine.wait_finished(&id).await.unwrap();
     let stored = rig.journal.job(&id).unwrap().unwrap();
     assert_eq!(stored.cost.real_source, Some(RealCostSource::BillingEvent));
     assert!((stored.cost.real_usd.unwrap() - 2.4).abs() < 1e-9);
-    assert!(sim.requests().iter().any(|r| r.route == Route::BillingEvents));
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.route == Route::BillingEvents)
+    );
 
     // An API key gets 403 there: the cost stays unknown and the estimate stands.
     let api = self::sim(KeyScope::Api).await;
     api.set_billable_units_header(false);
     let rig = self::rig(&api, Budgets::default(), true).await;
-    let id = rig.engine.submit(i2v_job(&rig.image, "6s", true)).await.unwrap();
+    let id = rig
+        .engine
+        .submit(i2v_job(&rig.image, "6s", true))
+        .await
+        .unwrap();
     rig.engine.wait_finished(&id).await.unwrap();
     let stored = rig.journal.job(&id).unwrap().unwrap();
     assert_eq!(stored.cost.real_usd, None);
@@ -258,7 +311,11 @@ async fn spend_comes_from_usage_with_an_admin_key_and_from_the_journal_otherwise
     for scope in [KeyScope::Admin, KeyScope::Api] {
         let sim = sim(scope).await;
         let rig = rig(&sim, Budgets::default(), true).await;
-        let id = rig.engine.submit(i2v_job(&rig.image, "4s", false)).await.unwrap();
+        let id = rig
+            .engine
+            .submit(i2v_job(&rig.image, "4s", false))
+            .await
+            .unwrap();
         rig.engine.wait_finished(&id).await.unwrap();
         let spend = current_spend(&client(&sim), &rig.money, &rig.journal, false)
             .await
@@ -274,7 +331,11 @@ async fn spend_comes_from_usage_with_an_admin_key_and_from_the_journal_otherwise
             KeyScope::Api => {
                 assert_eq!(spend.source, SpendSource::Journal);
                 assert!(spend.balance.is_none());
-                assert!(spend.notes.iter().any(|n| n.contains("ADMIN")), "{:?}", spend.notes);
+                assert!(
+                    spend.notes.iter().any(|n| n.contains("ADMIN")),
+                    "{:?}",
+                    spend.notes
+                );
             }
         }
     }

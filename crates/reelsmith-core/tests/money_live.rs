@@ -16,7 +16,9 @@ use serde_json::json;
 mod common;
 
 async fn sim() -> Simulator {
-    Simulator::start(SimConfig::default()).await.expect("simulator starts")
+    Simulator::start(SimConfig::default())
+        .await
+        .expect("simulator starts")
 }
 
 fn client(sim: &Simulator) -> FalClient {
@@ -80,7 +82,11 @@ async fn the_catalog_is_searched_over_every_page() {
         .await
         .unwrap();
     assert!(veo.items.iter().all(|m| m.category == "image-to-video"));
-    assert!(veo.items.iter().any(|m| m.endpoint_id == "fal-ai/veo3.1/image-to-video"));
+    assert!(
+        veo.items
+            .iter()
+            .any(|m| m.endpoint_id == "fal-ai/veo3.1/image-to-video")
+    );
     let old = c
         .search_models(
             &ModelQuery {
@@ -117,7 +123,10 @@ async fn prices_come_in_batches_of_50_and_a_404_batch_is_split() {
         .filter(|r| r.route == Route::Pricing)
         .map(|r| r.path_and_query)
         .collect();
-    assert!(asks.iter().all(|q| (1..=50).contains(&ids_in(q))), "{asks:?}");
+    assert!(
+        asks.iter().all(|q| (1..=50).contains(&ids_in(q))),
+        "{asks:?}"
+    );
     assert_eq!(ids_in(&asks[0]), 50, "the first batch is full");
     assert_eq!(asks.len(), lookup.calls);
 }
@@ -126,13 +135,20 @@ async fn prices_come_in_batches_of_50_and_a_404_batch_is_split() {
 async fn one_unknown_id_in_a_batch_is_isolated() {
     let sim = sim().await;
     let c = client(&sim);
-    let mut ids: Vec<String> = bundled_documents().iter().map(|(id, _)| id.to_string()).collect();
+    let mut ids: Vec<String> = bundled_documents()
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
     ids.insert(5, "fal-ai/no-such-model".into());
     let lookup = c.prices(&ids).await.unwrap();
     assert_eq!(lookup.unknown, ["fal-ai/no-such-model"]);
     assert_eq!(lookup.prices.len(), ids.len() - 1);
     // 13 ids: the whole batch, then halves down to the bad one (far fewer than one per id).
-    assert!(lookup.calls > 1 && lookup.calls < 13, "{} calls", lookup.calls);
+    assert!(
+        lookup.calls > 1 && lookup.calls < 13,
+        "{} calls",
+        lookup.calls
+    );
     let statuses: Vec<u16> = sim
         .requests()
         .iter()
@@ -154,7 +170,10 @@ fn the_bundled_price_table_matches_the_simulators_live_prices() {
         match cost::bundled_unit_price(id) {
             Some((kind, table)) => {
                 assert_eq!(UnitKind::of(&unit), kind, "{id}: unit");
-                assert!((table - live).abs() < 1e-9, "{id}: table ${table}, simulator ${live}");
+                assert!(
+                    (table - live).abs() < 1e-9,
+                    "{id}: table ${table}, simulator ${live}"
+                );
             }
             None => assert!(
                 UNPRICED_BUNDLED.contains(id),
@@ -176,15 +195,29 @@ async fn live_prices_are_cached_with_their_date_and_used_offline() {
         "fal-ai/video-as-prompt".into(),
     ];
     let mut book = PriceBook::load(&path, key.as_deref());
-    assert_eq!(refresh_prices(&c, &mut book, &wanted, PRICE_MAX_AGE).await.unwrap(), 2);
+    assert_eq!(
+        refresh_prices(&c, &mut book, &wanted, PRICE_MAX_AGE)
+            .await
+            .unwrap(),
+        2
+    );
     // Fresh prices are not asked again.
-    assert_eq!(refresh_prices(&c, &mut book, &wanted, PRICE_MAX_AGE).await.unwrap(), 0);
+    assert_eq!(
+        refresh_prices(&c, &mut book, &wanted, PRICE_MAX_AGE)
+            .await
+            .unwrap(),
+        0
+    );
     book.save(&path).unwrap();
 
     // Offline: the cached live price is used, dated.
     let offline = offline_client(&sim.key());
     let mut cached = PriceBook::load(&path, offline.key_fingerprint().as_deref());
-    assert!(refresh_prices(&offline, &mut cached, &wanted, Duration::ZERO).await.is_err());
+    assert!(
+        refresh_prices(&offline, &mut cached, &wanted, Duration::ZERO)
+            .await
+            .is_err()
+    );
     let e = cached
         .estimate("fal-ai/video-as-prompt", &json!({}))
         .unwrap();
@@ -200,7 +233,9 @@ async fn live_prices_are_cached_with_their_date_and_used_offline() {
         .unwrap();
     assert_eq!(e.source, PriceSource::Bundled);
     assert!(e.to_string().contains(cost::PRICE_DATE), "{e}");
-    let none = other.estimate("fal-ai/video-as-prompt", &json!({})).unwrap_err();
+    let none = other
+        .estimate("fal-ai/video-as-prompt", &json!({}))
+        .unwrap_err();
     assert!(none.0.contains("no price on record"), "{none}");
 }
 
@@ -210,7 +245,9 @@ async fn estimates_use_the_live_unit_price_for_each_unit_kind() {
     let c = client(&sim);
     let mut book = PriceBook::load(&tempfile::tempdir().unwrap().path().join("p.json"), None);
     let ids = sim.catalog_ids();
-    refresh_prices(&c, &mut book, &ids, PRICE_MAX_AGE).await.unwrap();
+    refresh_prices(&c, &mut book, &ids, PRICE_MAX_AGE)
+        .await
+        .unwrap();
 
     // Per second, scaled by the table's audio ratio.
     let e = book
@@ -223,7 +260,10 @@ async fn estimates_use_the_live_unit_price_for_each_unit_kind() {
     assert_eq!(e.unit, "seconds");
     // Per second for an endpoint outside the table (Kling O1 pro): the live price alone.
     let e = book
-        .estimate("fal-ai/kling-video/o1/reference-to-video", &json!({"duration": "10"}))
+        .estimate(
+            "fal-ai/kling-video/o1/reference-to-video",
+            &json!({"duration": "10"}),
+        )
         .unwrap();
     assert!((e.usd - 1.68).abs() < 1e-9, "{e}");
     // Per video.
@@ -238,7 +278,9 @@ async fn estimates_use_the_live_unit_price_for_each_unit_kind() {
         .unwrap();
     assert!((e.usd - 4.0 * 0.025).abs() < 1e-9, "{e}");
     // A unit the form cannot count says so; fal's estimate call answers for it instead.
-    let why = book.estimate("fal-ai/ltx-2/text-to-video", &json!({})).unwrap_err();
+    let why = book
+        .estimate("fal-ai/ltx-2/text-to-video", &json!({}))
+        .unwrap_err();
     assert!(why.0.contains("compute seconds"), "{why}");
     let (total, currency) = c
         .estimate_price("fal-ai/ltx-2/text-to-video", EstimateBasis::Calls(2))
@@ -286,7 +328,10 @@ async fn the_browser_remembers_searches_for_offline_use() {
     .await;
     assert_eq!(seen.source, ResultSource::Seen);
     assert_eq!(seen.models.len(), 1);
-    assert_eq!(seen.models[0].endpoint_id, "fal-ai/kling-video/v3/pro/text-to-video");
+    assert_eq!(
+        seen.models[0].endpoint_id,
+        "fal-ai/kling-video/v3/pro/text-to-video"
+    );
 }
 
 #[tokio::test]
@@ -295,18 +340,36 @@ async fn deprecated_and_delisted_endpoints_say_so_and_name_a_successor() {
     let c = client(&sim);
     let mut memory = CatalogMemory::default();
     browse::search(&c, &mut memory, &ModelQuery::default()).await;
-    let note = memory.deprecation_note("fal-ai/veo3/image-to-video").unwrap();
-    assert!(note.contains("deprecated") && note.contains("stay usable"), "{note}");
+    let note = memory
+        .deprecation_note("fal-ai/veo3/image-to-video")
+        .unwrap();
+    assert!(
+        note.contains("deprecated") && note.contains("stay usable"),
+        "{note}"
+    );
     assert!(note.contains("fal-ai/veo3.1/lite/image-to-video"), "{note}");
-    assert!(memory.deprecation_note("fal-ai/veo3.1/image-to-video").is_none());
+    assert!(
+        memory
+            .deprecation_note("fal-ai/veo3.1/image-to-video")
+            .is_none()
+    );
 
     sim.deprecate("fal-ai/veo3.1/fast/extend-video");
     sim.delist("fal-ai/veo3.1/extend-video");
-    let sidebar: Vec<String> = bundled_documents().iter().map(|(id, _)| id.to_string()).collect();
-    browse::refresh_status(&c, &mut memory, &sidebar).await.unwrap();
-    let fast = memory.deprecation_note("fal-ai/veo3.1/fast/extend-video").unwrap();
+    let sidebar: Vec<String> = bundled_documents()
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
+    browse::refresh_status(&c, &mut memory, &sidebar)
+        .await
+        .unwrap();
+    let fast = memory
+        .deprecation_note("fal-ai/veo3.1/fast/extend-video")
+        .unwrap();
     assert!(fast.contains("deprecated"), "{fast}");
-    let gone = memory.deprecation_note("fal-ai/veo3.1/extend-video").unwrap();
+    let gone = memory
+        .deprecation_note("fal-ai/veo3.1/extend-video")
+        .unwrap();
     assert!(gone.contains("no longer lists"), "{gone}");
     // The catalog still lists all the others.
     assert_eq!(memory.removed.len(), 1);
@@ -341,5 +404,8 @@ async fn an_endpoint_added_from_the_catalog_is_listed_under_its_family() {
         .into_iter()
         .find(|e| e.endpoint_id == info.endpoint_id)
         .unwrap();
-    assert_eq!((entry.family.as_str(), entry.name.as_str()), ("Kling", "Kling v3 Pro Text to Video"));
+    assert_eq!(
+        (entry.family.as_str(), entry.name.as_str()),
+        ("Kling", "Kling v3 Pro Text to Video")
+    );
 }

@@ -30,17 +30,31 @@ fn envelope(status: u16, kind: &str, message: &str) -> Response {
 }
 
 /// Checks the key: `needed` None = optional (a wrong key is still refused).
-fn authorize(shared: &Shared, headers: &HeaderMap, needed: Option<KeyScope>) -> Result<(), Response> {
+fn authorize(
+    shared: &Shared,
+    headers: &HeaderMap,
+    needed: Option<KeyScope>,
+) -> Result<(), Response> {
     let expected = format!("Key {}", shared.key);
     match headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) {
         Some(sent) if sent == expected.as_bytes() => {}
         Some(_) => return Err(envelope(401, "authorization_error", "Invalid API key")),
         None if needed.is_none() => return Ok(()),
-        None => return Err(envelope(401, "authorization_error", "Authentication required")),
+        None => {
+            return Err(envelope(
+                401,
+                "authorization_error",
+                "Authentication required",
+            ));
+        }
     }
     let scope = lock(&shared.settings).key_scope;
     if needed == Some(KeyScope::Admin) && scope != KeyScope::Admin {
-        return Err(envelope(403, "authorization_error", "Access denied: this call needs an ADMIN key"));
+        return Err(envelope(
+            403,
+            "authorization_error",
+            "Access denied: this call needs an ADMIN key",
+        ));
     }
     Ok(())
 }
@@ -50,7 +64,12 @@ fn params(raw: Option<&str>) -> HashMap<String, Vec<String>> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (name, value) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         let list = out.entry(name.into_owned()).or_default();
-        list.extend(value.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()));
+        list.extend(
+            value
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
+        );
     }
     out
 }
@@ -110,7 +129,9 @@ fn model_json(shared: &Shared, m: &SimModel, openapi: bool) -> Value {
     if openapi {
         let doc = match shared.documents.get(m.endpoint_id) {
             Some(d) => d.as_ref().clone(),
-            None => json!({"error": {"code": "expansion_failed", "message": "no OpenAPI document"}}),
+            None => {
+                json!({"error": {"code": "expansion_failed", "message": "no OpenAPI document"}})
+            }
         };
         item["openapi"] = doc;
     }
@@ -131,7 +152,9 @@ pub(crate) async fn models(
         Ok(n) => n,
         Err(r) => return r,
     };
-    let openapi = p.get("expand").is_some_and(|e| e.iter().any(|x| x == "openapi-3.0"));
+    let openapi = p
+        .get("expand")
+        .is_some_and(|e| e.iter().any(|x| x == "openapi-3.0"));
     let asked = p
         .get("limit")
         .and_then(|l| l.first())
@@ -145,10 +168,17 @@ pub(crate) async fn models(
     let mut found: Vec<&SimModel> = all.iter().collect();
     if let Some(ids) = p.get("endpoint_id").filter(|v| !v.is_empty()) {
         if ids.len() > 50 {
-            return envelope(400, "validation_error", "endpoint_id takes at most 50 values");
+            return envelope(
+                400,
+                "validation_error",
+                "endpoint_id takes at most 50 values",
+            );
         }
         // Like fal's find mode: one unknown id fails the batch.
-        if let Some(missing) = ids.iter().find(|id| !all.iter().any(|m| m.endpoint_id == id.as_str())) {
+        if let Some(missing) = ids
+            .iter()
+            .find(|id| !all.iter().any(|m| m.endpoint_id == id.as_str()))
+        {
             return envelope(404, "not_found", &format!("Endpoint '{missing}' not found"));
         }
         found.retain(|m| ids.iter().any(|id| id == m.endpoint_id));
@@ -168,7 +198,11 @@ pub(crate) async fn models(
         Some("active") => found.retain(|m| !m.deprecated),
         Some("deprecated") => found.retain(|m| m.deprecated),
         Some(other) => {
-            return envelope(400, "validation_error", &format!("status must be active or deprecated, not {other:?}"));
+            return envelope(
+                400,
+                "validation_error",
+                &format!("status must be active or deprecated, not {other:?}"),
+            );
         }
     }
     let skip = (page - 1).saturating_mul(limit);
@@ -180,7 +214,10 @@ pub(crate) async fn models(
         .map(|m| model_json(&shared, m, openapi))
         .collect();
     let next_cursor = has_more.then(|| BASE64.encode((page + 1).to_string()));
-    json_response(200, json!({"models": items, "next_cursor": next_cursor, "has_more": has_more}))
+    json_response(
+        200,
+        json!({"models": items, "next_cursor": next_cursor, "has_more": has_more}),
+    )
 }
 
 /// `GET /api/v1/models/pricing`.
@@ -208,7 +245,10 @@ pub(crate) async fn pricing(
             None => return envelope(404, "not_found", &format!("Endpoint '{id}' not found")),
         }
     }
-    json_response(200, json!({"prices": prices, "next_cursor": null, "has_more": false}))
+    json_response(
+        200,
+        json!({"prices": prices, "next_cursor": null, "has_more": false}),
+    )
 }
 
 /// `POST /api/v1/models/pricing/estimate`.
@@ -223,7 +263,10 @@ pub(crate) async fn estimate(
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return envelope(400, "validation_error", "the body is not JSON");
     };
-    let kind = body.get("estimate_type").and_then(Value::as_str).unwrap_or("");
+    let kind = body
+        .get("estimate_type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let Some(endpoints) = body.get("endpoints").and_then(Value::as_object) else {
         return envelope(400, "validation_error", "endpoints is required");
     };
@@ -241,27 +284,42 @@ pub(crate) async fn estimate(
             "historical_api_price" => match ask.get("call_quantity").and_then(Value::as_u64) {
                 // The simulator's "history": a typical call bills the endpoint's default units.
                 Some(n) if n >= 1 => {
-                    let typical = billable_units(m, &json!({}), defaults_of(&shared, id).as_ref(), 120.0);
+                    let typical =
+                        billable_units(m, &json!({}), defaults_of(&shared, id).as_ref(), 120.0);
                     total += n as f64 * typical * m.unit_price;
                 }
                 _ => return envelope(400, "validation_error", "call_quantity must be ≥ 1"),
             },
-            _ => return envelope(400, "validation_error", "estimate_type must be historical_api_price or unit_price"),
+            _ => {
+                return envelope(
+                    400,
+                    "validation_error",
+                    "estimate_type must be historical_api_price or unit_price",
+                );
+            }
         }
     }
-    json_response(200, json!({"estimate_type": kind, "total_cost": total, "currency": "USD"}))
+    json_response(
+        200,
+        json!({"estimate_type": kind, "total_cost": total, "currency": "USD"}),
+    )
 }
 
 /// An endpoint's schema defaults (the simulator's own documents).
 pub(crate) fn defaults_of(shared: &Shared, endpoint_id: &str) -> Option<Map<String, Value>> {
     let doc = shared.documents.get(endpoint_id)?;
-    reelsmith_core::schema::FormModel::from_openapi(doc).ok().map(|m| m.defaults())
+    reelsmith_core::schema::FormModel::from_openapi(doc)
+        .ok()
+        .map(|m| m.defaults())
 }
 
 /// What a completed job was billed: `(units, unit price)`; `None` for jobs that did not
 /// succeed (fal bills failures nothing here) or endpoints without a price.
 pub(crate) fn billed(shared: &Shared, job: &Job, now: Instant) -> Option<(f64, f64)> {
-    if !matches!(job.snapshot(now).phase, Phase::Completed(Outcome::Success { .. })) {
+    if !matches!(
+        job.snapshot(now).phase,
+        Phase::Completed(Outcome::Success { .. })
+    ) {
         return None;
     }
     let all = catalog(shared);
@@ -269,7 +327,12 @@ pub(crate) fn billed(shared: &Shared, job: &Job, now: Instant) -> Option<(f64, f
     if let Some(forced) = lock(&shared.settings).billable_units {
         return Some((forced, m.unit_price));
     }
-    let units = billable_units(m, &job.input, defaults_of(shared, &job.endpoint_id).as_ref(), job.run_time.as_secs_f64());
+    let units = billable_units(
+        m,
+        &job.input,
+        defaults_of(shared, &job.endpoint_id).as_ref(),
+        job.run_time.as_secs_f64(),
+    );
     Some((units, m.unit_price))
 }
 
@@ -293,11 +356,13 @@ fn billed_jobs(
     let now = Instant::now();
     let wall = Utc::now();
     let start = match one(p, "start") {
-        Some(t) => parse_time(t).ok_or_else(|| envelope(400, "validation_error", "start is not a date-time"))?,
+        Some(t) => parse_time(t)
+            .ok_or_else(|| envelope(400, "validation_error", "start is not a date-time"))?,
         None => wall - chrono::Duration::hours(24),
     };
     let end = match one(p, "end") {
-        Some(t) => parse_time(t).ok_or_else(|| envelope(400, "validation_error", "end is not a date-time"))?,
+        Some(t) => parse_time(t)
+            .ok_or_else(|| envelope(400, "validation_error", "end is not a date-time"))?,
         None => wall,
     };
     let jobs: Vec<Arc<Job>> = lock(&shared.jobs).values().cloned().collect();
@@ -327,7 +392,10 @@ pub(crate) async fn usage(
     };
     let mut by_endpoint: Vec<(String, f64, f64)> = Vec::new();
     for (job, units, price, _) in &rows {
-        match by_endpoint.iter_mut().find(|(id, _, _)| id == &job.endpoint_id) {
+        match by_endpoint
+            .iter_mut()
+            .find(|(id, _, _)| id == &job.endpoint_id)
+        {
             Some(row) => row.1 += units,
             None => by_endpoint.push((job.endpoint_id.clone(), *units, *price)),
         }
@@ -341,7 +409,10 @@ pub(crate) async fn usage(
                 "cost_total": c, "cost": c, "currency": "USD"})
         })
         .collect();
-    let expand = p.get("expand").cloned().unwrap_or_else(|| vec!["time_series".into()]);
+    let expand = p
+        .get("expand")
+        .cloned()
+        .unwrap_or_else(|| vec!["time_series".into()]);
     let mut out = json!({"next_cursor": null, "has_more": false});
     if expand.iter().any(|e| e == "summary") {
         out["summary"] = Value::Array(lines.clone());
@@ -365,7 +436,11 @@ pub(crate) async fn billing_events(
     let p = params(raw.as_deref());
     let ids = p.get("request_id").cloned().unwrap_or_default();
     if ids.len() > 50 {
-        return envelope(400, "validation_error", "request_id takes at most 50 values");
+        return envelope(
+            400,
+            "validation_error",
+            "request_id takes at most 50 values",
+        );
     }
     let rows = match billed_jobs(&shared, &p) {
         Ok(r) => r,
@@ -383,7 +458,10 @@ pub(crate) async fn billing_events(
                 "cost_estimate_nano_usd": (c * 1e9).round() as i64})
         })
         .collect();
-    json_response(200, json!({"billing_events": events, "next_cursor": null, "has_more": false}))
+    json_response(
+        200,
+        json!({"billing_events": events, "next_cursor": null, "has_more": false}),
+    )
 }
 
 /// `GET /api/v1/account/billing` (ADMIN).
@@ -397,11 +475,38 @@ pub(crate) async fn account_billing(
     }
     let p = params(raw.as_deref());
     let mut out = json!({"username": "sim-team"});
-    if p.get("expand").is_some_and(|e| e.iter().any(|x| x == "credits")) {
+    if p.get("expand")
+        .is_some_and(|e| e.iter().any(|x| x == "credits"))
+    {
         let now = Instant::now();
         let jobs: Vec<Arc<Job>> = lock(&shared.jobs).values().cloned().collect();
-        let spent: f64 = jobs.iter().filter_map(|j| billed(&shared, j, now)).map(|(u, p)| u * p).sum();
-        out["credits"] = json!({"current_balance": (START_BALANCE - spent).max(0.0), "currency": "USD"});
+        let spent: f64 = jobs
+            .iter()
+            .filter_map(|j| billed(&shared, j, now))
+            .map(|(u, p)| u * p)
+            .sum();
+        out["credits"] =
+            json!({"current_balance": (START_BALANCE - spent).max(0.0), "currency": "USD"});
     }
     json_response(200, out)
+}
+
+/// `GET /cdn/thumbs/{name}.png`: a small picture per model (its colour from the name), like
+/// the thumbnails fal's catalog links to.
+pub(crate) async fn thumbnail(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    use axum::response::IntoResponse;
+    let hash = blake3::hash(name.as_bytes());
+    let [r, g, b, ..] = *hash.as_bytes();
+    let img = image::RgbImage::from_fn(96, 54, |x, y| {
+        let shade = ((x + y) % 32) as u8;
+        image::Rgb([r / 2 + shade, g / 2 + shade, b / 2 + shade])
+    });
+    let mut png = Vec::new();
+    if img
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .is_err()
+    {
+        return envelope(500, "server_error", "the thumbnail could not be drawn");
+    }
+    ([(header::CONTENT_TYPE, "image/png")], png).into_response()
 }

@@ -54,24 +54,160 @@ const KLING: (&str, &str) = ("kling-video", "Kling");
 /// Every model listed, bundled ones first.
 pub(crate) fn models() -> Vec<SimModel> {
     let mut list = vec![
-        m("fal-ai/veo3.1", "Veo 3.1", "text-to-video", VEO, "2025-10-15", "seconds", 0.40),
-        m("fal-ai/veo3.1/image-to-video", "Veo 3.1 Image to Video", "image-to-video", VEO, "2025-10-15", "seconds", 0.40),
-        m("fal-ai/veo3.1/reference-to-video", "Veo 3.1 Reference to Video", "image-to-video", VEO, "2025-10-15", "seconds", 0.40),
-        m("fal-ai/veo3.1/first-last-frame-to-video", "Veo 3.1 First-Last Frame", "image-to-video", VEO, "2025-10-15", "seconds", 0.40),
-        m("fal-ai/veo3.1/extend-video", "Veo 3.1 Extend Video", "video-to-video", VEO, "2025-11-02", "seconds", 0.40),
-        m("fal-ai/veo3.1/fast", "Veo 3.1 Fast", "text-to-video", VEO_FAST, "2025-10-15", "seconds", 0.15),
-        m("fal-ai/veo3.1/fast/image-to-video", "Veo 3.1 Fast Image to Video", "image-to-video", VEO_FAST, "2025-10-15", "seconds", 0.15),
-        m("fal-ai/veo3.1/fast/first-last-frame-to-video", "Veo 3.1 Fast First-Last Frame", "image-to-video", VEO_FAST, "2025-10-15", "seconds", 0.15),
-        m("fal-ai/veo3.1/fast/extend-video", "Veo 3.1 Fast Extend Video", "video-to-video", VEO_FAST, "2025-11-02", "seconds", 0.15),
-        m("fal-ai/kling-video/o1/standard/reference-to-video", "Kling O1 Reference to Video", "image-to-video", KLING, "2025-12-01", "seconds", 0.112),
-        m("fal-ai/kling-video/o1/reference-to-video", "Kling O1 Pro Reference to Video", "image-to-video", KLING, "2025-12-01", "seconds", 0.168),
-        m("fal-ai/video-as-prompt", "Wan Video-as-Prompt", "video-to-video", ("wan", "Wan"), "2025-10-01", "video", 0.40),
+        m(
+            "fal-ai/veo3.1",
+            "Veo 3.1",
+            "text-to-video",
+            VEO,
+            "2025-10-15",
+            "seconds",
+            0.40,
+        ),
+        m(
+            "fal-ai/veo3.1/image-to-video",
+            "Veo 3.1 Image to Video",
+            "image-to-video",
+            VEO,
+            "2025-10-15",
+            "seconds",
+            0.40,
+        ),
+        m(
+            "fal-ai/veo3.1/reference-to-video",
+            "Veo 3.1 Reference to Video",
+            "image-to-video",
+            VEO,
+            "2025-10-15",
+            "seconds",
+            0.40,
+        ),
+        m(
+            "fal-ai/veo3.1/first-last-frame-to-video",
+            "Veo 3.1 First-Last Frame",
+            "image-to-video",
+            VEO,
+            "2025-10-15",
+            "seconds",
+            0.40,
+        ),
+        m(
+            "fal-ai/veo3.1/extend-video",
+            "Veo 3.1 Extend Video",
+            "video-to-video",
+            VEO,
+            "2025-11-02",
+            "seconds",
+            0.40,
+        ),
+        m(
+            "fal-ai/veo3.1/fast",
+            "Veo 3.1 Fast",
+            "text-to-video",
+            VEO_FAST,
+            "2025-10-15",
+            "seconds",
+            0.15,
+        ),
+        m(
+            "fal-ai/veo3.1/fast/image-to-video",
+            "Veo 3.1 Fast Image to Video",
+            "image-to-video",
+            VEO_FAST,
+            "2025-10-15",
+            "seconds",
+            0.15,
+        ),
+        m(
+            "fal-ai/veo3.1/fast/first-last-frame-to-video",
+            "Veo 3.1 Fast First-Last Frame",
+            "image-to-video",
+            VEO_FAST,
+            "2025-10-15",
+            "seconds",
+            0.15,
+        ),
+        m(
+            "fal-ai/veo3.1/fast/extend-video",
+            "Veo 3.1 Fast Extend Video",
+            "video-to-video",
+            VEO_FAST,
+            "2025-11-02",
+            "seconds",
+            0.15,
+        ),
+        m(
+            "fal-ai/kling-video/o1/standard/reference-to-video",
+            "Kling O1 Reference to Video",
+            "image-to-video",
+            KLING,
+            "2025-12-01",
+            "seconds",
+            0.112,
+        ),
+        m(
+            "fal-ai/kling-video/o1/reference-to-video",
+            "Kling O1 Pro Reference to Video",
+            "image-to-video",
+            KLING,
+            "2025-12-01",
+            "seconds",
+            0.168,
+        ),
+        m(
+            "fal-ai/video-as-prompt",
+            "Wan Video-as-Prompt",
+            "video-to-video",
+            ("wan", "Wan"),
+            "2025-10-01",
+            "video",
+            0.40,
+        ),
         // Not bundled.
-        m("fal-ai/veo3.1/lite/image-to-video", "Veo 3.1 Lite Image to Video", "image-to-video", VEO, "2026-10-20", "seconds", 0.08),
-        m("fal-ai/kling-video/v3/pro/text-to-video", "Kling v3 Pro Text to Video", "text-to-video", KLING, "2026-09-01", "seconds", 0.224),
-        m("fal-ai/wan/v2.6/text-to-video", "Wan 2.6 Text to Video", "text-to-video", ("wan", "Wan"), "2026-08-12", "video", 0.50),
-        m("fal-ai/flux/dev", "FLUX.1 [dev]", "text-to-image", ("flux", "FLUX"), "2024-08-01", "megapixels", 0.025),
-        m("fal-ai/ltx-2/text-to-video", "LTX-2 Text to Video", "text-to-video", ("ltx", "LTX"), "2026-07-01", "compute seconds", 0.0012),
+        m(
+            "fal-ai/veo3.1/lite/image-to-video",
+            "Veo 3.1 Lite Image to Video",
+            "image-to-video",
+            VEO,
+            "2026-10-20",
+            "seconds",
+            0.08,
+        ),
+        m(
+            "fal-ai/kling-video/v3/pro/text-to-video",
+            "Kling v3 Pro Text to Video",
+            "text-to-video",
+            KLING,
+            "2026-09-01",
+            "seconds",
+            0.224,
+        ),
+        m(
+            "fal-ai/wan/v2.6/text-to-video",
+            "Wan 2.6 Text to Video",
+            "text-to-video",
+            ("wan", "Wan"),
+            "2026-08-12",
+            "video",
+            0.50,
+        ),
+        m(
+            "fal-ai/flux/dev",
+            "FLUX.1 [dev]",
+            "text-to-image",
+            ("flux", "FLUX"),
+            "2024-08-01",
+            "megapixels",
+            0.025,
+        ),
+        m(
+            "fal-ai/ltx-2/text-to-video",
+            "LTX-2 Text to Video",
+            "text-to-video",
+            ("ltx", "LTX"),
+            "2026-07-01",
+            "compute seconds",
+            0.0012,
+        ),
     ];
     for model in list.iter_mut() {
         model.silent_ratio = match model.family.0 {
@@ -80,7 +216,15 @@ pub(crate) fn models() -> Vec<SimModel> {
             _ => 1.0,
         };
     }
-    let mut old = m("fal-ai/veo3/image-to-video", "Veo 3 Image to Video", "image-to-video", VEO, "2025-05-20", "seconds", 0.50);
+    let mut old = m(
+        "fal-ai/veo3/image-to-video",
+        "Veo 3 Image to Video",
+        "image-to-video",
+        VEO,
+        "2025-05-20",
+        "seconds",
+        0.50,
+    );
     old.deprecated = true;
     list.push(old);
     list
@@ -95,7 +239,11 @@ pub(crate) fn billable_units(
     defaults: Option<&serde_json::Map<String, Value>>,
     run_seconds: f64,
 ) -> f64 {
-    let pick = |name: &str| input.get(name).or_else(|| defaults.and_then(|d| d.get(name)));
+    let pick = |name: &str| {
+        input
+            .get(name)
+            .or_else(|| defaults.and_then(|d| d.get(name)))
+    };
     match model.unit {
         "seconds" => {
             let seconds = pick("duration")
@@ -106,7 +254,11 @@ pub(crate) fn billable_units(
                 })
                 .unwrap_or(5.0);
             let silent = pick("generate_audio").and_then(Value::as_bool) == Some(false);
-            if silent { seconds * model.silent_ratio } else { seconds }
+            if silent {
+                seconds * model.silent_ratio
+            } else {
+                seconds
+            }
         }
         "video" => 1.0,
         "megapixels" => pick("image_size")

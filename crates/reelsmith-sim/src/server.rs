@@ -125,6 +125,7 @@ pub(crate) async fn start(
         .route("/rest/storage/upload/{kind}", post(upload::initiate))
         .route("/upload/{*rest}", any(upload::upload))
         .route("/cdn/files/{*key}", get(cdn::serve_file))
+        .route("/cdn/thumbs/{name}", get(platform_api::thumbnail))
         .route("/openapi/queue/openapi.json", get(openapi::document))
         .route(
             "/api/v1/models/requests/by-endpoint",
@@ -141,7 +142,10 @@ pub(crate) async fn start(
             "/api/v1/models/billing-events",
             get(platform_api::billing_events),
         )
-        .route("/api/v1/account/billing", get(platform_api::account_billing))
+        .route(
+            "/api/v1/account/billing",
+            get(platform_api::account_billing),
+        )
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             record::observe,

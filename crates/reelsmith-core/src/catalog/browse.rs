@@ -181,7 +181,10 @@ impl CatalogMemory {
             return None;
         };
         let next = match self.successor(endpoint_id) {
-            Some(s) => format!("; fal's catalog offers {} ({}) in its family", s.display_name, s.endpoint_id),
+            Some(s) => format!(
+                "; fal's catalog offers {} ({}) in its family",
+                s.display_name, s.endpoint_id
+            ),
             None => String::new(),
         };
         Some(format!(
@@ -192,7 +195,11 @@ impl CatalogMemory {
 
 /// Searches fal's catalog and remembers the answer; when fal cannot be asked, gives the same
 /// search's remembered answer, else the models seen before that match, with the reason.
-pub async fn search(client: &FalClient, memory: &mut CatalogMemory, query: &ModelQuery) -> SearchResults {
+pub async fn search(
+    client: &FalClient,
+    memory: &mut CatalogMemory,
+    query: &ModelQuery,
+) -> SearchResults {
     match client.search_models(query, SEARCH_PAGES).await {
         Ok(listing) => {
             memory.record(query, &listing.items, listing.complete);
@@ -231,7 +238,10 @@ pub async fn refresh_status(
     let mut work: Vec<Vec<String>> = endpoint_ids.chunks(50).map(<[String]>::to_vec).collect();
     while let Some(batch) = work.pop() {
         let q: Vec<(&str, String)> = batch.iter().map(|id| ("endpoint_id", id.clone())).collect();
-        match client.platform_get("the catalog entries of the sidebar", MODELS_PATH, &q).await {
+        match client
+            .platform_get("the catalog entries of the sidebar", MODELS_PATH, &q)
+            .await
+        {
             Ok(page) => {
                 let items = page.get("models").and_then(Value::as_array);
                 for m in items.into_iter().flatten().filter_map(ModelInfo::from_json) {
@@ -257,4 +267,28 @@ pub async fn refresh_status(
         }
     }
     Ok(())
+}
+
+/// The largest thumbnail read.
+pub const MAX_THUMBNAIL_BYTES: usize = 2 << 20;
+
+/// A model's thumbnail from fal's CDN: a public GET without the key, bounded in size (2 MiB)
+/// and time (10 s); `None` on any failure (the browser draws a placeholder).
+pub async fn fetch_thumbnail(url: &str) -> Option<Vec<u8>> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return None;
+    }
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .ok()?;
+    let mut resp = client.get(url).send().await.ok()?.error_for_status().ok()?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.ok()? {
+        if bytes.len() + chunk.len() > MAX_THUMBNAIL_BYTES {
+            return None;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Some(bytes)
 }

@@ -303,9 +303,7 @@ impl Catalog {
         };
         let mut doc = match expanded {
             Some(doc) => doc,
-            None => {
-                fetch::get_document(id, openapi_url).await?
-            }
+            None => fetch::get_document(id, openapi_url).await?,
         };
         let model = FormModel::from_openapi(&doc).map_err(|e| CatalogError::Invalid {
             id: id.to_string(),
@@ -335,7 +333,10 @@ impl Catalog {
             );
         }
         if let Err(e) = cache::write(&self.dir, id, &doc) {
-            tracing::warn!("could not cache the schema of {id} in {}: {e}", self.dir.display());
+            tracing::warn!(
+                "could not cache the schema of {id} in {}: {e}",
+                self.dir.display()
+            );
         }
         self.live.insert(id.to_string(), doc);
         Ok(model)

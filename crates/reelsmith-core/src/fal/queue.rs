@@ -363,4 +363,3 @@ mod tests {
         assert!(with_query("not a url", "logs", "1").is_err());
     }
 }
-

@@ -43,12 +43,14 @@ impl EngineHandle {
         let book = money.price_book();
         let mut estimates = Vec::with_capacity(batch.len());
         for new in batch {
-            let model = self.inner.models.model(&new.endpoint_id).map_err(|detail| {
-                EngineError::UnknownEndpoint {
+            let model = self
+                .inner
+                .models
+                .model(&new.endpoint_id)
+                .map_err(|detail| EngineError::UnknownEndpoint {
                     endpoint: new.endpoint_id.clone(),
                     detail,
-                }
-            })?;
+                })?;
             estimates.push(estimate_form(&book, &model, &new.form));
         }
         let total_usd: f64 = estimates.iter().flatten().map(|e| e.usd).sum();

@@ -161,12 +161,14 @@ impl EngineHandle {
         over_budget: bool,
     ) -> Result<Vec<JobId>, EngineError> {
         for new in &batch {
-            let model = self.inner.models.model(&new.endpoint_id).map_err(|detail| {
-                EngineError::UnknownEndpoint {
+            let model = self
+                .inner
+                .models
+                .model(&new.endpoint_id)
+                .map_err(|detail| EngineError::UnknownEndpoint {
                     endpoint: new.endpoint_id.clone(),
                     detail,
-                }
-            })?;
+                })?;
             let issues = preflight::check_input(&model, &new.form);
             if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
                 return Err(EngineError::Invalid(issues));

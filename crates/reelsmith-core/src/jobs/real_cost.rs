@@ -35,7 +35,9 @@ pub(crate) async fn billing_event(inner: &Arc<Inner>, job: &Job) -> Option<Bille
     }
     let asked = tokio::time::timeout(
         LOOKUP_TIMEOUT,
-        inner.client.billing_events(std::slice::from_ref(&request_id), 7),
+        inner
+            .client
+            .billing_events(std::slice::from_ref(&request_id), 7),
     )
     .await;
     match asked {

@@ -80,7 +80,10 @@ mod tests {
         let e = check_budget(&b, &spend, 3.2, 1).unwrap_err();
         assert_eq!(e.period, "daily");
         let text = e.to_string();
-        assert!(text.contains("$5.00") && text.contains("$4.00 spent today"), "{text}");
+        assert!(
+            text.contains("$5.00") && text.contains("$4.00 spent today"),
+            "{text}"
+        );
         assert!(text.contains("$7.20"), "{text}");
         let monthly = Budgets {
             daily_usd: None,

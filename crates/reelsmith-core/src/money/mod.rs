@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 pub use budget::{OverBudget, check_budget};
 pub use job_cost::{JobCost, RealCostSource};
-pub use price_book::{PRICES_FILE, PRICE_MAX_AGE, PriceBook, refresh_prices};
+pub use price_book::{PRICE_MAX_AGE, PRICES_FILE, PriceBook, refresh_prices};
 pub use spend::{Spend, SpendSource, current_spend, journal_spend};
 
 use crate::settings::Budgets;

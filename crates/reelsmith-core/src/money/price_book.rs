@@ -69,7 +69,10 @@ impl PriceBook {
     /// The ids of `wanted` whose price is missing or older than `max_age` at `now`.
     pub fn due(&self, wanted: &[String], max_age: Duration, now: DateTime<Utc>) -> Vec<String> {
         let old = |t: &DateTime<Utc>| {
-            (now - *t).to_std().map(|age| age > max_age).unwrap_or(false)
+            (now - *t)
+                .to_std()
+                .map(|age| age > max_age)
+                .unwrap_or(false)
         };
         wanted
             .iter()

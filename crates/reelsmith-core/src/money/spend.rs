@@ -88,7 +88,10 @@ pub fn journal_spend(
     let mut today = 0.0;
     let mut this_month = 0.0;
     for job in jobs.iter().filter(|j| j.simulated == simulated) {
-        let at = job.submitted_at.or(job.submit_sent_at).unwrap_or(job.created_at);
+        let at = job
+            .submitted_at
+            .or(job.submit_sent_at)
+            .unwrap_or(job.created_at);
         if at >= month {
             let c = counted(job);
             this_month += c;
@@ -156,7 +159,9 @@ pub async fn current_spend(
         Err(e) if is_scope_refusal(&e) => {
             spend.notes.push("the balance needs an ADMIN key".into());
         }
-        Err(e) => spend.notes.push(format!("the balance could not be read ({e})")),
+        Err(e) => spend
+            .notes
+            .push(format!("the balance could not be read ({e})")),
     }
     Ok(spend)
 }
