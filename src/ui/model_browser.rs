@@ -73,6 +73,11 @@ impl ModelBrowser {
         self.searching.is_some() || self.adding.is_some()
     }
 
+    /// True while a shown thumbnail is still being fetched.
+    pub fn thumbnails_pending(&self) -> bool {
+        self.thumbs.values().any(|t| matches!(t, Thumb::Loading(_)))
+    }
+
     fn query(&self) -> ModelQuery {
         ModelQuery {
             text: self.text.clone(),
@@ -304,17 +309,21 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
 fn body(app: &mut StudioApp, ui: &mut Ui) {
     let mut edited = false;
     ui.horizontal(|ui| {
-        let r = ui.add(
-            egui::TextEdit::singleline(&mut app.browser.text)
-                .hint_text("Search fal's models (name, id, category)")
-                .desired_width(300.0),
-        );
+        let label = ui.label("Search");
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut app.browser.text)
+                    .hint_text("name, id, category")
+                    .desired_width(240.0),
+            )
+            .labelled_by(label.id);
         if app.browser.focus {
             r.request_focus();
             app.browser.focus = false;
         }
         edited |= r.changed();
-        egui::ComboBox::from_id_salt("browser_category")
+        let category_label = ui.label("Category");
+        let category = egui::ComboBox::from_id_salt("browser_category")
             .selected_text(if app.browser.category.is_empty() {
                 "Any category"
             } else {
@@ -330,7 +339,9 @@ fn body(app: &mut StudioApp, ui: &mut Ui) {
                         .changed();
                 }
             });
-        egui::ComboBox::from_id_salt("browser_status")
+        category.response.labelled_by(category_label.id);
+        let status_label = ui.label("Status");
+        let status = egui::ComboBox::from_id_salt("browser_status")
             .selected_text(match app.browser.status {
                 None => "Any status",
                 Some(ModelStatus::Active) => "Active",
@@ -351,6 +362,7 @@ fn body(app: &mut StudioApp, ui: &mut Ui) {
                     )
                     .changed();
             });
+        status.response.labelled_by(status_label.id);
         if app.browser.busy() {
             ui.spinner();
         }
