@@ -340,3 +340,57 @@ async fn spend_comes_from_usage_with_an_admin_key_and_from_the_journal_otherwise
         }
     }
 }
+
+#[tokio::test]
+async fn a_unit_the_form_cannot_count_is_priced_by_fals_estimate_and_checked() {
+    let sim = sim(KeyScope::Api).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&sim);
+    let ltx = "fal-ai/ltx-2/text-to-video";
+    let mut book = PriceBook::default();
+    refresh_prices(&c, &mut book, &[ltx.to_string()], PRICE_MAX_AGE)
+        .await
+        .unwrap();
+    let money = MoneyHandle::new(
+        book,
+        Budgets {
+            daily_usd: Some(0.01),
+            monthly_usd: None,
+        },
+    );
+    // The simulator's catalog documents for models it does not bundle.
+    let mut catalog = reelsmith_core::catalog::Catalog::load(dir.path());
+    catalog.fetch(ltx, &sim.openapi_url()).await.unwrap();
+    let model = catalog.model(ltx).unwrap();
+    let journal = Arc::new(Journal::open_in(&dir.path().join("data")).unwrap());
+    let (engine, _rx) = JobEngine::start(
+        EngineConfig {
+            output_dir: dir.path().join("videos"),
+            resume_on_start: false,
+            money,
+            ..EngineConfig::default()
+        },
+        c,
+        Arc::new(catalog),
+        journal,
+    )
+    .unwrap();
+    let mut form = FormState::from_defaults(&model);
+    form.set_from_str(&model, "prompt", "a red kite").unwrap();
+    let new = NewJob {
+        endpoint_id: ltx.into(),
+        form,
+        output: None,
+    };
+    let check = engine.check_budget(std::slice::from_ref(&new)).await.unwrap();
+    let e = check.estimates[0].as_ref().unwrap();
+    assert_eq!(e.source, reelsmith_core::schema::cost::PriceSource::FalEstimate);
+    assert!(e.usd > 0.01, "{e:?}");
+    assert!(check.over.is_some());
+    assert!(sim.requests().iter().any(|r| r.route == Route::PricingEstimate));
+    assert!(matches!(
+        engine.submit(new).await,
+        Err(EngineError::OverBudget(_))
+    ));
+    assert!(sim.submissions().is_empty());
+}

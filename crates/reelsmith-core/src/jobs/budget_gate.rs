@@ -35,6 +35,36 @@ pub fn estimate_form(
     book.estimate(&model.endpoint_id, &payload)
 }
 
+/// How long fal's estimate call may hold up a submit.
+const FAL_ESTIMATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// fal's estimate of one call to `endpoint_id` from its history of the endpoint
+/// (`historical_api_price`), when it answers in time.
+async fn fal_estimate(client: &crate::fal::FalClient, endpoint_id: &str) -> Option<CostEstimate> {
+    use crate::fal::platform::pricing::EstimateBasis;
+    let asked = tokio::time::timeout(
+        FAL_ESTIMATE_TIMEOUT,
+        client.estimate_price(endpoint_id, EstimateBasis::Calls(1)),
+    )
+    .await;
+    match asked {
+        Ok(Ok((usd, currency))) if currency.eq_ignore_ascii_case("USD") => Some(CostEstimate {
+            usd,
+            basis: "fal's average price of one call to this endpoint".into(),
+            price_date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+            source: crate::schema::cost::PriceSource::FalEstimate,
+            unit: "call".into(),
+            unit_price: None,
+        }),
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => {
+            tracing::info!("fal's estimate of {endpoint_id} not read: {e}");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 impl EngineHandle {
     /// Prices `batch` and checks it against the budgets (reading the spend from fal's usage
     /// API or the journal). Nothing is written or sent to the queue.
@@ -51,7 +81,14 @@ impl EngineHandle {
                     endpoint: new.endpoint_id.clone(),
                     detail,
                 })?;
-            estimates.push(estimate_form(&book, &model, &new.form));
+            let mut estimate = estimate_form(&book, &model, &new.form);
+            // A unit the form cannot count (GPU seconds…): fal's own average price of a call.
+            if estimate.is_err() && book.live(&new.endpoint_id).is_some() {
+                if let Some(fal) = fal_estimate(&self.inner.client, &new.endpoint_id).await {
+                    estimate = Ok(fal);
+                }
+            }
+            estimates.push(estimate);
         }
         let total_usd: f64 = estimates.iter().flatten().map(|e| e.usd).sum();
         let budgets = money.budgets();
