@@ -292,3 +292,12 @@ impl MoneyLink {
             || self.saving.is_some()
     }
 }
+
+/// "est. $3.20 · billed $3.01" for a video's job, when its job is still in the journal.
+pub fn cost_of(engine: &super::engine_link::EngineLink, job_id: &str) -> Option<String> {
+    engine
+        .jobs()
+        .iter()
+        .find(|j| j.id.as_str() == job_id)
+        .and_then(|j| j.cost.summary())
+}
