@@ -252,15 +252,13 @@ fn thumbnail(app: &mut StudioApp, ui: &mut Ui, url: Option<&str>) {
                 img
             }))
         });
-    if let Thumb::Loading(p) = entry {
-        if let Some(done) = p.ready() {
-            *entry = match done {
-                Some(img) => {
-                    Thumb::Ready(ui.ctx().load_texture(url, img.clone(), Default::default()))
-                }
-                None => Thumb::Failed,
-            };
-        }
+    if let Thumb::Loading(p) = entry
+        && let Some(done) = p.ready()
+    {
+        *entry = match done {
+            Some(img) => Thumb::Ready(ui.ctx().load_texture(url, img.clone(), Default::default())),
+            None => Thumb::Failed,
+        };
     }
     match entry {
         Thumb::Ready(tex) => {

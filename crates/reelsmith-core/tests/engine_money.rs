@@ -382,12 +382,22 @@ async fn a_unit_the_form_cannot_count_is_priced_by_fals_estimate_and_checked() {
         form,
         output: None,
     };
-    let check = engine.check_budget(std::slice::from_ref(&new)).await.unwrap();
+    let check = engine
+        .check_budget(std::slice::from_ref(&new))
+        .await
+        .unwrap();
     let e = check.estimates[0].as_ref().unwrap();
-    assert_eq!(e.source, reelsmith_core::schema::cost::PriceSource::FalEstimate);
+    assert_eq!(
+        e.source,
+        reelsmith_core::schema::cost::PriceSource::FalEstimate
+    );
     assert!(e.usd > 0.01, "{e:?}");
     assert!(check.over.is_some());
-    assert!(sim.requests().iter().any(|r| r.route == Route::PricingEstimate));
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.route == Route::PricingEstimate)
+    );
     assert!(matches!(
         engine.submit(new).await,
         Err(EngineError::OverBudget(_))

@@ -25,6 +25,16 @@ use super::state::{Shared, lock};
 /// The balance a simulated account starts with, USD.
 pub(crate) const START_BALANCE: f64 = 100.0;
 
+/// A refusal on its way out (boxed: a response is large).
+type Refused = Box<Response>;
+
+/// One billed job: the job, its units, the unit price and when it ended.
+type BilledJob = (Arc<Job>, f64, f64, DateTime<Utc>);
+
+fn refuse(status: u16, kind: &str, message: &str) -> Refused {
+    Box::new(envelope(status, kind, message))
+}
+
 fn envelope(status: u16, kind: &str, message: &str) -> Response {
     json_response(status, json!({"error": {"type": kind, "message": message}}))
 }
@@ -34,14 +44,14 @@ fn authorize(
     shared: &Shared,
     headers: &HeaderMap,
     needed: Option<KeyScope>,
-) -> Result<(), Response> {
+) -> Result<(), Refused> {
     let expected = format!("Key {}", shared.key);
     match headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) {
         Some(sent) if sent == expected.as_bytes() => {}
-        Some(_) => return Err(envelope(401, "authorization_error", "Invalid API key")),
+        Some(_) => return Err(refuse(401, "authorization_error", "Invalid API key")),
         None if needed.is_none() => return Ok(()),
         None => {
-            return Err(envelope(
+            return Err(refuse(
                 401,
                 "authorization_error",
                 "Authentication required",
@@ -50,7 +60,7 @@ fn authorize(
     }
     let scope = lock(&shared.settings).key_scope;
     if needed == Some(KeyScope::Admin) && scope != KeyScope::Admin {
-        return Err(envelope(
+        return Err(refuse(
             403,
             "authorization_error",
             "Access denied: this call needs an ADMIN key",
@@ -78,7 +88,7 @@ fn one<'a>(p: &'a HashMap<String, Vec<String>>, name: &str) -> Option<&'a str> {
     p.get(name).and_then(|v| v.first()).map(String::as_str)
 }
 
-fn page_of(p: &HashMap<String, Vec<String>>) -> Result<usize, Response> {
+fn page_of(p: &HashMap<String, Vec<String>>) -> Result<usize, Refused> {
     match one(p, "cursor") {
         None => Ok(1),
         Some(c) => BASE64
@@ -87,7 +97,7 @@ fn page_of(p: &HashMap<String, Vec<String>>) -> Result<usize, Response> {
             .and_then(|b| String::from_utf8(b).ok())
             .and_then(|t| t.parse::<usize>().ok())
             .filter(|n| *n >= 1)
-            .ok_or_else(|| envelope(400, "validation_error", "cursor is not one this API gave")),
+            .ok_or_else(|| refuse(400, "validation_error", "cursor is not one this API gave")),
     }
 }
 
@@ -145,12 +155,12 @@ pub(crate) async fn models(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = authorize(&shared, &headers, None) {
-        return r;
+        return *r;
     }
     let p = params(raw.as_deref());
     let page = match page_of(&p) {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let openapi = p
         .get("expand")
@@ -227,7 +237,7 @@ pub(crate) async fn pricing(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = authorize(&shared, &headers, Some(KeyScope::Api)) {
-        return r;
+        return *r;
     }
     let p = params(raw.as_deref());
     let ids = p.get("endpoint_id").cloned().unwrap_or_default();
@@ -258,7 +268,7 @@ pub(crate) async fn estimate(
     body: axum::body::Bytes,
 ) -> Response {
     if let Err(r) = authorize(&shared, &headers, Some(KeyScope::Api)) {
-        return r;
+        return *r;
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return envelope(400, "validation_error", "the body is not JSON");
@@ -352,17 +362,17 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 fn billed_jobs(
     shared: &Shared,
     p: &HashMap<String, Vec<String>>,
-) -> Result<Vec<(Arc<Job>, f64, f64, DateTime<Utc>)>, Response> {
+) -> Result<Vec<BilledJob>, Refused> {
     let now = Instant::now();
     let wall = Utc::now();
     let start = match one(p, "start") {
         Some(t) => parse_time(t)
-            .ok_or_else(|| envelope(400, "validation_error", "start is not a date-time"))?,
+            .ok_or_else(|| refuse(400, "validation_error", "start is not a date-time"))?,
         None => wall - chrono::Duration::hours(24),
     };
     let end = match one(p, "end") {
         Some(t) => parse_time(t)
-            .ok_or_else(|| envelope(400, "validation_error", "end is not a date-time"))?,
+            .ok_or_else(|| refuse(400, "validation_error", "end is not a date-time"))?,
         None => wall,
     };
     let jobs: Vec<Arc<Job>> = lock(&shared.jobs).values().cloned().collect();
@@ -383,12 +393,12 @@ pub(crate) async fn usage(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = authorize(&shared, &headers, Some(KeyScope::Admin)) {
-        return r;
+        return *r;
     }
     let p = params(raw.as_deref());
     let rows = match billed_jobs(&shared, &p) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut by_endpoint: Vec<(String, f64, f64)> = Vec::new();
     for (job, units, price, _) in &rows {
@@ -431,7 +441,7 @@ pub(crate) async fn billing_events(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = authorize(&shared, &headers, Some(KeyScope::Admin)) {
-        return r;
+        return *r;
     }
     let p = params(raw.as_deref());
     let ids = p.get("request_id").cloned().unwrap_or_default();
@@ -444,7 +454,7 @@ pub(crate) async fn billing_events(
     }
     let rows = match billed_jobs(&shared, &p) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let events: Vec<Value> = rows
         .iter()
@@ -471,7 +481,7 @@ pub(crate) async fn account_billing(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = authorize(&shared, &headers, Some(KeyScope::Admin)) {
-        return r;
+        return *r;
     }
     let p = params(raw.as_deref());
     let mut out = json!({"username": "sim-team"});

@@ -83,10 +83,11 @@ impl EngineHandle {
                 })?;
             let mut estimate = estimate_form(&book, &model, &new.form);
             // A unit the form cannot count (GPU seconds…): fal's own average price of a call.
-            if estimate.is_err() && book.live(&new.endpoint_id).is_some() {
-                if let Some(fal) = fal_estimate(&self.inner.client, &new.endpoint_id).await {
-                    estimate = Ok(fal);
-                }
+            if estimate.is_err()
+                && book.live(&new.endpoint_id).is_some()
+                && let Some(fal) = fal_estimate(&self.inner.client, &new.endpoint_id).await
+            {
+                estimate = Ok(fal);
             }
             estimates.push(estimate);
         }
