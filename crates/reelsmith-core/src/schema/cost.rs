@@ -66,15 +66,21 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
-    /// The kind of fal's unit name (`seconds`, `second`, `video`, `megapixels`…).
+    /// The kind of fal's unit name (`seconds`, `second`, `video_second`, `video`,
+    /// `megapixels`…); GPU or compute seconds are not seconds of video.
     pub fn of(unit: &str) -> UnitKind {
-        match unit.trim().to_ascii_lowercase().as_str() {
-            "second" | "seconds" | "s" | "sec" | "secs" | "video second" | "video seconds" => {
-                UnitKind::Seconds
-            }
+        let u = unit.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+        let machine = ["gpu", "compute", "machine", "cpu"]
+            .iter()
+            .any(|m| u.contains(m));
+        match u.as_str() {
+            "s" | "sec" | "secs" => UnitKind::Seconds,
             "video" | "videos" | "clip" | "clips" => UnitKind::Video,
             "image" | "images" => UnitKind::Image,
-            "megapixel" | "megapixels" | "mp" => UnitKind::Megapixels,
+            "mp" => UnitKind::Megapixels,
+            _ if machine => UnitKind::Other(unit.trim().to_string()),
+            _ if u.contains("megapixel") => UnitKind::Megapixels,
+            _ if u.contains("second") => UnitKind::Seconds,
             _ => UnitKind::Other(unit.trim().to_string()),
         }
     }
@@ -456,5 +462,23 @@ pub fn fmt_units(units: f64) -> String {
     } else {
         let s = format!("{units:.3}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_names_map_to_what_the_form_can_count() {
+        for u in ["seconds", "second", "video_second", "Video Seconds", "s"] {
+            assert_eq!(UnitKind::of(u), UnitKind::Seconds, "{u}");
+        }
+        assert_eq!(UnitKind::of("video"), UnitKind::Video);
+        assert_eq!(UnitKind::of("images"), UnitKind::Image);
+        assert_eq!(UnitKind::of("megapixels"), UnitKind::Megapixels);
+        for u in ["gpu_seconds", "compute seconds", "1m tokens"] {
+            assert!(matches!(UnitKind::of(u), UnitKind::Other(_)), "{u}");
+        }
     }
 }
