@@ -32,7 +32,9 @@ const DEMO_JOBS: u32 = 10;
 const BUSY_TARGET_FPS: f64 = 4.0;
 
 fn main() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
     let binary = build_release(&root);
     let xvfb = Xvfb::start();
     println!(

@@ -718,3 +718,106 @@ async fn ctrl_c_leaves_the_job_for_resume_and_input_json_takes_set_on_top() {
         "the same photo again: no new upload"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn output_file_that_exists_is_refused_unless_force() {
+    let env = Env::new(100, 100).await;
+    let photo = png(&env.file("p.png"), 1280, 720, 5);
+    let target = env.path("home").join("taken.mp4");
+    std::fs::write(&target, b"my own edit").unwrap();
+    let out = env.run(&[
+        "generate",
+        "-e",
+        I2V,
+        "-p",
+        "x",
+        "--image",
+        &photo,
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert_code(&out, 2);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("taken.mp4") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"my own edit");
+    // A sidecar name in the way is refused the same way.
+    let fresh = env.path("home").join("fresh.mp4");
+    std::fs::write(env.path("home").join("fresh.json"), b"{}").unwrap();
+    let out2 = env.run(&[
+        "generate",
+        "-e",
+        I2V,
+        "-p",
+        "x",
+        "--image",
+        &photo,
+        "-o",
+        fresh.to_str().unwrap(),
+    ]);
+    assert_code(&out2, 2);
+    assert!(
+        text(&out2.stderr).contains("fresh.json"),
+        "{}",
+        text(&out2.stderr)
+    );
+    assert_eq!(env.count(Route::UploadInitiate), 0, "nothing was uploaded");
+    assert!(env.sim.submissions().is_empty(), "nothing was submitted");
+    assert!(env.journal_jobs().is_empty(), "no job was recorded");
+
+    let forced = env.run(&[
+        "generate",
+        "-e",
+        I2V,
+        "-p",
+        "x",
+        "--image",
+        &photo,
+        "-o",
+        target.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_code(&forced, 0);
+    assert_eq!(stdout_path(&forced), target);
+    check_video(&target, I2V);
+    assert_eq!(env.sim.submissions().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn output_file_that_appears_while_the_job_runs_is_kept() {
+    let env = Env::new(1500, 200).await;
+    let photo = png(&env.file("p.png"), 1280, 720, 6);
+    let target = env.path("home").join("later.mp4");
+    let child = env.spawn(&[
+        "generate",
+        "-e",
+        I2V,
+        "-p",
+        "late file",
+        "--image",
+        &photo,
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    env.wait_for_job("queued", |j| j.state == JobState::InQueue);
+    std::fs::write(&target, b"made meanwhile").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_code(&out, 0);
+    assert_eq!(std::fs::read(&target).unwrap(), b"made meanwhile");
+    let saved = stdout_path(&out);
+    assert!(saved.starts_with(env.path("videos")), "{}", saved.display());
+    check_video(&saved, I2V);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("later.mp4") && stderr.contains(&saved.display().to_string()),
+        "{stderr}"
+    );
+    let job = env.journal_jobs().pop().unwrap();
+    assert!(
+        job.logs.iter().any(|l| l.message.contains("later.mp4")),
+        "the job's log says why: {:?}",
+        job.logs
+    );
+}

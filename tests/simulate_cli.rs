@@ -25,14 +25,16 @@ impl Drop for ChildGuard {
     }
 }
 
-#[tokio::test]
-async fn the_simulate_command_prints_its_urls_and_stops_on_ctrl_c() {
+/// Starts `reelsmith simulate` with `extra` arguments; returns it and the lines it printed up to
+/// "Serving until Ctrl+C."
+async fn start_simulate(extra: &[&str]) -> (ChildGuard, Vec<String>) {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
 
     let child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
         .args(["simulate", "--port", "0", "--queue-seconds", "0.1"])
         .args(["--run-seconds", "0.1", "--max-clip-seconds", "0.2"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -55,13 +57,21 @@ async fn the_simulate_command_prints_its_urls_and_stops_on_ctrl_c() {
         .await
         .expect("banner within 30 s")
         .expect("reader");
-    let value_of = |name: &str| {
-        lines
-            .iter()
-            .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
-            .unwrap_or_else(|| panic!("{name} not printed in {lines:?}"))
-            .to_string()
-    };
+    (guard, lines)
+}
+
+fn value_of(lines: &[String], name: &str) -> String {
+    lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
+        .unwrap_or_else(|| panic!("{name} not printed in {lines:?}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_simulate_command_prints_its_urls_and_stops_on_ctrl_c() {
+    let (mut guard, lines) = start_simulate(&[]).await;
+    let value_of = |name: &str| value_of(&lines, name);
     let queue = value_of("REELSMITH_QUEUE_URL");
     let openapi = value_of("REELSMITH_OPENAPI_URL");
     let key = value_of("FAL_KEY");
@@ -97,6 +107,65 @@ async fn the_simulate_command_prints_its_urls_and_stops_on_ctrl_c() {
     };
     assert!(status.success(), "{status:?}");
     assert!(client.get(&openapi).send().await.is_err(), "still serving");
+}
+
+/// `reelsmith generate` with a local photo against `reelsmith simulate --one-origin`: queue,
+/// storage, upload URLs and CDN on one origin. The simulator refuses `Authorization` on the
+/// upload URL and the CDN, so the job finishing proves the key went with the calls only.
+#[tokio::test]
+async fn generate_works_against_a_one_origin_simulator() {
+    let (_guard, lines) = start_simulate(&["--one-origin"]).await;
+    let queue = value_of(&lines, "REELSMITH_QUEUE_URL");
+    let rest = value_of(&lines, "REELSMITH_REST_URL");
+    assert_eq!(queue, rest, "one origin, at its root");
+    assert!(!queue.ends_with("/queue"), "{queue}");
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["data", "config", "cache", "videos", "home"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    let photo = dir.path().join("photo.png");
+    image::RgbImage::from_fn(1280, 720, |x, y| image::Rgb([x as u8, y as u8, 77]))
+        .save(&photo)
+        .unwrap();
+    let out = tokio::task::spawn_blocking({
+        let dir = dir.path().to_path_buf();
+        let photo = photo.display().to_string();
+        let openapi = value_of(&lines, "REELSMITH_OPENAPI_URL");
+        let key = value_of(&lines, "FAL_KEY");
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_reelsmith"))
+                .args([
+                    "generate",
+                    "-e",
+                    "fal-ai/veo3.1/image-to-video",
+                    "-p",
+                    "dolly in",
+                ])
+                .args(["--image", &photo])
+                .env("REELSMITH_QUEUE_URL", &queue)
+                .env("REELSMITH_REST_URL", &rest)
+                .env("REELSMITH_OPENAPI_URL", openapi)
+                .env("FAL_KEY", key)
+                .env("REELSMITH_KEYSTORE", "none")
+                .env("REELSMITH_DATA_DIR", dir.join("data"))
+                .env("REELSMITH_CONFIG_DIR", dir.join("config"))
+                .env("REELSMITH_CACHE_DIR", dir.join("cache"))
+                .env("REELSMITH_OUTPUT_DIR", dir.join("videos"))
+                .env("HOME", dir.join("home"))
+                .output()
+                .expect("reelsmith generate runs")
+        }
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("Using FAL_KEY from the environment for http://127.0.0.1:"),
+        "{stderr}"
+    );
+    let video = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(std::path::Path::new(&video).exists(), "{video}");
 }
 
 #[tokio::test]

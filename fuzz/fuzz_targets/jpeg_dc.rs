@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
     assert!(two == one, "two halves differ from one reader");
     if let Some((w, h, rgb)) = one {
         let (dw, dh) = declared_size(data).expect("a decoded file has a frame header");
-        assert_eq!((w, h), (dw.div_ceil(8), dh.div_ceil(8)), "size against the frame");
+        assert_eq!(
+            (w, h),
+            (dw.div_ceil(8), dh.div_ceil(8)),
+            "size against the frame"
+        );
         assert_eq!(rgb.len(), w as usize * h as usize * 3, "RGB length");
     }
 });

@@ -7,11 +7,14 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use reelsmith_core::catalog::{Catalog, CatalogError};
-use reelsmith_core::fal::{ClientOptions, FalClient, FalError, FalUrls, resolve_key};
+use reelsmith_core::fal::{
+    ApiKey, ClientOptions, FalClient, FalError, FalUrls, RunKeys, resolve_key,
+};
 use reelsmith_core::jobs::{
     EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState, ModelSource,
     finishing_notice,
 };
+use reelsmith_core::keystore::KeyStore;
 use reelsmith_core::schema::FormModel;
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{SimConfig, Simulator};
@@ -55,7 +58,10 @@ pub const EXIT_CODES_HELP: &str = "Exit codes:
   130  interrupted by Ctrl+C (the job stays recorded and continues at fal: `reelsmith resume`),
        or cancelled
 
-Environment: FAL_KEY (or FAL_KEY_ID + FAL_KEY_SECRET, or credentials.json in the config folder);
+Key: the one saved in the window's Settings (system keyring), else FAL_KEY, else FAL_KEY_ID +
+FAL_KEY_SECRET, else credentials.json in the config folder. A saved key (keyring or file) is only
+sent to fal's own https hosts; with REELSMITH_QUEUE_URL/REST_URL pointing elsewhere only FAL_KEY
+(or FAL_KEY_ID + FAL_KEY_SECRET) is used. REELSMITH_KEYSTORE=keyring|file:/path|none picks the store.
 REELSMITH_DATA_DIR / REELSMITH_CONFIG_DIR / REELSMITH_CACHE_DIR override the OS folders;
 REELSMITH_OUTPUT_DIR overrides the library folder (default: the OS videos folder/reelsmith);
 REELSMITH_QUEUE_URL / REELSMITH_REST_URL / REELSMITH_OPENAPI_URL / REELSMITH_API_URL override
@@ -337,13 +343,39 @@ pub async fn model_for(endpoint_id: &str, simulate: bool) -> Result<FormModel, C
     })
 }
 
-/// A client for fal (or for an in-process simulator when `simulate`); `need_key` makes a
-/// missing key an error (exit 3).
-pub async fn client(
-    simulate: bool,
-    need_key: bool,
-) -> Result<(FalClient, Option<Simulator>), CliExit> {
-    let (urls, key, sim) = if simulate {
+/// Where a CLI run sends its calls and with which key: fal (or what the base URLs name), or the
+/// in-process simulator of `--simulate`.
+pub struct Service {
+    urls: FalUrls,
+    key: Option<ApiKey>,
+    sim: Option<Simulator>,
+}
+
+/// The key for a run at `urls`, as the window resolves it (one core resolution); says on
+/// stderr which key is used for which origin. `need_key` makes a missing key an error (exit 3).
+pub async fn run_key(urls: &FalUrls, need_key: bool) -> Result<Option<ApiKey>, CliExit> {
+    let store = KeyStore::from_env(&reelsmith_core::paths::config_dir())
+        .map_err(|e| CliExit::new(exit::CREDENTIALS, e.to_string()))?;
+    let for_urls = urls.clone();
+    // The keyring may block (D-Bus): off the runtime's worker threads.
+    let resolved =
+        tokio::task::spawn_blocking(move || resolve_key(&store, &for_urls, &RunKeys::from_env()))
+            .await
+            .map_err(|e| CliExit::new(exit::OTHER, format!("the key lookup stopped: {e}")))?;
+    match resolved {
+        Ok(found) => {
+            eprintln!("reelsmith: {} ({})", found.summary(), found.key.masked());
+            Ok(Some(found.key))
+        }
+        Err(FalError::MissingCredentials | FalError::NoKeyForBase { .. }) if !need_key => Ok(None),
+        Err(e) => Err(CliExit::new(exit::CREDENTIALS, e.user_message())),
+    }
+}
+
+/// The service of a run: the simulator when `simulate`, else the base URLs of the environment
+/// with the key [`run_key`] finds.
+pub async fn service(simulate: bool, need_key: bool) -> Result<Service, CliExit> {
+    if simulate {
         let sim = Simulator::start(SimConfig::default()).await.map_err(|e| {
             CliExit::new(exit::OTHER, format!("the simulator could not start: {e}"))
         })?;
@@ -351,24 +383,30 @@ pub async fn client(
             "reelsmith: using the built-in simulator at {} (not fal; nothing is charged)",
             sim.base_url()
         );
-        let urls = sim.fal_urls();
-        let key = reelsmith_core::fal::ApiKey::new(sim.key());
-        (urls, Some(key), Some(sim))
-    } else {
-        let key = match resolve_key(None, &reelsmith_core::paths::config_dir()) {
-            Ok((key, _source)) => Some(key),
-            Err(FalError::MissingCredentials) if !need_key => None,
-            Err(e) => return Err(CliExit::new(exit::CREDENTIALS, e.user_message())),
-        };
-        (FalUrls::from_env(), key, None)
-    };
+        return Ok(Service {
+            urls: sim.fal_urls(),
+            key: Some(ApiKey::new(sim.key())),
+            sim: Some(sim),
+        });
+    }
+    let urls = FalUrls::from_env();
+    let key = run_key(&urls, need_key).await?;
+    Ok(Service {
+        urls,
+        key,
+        sim: None,
+    })
+}
+
+/// A client for `service`, with the request timeout of the environment.
+pub fn client(service: &Service) -> Result<FalClient, CliExit> {
     let setup = |e: FalError| {
         CliExit::new(
             exit::OTHER,
             format!("the HTTP client could not be set up: {}", e.user_message()),
         )
     };
-    let mut client = FalClient::new(urls, key).map_err(setup)?;
+    let mut client = FalClient::new(service.urls.clone(), service.key.clone()).map_err(setup)?;
     if let Some(timeout) = request_timeout() {
         let options = ClientOptions {
             request_timeout: timeout,
@@ -376,7 +414,7 @@ pub async fn client(
         };
         client = client.with_options(options).map_err(setup)?;
     }
-    Ok((client, sim))
+    Ok(client)
 }
 
 /// A running engine for a CLI command, with the simulator it uses (if any).
@@ -396,15 +434,22 @@ impl Session {
         need_key: bool,
         journal: Arc<Journal>,
     ) -> Result<Session, CliExit> {
-        let (client, sim) = client(simulate, need_key).await?;
-        let mut config = engine_config(simulate);
+        let service = service(simulate, need_key).await?;
+        Session::start_with(service, journal)
+    }
+
+    /// Starts the engine for a service found earlier (see [`service`]).
+    pub fn start_with(service: Service, journal: Arc<Journal>) -> Result<Session, CliExit> {
+        let client = client(&service)?;
+        let simulated = service.sim.is_some();
+        let mut config = engine_config(simulated);
         config.money = money_for(&client)?;
         let (engine, events) = JobEngine::start(config, client, models(), journal)
             .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
         Ok(Session {
             engine,
             events,
-            sim,
+            sim: service.sim,
         })
     }
 

@@ -1,7 +1,7 @@
 //! `reelsmith generate`: fill an endpoint's form from the command line, check it, upload the
 //! local files, submit, follow, and save the video (or `--detach` once fal has the job).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::engine_setup::{
@@ -47,9 +47,13 @@ pub struct GenerateArgs {
     /// the other options apply on top.
     #[arg(long = "input-json", value_name = "FILE")]
     pub input_json: Option<PathBuf>,
-    /// Save the video here (a file, or an existing folder) instead of the library.
+    /// Save the video here (a file, or an existing folder) instead of the library. An
+    /// existing file is refused unless --force.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// With -o FILE: replace that file (and its .json sidecar) if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
     /// Print one JSON object {job_id, request_id, endpoint, status, output, video_url}.
     #[arg(long)]
     pub json: bool,
@@ -329,8 +333,82 @@ enum Ending {
     Interrupted,
 }
 
+/// True when `-o` names a folder (an existing one, or one written with a trailing separator).
+fn is_folder(path: &Path) -> bool {
+    path.is_dir() || path.as_os_str().to_string_lossy().ends_with(['/', '\\'])
+}
+
+/// Refuses an `-o` file that is already there (or whose sidecar is), unless `--force`, before
+/// anything is uploaded or paid for. The engine checks again when it saves.
+pub fn check_output(path: &Path, force: bool) -> Result<(), CliExit> {
+    if is_folder(path) {
+        return Ok(());
+    }
+    const NOTHING_SENT: &str = "nothing was uploaded or submitted";
+    let shown = path.display();
+    let name_len = path.file_name().map_or(0, |n| n.len());
+    if name_len + ".part".len() > reelsmith_core::library::naming::MAX_NAME_BYTES {
+        return Err(invalid(format!(
+            "-o {shown}: the file name is {name_len} bytes; file systems take 255 and \
+             \".part\" is added while downloading. Choose a shorter name ({NOTHING_SENT})"
+        )));
+    }
+    let exists = |p: &Path| p.symlink_metadata().is_ok();
+    let part = reelsmith_core::fal::download::part_path(path);
+    if exists(&part) {
+        return Err(invalid(format!(
+            "-o {shown}: {} exists, so another download may be writing there; choose another \
+             name or remove that file ({NOTHING_SENT})",
+            part.display()
+        )));
+    }
+    if force {
+        return Ok(());
+    }
+    if exists(path) {
+        return Err(invalid(format!(
+            "-o {shown}: the file already exists; pass --force to replace it, or choose \
+             another name ({NOTHING_SENT})"
+        )));
+    }
+    let sidecar = reelsmith_core::library::sidecar_path(path);
+    if exists(&sidecar) {
+        return Err(invalid(format!(
+            "-o {shown}: {} already exists and the video's sidecar goes there; pass --force to \
+             replace it, or choose another name ({NOTHING_SENT})",
+            sidecar.display()
+        )));
+    }
+    Ok(())
+}
+
+/// What to tell the user when a finished job's video is not where `-o` asked.
+pub fn moved_output_warning(job: &reelsmith_core::jobs::Job) -> Option<String> {
+    let requested = job.requested_output.as_ref().filter(|r| !is_folder(r))?;
+    let saved = job.output_path.as_ref().filter(|p| *p != requested)?;
+    if job.state != JobState::Done {
+        return None;
+    }
+    let why = if job.overwrite_output {
+        "another download was writing its .part file"
+    } else {
+        "that file (or its sidecar) appeared while the job ran and was left as it was; \
+         --force replaces an existing file"
+    };
+    Some(format!(
+        "warning: -o {}: {why}. The video was saved as {} instead.",
+        requested.display(),
+        saved.display(),
+    ))
+}
+
 async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
+    if let Some(output) = &args.output {
+        check_output(output, args.force)?;
+    }
     let model = crate::cli::engine_setup::model_for(&args.endpoint, simulate).await?;
+    // The key first: a run that could never be sent says so before the input is looked at.
+    let service = crate::cli::engine_setup::service(simulate, true).await?;
     let form = build_form(&model, &args)?;
     let issues = check_input(&model, &form);
     for issue in issues.iter().filter(|i| i.severity == Severity::Warning) {
@@ -357,11 +435,12 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
         );
     }
     let journal = open_journal()?;
-    let mut session = Session::start(simulate, true, journal).await?;
+    let mut session = Session::start_with(service, journal)?;
     let new = NewJob {
         endpoint_id: args.endpoint.clone(),
         form,
         output: args.output.clone(),
+        overwrite_output: args.force,
     };
     if let Err(stop) = price_and_check(&session, &new, args.over_budget).await {
         session.close().await;
@@ -469,6 +548,9 @@ async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
 fn print_result(job: &reelsmith_core::jobs::Job, json: bool, stalled: bool) {
     if json {
         println!("{}", job_json(job, stalled));
+    }
+    if let Some(warning) = moved_output_warning(job) {
+        eprintln!("{warning}");
     }
     match job.state {
         JobState::Done => {

@@ -11,7 +11,9 @@ use reelsmith_core::money::PriceBook;
 use reelsmith_core::paths;
 use serde_json::json;
 
-use crate::cli::engine_setup::{CliExit, client, exit, exit_code, money_for, refresh_prices};
+use crate::cli::engine_setup::{
+    CliExit, client, exit, exit_code, money_for, refresh_prices, service,
+};
 
 /// Arguments of `reelsmith models`.
 #[derive(Debug, clap::Args)]
@@ -87,7 +89,9 @@ fn trim_price(p: f64) -> String {
 }
 
 async fn search(args: SearchArgs, simulate: bool) -> Result<u8, CliExit> {
-    let (client, sim) = client(simulate, false).await?;
+    let service = service(simulate, false).await?;
+    let client = client(&service)?;
+    let sim = service.sim;
     let query = ModelQuery {
         text: args.text.clone(),
         category: args.category.clone(),
@@ -195,7 +199,9 @@ fn print_table(models: &[ModelInfo], book: &PriceBook) {
 }
 
 async fn add(args: AddArgs, simulate: bool) -> Result<u8, CliExit> {
-    let (client, sim) = client(simulate, false).await?;
+    let service = service(simulate, false).await?;
+    let client = client(&service)?;
+    let sim = service.sim;
     let id = args.endpoint_id.trim().to_string();
     let path = CatalogMemory::path_in(&paths::cache_dir());
     let mut memory = CatalogMemory::load(&path);

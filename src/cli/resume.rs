@@ -143,6 +143,9 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
         results.push(job_json(&job, stalled));
         match job.state {
             JobState::Done => {
+                if let Some(warning) = super::generate::moved_output_warning(&job) {
+                    eprintln!("{warning}");
+                }
                 if !args.json
                     && let Some(path) = &job.output_path
                 {

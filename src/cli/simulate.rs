@@ -24,6 +24,10 @@ pub struct SimulateArgs {
     /// Keep uploads and results in this directory instead of a temporary one.
     #[arg(long)]
     pub storage_dir: Option<PathBuf>,
+    /// Serve the queue and storage at the root of one origin, beside the upload URLs and the CDN
+    /// (as a proxy in front of fal does), instead of under /queue and /rest.
+    #[arg(long)]
+    pub one_origin: bool,
     /// Lose the answer to the next submits after queueing them: `gateway-504` (an nginx page
     /// without x-fal-request-id), `close` (the connection closes) or `late` (the answer comes
     /// after 10 minutes). For trying out what reelsmith does then.
@@ -65,6 +69,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         } else {
             reelsmith_sim::KeyScope::Admin
         },
+        one_origin: args.one_origin,
         ..SimConfig::default()
     };
     let sim = Simulator::start(config).await?;
@@ -89,6 +94,9 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         sim.lose_next_submit_answers(lost, args.lose_count);
     }
     println!("reelsmith fal simulator (offline; not the real fal service)");
+    if sim.is_one_origin() {
+        println!("  one origin: queue and storage at the root, beside /upload and /cdn");
+    }
     println!("  queue:   {}", sim.queue_url());
     println!("  rest:    {}", sim.rest_url());
     println!("  openapi: {}", sim.openapi_url());
@@ -101,6 +109,11 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     println!("  export REELSMITH_OPENAPI_URL={}", sim.openapi_url());
     println!("  export REELSMITH_API_URL={}", sim.api_url());
     println!("  export FAL_KEY={}", sim.key());
+    println!();
+    println!(
+        "FAL_KEY is the simulator's own key. reelsmith sends a key saved in its settings only"
+    );
+    println!("to fal's https hosts, so your fal key never comes here.");
     println!();
     println!("Serving until Ctrl+C.");
     tokio::signal::ctrl_c().await?;

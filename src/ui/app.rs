@@ -14,7 +14,7 @@ use super::endpoints::{self, Picker};
 use super::engine_link::EngineLink;
 use super::form::{self, FormUi};
 use super::gallery::{self, GalleryState};
-use super::keystore::{KeyLocation, KeyStore};
+use super::keystore::KeyTasks;
 use super::references::{self, MediaInbox};
 use super::settings::{self, SettingsState};
 use super::theme::{self, ThemeChoice, Tone};
@@ -22,6 +22,7 @@ use super::thumbs::Thumbnails;
 use super::welcome::{self, WelcomeState};
 use super::{closing, help, queue, unknown_card};
 use reelsmith_core::catalog::{Catalog, CatalogEntry};
+use reelsmith_core::fal::{ApiKey, KeySource, ResolvedKey};
 use reelsmith_core::jobs::JobId;
 use reelsmith_core::library::LibraryItem;
 use reelsmith_core::schema::{self, FormModel, FormState, Issue};
@@ -39,6 +40,9 @@ pub const FILTER_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::C
 pub const CREATE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Num1);
 /// Switches to the gallery.
 pub const GALLERY_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2);
+/// Switches to the storyboard.
+pub const STORYBOARD_SHORTCUT: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND, Key::Num3);
 /// Opens settings.
 pub const SETTINGS_SHORTCUT: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
@@ -51,6 +55,8 @@ pub enum View {
     Create,
     /// Finished videos.
     Gallery,
+    /// Storyboards: shots in order, trimmed, played and exported.
+    Storyboard,
     /// Key, folders, theme.
     Settings,
 }
@@ -141,6 +147,8 @@ pub enum Action {
     SaveAs(LibraryItem),
     /// Delete a video and its sidecar (after confirmation).
     DeleteVideo(LibraryItem),
+    /// Add this clip to the storyboard on show.
+    AddToStoryboard(PathBuf),
     /// Open extend-video with this clip.
     ExtendClip(PathBuf),
     /// Use the clip's last frame as the first frame of a new image-to-video job.
@@ -160,8 +168,8 @@ pub enum Action {
     SetView(View),
     /// Show a toast.
     Toast(Tone, String),
-    /// Use this key (from welcome or settings) and save it.
-    UseKey(String),
+    /// Save this key (from welcome or settings) and use it where saved keys may go.
+    UseKey(ApiKey),
     /// Start the in-process simulator.
     StartSimulator,
     /// Forget the saved key.
@@ -172,15 +180,6 @@ pub enum Action {
     RestartEngine,
 }
 
-/// The key in use and where it lives.
-#[derive(Clone)]
-pub struct KeyInfo {
-    /// The key itself; shown only masked.
-    pub key: String,
-    /// Where it came from.
-    pub location: KeyLocation,
-}
-
 /// The studio window's state.
 pub struct StudioApp {
     /// Folders, service, hooks.
@@ -189,11 +188,12 @@ pub struct StudioApp {
     pub persisted: Persisted,
     /// Which screen is up.
     pub screen: Screen,
-    /// The key in use.
-    pub key: Option<KeyInfo>,
-    key_store: KeyStore,
-    key_lookup: Option<Promise<Option<(String, KeyLocation)>>>,
-    key_saving: Option<Promise<Result<(String, KeyLocation), String>>>,
+    /// The key in use, where it came from and where it goes.
+    pub key: Option<ResolvedKey>,
+    /// Why there is no key, when that is more than "none saved" (pointed elsewhere than fal).
+    pub key_problem: Option<String>,
+    /// Key lookups, saves and forgets under way (all off the UI thread).
+    pub key_tasks: KeyTasks,
     sim_starting: Option<Promise<Result<Arc<reelsmith_sim::Simulator>, String>>>,
     /// Welcome screen state.
     pub welcome: WelcomeState,
@@ -232,6 +232,8 @@ pub struct StudioApp {
     pub gallery: GalleryState,
     /// Settings page state.
     pub settings: SettingsState,
+    /// The storyboard view.
+    pub storyboard: super::storyboard::StoryboardState,
     /// The help overlay is open.
     pub help_open: bool,
     /// "Submit again" of an unknown job is waiting for confirmation.
@@ -261,7 +263,7 @@ impl StudioApp {
     ) -> StudioApp {
         theme::install(ctx, persisted.theme);
         let rt = tokio::runtime::Handle::current();
-        let key_store = KeyStore::new(&config.config_dir, config.use_keyring);
+        let key_tasks = KeyTasks::new(config.key_store.clone(), config.run_keys.clone());
         let catalog = Catalog::load(&config.cache_dir);
         let entries = catalog.entries();
         let thumbs = Thumbnails::new(ctx, &config.cache_dir);
@@ -276,9 +278,8 @@ impl StudioApp {
             persisted,
             screen: Screen::Loading,
             key: None,
-            key_store,
-            key_lookup: None,
-            key_saving: None,
+            key_problem: None,
+            key_tasks,
             sim_starting: None,
             welcome: WelcomeState::default(),
             catalog: Some(catalog),
@@ -295,6 +296,7 @@ impl StudioApp {
             engine,
             gallery: GalleryState::default(),
             settings: SettingsState::default(),
+            storyboard: super::storyboard::StoryboardState::new(config.sound.clone()),
             help_open: false,
             confirm_resubmit: None,
             first_frame: super::startup::FirstFrameProbe::from_env(),
@@ -307,13 +309,8 @@ impl StudioApp {
         if let Some(sim) = app.config.service.simulator.clone() {
             app.use_simulator(sim);
         } else {
-            let store = app.key_store.clone();
-            let ctx = ctx.clone();
-            app.key_lookup = Some(Promise::spawn_blocking(move || {
-                let found = store.load();
-                ctx.request_repaint();
-                found
-            }));
+            let urls = app.config.service.urls.clone();
+            app.key_tasks.start_lookup(urls, ctx);
         }
         let first = app
             .persisted
@@ -469,12 +466,14 @@ impl StudioApp {
             sim.set_timing(Duration::ZERO, super::startup::DEMO_RUN_TIME);
             self.persisted.jobs_in_flight = self.persisted.jobs_in_flight.max(demo_jobs);
         }
-        let key = sim.key();
+        let key = ResolvedKey {
+            key: ApiKey::new(sim.key()),
+            source: KeySource::Simulator,
+            origin: sim.base_url(),
+        };
         self.config.service = Service::simulator(sim);
-        self.key = Some(KeyInfo {
-            key,
-            location: KeyLocation::Simulator,
-        });
+        self.key = Some(key);
+        self.key_problem = None;
         self.screen = Screen::Studio;
         self.restart_engine();
         if demo_jobs > 0 {
@@ -501,7 +500,8 @@ impl StudioApp {
         }
     }
 
-    fn restart_engine(&mut self) {
+    /// Restarts the engine with the key in use (none: the engine stops).
+    pub(crate) fn restart_engine(&mut self) {
         let key = self.key.as_ref().map(|k| k.key.clone());
         self.engine
             .connect(&self.config, &self.persisted, key.clone(), &self.rt);
@@ -519,36 +519,8 @@ impl StudioApp {
     }
 
     fn poll_background(&mut self) {
-        if let Some(p) = self.key_lookup.take() {
-            match p.try_take() {
-                Ok(found) => match found {
-                    Some((key, location)) => {
-                        self.key = Some(KeyInfo { key, location });
-                        self.screen = Screen::Studio;
-                        self.restart_engine();
-                    }
-                    None => self.screen = Screen::Welcome,
-                },
-                Err(p) => self.key_lookup = Some(p),
-            }
-        }
-        if let Some(p) = self.key_saving.take() {
-            match p.try_take() {
-                Ok(Ok((key, location))) => {
-                    let text = location.describe();
-                    self.key = Some(KeyInfo { key, location });
-                    self.screen = Screen::Studio;
-                    self.welcome.error = None;
-                    self.settings.key_input.clear();
-                    self.restart_engine();
-                    self.toast(Tone::Success, format!("Key saved. {text}"));
-                }
-                Ok(Err(e)) => {
-                    self.welcome.error = Some(e.clone());
-                    self.toast(Tone::Danger, e);
-                }
-                Err(p) => self.key_saving = Some(p),
-            }
+        for outcome in self.key_tasks.poll() {
+            self.key_outcome(outcome);
         }
         if let Some(p) = self.sim_starting.take() {
             match p.try_take() {
@@ -639,7 +611,7 @@ impl StudioApp {
                     );
                 }
             }
-            Action::SaveAs(item) => gallery::start_save_as(self, item),
+            Action::SaveAs(item) => super::save_copy::start(self, item),
             Action::DeleteVideo(item) => match self.engine.delete_video(&item) {
                 Ok(()) => {
                     self.gallery.selected = None;
@@ -649,6 +621,17 @@ impl StudioApp {
                     self.toast(Tone::Danger, e);
                 }
             },
+            Action::AddToStoryboard(path) => {
+                if self.storyboard.selected.is_none() {
+                    self.toast(
+                        Tone::Warning,
+                        "Make or pick a storyboard first (Storyboard, Ctrl+3).",
+                    );
+                } else {
+                    super::storyboard::add_from_gallery(self, path);
+                    self.toast(Tone::Waiting, "Added to the storyboard.");
+                }
+            }
             Action::ExtendClip(path) => {
                 self.reuse_clip("fal-ai/veo3.1/extend-video", "video_url", path)
             }
@@ -666,21 +649,12 @@ impl StudioApp {
                 self.toast(tone, text);
             }
             Action::UseKey(key) => {
-                let key = key.trim().to_string();
                 if key.is_empty() {
                     self.welcome.error = Some("Paste your fal key first.".into());
                     return;
                 }
-                let store = self.key_store.clone();
-                let ctx = self.ctx.clone();
-                self.key_saving = Some(Promise::spawn_blocking(move || {
-                    let r = store
-                        .save(&key)
-                        .map(|loc| (key, loc))
-                        .map_err(|e| e.to_string());
-                    ctx.request_repaint();
-                    r
-                }));
+                let urls = self.config.service.urls.clone();
+                self.key_tasks.start_save(key, urls, &self.ctx);
             }
             Action::StartSimulator => {
                 if self.sim_starting.is_some() {
@@ -697,19 +671,9 @@ impl StudioApp {
                 }));
             }
             Action::ForgetKey => {
-                let store = self.key_store.clone();
-                match store.forget() {
-                    Ok(()) => {
-                        if !self.config.service.is_simulated() {
-                            self.key = None;
-                            self.restart_engine();
-                        }
-                        self.toast(Tone::Waiting, "Key forgotten.");
-                    }
-                    Err(e) => {
-                        self.toast(Tone::Danger, e.to_string());
-                    }
-                }
+                // The keyring may block: forgotten on a blocking task, like every key call.
+                let urls = self.config.service.urls.clone();
+                self.key_tasks.start_forget(urls, &self.ctx);
             }
             Action::RestartEngine => {
                 if self.key.is_some() {
@@ -841,6 +805,9 @@ impl StudioApp {
         if ctx.input_mut(|i| i.consume_shortcut(&GALLERY_SHORTCUT)) {
             self.persisted.view = View::Gallery;
         }
+        if ctx.input_mut(|i| i.consume_shortcut(&STORYBOARD_SHORTCUT)) {
+            self.persisted.view = View::Storyboard;
+        }
         if ctx.input_mut(|i| i.consume_shortcut(&SETTINGS_SHORTCUT)) {
             self.persisted.view = View::Settings;
         }
@@ -854,6 +821,9 @@ impl StudioApp {
         let simulated = self.config.service.is_simulated();
         if simulated && self.screen == Screen::Studio {
             simulator_banner(ui);
+        } else if !simulated && !self.config.service.urls.is_fal() && self.screen != Screen::Loading
+        {
+            super::banner::elsewhere(ui, &self.config.service.urls, self.key.as_ref());
         }
         egui::Panel::top("top_bar")
             .frame(
@@ -875,6 +845,7 @@ impl StudioApp {
                         for (view, label, shortcut) in [
                             (View::Create, "Create", CREATE_SHORTCUT),
                             (View::Gallery, "Gallery", GALLERY_SHORTCUT),
+                            (View::Storyboard, "Storyboard", STORYBOARD_SHORTCUT),
                             (View::Settings, "Settings", SETTINGS_SHORTCUT),
                         ] {
                             let selected = self.persisted.view == view;
@@ -925,11 +896,18 @@ impl StudioApp {
                         if let Some(k) = &self.key
                             && !simulated
                         {
+                            let whose = match k.source {
+                                KeySource::EnvFalKey => "FAL_KEY",
+                                KeySource::EnvKeyIdSecret => "FAL_KEY_ID",
+                                _ => "fal",
+                            };
+                            let masked = super::keystore::mask(k.key.expose());
                             ui.label(
-                                RichText::new(format!("fal · {}", super::keystore::mask(&k.key)))
+                                RichText::new(format!("{whose} · {masked}"))
                                     .color(theme::subtle(ui))
                                     .small(),
-                            );
+                            )
+                            .on_hover_text(k.summary());
                         }
                     });
                 });
@@ -1016,6 +994,7 @@ impl eframe::App for StudioApp {
             Screen::Studio => match self.persisted.view {
                 View::Create => self.create_view(ui),
                 View::Gallery => gallery::show(self, ui),
+                View::Storyboard => super::storyboard::show(self, ui),
                 View::Settings => {
                     egui::CentralPanel::default().show(ui, |ui| settings::show(self, ui));
                 }
@@ -1028,6 +1007,11 @@ impl eframe::App for StudioApp {
         super::model_browser::show(self, ui.ctx());
         super::budget_notice::show(self, ui.ctx());
         closing::show(self, ui.ctx());
+        if self.screen == Screen::Studio
+            && matches!(self.persisted.view, View::Storyboard | View::Gallery)
+        {
+            super::storyboard::take_dropped_videos(self, ui.ctx());
+        }
         references::file_drop_overlay(self, ui.ctx());
         let actions = std::mem::take(&mut self.actions);
         for action in actions {

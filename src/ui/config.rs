@@ -3,11 +3,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use reelsmith_core::fal::FalUrls;
+use reelsmith_core::fal::{FalUrls, RunKeys};
+use reelsmith_core::keystore::KeyStore;
+use reelsmith_core::media::playback::AudioDevice;
 use reelsmith_sim::Simulator;
 
 /// Picks where "Save as…" writes; the default opens a native dialog, tests inject a path.
 pub type SaveAsPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
+
+/// Finds the sound output for the player. Called off the UI thread (opening a device may
+/// block); `None` plays silent with a note.
+pub type SoundOutput = Arc<dyn Fn() -> Option<Arc<dyn AudioDevice>> + Send + Sync>;
 
 /// The fal service or the simulator standing in for it.
 #[derive(Clone)]
@@ -54,36 +60,50 @@ pub struct StudioConfig {
     pub default_output_dir: PathBuf,
     /// fal or the simulator.
     pub service: Service,
-    /// Use the OS keyring for the key (off in tests so nothing leaks into the real keyring).
-    pub use_keyring: bool,
+    /// Where a saved key is kept (tests use a file or memory, never the real keyring).
+    pub key_store: KeyStore,
+    /// The keys given for this run (`FAL_KEY`, `FAL_KEY_ID` + `FAL_KEY_SECRET`).
+    pub run_keys: RunKeys,
     /// Chooses the destination of "Save as…".
     pub save_as: SaveAsPicker,
+    /// The player's sound output (the system's; none in tests unless they give one).
+    pub sound: SoundOutput,
 }
 
 impl StudioConfig {
     /// The folders from `REELSMITH_*_DIR` or the OS defaults, with a native save dialog.
     pub fn from_env(service: Service) -> StudioConfig {
+        let config_dir = reelsmith_core::paths::config_dir();
+        let key_store = KeyStore::from_env(&config_dir).unwrap_or_else(|e| {
+            tracing::warn!("{e}; keeping the key in credentials.json instead");
+            KeyStore::file_only(&config_dir)
+        });
         StudioConfig {
-            config_dir: reelsmith_core::paths::config_dir(),
+            config_dir,
             data_dir: reelsmith_core::paths::data_dir(),
             cache_dir: reelsmith_core::paths::cache_dir(),
             default_output_dir: reelsmith_core::library::output_dir(),
             service,
-            use_keyring: std::env::var_os("REELSMITH_NO_KEYRING").is_none(),
+            key_store,
+            run_keys: RunKeys::from_env(),
             save_as: Arc::new(native_save_dialog),
+            sound: Arc::new(reelsmith_audio_device::system_output),
         }
     }
 
-    /// Folders under `root` (config, data, cache, videos), no keyring: for tests and demos.
+    /// Folders under `root` (config, data, cache, videos), no keyring (a saved key goes to
+    /// `credentials.json` there) and no key from the environment: for tests and demos.
     pub fn in_dir(root: &Path, service: Service) -> StudioConfig {
         StudioConfig {
+            key_store: KeyStore::file_only(&root.join("config")),
+            run_keys: RunKeys::none(),
             config_dir: root.join("config"),
             data_dir: root.join("data"),
             cache_dir: root.join("cache"),
             default_output_dir: root.join("videos"),
             service,
-            use_keyring: false,
             save_as: Arc::new(native_save_dialog),
+            sound: Arc::new(|| None),
         }
     }
 }

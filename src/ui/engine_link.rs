@@ -134,7 +134,7 @@ impl EngineLink {
         &mut self,
         config: &StudioConfig,
         persisted: &Persisted,
-        key: Option<String>,
+        key: Option<ApiKey>,
         rt: &tokio::runtime::Handle,
     ) {
         self.rt = Some(rt.clone());
@@ -149,7 +149,7 @@ impl EngineLink {
         let Some(journal) = self.journal.clone() else {
             return;
         };
-        let client = match FalClient::new(config.service.urls.clone(), Some(ApiKey::new(key))) {
+        let client = match FalClient::new(config.service.urls.clone(), Some(key)) {
             Ok(c) => c,
             Err(e) => {
                 self.error = Some(format!(
@@ -319,6 +319,22 @@ impl EngineLink {
         Some(runs.iter().sum::<Duration>() / runs.len() as u32)
     }
 
+    /// The journal, when it opened (storyboards are read and edited through it, off the UI
+    /// thread).
+    pub fn journal(&self) -> Option<Arc<Journal>> {
+        self.journal.clone()
+    }
+
+    /// The running engine, for work that submits its own jobs (a storyboard's shots).
+    pub fn handle(&self) -> Option<EngineHandle> {
+        self.engine.clone()
+    }
+
+    /// The job with this id, as last seen.
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.id.as_str() == id)
+    }
+
     /// Drains engine events and finished commands; returns what deserves a toast.
     pub fn poll(&mut self) -> Vec<Notice> {
         let mut notices: Vec<Notice> = self
@@ -478,6 +494,7 @@ impl EngineLink {
                 endpoint_id: model.endpoint_id.clone(),
                 form,
                 output: None,
+                overwrite_output: false,
             });
         }
         // One batch: the budgets see the variations together, before any is recorded.

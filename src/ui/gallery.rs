@@ -1,32 +1,22 @@
 //! The gallery: every finished video as a virtualised grid of poster frames, newest first, with
 //! a details panel to play, export, reuse and delete.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use egui::{Color32, RichText, Ui};
 use poll_promise::Promise;
 
 use super::app::{Action, StudioApp, short_name};
 use super::engine_link::excerpt;
+use super::save_copy::{self, SaveCopyState};
 use super::theme::{self, Tone};
-use reelsmith_core::library::{LibraryItem, Sidecar, sidecar_path};
-use reelsmith_core::media::video::VideoPreview;
+use reelsmith_core::library::{LibraryItem, Sidecar};
 
 /// Grid cell size (poster 16:9 plus two caption lines), in points.
 const CELL_W: f32 = 208.0;
 const POSTER_H: f32 = 117.0;
 const CELL_H: f32 = POSTER_H + 50.0;
 const GAP: f32 = 10.0;
-
-/// A clip playing in the details panel.
-pub struct Preview {
-    path: PathBuf,
-    player: VideoPreview,
-    texture: Option<egui::TextureHandle>,
-    generation: u64,
-    scrub: f64,
-}
 
 /// Gallery state.
 #[derive(Default)]
@@ -39,11 +29,12 @@ pub struct GalleryState {
     pub selected: Option<String>,
     /// The sidecar of the selected video.
     sidecar: Option<(String, Promise<Result<Sidecar, String>>)>,
-    preview: Option<Preview>,
-    opening: Option<Promise<Result<Preview, String>>>,
+    /// The preview player (with sound), made on first use.
+    pub player: Option<crate::ui::player::PlayerPanel>,
     /// Delete is waiting for confirmation.
     pub confirm_delete: Option<LibraryItem>,
-    saving: Option<Promise<Result<Option<PathBuf>, String>>>,
+    /// "Save as…": the copy running, its outcome, a question.
+    pub save: SaveCopyState,
     last_frame: Option<Promise<Result<PathBuf, String>>>,
 }
 
@@ -80,6 +71,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         .as_ref()
         .and_then(|id| app.engine.library().iter().find(|i| &i.job_id == id))
         .cloned();
+    crate::ui::storyboard::gallery_drop_bar(app, ui);
     if let Some(item) = &selected {
         egui::Panel::right("gallery_details")
             .resizable(true)
@@ -100,59 +92,17 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         )
         .show(ui, |ui| grid(app, ui));
     confirm_delete(app, ui.ctx());
+    save_copy::confirm(app, ui.ctx());
 }
 
 fn poll(app: &mut StudioApp) {
-    let g = &mut app.gallery;
-    if let Some(p) = g.opening.take() {
-        match p.try_take() {
-            Ok(Ok(preview)) => g.preview = Some(preview),
-            Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
-            Err(p) => g.opening = Some(p),
-        }
-    }
-    let g = &mut app.gallery;
-    if let Some(p) = g.saving.take() {
-        match p.try_take() {
-            Ok(Ok(Some(dest))) => app.act(Action::Toast(
-                Tone::Success,
-                format!("Saved {} and its sidecar.", dest.display()),
-            )),
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
-            Err(p) => g.saving = Some(p),
-        }
-    }
+    save_copy::poll(app);
     let g = &mut app.gallery;
     if let Some(p) = g.last_frame.take() {
         match p.try_take() {
             Ok(Ok(png)) => app.use_as_first_frame(png),
             Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
             Err(p) => app.gallery.last_frame = Some(p),
-        }
-    }
-    let ctx = app.egui_ctx();
-    if let Some(pv) = app.gallery.preview.as_mut() {
-        let generation = pv.player.generation();
-        if generation != pv.generation
-            && let Some(frame) = pv.player.latest_frame()
-        {
-            pv.generation = generation;
-            pv.scrub = frame.time_secs;
-            let image = egui::ColorImage::from_rgba_unmultiplied(
-                [frame.picture.width as usize, frame.picture.height as usize],
-                &frame.picture.rgba,
-            );
-            match &mut pv.texture {
-                Some(t) => t.set(image, egui::TextureOptions::LINEAR),
-                None => {
-                    pv.texture = Some(ctx.load_texture(
-                        "gallery-preview",
-                        image,
-                        egui::TextureOptions::LINEAR,
-                    ));
-                }
-            }
         }
     }
 }
@@ -248,7 +198,12 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
 
 fn cell(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
     let selected = app.gallery.selected.as_deref() == Some(item.job_id.as_str());
-    let (rect, r) = ui.allocate_exact_size(egui::vec2(CELL_W, CELL_H), egui::Sense::click());
+    let (rect, r) =
+        ui.allocate_exact_size(egui::vec2(CELL_W, CELL_H), egui::Sense::click_and_drag());
+    if r.drag_started() || r.dragged() {
+        // Dropped on the storyboard bar below the grid, it becomes a shot.
+        r.dnd_set_drag_payload(crate::ui::storyboard::ClipDrag(item.path.clone()));
+    }
     if !ui.is_rect_visible(rect) {
         return;
     }
@@ -348,8 +303,9 @@ fn select(app: &mut StudioApp, item: &LibraryItem) {
         return;
     }
     app.gallery.selected = Some(item.job_id.clone());
-    app.gallery.preview = None;
-    app.gallery.opening = None;
+    if let Some(p) = app.gallery.player.as_mut() {
+        p.close();
+    }
     let path = item.sidecar.clone();
     let ctx = app.egui_ctx();
     app.gallery.sidecar = Some((
@@ -371,7 +327,9 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.small_button("Close").clicked() {
                         app.gallery.selected = None;
-                        app.gallery.preview = None;
+                        if let Some(p) = app.gallery.player.as_mut() {
+                            p.close();
+                        }
                     }
                 });
             });
@@ -424,13 +382,24 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     app.act(Action::Open(item.path.clone()));
                 }
                 if ui
+                    .button("Add to storyboard")
+                    .on_hover_text("A new shot at the end of the storyboard (Ctrl+3)")
+                    .clicked()
+                {
+                    app.act(Action::AddToStoryboard(item.path.clone()));
+                }
+                if ui
                     .button("Reveal")
                     .on_hover_text("Show in folder")
                     .clicked()
                 {
                     app.act(Action::Reveal(item.path.clone()));
                 }
-                if ui.button("Save as…").clicked() {
+                if ui
+                    .add_enabled(!app.gallery.save.busy(), egui::Button::new("Save as…"))
+                    .on_hover_text("Saves a copy of the video and its sidecar elsewhere")
+                    .clicked()
+                {
                     app.act(Action::SaveAs(item.clone()));
                 }
                 if ui.button("Copy prompt").clicked() {
@@ -440,6 +409,7 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     reuse_settings(app, item);
                 }
             });
+            save_copy::status(app, ui, item);
             ui.add_space(4.0);
             ui.label(
                 RichText::new("Continue from this clip")
@@ -517,101 +487,14 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
 }
 
 fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
-    let width = ui.available_width();
-    let height = width * 9.0 / 16.0;
-    let showing = app.gallery.preview.as_ref().filter(|p| p.path == item.path);
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
-    ui.painter().rect_filled(rect, 8.0, Color32::BLACK);
-    let texture = showing
-        .and_then(|p| p.texture.as_ref())
-        .map(|t| (t.id(), t.size_vec2()))
-        .or_else(|| {
-            app.thumbs
-                .get(&item.path, true)
-                .texture
-                .map(|t| (t.id(), t.size_vec2()))
-        });
-    if let Some((id, size)) = texture {
-        let s = (width / size.x).min(height / size.y);
-        let r = egui::Rect::from_center_size(rect.center(), size * s);
-        ui.painter().image(
-            id,
-            r,
-            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
-            Color32::WHITE,
-        );
-    }
-    ui.horizontal(
-        |ui| match app.gallery.preview.as_mut().filter(|p| p.path == item.path) {
-            Some(pv) => {
-                let playing = pv.player.is_playing();
-                if ui.button(if playing { "Pause" } else { "Play" }).clicked() {
-                    let _ = if playing {
-                        pv.player.pause()
-                    } else {
-                        pv.player.play()
-                    };
-                }
-                let dur = pv.player.info().duration_secs.max(0.01);
-                let mut t = pv.scrub;
-                let r = ui.add(
-                    egui::Slider::new(&mut t, 0.0..=dur)
-                        .show_value(false)
-                        .text("Position"),
-                );
-                if r.changed() {
-                    pv.scrub = t;
-                    let _ = pv.player.seek(t);
-                }
-                ui.label(
-                    RichText::new(format!("{t:.1} / {dur:.1} s"))
-                        .small()
-                        .monospace(),
-                );
-                if let Some(e) = pv.player.error() {
-                    ui.label(
-                        RichText::new(e)
-                            .small()
-                            .color(theme::tone(ui, Tone::Danger)),
-                    );
-                }
-            }
-            None => {
-                let opening = app.gallery.opening.is_some();
-                if ui
-                    .add_enabled(!opening, egui::Button::new("Play preview"))
-                    .on_hover_text("A silent preview in the app; \"Open in player\" has sound")
-                    .clicked()
-                {
-                    open_preview(app, item.path.clone());
-                }
-                if opening {
-                    ui.spinner();
-                }
-            }
-        },
+    let poster = app.thumbs.get(&item.path, true).texture.cloned();
+    crate::ui::player::clip_preview(
+        ui,
+        &mut app.gallery.player,
+        &app.config.sound,
+        &item.path,
+        poster.as_ref(),
     );
-}
-
-fn open_preview(app: &mut StudioApp, path: PathBuf) {
-    let ctx = app.egui_ctx();
-    app.gallery.opening = Some(Promise::spawn_blocking(move || {
-        let notify_ctx = ctx.clone();
-        let r = VideoPreview::open_with_notify(&path, move || notify_ctx.request_repaint())
-            .map_err(|e| format!("The preview could not start: {e}"))
-            .and_then(|player| {
-                player.play().map_err(|e| e.to_string())?;
-                Ok(Preview {
-                    path,
-                    player,
-                    texture: None,
-                    generation: 0,
-                    scrub: 0.0,
-                })
-            });
-        ctx.request_repaint();
-        r
-    }));
 }
 
 fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
@@ -678,66 +561,41 @@ fn confirm_delete(app: &mut StudioApp, ctx: &egui::Context) {
     }
 }
 
-/// Copies `video` and its sidecar to `dest` (and `dest`'s sidecar path).
-pub fn copy_with_sidecar(video: &Path, sidecar: &Path, dest: &Path) -> Result<(), String> {
-    if dest == video {
-        return Err("Choose a different place than the library file itself.".into());
-    }
-    std::fs::copy(video, dest)
-        .map_err(|e| format!("Could not copy the video to {}: {e}", dest.display()))?;
-    if sidecar.exists() {
-        let to = sidecar_path(dest);
-        std::fs::copy(sidecar, &to)
-            .map_err(|e| format!("Could not copy the sidecar to {}: {e}", to.display()))?;
-    }
-    Ok(())
-}
-
-/// Asks where to save `item` (native dialog off the UI thread) and copies it there.
-pub fn start_save_as(app: &mut StudioApp, item: LibraryItem) {
-    if app.gallery.saving.is_some() {
-        return;
-    }
-    let picker = Arc::clone(&app.config.save_as);
-    let ctx = app.egui_ctx();
-    app.gallery.saving = Some(Promise::spawn_blocking(move || {
-        let r = match picker(&item.path) {
-            Some(dest) => copy_with_sidecar(&item.path, &item.sidecar, &dest).map(|()| Some(dest)),
-            None => Ok(None),
-        };
-        ctx.request_repaint();
-        r
-    }));
-}
-
 /// Extracts the clip's last frame to a PNG, then opens image-to-video with it.
 pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
     let dir = app.config.cache_dir.join("frames");
     let ctx = app.egui_ctx();
-    app.gallery.last_frame = Some(Promise::spawn_blocking(move || {
-        let r = (|| {
-            let pic = reelsmith_core::media::video::last_frame(&video)
-                .map_err(|e| format!("The last frame could not be read: {e}"))?;
-            let img = pic
-                .to_rgba_image()
-                .ok_or("The last frame has an odd size.")?;
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| format!("Could not create {}: {e}", dir.display()))?;
-            let stem = video
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "clip".into());
-            let out = dir.join(format!("{stem}-last-frame.png"));
-            img.save(&out)
-                .map_err(|e| format!("Could not save {}: {e}", out.display()))?;
-            Ok(out)
-        })();
-        ctx.request_repaint();
-        r
-    }));
+    let crashed = |m: String| {
+        Err(format!(
+            "The last frame could not be read: the decoder crashed ({m})."
+        ))
+    };
+    app.gallery.last_frame = Some(super::task::blocking(
+        &ctx,
+        move || {
+            (|| {
+                let pic = reelsmith_core::media::video::last_frame(&video)
+                    .map_err(|e| format!("The last frame could not be read: {e}"))?;
+                let img = pic
+                    .to_rgba_image()
+                    .ok_or("The last frame has an odd size.")?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("Could not create {}: {e}", dir.display()))?;
+                let stem = video
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "clip".into());
+                let out = dir.join(format!("{stem}-last-frame.png"));
+                img.save(&out)
+                    .map_err(|e| format!("Could not save {}: {e}", out.display()))?;
+                Ok(out)
+            })()
+        },
+        crashed,
+    ));
 }
 
 /// True while a save, frame extraction or preview start runs.
 pub fn busy(g: &GalleryState) -> bool {
-    g.saving.is_some() || g.last_frame.is_some() || g.opening.is_some()
+    g.save.busy() || g.last_frame.is_some() || g.player.as_ref().is_some_and(|p| p.is_opening())
 }

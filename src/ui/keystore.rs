@@ -1,155 +1,227 @@
-//! Where the fal key is kept: the OS keyring when there is one, else a file only the user can
-//! read. Every call may block (D-Bus, disk), so the window runs them on a blocking task.
+//! The window's fal key: found at start, saved and forgotten through the core's key store and
+//! resolution (the ones every subcommand uses), always on a blocking task: the keyring may
+//! block on D-Bus or a system prompt, and the UI thread never waits.
 
-use std::path::{Path, PathBuf};
+use poll_promise::Promise;
+use reelsmith_core::fal::{
+    ApiKey, FalError, FalUrls, ResolvedKey, RunKeys, origin_of, resolve_key,
+};
 
-use serde_json::json;
-use thiserror::Error;
+use super::app::{Screen, StudioApp};
+use super::theme::Tone;
+use reelsmith_core::keystore::{KeyLocation, KeyStore};
 
-/// The keyring service name and user under which the key is stored.
-const KEYRING_SERVICE: &str = "ai.reelsmith.Reelsmith";
-const KEYRING_USER: &str = "fal-api-key";
-
-/// Where a key was found or stored, shown in settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyLocation {
-    /// The operating system's keyring (Secret Service, Keychain, Credential Manager).
-    Keyring,
-    /// A file readable only by the user (`credentials.json` in the config folder).
-    File(PathBuf),
-    /// The `FAL_KEY` (or `FAL_KEY_ID` + `FAL_KEY_SECRET`) environment variables.
-    Environment,
-    /// The built-in simulator's key.
-    Simulator,
-}
-
-impl KeyLocation {
-    /// A sentence for the settings page.
-    pub fn describe(&self) -> String {
-        match self {
-            KeyLocation::Keyring => "Stored in your system keyring.".into(),
-            KeyLocation::File(p) => format!(
-                "Stored in {} (readable only by you): no system keyring was available.",
-                p.display()
-            ),
-            KeyLocation::Environment => "Read from the FAL_KEY environment variable.".into(),
-            KeyLocation::Simulator => "The simulator's built-in key (not a fal key).".into(),
-        }
-    }
-}
-
-/// Why the key could not be stored or removed.
-#[derive(Debug, Error)]
-pub enum KeyStoreError {
-    /// Writing or removing the fallback file failed.
-    #[error("could not write the key file {path}: {source}. Check that the folder is writable.")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-}
-
-/// The key store: keyring first (unless disabled), then the `0600` file.
+/// What a key lookup found.
 #[derive(Debug, Clone)]
-pub struct KeyStore {
-    config_dir: PathBuf,
-    use_keyring: bool,
+pub enum Lookup {
+    /// The key to use, and where it came from.
+    Found(ResolvedKey),
+    /// No usable key; why, in words for the welcome and settings pages.
+    Missing(String),
 }
 
-impl KeyStore {
-    /// A store that keeps its file in `config_dir`; `use_keyring = false` skips the OS keyring
-    /// (tests, and machines where it hangs).
-    pub fn new(config_dir: &Path, use_keyring: bool) -> KeyStore {
-        KeyStore {
-            config_dir: config_dir.to_path_buf(),
-            use_keyring,
-        }
-    }
+/// What a finished key task reports.
+#[derive(Debug)]
+pub enum KeyOutcome {
+    /// The start-up lookup finished.
+    Looked(Lookup),
+    /// A key was saved (where), and the key to use now.
+    Saved(Result<(KeyLocation, Lookup), String>),
+    /// The saved key was forgotten; the key to use now (perhaps one from the environment).
+    Forgot(Result<Lookup, String>),
+}
 
-    /// The fallback file (the same `credentials.json` the command line reads).
-    pub fn file_path(&self) -> PathBuf {
-        self.config_dir.join("credentials.json")
-    }
+/// The key tasks under way, and the store and run keys they use.
+pub struct KeyTasks {
+    store: KeyStore,
+    run: RunKeys,
+    lookup: Option<Promise<Lookup>>,
+    saving: Option<Promise<Result<(KeyLocation, Lookup), String>>>,
+    forgetting: Option<Promise<Result<Lookup, String>>>,
+}
 
-    fn entry(&self) -> Option<keyring::Entry> {
-        if !self.use_keyring {
-            return None;
-        }
-        keyring::Entry::new(KEYRING_SERVICE, KEYRING_USER).ok()
-    }
-
-    /// Finds a saved key: keyring, then the environment and the credentials file.
-    pub fn load(&self) -> Option<(String, KeyLocation)> {
-        if let Some(entry) = self.entry()
-            && let Ok(key) = entry.get_password()
-            && !key.trim().is_empty()
-        {
-            return Some((key, KeyLocation::Keyring));
-        }
-        match reelsmith_core::fal::resolve_key(None, &self.config_dir) {
-            Ok((key, reelsmith_core::fal::KeySource::CredentialsFile(path))) => {
-                Some((key.expose().to_string(), KeyLocation::File(path)))
-            }
-            Ok((key, _)) => Some((key.expose().to_string(), KeyLocation::Environment)),
-            Err(_) => None,
-        }
-    }
-
-    /// Saves `key`: in the keyring when it accepts it, else in the `0600` file.
-    pub fn save(&self, key: &str) -> Result<KeyLocation, KeyStoreError> {
-        if let Some(entry) = self.entry()
-            && entry.set_password(key).is_ok()
-        {
-            // A stale file copy would shadow a later keyring change in the command line.
-            let _ = std::fs::remove_file(self.file_path());
-            return Ok(KeyLocation::Keyring);
-        }
-        let path = self.file_path();
-        write_private(&path, &json!({ "api_key": key }).to_string()).map_err(|source| {
-            KeyStoreError::File {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        Ok(KeyLocation::File(path))
-    }
-
-    /// Forgets the key in both places.
-    pub fn forget(&self) -> Result<(), KeyStoreError> {
-        if let Some(entry) = self.entry() {
-            let _ = entry.delete_credential();
-        }
-        let path = self.file_path();
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(KeyStoreError::File { path, source }),
-        }
+fn find(store: &KeyStore, urls: &FalUrls, run: &RunKeys) -> Lookup {
+    match resolve_key(store, urls, run) {
+        Ok(found) => Lookup::Found(found),
+        // Nothing saved yet: the welcome screen's usual offer says enough.
+        Err(FalError::MissingCredentials) => Lookup::Missing(String::new()),
+        Err(e) => Lookup::Missing(sentence(&e.user_message())),
     }
 }
 
-/// Writes `text` to `path` so that only the owner can read it (created `0600` on Unix).
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+/// `text` with its first letter upper-cased, as the window's messages read.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
-    let tmp = path.with_extension("json.tmp");
-    {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+}
+
+impl KeyTasks {
+    /// Tasks over `store`, with the keys given for this run.
+    pub fn new(store: KeyStore, run: RunKeys) -> KeyTasks {
+        KeyTasks {
+            store,
+            run,
+            lookup: None,
+            saving: None,
+            forgetting: None,
         }
-        let mut file = options.open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
     }
-    std::fs::rename(&tmp, path)
+
+    /// Looks for the key to use with `urls`.
+    pub fn start_lookup(&mut self, urls: FalUrls, ctx: &egui::Context) {
+        let (store, run, ctx) = (self.store.clone(), self.run.clone(), ctx.clone());
+        self.lookup = Some(Promise::spawn_blocking(move || {
+            let found = find(&store, &urls, &run);
+            ctx.request_repaint();
+            found
+        }));
+    }
+
+    /// Saves `key`, then looks again for the key to use with `urls`.
+    pub fn start_save(&mut self, key: ApiKey, urls: FalUrls, ctx: &egui::Context) {
+        if self.saving.is_some() {
+            return;
+        }
+        let (store, run, ctx) = (self.store.clone(), self.run.clone(), ctx.clone());
+        self.saving = Some(Promise::spawn_blocking(move || {
+            let saved = store
+                .save(&key)
+                .map(|location| (location, find(&store, &urls, &run)))
+                .map_err(|e| e.to_string());
+            ctx.request_repaint();
+            saved
+        }));
+    }
+
+    /// Forgets the saved key, then looks again for the key to use with `urls`.
+    pub fn start_forget(&mut self, urls: FalUrls, ctx: &egui::Context) {
+        if self.forgetting.is_some() {
+            return;
+        }
+        let (store, run, ctx) = (self.store.clone(), self.run.clone(), ctx.clone());
+        self.forgetting = Some(Promise::spawn_blocking(move || {
+            let forgot = store
+                .forget()
+                .map(|()| find(&store, &urls, &run))
+                .map_err(|e| e.to_string());
+            ctx.request_repaint();
+            forgot
+        }));
+    }
+
+    /// True while a save or forget runs (their buttons wait).
+    pub fn busy(&self) -> bool {
+        self.saving.is_some() || self.forgetting.is_some()
+    }
+
+    /// The tasks that finished since the last call.
+    pub fn poll(&mut self) -> Vec<KeyOutcome> {
+        let mut done = Vec::new();
+        if let Some(p) = self.lookup.take() {
+            match p.try_take() {
+                Ok(found) => done.push(KeyOutcome::Looked(found)),
+                Err(p) => self.lookup = Some(p),
+            }
+        }
+        if let Some(p) = self.saving.take() {
+            match p.try_take() {
+                Ok(saved) => done.push(KeyOutcome::Saved(saved)),
+                Err(p) => self.saving = Some(p),
+            }
+        }
+        if let Some(p) = self.forgetting.take() {
+            match p.try_take() {
+                Ok(forgot) => done.push(KeyOutcome::Forgot(forgot)),
+                Err(p) => self.forgetting = Some(p),
+            }
+        }
+        done
+    }
+}
+
+impl StudioApp {
+    /// Takes the key a lookup found (or the lack of one).
+    fn use_lookup(&mut self, found: Lookup) {
+        match found {
+            Lookup::Found(key) => {
+                self.key = Some(key);
+                self.key_problem = None;
+            }
+            Lookup::Missing(why) => {
+                self.key = None;
+                self.key_problem = Some(why).filter(|w| !w.is_empty());
+            }
+        }
+    }
+
+    /// Applies a finished key task: the key in use, the screen, the engine, a toast.
+    pub(crate) fn key_outcome(&mut self, outcome: KeyOutcome) {
+        let simulated = self.config.service.is_simulated();
+        match outcome {
+            KeyOutcome::Looked(found) => {
+                self.use_lookup(found);
+                if self.key.is_some() {
+                    self.screen = Screen::Studio;
+                    self.restart_engine();
+                } else {
+                    self.screen = Screen::Welcome;
+                }
+            }
+            KeyOutcome::Saved(Ok((location, found))) => {
+                self.welcome.error = None;
+                self.settings.key_input.clear();
+                let mut text = format!("Key saved. {}", stored_in(&location));
+                if !simulated {
+                    let before = self.key.as_ref().map(|k| k.key.clone());
+                    self.use_lookup(found);
+                    if !self.config.service.urls.is_fal() {
+                        text.push_str(&format!(
+                            " It is kept for fal: this window talks to {}, which gets only a key \
+                             given for this run (FAL_KEY).",
+                            origin_of(&self.config.service.urls.queue)
+                        ));
+                    }
+                    if self.key.is_some() {
+                        self.screen = Screen::Studio;
+                    }
+                    if self.key.as_ref().map(|k| k.key.clone()) != before {
+                        self.restart_engine();
+                    }
+                }
+                self.toast(Tone::Success, text);
+            }
+            KeyOutcome::Saved(Err(e)) | KeyOutcome::Forgot(Err(e)) => {
+                self.welcome.error = Some(e.clone());
+                self.toast(Tone::Danger, e);
+            }
+            KeyOutcome::Forgot(Ok(found)) => {
+                let mut text = "Key forgotten.".to_string();
+                if !simulated {
+                    self.use_lookup(found);
+                    if let Some(k) = &self.key {
+                        text.push_str(&format!(" {}.", k.summary()));
+                    }
+                    self.restart_engine();
+                }
+                self.toast(Tone::Waiting, text);
+            }
+        }
+    }
+}
+
+/// Where a saved key is kept, as a sentence for the settings page.
+pub fn stored_in(location: &KeyLocation) -> String {
+    match location {
+        KeyLocation::Keyring => "Stored in your system keyring.".into(),
+        KeyLocation::File(p) => format!(
+            "Stored in {} (readable only by you): no system keyring was available.",
+            p.display()
+        ),
+        KeyLocation::Memory => "Kept in memory for this session.".into(),
+    }
 }
 
 /// The key with all but its first and last four characters hidden.
@@ -166,28 +238,6 @@ pub fn mask(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_fallback_is_private_and_round_trips() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = KeyStore::new(dir.path(), false);
-        let loc = store.save("abcd1234:secretsecret").unwrap();
-        assert_eq!(loc, KeyLocation::File(dir.path().join("credentials.json")));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.file_path())
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        let text = std::fs::read_to_string(store.file_path()).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(v["api_key"], "abcd1234:secretsecret");
-        store.forget().unwrap();
-        assert!(!store.file_path().exists());
-    }
 
     #[test]
     fn mask_hides_the_middle() {

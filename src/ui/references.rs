@@ -11,6 +11,7 @@ use poll_promise::Promise;
 use super::app::StudioApp;
 use super::theme::{self, Tone};
 use super::thumbs;
+use reelsmith_core::media::MediaKind;
 use reelsmith_core::schema::{Field, FieldKind, FieldValue, FormModel, FormState, MediaRef};
 
 /// Side of a reference tile, in points.
@@ -346,12 +347,12 @@ fn tile(
         let (rect, resp) = ui.allocate_exact_size(egui::vec2(TILE, TILE), Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 6.0, ui.visuals().extreme_bg_color);
-        let mut problems: Vec<(bool, String)> = Vec::new();
+        let mut problems: Vec<thumbs::TileProblem> = Vec::new();
         let mut caption = String::new();
         match media {
             MediaRef::Local(p) => {
                 let video = is_video_kind(field.kind);
-                let view = app.thumbs.get(p, video);
+                let view = app.thumbs.get_checked(p, MediaKind::of(field.kind));
                 if let Some(t) = view.texture {
                     let size = t.size_vec2();
                     let scale = (TILE / size.x).max(TILE / size.y);
@@ -380,7 +381,8 @@ fn tile(
                     );
                 }
                 if let Some(f) = view.facts {
-                    problems = thumbs::problems(f, field.media.as_ref(), field.kind);
+                    let shown = reelsmith_core::media::check::display_name(p);
+                    problems = thumbs::problems(f, field.media.as_ref(), &shown);
                     caption = match (f.dims, f.duration) {
                         (Some((w, h)), Some(d)) => format!("{w}×{h} · {d:.1} s"),
                         (Some((w, h)), None) => format!("{w}×{h}"),
@@ -417,8 +419,8 @@ fn tile(
             }
         }
         // Problems sit on the thumbnail itself: a coloured border and a strip with the first one.
-        let worst = problems.iter().any(|(b, _)| *b);
-        if let Some((_, first)) = problems.first() {
+        let worst = problems.iter().any(|p| p.blocks);
+        if let Some(first) = problems.first() {
             let c = theme::tone(ui, if worst { Tone::Danger } else { Tone::Warning });
             painter.rect_stroke(
                 rect,
@@ -431,7 +433,7 @@ fn tile(
                 rect,
                 22.0,
                 c.linear_multiply(0.92),
-                &short(first, 18),
+                &short(first.label, 18),
             );
         } else if !caption.is_empty() {
             caption_strip(
@@ -504,13 +506,13 @@ fn tile(
     TileOutcome { removed }
 }
 
-fn tile_tooltip(name: String, caption: &str, problems: &[(bool, String)]) -> String {
+fn tile_tooltip(name: String, caption: &str, problems: &[thumbs::TileProblem]) -> String {
     let mut s = name;
     if !caption.is_empty() {
         s.push_str(&format!("\n{caption}"));
     }
-    for (_, p) in problems {
-        s.push_str(&format!("\n• {p}"));
+    for p in problems {
+        s.push_str(&format!("\n• {}", p.message));
     }
     s
 }

@@ -8,9 +8,10 @@ use egui::{RichText, Ui};
 use poll_promise::Promise;
 
 use super::app::{Action, StudioApp};
-use super::keystore::{KeyLocation, mask};
+use super::keystore::{mask, stored_in};
 use super::theme::{self, ThemeChoice, Tone};
 use super::widgets;
+use reelsmith_core::fal::{ApiKey, KeySource, origin_of};
 
 /// Settings page state.
 #[derive(Default)]
@@ -85,27 +86,59 @@ fn poll(app: &mut StudioApp) {
 }
 
 fn key_section(app: &mut StudioApp, ui: &mut Ui) {
+    let simulated = app.config.service.is_simulated();
     match &app.key {
         Some(k) => {
             ui.horizontal(|ui| {
                 ui.label("Key in use:");
-                ui.label(RichText::new(mask(&k.key)).monospace());
+                ui.label(RichText::new(mask(k.key.expose())).monospace());
             });
-            let c = if matches!(k.location, KeyLocation::File(_)) {
+            let (text, warn) = match &k.source {
+                KeySource::Simulator => (
+                    "The simulator's built-in key (not a fal key).".into(),
+                    false,
+                ),
+                KeySource::Saved(location) => {
+                    let file = matches!(location, reelsmith_core::keystore::KeyLocation::File(_));
+                    (format!("{}. {}", k.summary(), stored_in(location)), file)
+                }
+                KeySource::CredentialsFile(path) => (
+                    format!(
+                        "{}. {}",
+                        k.summary(),
+                        stored_in(&reelsmith_core::keystore::KeyLocation::File(path.clone()))
+                    ),
+                    true,
+                ),
+                _ => (format!("{}.", k.summary()), false),
+            };
+            let c = if warn {
                 theme::tone(ui, Tone::Warning)
             } else {
                 theme::subtle(ui)
             };
-            ui.label(RichText::new(k.location.describe()).small().color(c));
+            ui.label(RichText::new(text).small().color(c));
         }
         None => {
-            ui.label(
-                RichText::new("No key yet. Paste one below.").color(theme::tone(ui, Tone::Warning)),
-            );
+            let text = app
+                .key_problem
+                .clone()
+                .unwrap_or_else(|| "No key yet. Paste one below.".into());
+            ui.label(RichText::new(text).color(theme::tone(ui, Tone::Warning)));
         }
     }
     ui.add_space(4.0);
-    let simulated = app.config.service.is_simulated();
+    if !simulated && !app.config.service.urls.is_fal() {
+        ui.label(
+            RichText::new(format!(
+                "This window talks to {}, not fal: it uses only a key given for this run \
+                 (FAL_KEY, or FAL_KEY_ID and FAL_KEY_SECRET). A key saved here is kept for fal.",
+                origin_of(&app.config.service.urls.queue)
+            ))
+            .small()
+            .color(theme::subtle(ui)),
+        );
+    }
     if simulated {
         ui.label(
             RichText::new("The simulator is running: jobs use its built-in key. A key saved here is used next time you start reelsmith without --simulate.")
@@ -122,9 +155,9 @@ fn key_section(app: &mut StudioApp, ui: &mut Ui) {
                 .desired_width(280.0),
         );
         r.labelled_by(label.id);
-        let ok = !app.settings.key_input.trim().is_empty();
+        let ok = !app.settings.key_input.trim().is_empty() && !app.key_tasks.busy();
         if ui.add_enabled(ok, egui::Button::new("Save key")).clicked() {
-            let key = std::mem::take(&mut app.settings.key_input);
+            let key = ApiKey::new(std::mem::take(&mut app.settings.key_input));
             app.act(Action::UseKey(key));
         }
     });
@@ -152,7 +185,18 @@ fn key_section(app: &mut StudioApp, ui: &mut Ui) {
             }
             None => {}
         }
-        if !simulated && app.key.is_some() && ui.button("Forget key").clicked() {
+        let stored = app.key.as_ref().is_some_and(|k| {
+            matches!(
+                k.source,
+                KeySource::Saved(_) | KeySource::CredentialsFile(_)
+            )
+        });
+        if !simulated
+            && stored
+            && ui
+                .add_enabled(!app.key_tasks.busy(), egui::Button::new("Forget key"))
+                .clicked()
+        {
             app.act(Action::ForgetKey);
         }
     });
@@ -162,7 +206,7 @@ fn start_check(app: &mut StudioApp, ctx: &egui::Context) {
     let Some(k) = &app.key else {
         return;
     };
-    let key = reelsmith_core::fal::ApiKey::new(k.key.clone());
+    let key = k.key.clone();
     let urls = app.config.service.urls.clone();
     let ctx = ctx.clone();
     app.settings.check_result = None;

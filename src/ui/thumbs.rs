@@ -1,8 +1,11 @@
 //! Thumbnails and media facts for the form and the gallery, made off the UI thread.
 //!
-//! Images go through the media module's worker pool (DCT-scaled decode, disk cache); facts
-//! (size, dimensions) come from a header probe on a blocking task. Textures are uploaded once
-//! and dropped when the cache grows past its bound.
+//! Images go through the media module's worker pool (DCT-scaled decode, disk cache). Facts
+//! of a form's files come from the core's one media check (`media::check`: header, decoded
+//! data, limits), the same the engine runs before uploading, so a tile shows exactly what would
+//! stop the job; the gallery and the queue only need a header probe. Every job is panic-proof
+//! and bounded in time (see `task` and `media::deadline`). Textures are uploaded once and
+//! dropped when the cache grows past its bound.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use poll_promise::Promise;
 
-use reelsmith_core::media::{ThumbCache, ThumbnailHandle, ThumbnailPool};
+use reelsmith_core::media::check::{self, Inspected, Level, MediaKind};
+use reelsmith_core::media::{MediaError, ThumbCache, ThumbnailHandle, ThumbnailPool};
 use reelsmith_core::schema::{
     Field, FieldKind, FormModel, FormState, Issue, MediaLimits, MediaRef,
 };
@@ -34,8 +38,49 @@ pub struct Facts {
     pub duration: Option<f64>,
     /// Frames per second (videos), when known.
     pub fps: Option<f64>,
-    /// Why the file cannot be used at all (missing, empty, not an image…).
+    /// Why the file cannot be used at all (missing, empty, not an image, damaged…).
     pub error: Option<String>,
+    /// A few words for [`Facts::error`], for the strip on the tile.
+    pub error_label: Option<&'static str>,
+    /// What the one media check found (form files only; `None` for a header probe).
+    pub inspected: Option<Inspected>,
+    /// True when this comes from the full media check, not a header probe.
+    pub checked: bool,
+}
+
+impl Facts {
+    fn failed(error: &MediaError, checked: bool) -> Facts {
+        Facts {
+            error: Some(error.to_string()),
+            error_label: Some(error.label()),
+            checked,
+            ..Facts::default()
+        }
+    }
+
+    fn from_inspected(inspected: Inspected, checked: bool) -> Facts {
+        Facts {
+            size: inspected.size(),
+            dims: inspected.dims(),
+            duration: inspected.duration(),
+            fps: inspected.fps(),
+            error: None,
+            error_label: None,
+            inspected: Some(inspected),
+            checked,
+        }
+    }
+}
+
+/// One problem of a tile's file, as drawn on the tile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TileProblem {
+    /// It stops Generate.
+    pub blocks: bool,
+    /// A few words for the strip across the tile.
+    pub label: &'static str,
+    /// The whole message, for the tooltip and under the field.
+    pub message: String,
 }
 
 enum Picture {
@@ -48,6 +93,8 @@ enum Picture {
 struct Entry {
     facts: Option<Facts>,
     facts_job: Option<Promise<Facts>>,
+    /// The facts asked for are the full check (of this kind), not a header probe.
+    check: Option<MediaKind>,
     picture: Picture,
     last_used: u64,
 }
@@ -89,10 +136,30 @@ impl Thumbnails {
         }
     }
 
-    /// Starts work on `path` (once) and returns what is ready. `video` skips image decoding.
+    /// Starts work on `path` (once) and returns what is ready; its facts come from a header
+    /// probe (the gallery, the queue). `video` skips image decoding.
     pub fn get(&mut self, path: &Path, video: bool) -> ThumbView<'_> {
+        self.view(path, video, None)
+    }
+
+    /// Like [`Thumbnails::get`] for a file in a form field of `kind`: its facts come from the
+    /// one media check, which decodes it and is what the engine will ask too.
+    pub fn get_checked(&mut self, path: &Path, kind: MediaKind) -> ThumbView<'_> {
+        self.view(path, kind == MediaKind::Video, Some(kind))
+    }
+
+    fn view(&mut self, path: &Path, video: bool, check: Option<MediaKind>) -> ThumbView<'_> {
         self.frame += 1;
         let frame = self.frame;
+        // A file first seen by the gallery or the queue gets the full check once a form needs it.
+        if let Some(kind) = check
+            && let Some(entry) = self.entries.get_mut(path)
+            && entry.check != Some(kind)
+        {
+            entry.check = Some(kind);
+            entry.facts = None;
+            entry.facts_job = Some(facts_job(&self.ctx, &self.woke, path, video, Some(kind)));
+        }
         if !self.entries.contains_key(path) {
             // Poster frames decode H.264: at most two at once; the rest wait for a later frame.
             if video && self.posters_running.load(Ordering::SeqCst) >= MAX_POSTERS {
@@ -102,7 +169,7 @@ impl Thumbnails {
                     loading: true,
                 };
             }
-            let entry = self.start(path, video);
+            let entry = self.start(path, video, check);
             self.entries.insert(path.to_path_buf(), entry);
         }
         let Some(entry) = self.entries.get_mut(path) else {
@@ -130,40 +197,36 @@ impl Thumbnails {
         self.entries.get(path).and_then(|e| e.facts.as_ref())
     }
 
-    fn start(&self, path: &Path, video: bool) -> Entry {
-        let ctx = self.ctx.clone();
-        let woke = Arc::clone(&self.woke);
-        let p = path.to_path_buf();
-        let facts_job = Promise::spawn_blocking(move || {
-            let facts = probe(&p, video);
-            woke.store(true, Ordering::SeqCst);
-            ctx.request_repaint();
-            facts
-        });
+    fn start(&self, path: &Path, video: bool, check: Option<MediaKind>) -> Entry {
+        let facts_job = facts_job(&self.ctx, &self.woke, path, video, check);
         let picture = if video {
-            let ctx = self.ctx.clone();
             let woke = Arc::clone(&self.woke);
             let running = Arc::clone(&self.posters_running);
             let cache = self.cache.clone();
             let p = path.to_path_buf();
             running.fetch_add(1, Ordering::SeqCst);
-            Picture::Poster(Promise::spawn_blocking(move || {
-                let pic = match &cache {
-                    Some(c) => reelsmith_core::media::video::cached_poster(&p, c),
-                    None => reelsmith_core::media::video::poster_frame(&p),
-                };
-                let image = pic.ok().map(|pic| {
-                    let small = shrink(&pic, THUMB_SIDE * 2);
-                    egui::ColorImage::from_rgba_unmultiplied(
-                        [small.width as usize, small.height as usize],
-                        &small.rgba,
-                    )
-                });
-                running.fetch_sub(1, Ordering::SeqCst);
-                woke.store(true, Ordering::SeqCst);
-                ctx.request_repaint();
-                image
-            }))
+            Picture::Poster(super::task::blocking_then(
+                &self.ctx,
+                move || {
+                    // Bounded in time and panic-proof inside the core too.
+                    let pic = match &cache {
+                        Some(c) => reelsmith_core::media::video::cached_poster(&p, c),
+                        None => reelsmith_core::media::video::poster_frame(&p),
+                    };
+                    pic.ok().map(|pic| {
+                        let small = shrink(&pic, THUMB_SIDE * 2);
+                        egui::ColorImage::from_rgba_unmultiplied(
+                            [small.width as usize, small.height as usize],
+                            &small.rgba,
+                        )
+                    })
+                },
+                |_| None,
+                move || {
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    woke.store(true, Ordering::SeqCst);
+                },
+            ))
         } else {
             let ctx = self.ctx.clone();
             let woke = Arc::clone(&self.woke);
@@ -175,6 +238,7 @@ impl Thumbnails {
         Entry {
             facts: None,
             facts_job: Some(facts_job),
+            check,
             picture,
             last_used: self.frame,
         }
@@ -247,6 +311,7 @@ impl Thumbnails {
         let entry = self.entries.entry(path.to_path_buf()).or_insert(Entry {
             facts: None,
             facts_job: None,
+            check: None,
             picture: Picture::None,
             last_used: frame,
         });
@@ -283,31 +348,62 @@ impl Thumbnails {
         })
     }
 
-    /// One issue per problem of each local media file of the form against its field's limits.
+    /// One issue per problem of each local media file of the form against its field's limits,
+    /// from the one media check; a file still being checked blocks until its check is done.
     pub fn media_issues(&self, model: &FormModel, state: &FormState) -> Vec<Issue> {
         let mut out = Vec::new();
         walk_media(&model.fields, state, "", &mut |path, field, media| {
             let MediaRef::Local(p) = media else {
                 return;
             };
-            let Some(facts) = self.facts(p) else {
+            // Named as the engine's preflight names it, so the messages are the same.
+            let shown = check::display_name(p);
+            let Some(facts) = self.facts(p).filter(|f| f.checked) else {
+                out.push(Issue::error(
+                    path,
+                    format!("{shown} is still being checked; wait a moment"),
+                ));
                 return;
             };
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            for (blocking, text) in problems(facts, field.media.as_ref(), field.kind) {
-                let message = format!("{name}: {text}");
-                out.push(if blocking {
-                    Issue::error(path, message)
+            for problem in problems(facts, field.media.as_ref(), &shown) {
+                out.push(if problem.blocks {
+                    Issue::error(path, problem.message)
                 } else {
-                    Issue::warning(path, message)
+                    Issue::warning(path, problem.message)
                 });
             }
         });
         out
     }
+}
+
+/// Starts the facts of `path`: the one media check of `check`'s kind, or a header probe.
+fn facts_job(
+    ctx: &egui::Context,
+    woke: &Arc<AtomicBool>,
+    path: &Path,
+    video: bool,
+    check: Option<MediaKind>,
+) -> Promise<Facts> {
+    let (p, woke) = (path.to_path_buf(), Arc::clone(woke));
+    let checked = check.is_some();
+    super::task::blocking_then(
+        ctx,
+        move || match check {
+            Some(kind) => match check::inspect(&p, kind) {
+                Ok(inspected) => Facts::from_inspected(inspected, true),
+                Err(e) => Facts::failed(&e, true),
+            },
+            None => probe(&p, video),
+        },
+        move |message| Facts {
+            error: Some(format!("the check of this file crashed ({message})")),
+            error_label: Some("check crashed"),
+            checked,
+            ..Facts::default()
+        },
+        move || woke.store(true, Ordering::SeqCst),
+    )
 }
 
 /// Calls `f(path, field, media)` for every media item of the form, nested objects included.
@@ -339,54 +435,16 @@ pub fn walk_media(
     }
 }
 
-/// Reads the facts of a file (blocking).
+/// The facts of a file from its header alone (blocking; the gallery and the queue).
 fn probe(path: &Path, video: bool) -> Facts {
-    let size = match std::fs::metadata(path) {
-        Ok(m) => m.len(),
-        Err(e) => {
-            return Facts {
-                error: Some(format!("cannot be read ({e})")),
-                ..Facts::default()
-            };
-        }
+    let found = if video {
+        reelsmith_core::media::video::probe_video(path).map(Inspected::Video)
+    } else {
+        reelsmith_core::media::probe_image(path).map(Inspected::Image)
     };
-    if size == 0 {
-        return Facts {
-            error: Some("is empty".into()),
-            ..Facts::default()
-        };
-    }
-    if video {
-        return probe_video(path, size);
-    }
-    match reelsmith_core::media::probe_image(path) {
-        Ok(info) => Facts {
-            size,
-            dims: Some((info.width, info.height)),
-            ..Facts::default()
-        },
-        Err(e) => Facts {
-            size,
-            error: Some(e.to_string()),
-            ..Facts::default()
-        },
-    }
-}
-
-fn probe_video(path: &Path, size: u64) -> Facts {
-    match reelsmith_core::media::video::probe_video(path) {
-        Ok(info) => Facts {
-            size,
-            dims: Some((info.width, info.height)),
-            duration: (info.duration_secs > 0.0).then_some(info.duration_secs),
-            fps: (info.fps > 0.0).then_some(info.fps),
-            error: None,
-        },
-        Err(e) => Facts {
-            size,
-            error: Some(e.to_string()),
-            ..Facts::default()
-        },
+    match found {
+        Ok(inspected) => Facts::from_inspected(inspected, false),
+        Err(e) => Facts::failed(&e, false),
     }
 }
 
@@ -414,117 +472,51 @@ fn shrink(pic: &reelsmith_core::media::Picture, max_side: u32) -> reelsmith_core
     }
 }
 
-/// Problems of a file against `limits`: `(blocks submission, text)`. Too large images only
-/// warn, because they are re-encoded to fit before upload.
-pub fn problems(
-    facts: &Facts,
-    limits: Option<&MediaLimits>,
-    kind: FieldKind,
-) -> Vec<(bool, String)> {
-    let mut out = Vec::new();
+/// Problems of a file against `limits`, from the one media check (`shown` names the file):
+/// a file that could not be read has one, its reason; pictures over a size limit only warn,
+/// because a smaller copy is uploaded.
+pub fn problems(facts: &Facts, limits: Option<&MediaLimits>, shown: &str) -> Vec<TileProblem> {
     if let Some(e) = &facts.error {
-        out.push((true, e.clone()));
-        return out;
+        return vec![TileProblem {
+            blocks: true,
+            label: facts.error_label.unwrap_or("cannot use"),
+            message: e.clone(),
+        }];
     }
-    let Some(l) = limits else {
-        return out;
+    let (Some(inspected), Some(limits)) = (&facts.inspected, limits) else {
+        return Vec::new();
     };
-    let image = matches!(kind, FieldKind::Image | FieldKind::ImageList);
-    if let Some(max) = l.max_file_size
-        && facts.size > max
-    {
-        let text = format!(
-            "{} is over the {} limit",
-            reelsmith_core::human::bytes(facts.size),
-            reelsmith_core::human::bytes(max)
-        );
-        out.push((
-            !image,
-            if image {
-                format!("{text}; it will be re-encoded to fit")
-            } else {
-                text
-            },
-        ));
-    }
-    if let Some((w, h)) = facts.dims {
-        if l.min_width.is_some_and(|m| w < m) || l.min_height.is_some_and(|m| h < m) {
-            out.push((
-                true,
-                format!(
-                    "{w}×{h} is smaller than the minimum {}×{}",
-                    l.min_width.unwrap_or(0),
-                    l.min_height.unwrap_or(0)
-                ),
-            ));
-        }
-        if l.max_width.is_some_and(|m| w > m) || l.max_height.is_some_and(|m| h > m) {
-            let text = format!(
-                "{w}×{h} is larger than {}×{}",
-                l.max_width.unwrap_or(w),
-                l.max_height.unwrap_or(h)
-            );
-            out.push((
-                !image,
-                if image {
-                    format!("{text}; it will be scaled down")
-                } else {
-                    text
-                },
-            ));
-        }
-        if h > 0 {
-            let ratio = w as f64 / h as f64;
-            if l.min_aspect_ratio.is_some_and(|m| ratio < m)
-                || l.max_aspect_ratio.is_some_and(|m| ratio > m)
-            {
-                out.push((
-                    false,
-                    format!(
-                        "aspect ratio {ratio:.2} is outside {:.2}–{:.2}; the model will crop it",
-                        l.min_aspect_ratio.unwrap_or(0.0),
-                        l.max_aspect_ratio.unwrap_or(f64::INFINITY)
-                    ),
-                ));
-            }
-        }
-    }
-    if let Some(d) = facts.duration {
-        if let Some(min) = l.min_duration
-            && d < min
-        {
-            out.push((
-                true,
-                format!("{d:.1} s is shorter than the minimum {min:.1} s"),
-            ));
-        }
-        if let Some(max) = l.max_duration
-            && d > max
-        {
-            out.push((
-                true,
-                format!("{d:.1} s is longer than the maximum {max:.1} s"),
-            ));
-        }
-    }
-    if let Some(fps) = facts.fps
-        && (l.min_fps.is_some_and(|m| fps < m - 0.01) || l.max_fps.is_some_and(|m| fps > m + 0.01))
-    {
-        out.push((
-            true,
-            format!(
-                "{fps:.0} fps is outside {:.0}–{:.0} fps",
-                l.min_fps.unwrap_or(0.0),
-                l.max_fps.unwrap_or(f64::INFINITY)
-            ),
-        ));
-    }
-    out
+    check::problems(inspected, limits, shown)
+        .into_iter()
+        .map(|p| TileProblem {
+            blocks: p.level == Level::Block,
+            label: p.label,
+            message: p.message,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reelsmith_core::media::VideoInfo;
+
+    fn image(w: u32, h: u32, size: u64) -> Facts {
+        let info = reelsmith_core::media::probe_image_bytes(Path::new("x.png"), &{
+            let mut b = Vec::new();
+            image::RgbImage::new(w, h)
+                .write_to(&mut std::io::Cursor::new(&mut b), image::ImageFormat::Png)
+                .unwrap();
+            b
+        })
+        .unwrap();
+        let mut f = Facts::from_inspected(Inspected::Image(info), true);
+        if let Some(Inspected::Image(i)) = f.inspected.as_mut() {
+            i.file_size = size;
+        }
+        f.size = size;
+        f
+    }
 
     #[test]
     fn small_images_block_large_ones_warn() {
@@ -534,24 +526,12 @@ mod tests {
             max_file_size: Some(1000),
             ..MediaLimits::default()
         };
-        let small = Facts {
-            size: 10,
-            dims: Some((100, 100)),
-            ..Facts::default()
-        };
-        let p = problems(&small, Some(&limits), FieldKind::Image);
+        let p = problems(&image(100, 100, 10), Some(&limits), "a.png");
         assert_eq!(p.len(), 1);
-        assert!(p[0].0 && p[0].1.contains("smaller"));
-        let big = Facts {
-            size: 5000,
-            dims: Some((400, 400)),
-            ..Facts::default()
-        };
-        let p = problems(&big, Some(&limits), FieldKind::Image);
+        assert!(p[0].blocks && p[0].message.contains("smaller"));
+        let p = problems(&image(400, 400, 5000), Some(&limits), "a.png");
         assert_eq!(p.len(), 1);
-        assert!(!p[0].0 && p[0].1.contains("re-encoded"));
-        let p = problems(&big, Some(&limits), FieldKind::Video);
-        assert!(p[0].0, "an oversized video cannot be fixed, so it blocks");
+        assert!(!p[0].blocks && p[0].message.contains("smaller JPEG copy"));
     }
 
     #[test]
@@ -560,12 +540,18 @@ mod tests {
             max_duration: Some(8.0),
             ..MediaLimits::default()
         };
-        let f = Facts {
-            size: 10,
-            duration: Some(12.0),
-            ..Facts::default()
-        };
-        let p = problems(&f, Some(&limits), FieldKind::Video);
-        assert!(p[0].0 && p[0].1.contains("longer"));
+        let f = Facts::from_inspected(
+            Inspected::Video(VideoInfo {
+                width: 320,
+                height: 180,
+                duration_secs: 12.0,
+                fps: 24.0,
+                frame_count: 288,
+                file_size: 10,
+            }),
+            true,
+        );
+        let p = problems(&f, Some(&limits), "clip.mp4");
+        assert!(p[0].blocks && p[0].message.contains("longer"));
     }
 }

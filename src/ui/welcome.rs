@@ -3,10 +3,11 @@
 use egui::RichText;
 
 use super::app::{Action, StudioApp};
-use super::theme;
+use super::theme::{self, Tone};
+use reelsmith_core::fal::ApiKey;
 
-/// What the welcome screen remembers between frames.
-#[derive(Debug, Default)]
+/// What the welcome screen remembers between frames. Debug leaves the typed key out.
+#[derive(Default)]
 pub struct WelcomeState {
     /// The key being typed (drawn masked).
     pub key_input: String,
@@ -14,6 +15,19 @@ pub struct WelcomeState {
     pub entering_key: bool,
     /// The last error (saving the key, starting the simulator).
     pub error: Option<String>,
+}
+
+impl std::fmt::Debug for WelcomeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WelcomeState")
+            .field(
+                "key_input",
+                &format_args!("<{} characters>", self.key_input.len()),
+            )
+            .field("entering_key", &self.entering_key)
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// Draws the welcome screen.
@@ -44,7 +58,11 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                 .color(theme::subtle(ui)),
             );
             ui.add_space(6.0);
-            if app.welcome.entering_key {
+            if let Some(problem) = app.key_problem.clone() {
+                // Pointed somewhere other than fal: a key typed here would go there. Say what
+                // this run needs instead.
+                ui.label(RichText::new(problem).color(theme::tone(ui, Tone::Warning)));
+            } else if app.welcome.entering_key {
                 let label = ui.label("fal key");
                 let r = ui
                     .add(
@@ -57,7 +75,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                 let submit = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 ui.horizontal(|ui| {
                     if ui.add(theme::primary_button("Save key")).clicked() || submit {
-                        app.act(Action::UseKey(app.welcome.key_input.clone()));
+                        app.act(Action::UseKey(ApiKey::new(app.welcome.key_input.clone())));
                     }
                     ui.hyperlink_to("Get a key at fal.ai", "https://fal.ai/dashboard/keys");
                 });

@@ -44,7 +44,10 @@ fn check(input: &[u8], decoded: &AtomicUsize) -> Result<(), String> {
 
 /// Runs `count` mutants of up to `steps` steps each (another family per `family`).
 fn mutate_corpus(family: u64, steps: usize, count: u64) {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/jpeg_dc");
+    let corpus = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../fuzz/corpus/jpeg_dc");
     let seeds = Seed::from_dir(&corpus).expect("the fuzzing corpus");
     assert!(
         seeds.len() >= 30,

@@ -2,15 +2,20 @@
 //!
 //! The fal client ([`fal`]), endpoint schemas and forms ([`schema`]), the endpoint catalog
 //! ([`catalog`]), the job engine ([`jobs`]), the SQLite journal ([`store`]), finished videos
-//! ([`library`]) and media work ([`media`]). No GUI toolkit, no HTTP server, no unsafe code.
+//! ([`library`]), media work ([`media`]) and where a saved key is kept ([`keystore`]). No GUI
+//! toolkit, no HTTP server, no unsafe code.
 
 #![forbid(unsafe_code)]
 
 pub mod atomic_file;
 pub mod catalog;
 pub mod fal;
+pub mod film;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod human;
 pub mod jobs;
+pub mod keystore;
 pub mod library;
 pub mod media;
 pub mod money;

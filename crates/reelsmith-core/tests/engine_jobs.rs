@@ -25,7 +25,7 @@ async fn start_sim(queue: Duration, run: Duration) -> Simulator {
         port: 0,
         queue_time: queue,
         run_time: run,
-        ..SimConfig::default()
+        ..common::sim_config()
     })
     .await
     .expect("simulator starts")
@@ -113,6 +113,7 @@ fn i2v_job(image: &Path, prompt: &str) -> NewJob {
         endpoint_id: I2V.into(),
         form,
         output: None,
+        overwrite_output: false,
     }
 }
 
@@ -256,6 +257,43 @@ async fn same_photo_in_two_jobs_and_after_a_restart_is_uploaded_once() {
     assert_eq!(names.len(), 3);
     engine.shutdown().await;
     sim.shutdown().await;
+}
+
+/// The upload cache is keyed by the storage (REST base) as well as the content: a photo
+/// uploaded to one simulator is uploaded again to another (or to fal), never sent as the first
+/// one's URL; going back to the first reuses its upload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upload_is_reused_only_at_the_storage_it_was_made_at() {
+    let first = start_sim(Duration::from_millis(50), Duration::from_millis(50)).await;
+    let second = start_sim(Duration::from_millis(50), Duration::from_millis(50)).await;
+    let s = setup();
+    let photo = png(&s.files.join("same.png"), 4);
+
+    let (engine, _rx, _journal) = start_engine(&first, &s.data, config(&s.out));
+    let a = finish(&engine, &engine.submit(i2v_job(&photo, "a")).await.unwrap()).await;
+    engine.shutdown().await;
+    assert_eq!(a.state, JobState::Done);
+
+    let (engine, _rx, _journal) = start_engine(&second, &s.data, config(&s.out));
+    let b = finish(&engine, &engine.submit(i2v_job(&photo, "b")).await.unwrap()).await;
+    engine.shutdown().await;
+    assert_eq!(b.state, JobState::Done, "{:?}", b.failure);
+    assert!(!b.uploads[0].reused);
+    let url = b.uploads[0].url.clone().unwrap();
+    assert!(url.starts_with(&second.base_url()), "{url}");
+    assert_eq!(count(&second, Route::UploadInitiate), 1);
+    let sent = &second.submissions()[0].input["image_url"];
+    assert_eq!(sent.as_str(), Some(url.as_str()));
+
+    let (engine, _rx, _journal) = start_engine(&first, &s.data, config(&s.out));
+    let c = finish(&engine, &engine.submit(i2v_job(&photo, "c")).await.unwrap()).await;
+    engine.shutdown().await;
+    assert_eq!(c.state, JobState::Done);
+    assert!(c.uploads[0].reused);
+    assert_eq!(c.uploads[0].url, a.uploads[0].url);
+    assert_eq!(count(&first, Route::UploadInitiate), 1);
+    first.shutdown().await;
+    second.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -561,6 +599,7 @@ fn kling_job(images: &[PathBuf]) -> NewJob {
         endpoint_id: KLING.into(),
         form,
         output: None,
+        overwrite_output: false,
     }
 }
 

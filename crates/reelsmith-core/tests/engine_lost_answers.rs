@@ -26,7 +26,7 @@ async fn start_sim() -> Simulator {
         port: 0,
         queue_time: Duration::from_millis(150),
         run_time: Duration::from_millis(150),
-        ..SimConfig::default()
+        ..common::sim_config()
     })
     .await
     .expect("simulator starts");
@@ -105,6 +105,7 @@ fn t2v_job(prompt: &str) -> NewJob {
         endpoint_id: T2V.into(),
         form,
         output: None,
+        overwrite_output: false,
     }
 }
 
@@ -120,6 +121,7 @@ fn i2v_job(image: &Path, prompt: &str) -> NewJob {
         endpoint_id: I2V.into(),
         form,
         output: None,
+        overwrite_output: false,
     }
 }
 

@@ -75,6 +75,7 @@ fn i2v_job(image: &Path, seconds: &str, audio: bool) -> NewJob {
         endpoint_id: I2V.into(),
         form,
         output: None,
+        overwrite_output: false,
     }
 }
 
@@ -381,6 +382,7 @@ async fn a_unit_the_form_cannot_count_is_priced_by_fals_estimate_and_checked() {
         endpoint_id: ltx.into(),
         form,
         output: None,
+        overwrite_output: false,
     };
     let check = engine
         .check_budget(std::slice::from_ref(&new))

@@ -18,7 +18,7 @@ async fn start_sim() -> Simulator {
     let sim = Simulator::start(SimConfig {
         queue_time: Duration::from_millis(700),
         run_time: Duration::from_millis(900),
-        ..SimConfig::default()
+        ..common::sim_config()
     })
     .await
     .expect("simulator starts");

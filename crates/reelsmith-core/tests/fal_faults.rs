@@ -6,9 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use reelsmith_core::fal::{
-    ClientOptions, FalClient, FalError, FalUrls, KeySource, RetryPolicy, StatusEvent, resolve_key,
+    ApiKey, ClientOptions, FalClient, FalError, FalUrls, KeySource, RetryPolicy, RunKeys,
+    StatusEvent, resolve_key,
 };
+use reelsmith_core::keystore::{CredentialStore, KeyLocation, KeyStore, MemoryStore};
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::{Value, json};
 
@@ -18,6 +22,7 @@ async fn start_sim(config: SimConfig) -> Simulator {
     let sim = Simulator::start(SimConfig {
         queue_time: Duration::from_millis(500),
         run_time: Duration::from_millis(700),
+        one_origin: common::one_origin(),
         ..config
     })
     .await
@@ -340,6 +345,14 @@ async fn multipart_upload_sends_parts_and_completes() {
     assert!(
         paths.last().unwrap().starts_with("POST ") && paths.last().unwrap().contains("/complete")
     );
+    // Parts and completion are the pre-signed URL's: never the key, even on the queue's origin.
+    for r in sim
+        .requests()
+        .iter()
+        .filter(|r| r.route == Route::UploadPut)
+    {
+        assert_eq!(r.authorization, None, "{} {}", r.method, r.path_and_query);
+    }
     let progress = progress.into_inner().unwrap();
     assert!(
         progress.windows(2).all(|w| w[0].0 <= w[1].0),
@@ -431,27 +444,30 @@ async fn wrong_key_is_rejected_without_ever_showing_it() {
     sim.shutdown().await;
 }
 
-/// The only test in this binary that touches these variables, so changing them cannot race.
+/// The README's order, for fal's own hosts: saved key → FAL_KEY → FAL_KEY_ID + FAL_KEY_SECRET
+/// → credentials.json (the run's variables come from a lookup: no process environment is changed).
 #[test]
 fn credentials_are_resolved_in_order() {
-    let vars = ["FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET"];
-    let saved: Vec<_> = vars.iter().map(std::env::var_os).collect();
-    let set = |name: &str, value: Option<&str>| {
-        // SAFETY: no other test in this binary reads or writes these variables.
-        unsafe {
-            match value {
-                Some(v) => std::env::set_var(name, v),
-                None => std::env::remove_var(name),
-            }
-        }
-    };
-    for v in vars {
-        set(v, None);
-    }
     let config = tempfile::tempdir().unwrap();
     let dir = config.path();
+    let saved = MemoryStore::new();
+    let store = KeyStore::with_store(Arc::new(saved.clone()), dir);
+    let fal = FalUrls {
+        queue: "https://queue.fal.run".into(),
+        rest: "https://rest.fal.ai".into(),
+        openapi: "https://fal.ai/api/openapi/queue/openapi.json".into(),
+        api: "https://api.fal.ai/v1".into(),
+    };
+    let env = |vars: &'static [(&'static str, &'static str)]| {
+        RunKeys::from_lookup(move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    };
+    let resolve = |run: &RunKeys| resolve_key(&store, &fal, run);
     assert!(matches!(
-        resolve_key(None, dir),
+        resolve(&RunKeys::none()),
         Err(FalError::MissingCredentials)
     ));
 
@@ -460,7 +476,7 @@ fn credentials_are_resolved_in_order() {
         "{\"api_key\": oops-not-json-secret}",
     )
     .unwrap();
-    let err = resolve_key(None, dir).unwrap_err();
+    let err = resolve(&RunKeys::none()).unwrap_err();
     assert!(matches!(err, FalError::Io { .. }), "{err:?}");
     assert!(!err.to_string().contains("oops-not-json-secret"), "{err}");
 
@@ -469,51 +485,45 @@ fn credentials_are_resolved_in_order() {
         r#"{"api_key": "file-id:file-secret"}"#,
     )
     .unwrap();
-    let (key, source) = resolve_key(None, dir).unwrap();
-    assert_eq!(key.expose(), "file-id:file-secret");
+    let r = resolve(&RunKeys::none()).unwrap();
+    assert_eq!(r.key.expose(), "file-id:file-secret");
     assert_eq!(
-        source,
+        r.source,
         KeySource::CredentialsFile(dir.join("credentials.json"))
     );
-
-    set("FAL_KEY_ID", Some("env-id"));
     assert_eq!(
-        resolve_key(None, dir).unwrap().1,
-        source,
+        resolve(&env(&[("FAL_KEY_ID", "env-id")])).unwrap().source,
+        r.source,
         "an id without a secret is not a key"
     );
-    set("FAL_KEY_SECRET", Some("env-secret"));
-    let (key, source) = resolve_key(None, dir).unwrap();
+    let pair = env(&[("FAL_KEY_ID", "env-id"), ("FAL_KEY_SECRET", "env-secret")]);
+    let r = resolve(&pair).unwrap();
     assert_eq!(
-        (key.expose(), source),
+        (r.key.expose(), r.source),
         ("env-id:env-secret", KeySource::EnvKeyIdSecret)
     );
-
-    set("FAL_KEY", Some("env-full:key"));
-    let (key, source) = resolve_key(None, dir).unwrap();
+    let all = env(&[
+        ("FAL_KEY", "env-full:key"),
+        ("FAL_KEY_ID", "env-id"),
+        ("FAL_KEY_SECRET", "env-secret"),
+    ]);
+    let r = resolve(&all).unwrap();
     assert_eq!(
-        (key.expose(), source),
+        (r.key.expose(), r.source),
         ("env-full:key", KeySource::EnvFalKey)
     );
-
     assert_eq!(
-        resolve_key(Some("   "), dir).unwrap().1,
-        KeySource::EnvFalKey,
-        "blank setting ignored"
+        resolve(&env(&[("FAL_KEY", "   ")])).unwrap().source,
+        KeySource::CredentialsFile(dir.join("credentials.json")),
+        "a blank FAL_KEY is not a key"
     );
-    let (key, source) = resolve_key(Some("settings-id:settings-secret"), dir).unwrap();
+    saved.save(&ApiKey::new("saved-id:saved-secret")).unwrap();
+    let r = resolve(&all).unwrap();
     assert_eq!(
-        (key.expose(), source),
-        ("settings-id:settings-secret", KeySource::Settings)
+        (r.key.expose(), r.source),
+        (
+            "saved-id:saved-secret",
+            KeySource::Saved(KeyLocation::Memory)
+        )
     );
-
-    for (name, value) in vars.iter().zip(saved) {
-        // SAFETY: as above.
-        unsafe {
-            match value {
-                Some(v) => std::env::set_var(name, v),
-                None => std::env::remove_var(name),
-            }
-        }
-    }
 }

@@ -157,7 +157,7 @@ fn check_video_lists_every_broken_limit() {
         "2.50 s, shorter than the minimum 3 s",
         "24.00 fps, above the maximum 20 fps",
         "320×176 px, smaller",
-        "above the 100 bytes file limit",
+        "over the field's 100 bytes file limit",
     ] {
         assert!(msg.contains(needle), "{needle:?} missing from {msg}");
     }

@@ -2,8 +2,9 @@
 //!
 //! One axum server on `127.0.0.1` stands in for all of fal's hosts, told apart by path prefix:
 //! `/queue` (queue API), `/rest` (storage initiate), `/upload` (pre-signed upload URLs),
-//! `/cdn/files` (the CDN), `/openapi` (per-endpoint OpenAPI documents) and `/api/v1` (fal's
-//! platform API: the request history of every request the simulator queued). Jobs follow a timeline
+//! `/cdn/files` (the CDN) and `/openapi` (per-endpoint OpenAPI documents); with
+//! [`SimConfig::one_origin`] the queue and REST storage are at the root instead. Only requests
+//! whose Host is its own loopback address are answered. Jobs follow a timeline
 //! from their submit time (IN_QUEUE with a falling position, IN_PROGRESS with log lines,
 //! COMPLETED), and their result is a real H.264 MP4 made by [`clip`]. Fault knobs make the next
 //! requests fail in the ways fal fails.
@@ -11,12 +12,15 @@
 #![forbid(unsafe_code)]
 
 pub mod clip;
+pub mod sound;
 
 mod cdn;
 mod faults;
+mod guard;
 mod history;
 mod inputs;
 mod jobs;
+mod layout;
 mod multipart;
 mod openapi;
 mod platform_api;
@@ -56,10 +60,15 @@ pub struct SimConfig {
     pub initial_queue_position: u32,
     /// Endpoints served besides the bundled ones, as `(endpoint id, OpenAPI document)`.
     pub extra_documents: Vec<(String, Value)>,
-    /// Where uploads and results are kept; `None` = a temporary directory removed on shutdown.
+    /// Where uploads and results are kept; `None` = a new private (0700) folder in the system
+    /// temp dir, removed on shutdown.
     pub storage_dir: Option<PathBuf>,
     /// What the key may read on the platform API (ADMIN by default).
     pub key_scope: KeyScope,
+    /// Serve the queue and REST storage at the root of the origin, beside the upload URLs, the
+    /// CDN and the OpenAPI documents, as a proxy in front of fal does (default: under `/queue`
+    /// and `/rest`). The CDN and the upload URLs refuse `Authorization` either way.
+    pub one_origin: bool,
 }
 
 /// The scope of the simulator's key, as fal's keys have: API keys may call models, the
@@ -85,6 +94,7 @@ impl Default for SimConfig {
             extra_documents: Vec::new(),
             storage_dir: None,
             key_scope: KeyScope::Admin,
+            one_origin: false,
         }
     }
 }
@@ -235,14 +245,32 @@ impl Simulator {
         self.shared.base_url.clone()
     }
 
-    /// The queue host (`REELSMITH_QUEUE_URL`): `{base}/queue`.
+    /// The queue host (`REELSMITH_QUEUE_URL`): `{base}/queue`, or `{base}` with one origin.
     pub fn queue_url(&self) -> String {
-        format!("{}/queue", self.shared.base_url)
+        format!(
+            "{}{}",
+            self.shared.base_url,
+            self.shared.layout.queue_prefix()
+        )
     }
 
-    /// The REST host (`REELSMITH_REST_URL`): `{base}/rest`.
+    /// The REST host (`REELSMITH_REST_URL`): `{base}/rest`, or `{base}` with one origin.
     pub fn rest_url(&self) -> String {
-        format!("{}/rest", self.shared.base_url)
+        format!(
+            "{}{}",
+            self.shared.base_url,
+            self.shared.layout.rest_prefix()
+        )
+    }
+
+    /// True when the queue and REST storage are served at the root (`SimConfig::one_origin`).
+    pub fn is_one_origin(&self) -> bool {
+        self.shared.layout.one_origin
+    }
+
+    /// The folder holding uploads and results.
+    pub fn storage_dir(&self) -> PathBuf {
+        self.shared.storage.root.clone()
     }
 
     /// The OpenAPI URL (`REELSMITH_OPENAPI_URL`), called with `?endpoint_id=ID`.

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -117,10 +117,37 @@ pub(crate) async fn queue_entry(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    handle(shared, method, &rest, query, headers, body).await
+}
+
+/// With one origin, every request no other route takes: the queue lives at the root.
+pub(crate) async fn queue_at_root(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(rest) = shared.layout.queue_rest(uri.path()) else {
+        return json_response(404, json!({"detail": "Not Found"}));
+    };
+    let rest = rest.to_string();
+    handle(shared, method, &rest, query, headers, body).await
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    method: Method,
+    rest: &str,
+    query: HashMap<String, String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     if let Some(response) = key_rejection(&shared, &headers) {
         return response;
     }
-    match parse_queue_path(&rest) {
+    match parse_queue_path(rest) {
         QueuePath::Submit { endpoint_id } => {
             if method != Method::POST {
                 return method_not_allowed();

@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::faults::{NoRequestId, fault_response};
+use super::layout::{API_PREFIX, CDN_PREFIX, Layout};
 use super::queue::{QueuePath, RequestAction, parse_queue_path};
 use super::state::{Shared, lock};
 use super::{RecordedRequest, Route};
@@ -17,8 +18,34 @@ use super::{RecordedRequest, Route};
 pub(crate) const MAX_RECORDED: usize = 100_000;
 
 /// Which API route a path reaches.
-pub(crate) fn classify(path: &str) -> Route {
-    if let Some(rest) = path.strip_prefix("/queue/") {
+pub(crate) fn classify(layout: &Layout, path: &str) -> Route {
+    if layout.is_initiate(path) {
+        return Route::UploadInitiate;
+    }
+    if layout.is_upload(path) {
+        return Route::UploadPut;
+    }
+    if path.starts_with(CDN_PREFIX) {
+        return Route::Cdn;
+    }
+    if path.starts_with("/openapi/") {
+        return Route::OpenApi;
+    }
+    if path.starts_with(API_PREFIX) {
+        if path.starts_with("/api/v1/models/requests/") {
+            return Route::History;
+        }
+        return match path {
+            "/api/v1/models" => Route::Models,
+            "/api/v1/models/pricing" => Route::Pricing,
+            "/api/v1/models/pricing/estimate" => Route::PricingEstimate,
+            "/api/v1/models/usage" => Route::Usage,
+            "/api/v1/models/billing-events" => Route::BillingEvents,
+            "/api/v1/account/billing" => Route::AccountBilling,
+            _ => Route::Any,
+        };
+    }
+    if let Some(rest) = layout.queue_rest(path) {
         return match parse_queue_path(rest) {
             QueuePath::Submit { .. } => Route::Submit,
             QueuePath::Request { action, .. } => match action {
@@ -29,30 +56,6 @@ pub(crate) fn classify(path: &str) -> Route {
                 RequestAction::Unknown => Route::Any,
             },
         };
-    }
-    if path.starts_with("/rest/storage/upload/initiate") {
-        return Route::UploadInitiate;
-    }
-    if path.starts_with("/upload/") {
-        return Route::UploadPut;
-    }
-    if path.starts_with("/cdn/") {
-        return Route::Cdn;
-    }
-    if path.starts_with("/openapi/") {
-        return Route::OpenApi;
-    }
-    if path.starts_with("/api/v1/models/requests/") {
-        return Route::History;
-    }
-    match path {
-        "/api/v1/models" => return Route::Models,
-        "/api/v1/models/pricing" => return Route::Pricing,
-        "/api/v1/models/pricing/estimate" => return Route::PricingEstimate,
-        "/api/v1/models/usage" => return Route::Usage,
-        "/api/v1/models/billing-events" => return Route::BillingEvents,
-        "/api/v1/account/billing" => return Route::AccountBilling,
-        _ => {}
     }
     Route::Any
 }
@@ -69,7 +72,7 @@ pub(crate) async fn observe(
         .path_and_query()
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| request.uri().path().to_string());
-    let route = classify(request.uri().path());
+    let route = classify(&shared.layout, request.uri().path());
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -81,7 +84,18 @@ pub(crate) async fn observe(
         None => next.run(request).await,
     };
 
-    let fal_host = path_and_query.starts_with("/queue/") || path_and_query.starts_with("/rest/");
+    // fal's queue and REST hosts tag their answers; the CDN and the upload URLs do not.
+    let fal_host = matches!(
+        route,
+        Route::Submit
+            | Route::Status
+            | Route::StatusStream
+            | Route::Result
+            | Route::Cancel
+            | Route::UploadInitiate
+    ) || (!shared.layout.one_origin
+        && (path_and_query.starts_with("/queue/") || path_and_query.starts_with("/rest/")));
+    // An ingress page (nginx in front of fal) carries no request id.
     let ingress = response.extensions().get::<NoRequestId>().is_some();
     if fal_host && !ingress && !response.headers().contains_key("x-fal-request-id") {
         let id = uuid::Uuid::new_v4().to_string();
@@ -112,6 +126,8 @@ mod tests {
 
     #[test]
     fn routes_are_told_apart_by_path() {
+        let split = Layout { one_origin: false };
+        let classify = |path| classify(&split, path);
         assert_eq!(classify("/queue/fal-ai/veo3.1/fast"), Route::Submit);
         assert_eq!(
             classify("/queue/fal-ai/veo3.1/requests/abc/status"),
@@ -138,5 +154,21 @@ mod tests {
             Route::History
         );
         assert_eq!(classify("/elsewhere"), Route::Any);
+    }
+
+    #[test]
+    fn one_origin_routes_are_told_apart_by_path() {
+        let one = Layout { one_origin: true };
+        let classify = |path| classify(&one, path);
+        assert_eq!(classify("/fal-ai/veo3.1/fast"), Route::Submit);
+        assert_eq!(
+            classify("/fal-ai/veo3.1/requests/abc/status/stream"),
+            Route::StatusStream
+        );
+        assert_eq!(classify("/fal-ai/veo3.1/requests/abc"), Route::Result);
+        assert_eq!(classify("/storage/upload/initiate"), Route::UploadInitiate);
+        assert_eq!(classify("/upload/t/complete"), Route::UploadPut);
+        assert_eq!(classify("/cdn/files/x/y.png"), Route::Cdn);
+        assert_eq!(classify("/openapi/queue/openapi.json"), Route::OpenApi);
     }
 }

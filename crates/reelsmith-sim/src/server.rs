@@ -11,9 +11,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::faults::Faults;
+use super::layout::{Layout, OPENAPI_PATH};
 use super::state::{Settings, Shared};
 use super::storage::Storage;
-use super::{SimConfig, SimError, cdn, history, openapi, platform_api, queue, record, upload};
+use super::{
+    SimConfig, SimError, cdn, guard, history, openapi, platform_api, queue, record, upload,
+};
 
 /// The silence after which a status stream sends `: ping`, unless changed.
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
@@ -21,11 +24,13 @@ const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
 /// The longest clip rendered unless changed (longer durations are cut to keep renders quick).
 const DEFAULT_MAX_CLIP_SECONDS: f64 = 4.0;
 
-/// The directory under the system temp dir holding one `{pid}-{id}` directory per simulator.
-const TEMP_PARENT: &str = "reelsmith-sim";
+/// Name prefix of a simulator's private storage folder in the system temp dir:
+/// `reelsmith-sim-{pid}-{random}`.
+const TEMP_PREFIX: &str = "reelsmith-sim-";
 
-/// Removes temporary storage left by simulators whose process is gone (killed before it could
+/// Removes the storage folders of simulators whose process is gone (killed before they could
 /// clean up). Only where `/proc` tells which processes live; elsewhere nothing is removed.
+/// Symbolic links and other users' folders are left alone (the latter cannot be removed anyway).
 fn sweep_abandoned(parent: &std::path::Path) {
     let proc_dir = std::path::Path::new("/proc");
     if !proc_dir.join("self").exists() {
@@ -38,15 +43,37 @@ fn sweep_abandoned(parent: &std::path::Path) {
         let name = entry.file_name();
         let Some(pid) = name
             .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
             .and_then(|n| n.split_once('-'))
             .and_then(|(pid, _)| pid.parse::<u32>().ok())
         else {
             continue;
         };
-        if pid != std::process::id() && !proc_dir.join(pid.to_string()).exists() {
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && pid != std::process::id() && !proc_dir.join(pid.to_string()).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// A new folder only this user can enter (0700), under a fresh random name in the system temp
+/// dir. It is created, not reused: a folder someone else made under that name makes this fail.
+fn private_temp_dir() -> std::io::Result<PathBuf> {
+    let parent = std::env::temp_dir();
+    sweep_abandoned(&parent);
+    let dir = parent.join(format!(
+        "{TEMP_PREFIX}{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(&dir)?;
+    Ok(dir)
 }
 
 /// Starts the server task; returns the shared state, the task and a temp dir to remove later.
@@ -59,6 +86,9 @@ pub(crate) async fn start(
     let mut extra = super::price_list::extra_documents(&bundled);
     extra.extend(config.extra_documents.iter().cloned());
     let documents = openapi::load_documents(&extra)?;
+    let layout = Layout {
+        one_origin: config.one_origin,
+    };
     // Bind first: a port in use must not leave a storage directory behind.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
@@ -77,13 +107,10 @@ pub(crate) async fn start(
     let (root, temp_dir) = match &config.storage_dir {
         Some(dir) => (dir.clone(), None),
         None => {
-            let parent = std::env::temp_dir().join(TEMP_PARENT);
-            sweep_abandoned(&parent);
-            let dir = parent.join(format!(
-                "{}-{}",
-                std::process::id(),
-                uuid::Uuid::new_v4().simple()
-            ));
+            let dir = private_temp_dir().map_err(|source| SimError::Storage {
+                path: std::env::temp_dir(),
+                source,
+            })?;
             (dir.clone(), Some(dir))
         }
     };
@@ -94,6 +121,8 @@ pub(crate) async fn start(
 
     let shared = Arc::new(Shared {
         base_url: format!("http://127.0.0.1:{port}"),
+        port,
+        layout,
         key: config.key.clone(),
         settings: Mutex::new(Settings {
             queue_time: config.queue_time,
@@ -120,13 +149,15 @@ pub(crate) async fn start(
         shutdown: CancellationToken::new(),
     });
 
-    let router = Router::new()
-        .route("/queue/{*rest}", any(queue::queue_entry))
-        .route("/rest/storage/upload/{kind}", post(upload::initiate))
+    let mut router = Router::new()
+        .route(
+            &format!("{}/storage/upload/{{kind}}", layout.rest_prefix()),
+            post(upload::initiate),
+        )
         .route("/upload/{*rest}", any(upload::upload))
         .route("/cdn/files/{*key}", get(cdn::serve_file))
         .route("/cdn/thumbs/{name}", get(platform_api::thumbnail))
-        .route("/openapi/queue/openapi.json", get(openapi::document))
+        .route(OPENAPI_PATH, get(openapi::document))
         .route(
             "/api/v1/models/requests/by-endpoint",
             get(history::by_endpoint),
@@ -145,10 +176,22 @@ pub(crate) async fn start(
         .route(
             "/api/v1/account/billing",
             get(platform_api::account_billing),
-        )
+        );
+    router = if layout.one_origin {
+        // The queue takes every path the other hosts do not, as at a proxy in front of fal.
+        router.fallback(queue::queue_at_root)
+    } else {
+        router.route("/queue/{*rest}", any(queue::queue_entry))
+    };
+    let router = router
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             record::observe,
+        ))
+        // Outermost: a request for another Host is refused before anything else sees it.
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            guard::own_host_only,
         ))
         .with_state(shared.clone());
 

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::clip::ClipSpec;
 use super::faults::Faults;
 use super::jobs::Job;
+use super::layout::Layout;
 use super::storage::Storage;
 use super::{RecordedRequest, Submission};
 
@@ -46,12 +47,14 @@ pub(crate) struct Settings {
     pub billable_units_header: bool,
 }
 
-/// Rendered clips by (BLAKE3 of the source file, spec): the same request renders once.
-pub(crate) type ClipCache = HashMap<(Option<String>, ClipSpec), Arc<Vec<u8>>>;
+/// Rendered clips by (BLAKE3 of the source file, spec, with sound): the same request renders once.
+pub(crate) type ClipCache = HashMap<(Option<String>, ClipSpec, bool), Arc<Vec<u8>>>;
 
 /// Everything the handlers share, behind one `Arc`.
 pub(crate) struct Shared {
     pub base_url: String,
+    pub port: u16,
+    pub layout: Layout,
     pub key: String,
     pub settings: Mutex<Settings>,
     pub documents: HashMap<String, Arc<Value>>,
@@ -65,8 +68,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The queue URL of a request: `{base}/queue/{owner}/{alias}/requests/{id}`.
+    /// The queue URL of a request: `{base}{queue prefix}/{owner}/{alias}/requests/{id}`.
     pub fn request_url(&self, app: &str, request_id: &str) -> String {
-        format!("{}/queue/{app}/requests/{request_id}", self.base_url)
+        format!(
+            "{}{}/{app}/requests/{request_id}",
+            self.base_url,
+            self.layout.queue_prefix()
+        )
     }
 }

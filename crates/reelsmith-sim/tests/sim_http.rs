@@ -243,7 +243,10 @@ async fn a_job_goes_from_queue_to_a_playable_mp4() {
     let size = mp4_bytes.len() as u64;
     let mut reader = mp4::Mp4Reader::read_header(Cursor::new(mp4_bytes), size).expect("parse mp4");
     assert_eq!(reader.ftyp.major_brand.to_string(), "isom");
-    assert_eq!(reader.moov.traks.len(), 1);
+    // Veo image-to-video makes sound by default: a picture track and an AAC track.
+    assert_eq!(reader.moov.traks.len(), 2);
+    let sound = reader.tracks().get(&2).expect("sound track");
+    assert_eq!(sound.box_type().expect("box").to_string(), "mp4a");
     let track = reader.tracks().get(&1).expect("video track");
     assert_eq!(track.box_type().expect("box").to_string(), "avc1");
     assert_eq!((track.width(), track.height()), (320, 176));
@@ -1056,18 +1059,19 @@ async fn shutdown_stops_serving_and_removes_temporary_storage() {
 #[tokio::test]
 async fn storage_left_by_a_killed_simulator_is_swept() {
     // A process id above Linux's maximum (4194304) can never be alive.
-    let parent = std::env::temp_dir().join("reelsmith-sim");
-    let abandoned = parent.join("999999999-0123456789abcdef");
+    let parent = std::env::temp_dir();
+    let abandoned = parent.join("reelsmith-sim-999999999-0123456789abcdef");
     std::fs::create_dir_all(abandoned.join("files")).expect("create");
     std::fs::write(abandoned.join("files").join("x"), b"left over").expect("write");
     let sim = start(100, 100).await;
     if std::path::Path::new("/proc/self").exists() {
         assert!(!abandoned.exists(), "abandoned storage was not removed");
     }
-    // The running simulator's own storage is under the same parent and is kept.
+    // The running simulator's own storage is a sibling and is kept.
     upload(&sim, vec![1], "x.bin", "application/octet-stream").await;
     let own = sim.stored_files()[0].path.clone();
-    assert!(own.starts_with(&parent));
+    assert!(own.starts_with(sim.storage_dir()));
+    assert_eq!(sim.storage_dir().parent(), Some(parent.as_path()));
     assert!(own.exists());
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(abandoned);

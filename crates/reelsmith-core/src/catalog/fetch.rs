@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::CatalogError;
+use crate::fal::body::{BodyError, MAX_ERROR_BYTES, MAX_OPENAPI_BYTES, read_limited};
 
 /// Environment variable naming the OpenAPI service (the simulator's in tests).
 pub const OPENAPI_URL_ENV: &str = "REELSMITH_OPENAPI_URL";
@@ -48,10 +49,22 @@ pub(crate) async fn get_document(id: &str, openapi_url: &str) -> Result<Value, C
         .await
         .map_err(|e| unreachable(describe(&e)))?;
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| unreachable(describe(&e)))?;
+    let limit = if status.is_success() {
+        MAX_OPENAPI_BYTES
+    } else {
+        MAX_ERROR_BYTES
+    };
+    let body = match read_limited(response, limit).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge { limit }) => {
+            return Err(CatalogError::TooLarge {
+                id: id.to_string(),
+                path: url.path().to_string(),
+                limit,
+            });
+        }
+        Err(BodyError::Transport(e)) => return Err(unreachable(describe(&e))),
+    };
     if status == reqwest::StatusCode::NOT_FOUND {
         return Err(CatalogError::NotFound {
             id: id.to_string(),

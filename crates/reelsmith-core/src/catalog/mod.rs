@@ -100,6 +100,19 @@ pub enum CatalogError {
         /// The start of the answer.
         body: String,
     },
+    /// The answer was larger than any OpenAPI document (or error) fal sends; it was not read.
+    #[error(
+        "the schema of {id} was not fetched: the answer from {path} is larger than {} (check REELSMITH_OPENAPI_URL)",
+        crate::fal::body::describe_limit(*limit)
+    )]
+    TooLarge {
+        /// The endpoint id.
+        id: String,
+        /// The URL path that answered.
+        path: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A fetched (or cached) document cannot be used; it was not cached.
     #[error("the schema fetched for {id} cannot be used, so it was not saved: {reason}")]
     Invalid {

@@ -1,11 +1,16 @@
 //! `FalClient`: the shared HTTP client, key placement, and the retry loop every call uses.
+//!
+//! The key goes with the call, never by the URL: the queue calls (submit, status, stream,
+//! result, cancel) and storage initiate are built with [`FalClient::keyed`]; pre-signed uploads,
+//! their parts and completion, and CDN downloads with [`FalClient::anonymous`], whatever their
+//! host (a proxy may serve all of them on one origin).
 
 use std::sync::Arc;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
 use reqwest::{Method, RequestBuilder, Response};
 
-use super::auth::key_allowed_for;
+use super::body::{BodyError, MAX_ERROR_BYTES, MAX_JSON_BYTES, read_limited};
 use super::config::{ClientOptions, FalUrls};
 use super::credentials::ApiKey;
 use super::error::{FalError, Phase, error_from_response, transport_error};
@@ -109,15 +114,11 @@ impl FalClient {
         Some(hash.as_str()[..16].to_string())
     }
 
-    /// A request to `url`, carrying the key only if `url` is under the queue or REST base.
-    pub(crate) fn request(&self, method: Method, url: &str) -> RequestBuilder {
-        let mut rb = self
-            .inner
-            .http
-            .request(method, url)
-            .header(USER_AGENT, concat!("reelsmith/", env!("CARGO_PKG_VERSION")));
+    /// A request that carries the key: the calls fal's own clients authenticate (queue calls,
+    /// storage initiate, the key check).
+    pub(crate) fn keyed(&self, method: Method, url: &str) -> RequestBuilder {
+        let mut rb = self.anonymous(method, url);
         if let Some(key) = &self.inner.key
-            && key_allowed_for(url, &self.inner.urls)
             && let Ok(mut value) = HeaderValue::from_str(&format!("Key {}", key.expose()))
         {
             // Sensitive values are left out of the header map's Debug output.
@@ -125,6 +126,15 @@ impl FalClient {
             rb = rb.header(AUTHORIZATION, value);
         }
         rb
+    }
+
+    /// A request that never carries the key, whatever its host: pre-signed upload URLs (parts
+    /// and completion too) and CDN downloads.
+    pub(crate) fn anonymous(&self, method: Method, url: &str) -> RequestBuilder {
+        self.inner
+            .http
+            .request(method, url)
+            .header(USER_AGENT, concat!("reelsmith/", env!("CARGO_PKG_VERSION")))
     }
 
     /// Removes any echo of the key from text that came from a server.
@@ -197,8 +207,19 @@ impl FalClient {
     pub(crate) async fn error_from(&self, resp: Response, phase: Phase, what: &str) -> FalError {
         let status = resp.status();
         let headers = resp.headers().clone();
+        let path = resp.url().path().to_string();
         // Error bodies are small; a failure to read one still leaves the status to go on.
-        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let body = match read_limited(resp, MAX_ERROR_BYTES).await {
+            Ok(body) => body.to_vec(),
+            Err(BodyError::TooLarge { limit }) => {
+                return FalError::TooLarge {
+                    what: format!("{what} (HTTP {})", status.as_u16()),
+                    path,
+                    limit,
+                };
+            }
+            Err(BodyError::Transport(_)) => Vec::new(),
+        };
         let has_key = self.inner.key.is_some();
         error_from_response(status, &headers, &body, phase, what, has_key, &|s| {
             self.scrub(s)
@@ -211,13 +232,28 @@ impl FalClient {
         resp: Response,
         what: &str,
     ) -> Result<T, FalError> {
-        let bytes = resp.bytes().await.map_err(|e| transport_error(&e, what))?;
+        let path = resp.url().path().to_string();
+        let bytes = read_limited(resp, MAX_JSON_BYTES)
+            .await
+            .map_err(|e| body_error(e, what, &path))?;
         serde_json::from_slice(&bytes).map_err(|e| {
             FalError::Protocol(format!(
                 "{what}: the answer is not the expected JSON ({e}): {}",
                 self.scrub(&String::from_utf8_lossy(&bytes[..bytes.len().min(200)]))
             ))
         })
+    }
+}
+
+/// The typed error for a body that could not be read within its limit.
+pub(crate) fn body_error(e: BodyError, what: &str, path: &str) -> FalError {
+    match e {
+        BodyError::TooLarge { limit } => FalError::TooLarge {
+            what: what.to_string(),
+            path: path.to_string(),
+            limit,
+        },
+        BodyError::Transport(e) => transport_error(&e, what),
     }
 }
 

@@ -51,6 +51,14 @@ impl FalUrls {
         }
     }
 
+    /// True when the queue, REST and platform API hosts (the ones that get the key) are all
+    /// fal's own https hosts: only then may a saved key be used.
+    pub fn is_fal(&self) -> bool {
+        super::credentials::is_fal_https(&self.queue)
+            && super::credentials::is_fal_https(&self.rest)
+            && super::credentials::is_fal_https(&self.api)
+    }
+
     /// The queue base without a trailing slash.
     pub(crate) fn queue_base(&self) -> &str {
         self.queue.trim_end_matches('/')

@@ -21,12 +21,27 @@ pub fn part_path(dest: &Path) -> PathBuf {
     dest.with_file_name(name)
 }
 
-/// `(start, total)` from `Content-Range: bytes START-END/TOTAL` (`TOTAL` may be `*`).
-fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
-    let rest = value.trim().strip_prefix("bytes")?.trim();
+/// `(start, total)` from `Content-Range: bytes START-END/TOTAL` (`TOTAL` may be `*`); `None`
+/// for anything RFC 9110 (§14.4) calls invalid: not digits, END before START, END not below
+/// TOTAL.
+pub(crate) fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
+    let number = |s: &str| -> Option<u64> {
+        let s = s.trim();
+        // `parse` alone would take a leading `+`.
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let rest = value.trim().strip_prefix("bytes")?;
+    let rest = rest.strip_prefix([' ', '\t'])?;
     let (range, total) = rest.split_once('/')?;
-    let (start, _end) = range.split_once('-')?;
-    Some((start.trim().parse().ok()?, total.trim().parse().ok()))
+    let (start, end) = range.split_once('-')?;
+    let (start, end) = (number(start)?, number(end)?);
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(number(t)?),
+    };
+    (start <= end && total.is_none_or(|t| end < t)).then_some((start, total))
 }
 
 /// How one GET attempt ended.
@@ -73,7 +88,8 @@ impl FalClient {
         let mut total = expected_size;
         let mut failures = 0u32;
         loop {
-            let mut rb = self.request(Method::GET, url);
+            // The CDN's URLs are public: never the key, even on the queue's own origin.
+            let mut rb = self.anonymous(Method::GET, url);
             if offset > 0 {
                 rb = rb.header(RANGE, format!("bytes={offset}-"));
             }
@@ -226,6 +242,23 @@ mod tests {
             part_path(Path::new("/tmp/a/video.mp4")),
             PathBuf::from("/tmp/a/video.mp4.part")
         );
+    }
+
+    /// Found by fuzz/fuzz_targets/content_range.rs and tests/mutations_wire.rs.
+    #[test]
+    fn content_range_refuses_what_rfc_9110_calls_invalid() {
+        for bad in [
+            "bytes 100-50/1000",
+            "bytes 0-9/5",
+            "bytes 0-9/9",
+            "bytes +5-9/10",
+            "bytes 5-/10",
+            "bytes5-9/10",
+            "bytes 18446744073709551615-184467440\t73709551615/*",
+        ] {
+            assert_eq!(parse_content_range(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_content_range("bytes 0-9/10"), Some((0, Some(10))));
     }
 
     #[test]

@@ -6,6 +6,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+use super::body::describe_limit;
+
 /// One entry of fal's `detail` list: which field failed and why.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FieldError {
@@ -43,6 +45,15 @@ pub enum FalError {
         "no fal API key found: set one in Settings, or the FAL_KEY environment variable, or put {{\"api_key\": \"...\"}} in credentials.json in the config folder"
     )]
     MissingCredentials,
+    /// The base URLs are not fal's https hosts and no key was given for this run: a saved key
+    /// is never sent anywhere else.
+    #[error(
+        "no key for {base}: a saved fal key is sent only to fal's own https hosts, and neither FAL_KEY nor FAL_KEY_ID + FAL_KEY_SECRET is set"
+    )]
+    NoKeyForBase {
+        /// The queue base URL in use (e.g. a simulator's or a proxy's).
+        base: String,
+    },
     /// fal answered 401/403 to the key.
     #[error("fal rejected the API key (HTTP {status}): {detail}")]
     RejectedCredentials {
@@ -104,6 +115,16 @@ pub enum FalError {
     /// fal answered with something the client does not understand.
     #[error("unexpected answer from fal: {0}")]
     Protocol(String),
+    /// An answer was larger than the client reads (see `fal::body` for the limits).
+    #[error("{what}: the answer from {path} is larger than {} and was not read", describe_limit(*limit))]
+    TooLarge {
+        /// What the client was doing.
+        what: String,
+        /// The URL path (no host, no query) that answered.
+        path: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A submit may have reached fal, but its answer was lost: whether fal queued (and will
     /// charge for) the job is unknown. It must not be sent again without looking it up.
     #[error("the answer to the submit was lost ({detail}); fal may have queued the job")]
@@ -149,6 +170,9 @@ impl FalError {
     pub fn user_message(&self) -> String {
         match self {
             FalError::MissingCredentials => self.to_string(),
+            FalError::NoKeyForBase { .. } => format!(
+                "{self}. Set FAL_KEY for this run to the key that service expects (`reelsmith simulate` prints its own)."
+            ),
             FalError::RejectedCredentials { .. } => format!(
                 "{self}. Check the key in Settings (or FAL_KEY); create a new one at fal.ai/dashboard/keys if needed."
             ),
@@ -180,6 +204,9 @@ impl FalError {
             FalError::Protocol(_) => {
                 format!("{self}. This may be a change at fal; please report it.")
             }
+            FalError::TooLarge { .. } => format!(
+                "{self}. fal's answers are far smaller; if REELSMITH_QUEUE_URL or REELSMITH_REST_URL point elsewhere, check that service."
+            ),
             FalError::AnswerLost { .. } => format!(
                 "{self}. Check fal's request history (fal.ai/dashboard) before submitting it again."
             ),

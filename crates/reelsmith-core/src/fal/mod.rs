@@ -1,11 +1,10 @@
 //! The fal HTTP client: credentials, queue, storage uploads, downloads, the platform API
 //! (request history), errors and retries.
 //!
-//! The key goes only to URLs under the queue, REST or platform API base
-//! (`auth::key_allowed_for`); upload URLs and the CDN never see it, and no error, log line or
-//! file contains it.
+//! The key goes with the calls that need it (queue calls and storage initiate), never to an
+//! upload URL or the CDN whatever their host, and no error, log line or file contains it.
 
-pub mod auth;
+pub mod body;
 mod client;
 pub mod config;
 pub mod credentials;
@@ -20,10 +19,11 @@ pub mod stream;
 pub mod submit;
 pub mod upload;
 
-pub use auth::key_allowed_for;
 pub use client::FalClient;
 pub use config::{ClientOptions, FalUrls};
-pub use credentials::{ApiKey, KeySource, resolve_key};
+pub use credentials::{
+    ApiKey, KeySource, ResolvedKey, RunKeys, is_fal_https, origin_of, resolve_key,
+};
 pub use error::{FalError, FieldError};
 pub use queue::{
     BILLABLE_UNITS_HEADER, CancelOutcome, LogLine, QueueHandle, QueueState, QueueStatus,

@@ -159,6 +159,14 @@ pub(crate) fn app_prefix(endpoint_id: &str) -> String {
     parts[..parts.len().min(keep)].join("/")
 }
 
+/// Whether two URLs share scheme, host and port.
+pub(crate) fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// `url` with `name=value` appended to its query.
 pub(crate) fn with_query(url: &str, name: &str, value: &str) -> Result<String, FalError> {
     let mut u = url::Url::parse(url)
@@ -192,7 +200,7 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_ok(&what, Phase::Other, TransportRetry::Any, || {
-                self.request(Method::GET, &url)
+                self.keyed(Method::GET, &url)
                     .header(ACCEPT, "application/json")
                     .timeout(timeout)
             })
@@ -216,7 +224,7 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_ok(&what, Phase::Result, TransportRetry::Any, || {
-                self.request(Method::GET, &handle.response_url)
+                self.keyed(Method::GET, &handle.response_url)
                     .header(ACCEPT, "application/json")
                     .timeout(timeout)
             })
@@ -231,8 +239,7 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_raw(&what, TransportRetry::Any, || {
-                self.request(Method::PUT, &handle.cancel_url)
-                    .timeout(timeout)
+                self.keyed(Method::PUT, &handle.cancel_url).timeout(timeout)
             })
             .await?;
         match resp.status().as_u16() {
@@ -252,7 +259,7 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_raw(what, TransportRetry::Any, || {
-                self.request(Method::GET, &url).timeout(timeout)
+                self.keyed(Method::GET, &url).timeout(timeout)
             })
             .await?;
         match resp.status().as_u16() {
@@ -352,6 +359,24 @@ mod tests {
         assert_eq!(c.error_type.as_deref(), Some("content_policy_violation"));
         assert!(parse_status(&json!({"status":"WEIRD"})).is_err());
         assert!(parse_status(&json!({"queue_position":1})).is_err());
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert!(same_origin(
+            "https://queue.fal.run/fal-ai/x/requests/r/status",
+            "https://queue.fal.run"
+        ));
+        assert!(!same_origin(
+            "https://queue.fal.run.evil.example/x",
+            "https://queue.fal.run"
+        ));
+        assert!(!same_origin(
+            "http://queue.fal.run/x",
+            "https://queue.fal.run"
+        ));
+        assert!(!same_origin("http://127.0.0.1:1/x", "http://127.0.0.1:2"));
+        assert!(!same_origin("not a url", "https://queue.fal.run"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use reqwest::Method;
 use reqwest::header::ACCEPT;
 use serde_json::Value;
 
+use super::body::MAX_SSE_EVENT_BYTES;
 use super::client::FalClient;
 use super::error::{FalError, Phase, error_chain};
 use super::queue::{LogLine, QueueHandle, QueueState, QueueStatus, parse_status, with_query};
@@ -84,7 +85,7 @@ enum StreamEnd {
 }
 
 /// Splits complete SSE events off the front of `buf` and returns their `data` payloads.
-fn take_events(buf: &mut Vec<u8>) -> Vec<String> {
+pub(crate) fn take_events(buf: &mut Vec<u8>) -> Vec<String> {
     let mut out = Vec::new();
     while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
         let block: Vec<u8> = buf.drain(..end + 2).collect();
@@ -150,7 +151,7 @@ impl FalClient {
         let url = with_query(url.as_str(), "logs", "1")?;
         let what = format!("status stream of request {}", handle.request_id);
         let request = self
-            .request(Method::GET, &url)
+            .keyed(Method::GET, &url)
             .header(ACCEPT, "text/event-stream")
             .send();
         let resp = match tokio::time::timeout(stall, request).await {
@@ -203,7 +204,20 @@ impl FalClient {
             };
             // SSE allows CRLF line ends; dropping CR makes event splitting uniform.
             buf.extend(chunk.iter().copied().filter(|&b| b != b'\r'));
-            for data in take_events(&mut buf) {
+            let events = take_events(&mut buf);
+            // What is left is one unfinished event: a server that never ends it must not grow
+            // the buffer without bound. Polling (bounded too) takes over.
+            if buf.len() > MAX_SSE_EVENT_BYTES
+                || events.iter().any(|e| e.len() > MAX_SSE_EVENT_BYTES)
+            {
+                let too_large = FalError::TooLarge {
+                    what: what.clone(),
+                    path: url_path(&url),
+                    limit: MAX_SSE_EVENT_BYTES,
+                };
+                return Ok(StreamEnd::Fallback(too_large.to_string()));
+            }
+            for data in events {
                 let status = match serde_json::from_str::<Value>(&data)
                     .map_err(|e| e.to_string())
                     .and_then(|v| parse_status(&v).map_err(|e| e.to_string()))
@@ -266,6 +280,13 @@ impl FalClient {
             message: self.scrub(&message),
         }
     }
+}
+
+/// The path of `url` (no host, no query), for messages.
+fn url_path(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_default()
 }
 
 fn secs(d: Duration) -> String {

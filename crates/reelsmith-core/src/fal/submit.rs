@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::client::FalClient;
 use super::error::{FalError, Phase, error_chain, transport_error};
-use super::queue::{QueueHandle, SubmitAnswer};
+use super::queue::{QueueHandle, SubmitAnswer, same_origin};
 
 /// Error bodies read to classify an answer at most (an nginx page is a few hundred bytes).
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -189,7 +189,7 @@ impl FalClient {
         let what = format!("submit to {endpoint_id}");
         let timeout = self.inner.options.request_timeout;
         let sent = self
-            .request(Method::POST, &url)
+            .keyed(Method::POST, &url)
             .header(ACCEPT, "application/json")
             .timeout(timeout)
             .json(input)
@@ -284,13 +284,18 @@ impl FalClient {
                 request_id: hint,
             });
         }
-        // Prefer the URLs fal returned (owner/alias form); build them only if absent.
+        // Prefer the URLs fal returned (owner/alias form); build them when absent, or when they
+        // leave the queue's origin: the key goes with every call to them.
         let built = self.handle_for(endpoint_id, &answer.request_id);
+        let queue = self.inner.urls.queue_base();
+        let pick = |given: Option<String>, built: String| {
+            given.filter(|url| same_origin(url, queue)).unwrap_or(built)
+        };
         SubmitAttempt::Accepted(QueueHandle {
             endpoint_id: endpoint_id.to_string(),
-            status_url: answer.status_url.unwrap_or(built.status_url),
-            response_url: answer.response_url.unwrap_or(built.response_url),
-            cancel_url: answer.cancel_url.unwrap_or(built.cancel_url),
+            status_url: pick(answer.status_url, built.status_url),
+            response_url: pick(answer.response_url, built.response_url),
+            cancel_url: pick(answer.cancel_url, built.cancel_url),
             request_id: answer.request_id,
         })
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 
+use super::body::{MAX_ERROR_BYTES, read_limited};
 use super::client::{FalClient, TransportRetry};
 use super::diskio::read_ahead;
 use super::error::{FalError, Phase, transport_error};
@@ -117,7 +118,7 @@ impl FalClient {
         let timeout = self.inner.options.request_timeout;
         let resp = self
             .send_ok(&what, Phase::Input, TransportRetry::Any, || {
-                self.request(Method::POST, &url).timeout(timeout).json(body)
+                self.keyed(Method::POST, &url).timeout(timeout).json(body)
             })
             .await?;
         self.json_body(resp, &what).await
@@ -179,7 +180,8 @@ impl FalClient {
             Phase::Transfer,
             TransportRetry::Any,
             || {
-                self.request(Method::POST, &url)
+                // Part of the pre-signed upload: its signature is in the URL, never the key.
+                self.anonymous(Method::POST, &url)
                     .timeout(timeout)
                     .json(&body)
             },
@@ -213,8 +215,9 @@ impl FalClient {
                     tx.send_replace(counted);
                 },
             );
+            // Pre-signed: the URL carries its own signature and the key never goes with it.
             let request = self
-                .request(Method::PUT, url)
+                .anonymous(Method::PUT, url)
                 .header(CONTENT_TYPE, slice.content_type)
                 .header(CONTENT_LENGTH, slice.len)
                 .body(reqwest::Body::wrap_stream(stream))
@@ -291,7 +294,8 @@ async fn part_etag(resp: Response) -> Option<String> {
         .get(ETAG)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = resp.bytes().await.ok();
+    // A part's answer is tiny; a huge one is not worth reading for its etag.
+    let body = read_limited(resp, MAX_ERROR_BYTES).await.ok();
     let from_json = body
         .as_deref()
         .and_then(|b| serde_json::from_slice::<Value>(b).ok())

@@ -1,7 +1,7 @@
 //! From fal's result to the library: the file name, the download (with a fresh link when the
 //! old one expired), the sidecar and the index entry.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Local;
@@ -62,21 +62,66 @@ async fn refreshed_video_url(inner: &Arc<Inner>, id: &JobId, job: &Job) -> Optio
     Some(url)
 }
 
-/// Picks the file the video is saved to, avoiding names on disk or held by other jobs; the
-/// caller holds `inner.naming` until the choice is recorded.
-pub(crate) fn reserve_output(inner: &Arc<Inner>, job: &Job) -> std::io::Result<PathBuf> {
+/// Where a job's video goes, and what to tell the user about the choice.
+pub(crate) struct Destination {
+    pub(crate) path: PathBuf,
+    pub(crate) note: Option<String>,
+}
+
+/// True when `-o` names a folder (an existing one, or one written with a trailing separator).
+fn is_folder_request(req: &Path) -> bool {
+    req.is_dir() || req.as_os_str().to_string_lossy().ends_with(['/', '\\'])
+}
+
+/// Picks and reserves the file the video is saved to. Library names are reserved on disk with
+/// create-new placeholders (see [`naming::reserve`]), so no other job in this or another
+/// process gets the same one; names other jobs recorded in the journal are skipped too. An
+/// `-o` file is used only if it is still free (or `--force` allowed replacing it); otherwise
+/// the library name is used and the job's log says why. The caller holds `inner.naming` until
+/// the choice is recorded.
+pub(crate) fn reserve_output(inner: &Arc<Inner>, job: &Job) -> std::io::Result<Destination> {
     if let Some(existing) = &job.output_path {
-        return Ok(existing.clone());
+        return Ok(Destination {
+            path: existing.clone(),
+            note: None,
+        });
     }
+    let mut note = None;
     let dir = match &job.requested_output {
-        Some(req) if req.is_dir() || req.as_os_str().to_string_lossy().ends_with(['/', '\\']) => {
-            req.clone()
-        }
+        Some(req) if is_folder_request(req) => req.clone(),
         Some(req) => {
             if let Some(parent) = req.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }
-            return Ok(req.clone());
+            // With --force the `.part` is the reservation (the download grows into it and is
+            // renamed over the old file); without, an empty placeholder at the name itself.
+            let part = crate::fal::download::part_path(req);
+            let ours = if job.overwrite_output {
+                naming::reserve_exact(&part)?
+            } else {
+                !naming::companions_exist(req) && naming::reserve_exact(req)?
+            };
+            if ours {
+                crate::library::durable::sync_dir(&crate::library::durable::parent_dir(req))?;
+                return Ok(Destination {
+                    path: req.clone(),
+                    note: None,
+                });
+            }
+            note = Some(if job.overwrite_output {
+                format!(
+                    "{} is being written by another download; the video is saved under its \
+                     library name instead",
+                    part.display()
+                )
+            } else {
+                format!(
+                    "{} (or its sidecar) appeared while the job ran and was left as it was; the \
+                     video is saved under its library name instead (--force replaces it)",
+                    req.display()
+                )
+            });
+            inner.config.output_dir.clone()
         }
         None => inner.config.output_dir.clone(),
     };
@@ -92,9 +137,8 @@ pub(crate) fn reserve_output(inner: &Arc<Inner>, job: &Job) -> std::io::Result<P
         &job.endpoint_id,
         &job.prompt,
     );
-    Ok(naming::unique_path(&dir, &name, &|p| {
-        reserved.contains(p) || naming::exists_on_disk(p)
-    }))
+    let path = naming::reserve(&dir, &name, &|p| reserved.contains(p))?;
+    Ok(Destination { path, note })
 }
 
 /// Downloads the finished video, writes its sidecar and indexes it.
@@ -204,6 +248,8 @@ pub(crate) async fn download(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepRe
         cost: job.cost.clone(),
     };
     let side = sidecar_path(&dest);
+    // Synced, renamed, and the folder synced after the rename: that folder sync also makes the
+    // download's rename of the video durable (the sidecar sits in the same folder).
     sidecar.write(&side).map_err(journal_failure)?;
     if let Some(item) = LibraryItem::from_sidecar(&sidecar, &side) {
         inner.journal.index_item(&item).map_err(journal_failure)?;

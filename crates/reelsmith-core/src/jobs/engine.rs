@@ -38,6 +38,9 @@ pub struct NewJob {
     pub form: FormState,
     /// Where to save the video instead of the library (a file, or a folder for a library name).
     pub output: Option<PathBuf>,
+    /// Let `output` replace a file already there (`--force`); without it an existing file is
+    /// kept and the video is saved under its library name.
+    pub overwrite_output: bool,
 }
 
 /// What a cancel command achieved.
@@ -169,7 +172,14 @@ impl EngineHandle {
                     endpoint: new.endpoint_id.clone(),
                     detail,
                 })?;
-            let issues = preflight::check_input(&model, &new.form);
+            // The media check decodes files: off the async workers.
+            let form = new.form.clone();
+            let issues = tokio::task::spawn_blocking(move || preflight::check_input(&model, &form))
+                .await
+                .map_err(|e| EngineError::Io {
+                    path: PathBuf::from("preflight"),
+                    source: std::io::Error::other(e),
+                })?;
             if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
                 return Err(EngineError::Invalid(issues));
             }
@@ -203,6 +213,7 @@ impl EngineHandle {
             form_json,
         );
         job.requested_output = new.output;
+        job.overwrite_output = new.overwrite_output;
         job.simulated = self.inner.config.simulated;
         job.cost = crate::money::JobCost::from_estimate(estimate);
         let id = job.id.clone();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::fal::{FalError, StatusEvent};
-use crate::jobs::delivery::{reserve_output, video_of};
+use crate::jobs::delivery::{Destination, reserve_output, video_of};
 use crate::jobs::events::ChangeKind;
 use crate::jobs::lookup::Archived;
 use crate::jobs::real_cost::Billed;
@@ -65,7 +65,10 @@ pub(crate) async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
     });
     // Held until the name is in the journal, so two jobs finishing together never share it.
     let naming = inner.naming.lock().await;
-    let dest = reserve_output(inner, &job).map_err(|e| {
+    let Destination {
+        path: dest,
+        note: dest_note,
+    } = reserve_output(inner, &job).map_err(|e| {
         (
             FailKind::Storage,
             format!("the output folder cannot be used: {e}; check that it is writable"),
@@ -83,6 +86,9 @@ pub(crate) async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
             job.video_url = Some(video_url);
             job.seed = seed;
             job.output_path = Some(dest);
+            if let Some(message) = &dest_note {
+                job.push_log(note(message));
+            }
             job.queue_position = None;
             job.download = Some(Transfer {
                 done: 0,

@@ -52,9 +52,9 @@ pub(crate) fn queue_handle(client: &FalClient, job: &Job) -> Option<QueueHandle>
 /// How a failure from the client is recorded.
 pub(crate) fn classify(e: &FalError) -> (FailKind, Option<String>) {
     match e {
-        FalError::MissingCredentials | FalError::RejectedCredentials { .. } => {
-            (FailKind::Credentials, None)
-        }
+        FalError::MissingCredentials
+        | FalError::NoKeyForBase { .. }
+        | FalError::RejectedCredentials { .. } => (FailKind::Credentials, None),
         FalError::Validation { errors, .. } => {
             (FailKind::Invalid, errors.first().map(|f| f.kind.clone()))
         }
@@ -72,6 +72,7 @@ pub(crate) fn classify(e: &FalError) -> (FailKind, Option<String>) {
         FalError::Timeout(_) => (FailKind::Timeout, None),
         FalError::Io { .. } => (FailKind::Storage, None),
         FalError::Protocol(_) => (FailKind::Protocol, None),
+        FalError::TooLarge { .. } => (FailKind::Protocol, Some("answer_too_large".into())),
         FalError::AnswerLost { .. } => (FailKind::Interrupted, None),
     }
 }

@@ -281,6 +281,9 @@ pub struct Job {
     pub logs: Vec<JobLog>,
     /// The path the user asked for with `-o`, if any.
     pub requested_output: Option<PathBuf>,
+    /// True when the user allowed `requested_output` to replace an existing file (`--force`).
+    #[serde(default)]
+    pub overwrite_output: bool,
     /// Where the video is (or is being) written.
     pub output_path: Option<PathBuf>,
     /// The result JSON fal returned.
@@ -339,6 +342,7 @@ impl Job {
             download: None,
             logs: Vec::new(),
             requested_output: None,
+            overwrite_output: false,
             output_path: None,
             result: None,
             video_url: None,

@@ -1,5 +1,6 @@
-//! The upload cache: a file's content hash → the URL fal gave for it, kept in the journal so the
-//! same reference photo is uploaded once across jobs and restarts.
+//! The upload cache: (storage, content hash) → the URL that storage gave for it, kept in the
+//! journal so the same reference photo is uploaded once across jobs and restarts, and reused
+//! only where it was made (the storage is the REST base URL: fal, or one simulator).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -37,8 +38,8 @@ pub struct Uploaded {
     pub content_type: Option<String>,
 }
 
-/// The cache: the journal plus a lock per hash so that two jobs uploading the same content at
-/// the same moment upload it once.
+/// The cache: the journal plus a lock per (storage, hash) so that two jobs uploading the same
+/// content at the same moment upload it once.
 pub struct UploadCache {
     journal: Arc<Journal>,
     ttl: Duration,
@@ -68,10 +69,11 @@ impl UploadCache {
         }
     }
 
-    /// The URL of content `hash`: from the cache when a fresh entry exists (returns `reused =
-    /// true`), else from `upload()`, which is then recorded.
+    /// The URL of content `hash` at `storage` (its REST base URL): from the cache when a fresh
+    /// entry made there exists (returns `reused = true`), else from `upload()`, then recorded.
     pub async fn get_or_upload<E, F, Fut>(
         &self,
+        storage: &str,
         hash: &str,
         size: u64,
         upload: F,
@@ -82,12 +84,12 @@ impl UploadCache {
     {
         let lock = {
             let mut map = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(hash.to_string()).or_default().clone()
+            map.entry(format!("{storage} {hash}")).or_default().clone()
         };
         let _guard = lock.lock().await;
         if let Some(hit) = self
             .journal
-            .cached_upload(hash, Utc::now() + EXPIRY_MARGIN)?
+            .cached_upload(storage, hash, Utc::now() + EXPIRY_MARGIN)?
         {
             return Ok((hit, true));
         }
@@ -95,6 +97,7 @@ impl UploadCache {
         let now = Utc::now();
         let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(1));
         let entry = CachedUpload {
+            storage: storage.to_string(),
             blake3: hash.to_string(),
             url: uploaded.url,
             size,
@@ -111,6 +114,8 @@ impl UploadCache {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const SIM: &str = "http://127.0.0.1:1/rest";
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn same_content_uploads_once_even_concurrently() {
@@ -134,7 +139,7 @@ mod tests {
             let hash = hash.clone();
             tasks.push(tokio::spawn(async move {
                 cache
-                    .get_or_upload(&hash, size, || async {
+                    .get_or_upload(SIM, &hash, size, || async {
                         calls.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         Ok::<_, String>(Uploaded {
@@ -161,7 +166,7 @@ mod tests {
         let journal = Arc::new(Journal::open_in(dir.path()).unwrap());
         let cache = UploadCache::new(journal, DEFAULT_UPLOAD_TTL);
         let (_, reused) = cache
-            .get_or_upload(&hash, size, || async {
+            .get_or_upload(SIM, &hash, size, || async {
                 Err::<Uploaded, _>("must not upload".to_string())
             })
             .await
@@ -178,7 +183,7 @@ mod tests {
         let calls = AtomicUsize::new(0);
         for _ in 0..2 {
             cache
-                .get_or_upload("h", 1, || async {
+                .get_or_upload(SIM, "h", 1, || async {
                     calls.fetch_add(1, Ordering::SeqCst);
                     Ok::<_, String>(Uploaded {
                         url: "u".into(),

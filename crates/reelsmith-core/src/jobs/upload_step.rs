@@ -75,9 +75,11 @@ pub(crate) async fn upload_one(
     });
     let progress_inner = inner.clone();
     let progress_id = id.clone();
+    // Uploads are reused only at the storage they were made at (fal, or one simulator).
+    let storage = inner.client.urls().rest_base().to_string();
     let result = inner
         .uploads
-        .get_or_upload(&hash, size, || async {
+        .get_or_upload(&storage, &hash, size, || async {
             let uploaded = inner
                 .client
                 .upload_file(path, move |sent, _total| {

@@ -1,5 +1,7 @@
 //! Finished videos on disk with sidecar metadata, and the gallery index.
 
+pub mod durable;
+pub mod export;
 pub mod index;
 pub mod item;
 pub mod naming;
@@ -7,7 +9,8 @@ pub mod sidecar;
 
 use std::path::PathBuf;
 
-pub use index::rebuild_index_from_sidecars;
+pub use export::{ExportError, ExportOptions, Exported, export_copy};
+pub use index::{IndexReport, rebuild_index, rebuild_index_from_sidecars};
 pub use item::LibraryItem;
 pub use sidecar::{Sidecar, sidecar_path};
 

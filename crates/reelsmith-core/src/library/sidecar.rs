@@ -114,19 +114,26 @@ pub fn sidecar_path(video: &Path) -> PathBuf {
 }
 
 impl Sidecar {
-    /// Writes the sidecar atomically (temporary file, then rename).
+    /// Writes the sidecar durably, replacing any file of that name: a temporary file in the
+    /// same folder, synced, renamed into place, and the folder synced.
     pub fn write(&self, path: &Path) -> Result<(), SidecarError> {
+        self.write_to(path, true)
+    }
+
+    /// Writes the sidecar like [`Sidecar::write`], but only if nothing is at `path` yet; an
+    /// existing file is left untouched and the error's source is `AlreadyExists`.
+    pub fn write_new(&self, path: &Path) -> Result<(), SidecarError> {
+        self.write_to(path, false)
+    }
+
+    fn write_to(&self, path: &Path, replace: bool) -> Result<(), SidecarError> {
         let io = |source| SidecarError::Io {
             path: path.to_path_buf(),
             action: "written",
             source,
         };
         let text = serde_json::to_vec_pretty(self).map_err(|e| io(std::io::Error::other(e)))?;
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
-        std::fs::write(&tmp, text).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        crate::library::durable::write_file(path, &text, replace).map_err(io)
     }
 
     /// Reads a sidecar; files without the reelsmith format marker are refused.
@@ -195,6 +202,18 @@ mod tests {
         let back = Sidecar::read(&path).unwrap();
         assert_eq!(back, sample("a.mp4"));
         assert_eq!(back.video_path(&path), Some(dir.path().join("a.mp4")));
+    }
+
+    #[test]
+    fn write_new_never_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        std::fs::write(&path, b"someone else's notes").unwrap();
+        let err = sample("a.mp4").write_new(&path).unwrap_err();
+        assert!(
+            matches!(&err, SidecarError::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists)
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"someone else's notes");
     }
 
     #[test]

@@ -131,8 +131,8 @@ pub enum MediaError {
         /// The field's file-size limit.
         max_bytes: u64,
     },
-    /// A video breaks one or more of the field's limits.
-    #[error("{path} does not meet this field's limits: {}; trim or re-export the clip", .problems.join("; "))]
+    /// A video breaks one or more of the field's limits (each problem names the file).
+    #[error("{}", .problems.join("; "))]
     VideoOutOfLimits {
         /// The file concerned.
         path: PathBuf,
@@ -161,6 +161,38 @@ pub enum MediaError {
         /// The clip that was playing.
         path: PathBuf,
     },
+    /// Decoding the file would need more memory than one picture may take.
+    #[error(
+        "{path} is {width}×{height} px and would need about {needed_mb} MB to decode, more than the \
+         {budget_mb} MB reelsmith allows for one picture; {advice}"
+    )]
+    TooLargeToDecode {
+        /// The file concerned.
+        path: PathBuf,
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+        /// Estimated memory, in MB.
+        needed_mb: u64,
+        /// The allowance, in MB.
+        budget_mb: u64,
+        /// What to do instead.
+        advice: &'static str,
+    },
+    /// Media work took longer than its limit and was given up on.
+    #[error(
+        "the {what} of {path} took longer than {secs} s and was stopped; the file may be damaged: \
+         re-export it, or try a smaller one"
+    )]
+    TimedOut {
+        /// The file concerned.
+        path: PathBuf,
+        /// What was being done ("check", "thumbnail", "poster frame", …).
+        what: &'static str,
+        /// The limit, in seconds.
+        secs: u64,
+    },
     /// A thumbnail request was cancelled before it ran.
     #[error("the thumbnail of {path} was cancelled")]
     Cancelled {
@@ -177,6 +209,30 @@ fn detected_suffix(detected: &Option<String>) -> String {
 }
 
 impl MediaError {
+    /// A few words for what went wrong, for a thumbnail's caption (the message says the rest).
+    pub fn label(&self) -> &'static str {
+        match self {
+            MediaError::Io { .. } => "cannot read",
+            MediaError::Empty { .. } => "empty file",
+            MediaError::NotAnImage { .. } => "not an image",
+            MediaError::NotAVideo { .. } => "not a video",
+            MediaError::UnsupportedFormat { .. } => "unsupported",
+            MediaError::Truncated { .. } => "truncated file",
+            MediaError::Corrupt { .. } | MediaError::Demux { .. } => "damaged file",
+            MediaError::DecompressionBomb { .. } | MediaError::TooLargeToDecode { .. } => {
+                "too large"
+            }
+            MediaError::Decode { .. } | MediaError::VideoDecode { .. } => "does not decode",
+            MediaError::Encode { .. } => "cannot encode",
+            MediaError::TooSmall { .. } => "too small",
+            MediaError::CannotFit { .. } => "cannot fit",
+            MediaError::VideoOutOfLimits { .. } => "out of limits",
+            MediaError::PreviewStopped { .. } => "stopped",
+            MediaError::TimedOut { .. } => "timed out",
+            MediaError::Cancelled { .. } => "cancelled",
+        }
+    }
+
     /// Wraps an I/O error with the action and file it concerns.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         MediaError::Io {

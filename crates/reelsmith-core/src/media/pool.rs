@@ -3,15 +3,16 @@
 //! A fixed number of threads (one per core by default) take requests from a queue, so a
 //! folder of a thousand photos never starts a thousand decodes at once. A request whose
 //! handle was dropped or cancelled before a worker reached it is skipped: scrolling past
-//! thumbnails costs nothing.
+//! thumbnails costs nothing. Each request runs on its own thread within a time limit
+//! (`deadline::within`), so a hostile file costs one thumbnail, never a worker.
 
 use std::collections::VecDeque;
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
+use super::deadline::{THUMBNAIL_LIMIT, within};
 use super::error::MediaError;
 use super::picture::Picture;
 use super::thumb_cache::ThumbCache;
@@ -245,17 +246,18 @@ fn worker(shared: &Shared) {
             continue;
         }
         shared.ran.fetch_add(1, Ordering::SeqCst);
-        // A decoder bug on a hostile file must cost one thumbnail, not a worker.
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| match &shared.cache {
-            Some(cache) => cached_thumbnail(&job.path, job.max_side, cache),
-            None => make_thumbnail(&job.path, job.max_side),
-        }))
-        .unwrap_or_else(|_| {
-            Err(MediaError::Decode {
-                path: job.path.clone(),
-                reason: "the decoder crashed on this file".into(),
-            })
-        });
+        // A decoder bug or a hostile file costs one thumbnail, never a worker: the job runs
+        // on its own thread, a panic is an error and a hang is given up on at the limit.
+        let (path, max_side, cache) = (job.path.clone(), job.max_side, shared.cache.clone());
+        let outcome = within(
+            THUMBNAIL_LIMIT,
+            &job.path,
+            "thumbnail",
+            move |_| match &cache {
+                Some(cache) => cached_thumbnail(&path, max_side, cache),
+                None => make_thumbnail(&path, max_side),
+            },
+        );
         job.slot.fill(outcome);
         if let Some(notify) = job.notify {
             notify();

@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
+use super::check::{self, Inspected, Level, MediaKind, display_name, max_dimensions};
+use super::deadline;
 use super::error::MediaError;
 use super::picture::Picture;
 use super::probe::probe_image;
 use super::thumbnail::decode_rgba;
-use super::video::{VideoInfo, probe_video};
+use super::video::VideoInfo;
 use crate::schema::MediaLimits;
 
 /// JPEG qualities tried in turn, best first, before the picture is made smaller.
@@ -39,17 +41,38 @@ pub struct Prepared {
 }
 
 /// Checks the picture at `path` against `limits`, re-encoding a copy into `scratch_dir` when
-/// it is above the maximum file size or dimensions.
+/// it is above the maximum file size or dimensions; on a thread of its own, within
+/// [`deadline::PREPARE_LIMIT`].
 pub fn prepare_image(
+    path: &Path,
+    limits: &MediaLimits,
+    scratch_dir: &Path,
+) -> Result<Prepared, MediaError> {
+    let (owned, limits, scratch) = (
+        path.to_path_buf(),
+        limits.clone(),
+        scratch_dir.to_path_buf(),
+    );
+    deadline::within(deadline::PREPARE_LIMIT, path, "preparation", move |_| {
+        prepare_now(&owned, &limits, &scratch)
+    })
+}
+
+fn prepare_now(
     path: &Path,
     limits: &MediaLimits,
     scratch_dir: &Path,
 ) -> Result<Prepared, MediaError> {
     let info = probe_image(path)?;
     let (w, h) = (info.width, info.height);
-    let min_w = limits.min_width.unwrap_or(0);
-    let min_h = limits.min_height.unwrap_or(0);
-    if w < min_w || h < min_h {
+    let (min_w, min_h) = (
+        limits.min_width.unwrap_or(0),
+        limits.min_height.unwrap_or(0),
+    );
+    let name = display_name(path);
+    // The one media check decides, so the upload does what the form and preflight said.
+    let problems = check::problems(&Inspected::Image(info.clone()), limits, &name);
+    if problems.iter().any(|p| p.level == Level::Block) {
         return Err(MediaError::TooSmall {
             path: path.into(),
             width: w,
@@ -58,12 +81,15 @@ pub fn prepare_image(
             min_height: min_h,
         });
     }
-    let name = display_name(path);
-    let warnings = aspect_warning(&name, w, h, limits).into_iter().collect();
+    let warnings = problems
+        .iter()
+        .filter(|p| p.level == Level::Warn)
+        .map(|p| p.message.clone())
+        .collect();
     let over_dims =
         limits.max_width.is_some_and(|m| w > m) || limits.max_height.is_some_and(|m| h > m);
     let over_size = limits.max_file_size.is_some_and(|m| info.file_size > m);
-    if !over_dims && !over_size {
+    if !problems.iter().any(|p| p.level == Level::Reencode) {
         return Ok(Prepared {
             path: path.into(),
             notes: Vec::new(),
@@ -178,94 +204,29 @@ pub struct VideoCheck {
     pub warnings: Vec<String>,
 }
 
-/// Checks the video at `path` against `limits` (duration, frame rate, dimensions, file size).
+/// Checks the video at `path` against `limits` (duration, frame rate, dimensions, file size)
+/// with the one media check, decoding its first frame.
 ///
 /// Every broken limit is listed in one error, so the user can fix them all at once.
 pub fn check_video(path: &Path, limits: &MediaLimits) -> Result<VideoCheck, MediaError> {
-    let info = probe_video(path)?;
-    let mut problems = Vec::new();
-    if let Some(m) = limits
-        .min_duration
-        .filter(|m| info.duration_secs + 1e-3 < *m)
-    {
-        problems.push(format!(
-            "it lasts {:.2} s, shorter than the minimum {m} s",
-            info.duration_secs
-        ));
-    }
-    if let Some(m) = limits
-        .max_duration
-        .filter(|m| info.duration_secs > *m + 1e-3)
-    {
-        problems.push(format!(
-            "it lasts {:.2} s, longer than the maximum {m} s",
-            info.duration_secs
-        ));
-    }
-    if let Some(m) = limits.min_fps.filter(|m| info.fps + 0.01 < *m) {
-        problems.push(format!(
-            "it runs at {:.2} fps, below the minimum {m} fps",
-            info.fps
-        ));
-    }
-    if let Some(m) = limits.max_fps.filter(|m| info.fps > *m + 0.01) {
-        problems.push(format!(
-            "it runs at {:.2} fps, above the maximum {m} fps",
-            info.fps
-        ));
-    }
-    let (w, h) = (info.width, info.height);
-    if limits.min_width.is_some_and(|m| w < m) || limits.min_height.is_some_and(|m| h < m) {
-        problems.push(format!(
-            "it is {w}×{h} px, smaller than the minimum {}×{} px",
-            limits.min_width.unwrap_or(0),
-            limits.min_height.unwrap_or(0)
-        ));
-    }
-    if limits.max_width.is_some_and(|m| w > m) || limits.max_height.is_some_and(|m| h > m) {
-        problems.push(format!(
-            "it is {w}×{h} px, larger than the maximum {} px",
-            max_dimensions(limits)
-        ));
-    }
-    if let Some(m) = limits.max_file_size.filter(|m| info.file_size > *m) {
-        problems.push(format!(
-            "it is {}, above the {} file limit",
-            crate::human::bytes(info.file_size),
-            crate::human::bytes(m)
-        ));
-    }
-    if !problems.is_empty() {
+    let inspected = check::inspect(path, MediaKind::Video)?;
+    let Inspected::Video(info) = &inspected else {
+        return Err(MediaError::NotAVideo {
+            path: path.into(),
+            detected: None,
+        });
+    };
+    let found = check::problems(&inspected, limits, &display_name(path));
+    let (blocking, warnings): (Vec<_>, Vec<_>) = found.into_iter().partition(|p| p.blocks());
+    if !blocking.is_empty() {
         return Err(MediaError::VideoOutOfLimits {
             path: path.into(),
-            problems,
+            problems: blocking.into_iter().map(|p| p.message).collect(),
         });
     }
-    let warnings = aspect_warning(&display_name(path), w, h, limits)
-        .into_iter()
-        .collect();
-    Ok(VideoCheck { info, warnings })
-}
-
-fn display_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
-/// A warning when width / height lies outside the field's aspect-ratio range.
-fn aspect_warning(name: &str, w: u32, h: u32, limits: &MediaLimits) -> Option<String> {
-    let ratio = f64::from(w) / f64::from(h.max(1));
-    let below = limits.min_aspect_ratio.is_some_and(|m| ratio < m - 1e-6);
-    let above = limits.max_aspect_ratio.is_some_and(|m| ratio > m + 1e-6);
-    (below || above).then(|| {
-        let range = |v: Option<f64>| v.map_or("any".to_string(), |v| format!("{v:.2}"));
-        format!(
-            "{name} is {w}×{h} px (aspect ratio {ratio:.2}); this field takes {} to {}, so the model will crop it",
-            range(limits.min_aspect_ratio),
-            range(limits.max_aspect_ratio),
-        )
+    Ok(VideoCheck {
+        info: info.clone(),
+        warnings: warnings.into_iter().map(|p| p.message).collect(),
     })
 }
 
@@ -352,10 +313,4 @@ fn scratch_path(
         .map_or_else(|| "image".to_string(), |s| s.to_string_lossy().into_owned());
     let hash = blake3::hash(bytes).to_hex();
     Ok(scratch_dir.join(format!("{stem}-{}-{w}x{h}.jpg", &hash[..12])))
-}
-
-/// The field's maximum size as `W×H`, "any" standing for a side without a limit.
-fn max_dimensions(limits: &MediaLimits) -> String {
-    let side = |m: Option<u32>| m.map_or("any".to_string(), |m| m.to_string());
-    format!("{}×{}", side(limits.max_width), side(limits.max_height))
 }

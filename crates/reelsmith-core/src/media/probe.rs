@@ -8,7 +8,7 @@ use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::error::MediaError;
-use super::exif::{EXIF_APP1_PREFIX, orientation_from_tiff};
+use super::exif::{EXIF_APP1_PREFIX, check_tiff, orientation_from_tiff};
 use super::orientation::Orientation;
 
 /// Largest side accepted, in pixels; beyond it a header is treated as a decompression bomb.
@@ -69,6 +69,36 @@ pub struct ImageInfo {
     pub orientation: Orientation,
     /// File size in bytes.
     pub file_size: u64,
+    /// For a JPEG, how its frame is coded (which decoder can check it).
+    pub jpeg: Option<JpegFrame>,
+}
+
+/// How a JPEG is coded, from its first frame header and its Adobe segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JpegFrame {
+    /// The start-of-frame marker (0xC0 baseline, 0xC1 extended, 0xC2 progressive, …).
+    pub marker: u8,
+    /// Bits per sample.
+    pub precision: u8,
+    /// Each component's horizontal and vertical sampling factors.
+    pub sampling: Vec<(u8, u8)>,
+    /// The Adobe segment's colour transform, when there is one (0: RGB or CMYK, not YCbCr).
+    pub adobe_transform: Option<u8>,
+}
+
+impl JpegFrame {
+    /// Progressive coding (all coefficients are held until the last scan).
+    pub fn progressive(&self) -> bool {
+        matches!(self.marker, 0xC2 | 0xC6 | 0xCA | 0xCE)
+    }
+
+    /// What the 1/8-scale DC decoder reads: sequential Huffman, 8-bit, grey or YCbCr.
+    pub fn dc_decodable(&self) -> bool {
+        matches!(self.marker, 0xC0 | 0xC1)
+            && self.precision == 8
+            && matches!(self.sampling.len(), 1 | 3)
+            && self.adobe_transform != Some(0)
+    }
 }
 
 /// Probes the picture at `path`, reading only its header and its tail.
@@ -102,8 +132,13 @@ fn probe_reader<R: Read + Seek>(path: &Path, r: &mut R, len: u64) -> Result<Imag
         len,
         format,
     };
+    let mut jpeg = None;
     let (w, h_px, orientation) = match format {
-        ImageFormat::Jpeg => h.jpeg()?,
+        ImageFormat::Jpeg => {
+            let (w, h_px, orientation, frame) = h.jpeg()?;
+            jpeg = Some(frame);
+            (w, h_px, orientation)
+        }
         ImageFormat::Png => h.png()?,
         ImageFormat::WebP => h.webp()?,
     };
@@ -116,6 +151,7 @@ fn probe_reader<R: Read + Seek>(path: &Path, r: &mut R, len: u64) -> Result<Imag
         stored_height: h_px,
         orientation,
         file_size: len,
+        jpeg,
     })
 }
 
@@ -260,9 +296,11 @@ impl<R: Read + Seek> Header<'_, R> {
     }
 
     /// Walks the JPEG segments up to the start of the scan: frame size and EXIF orientation.
-    fn jpeg(&mut self) -> Result<(u32, u32, Orientation), MediaError> {
+    fn jpeg(&mut self) -> Result<(u32, u32, Orientation, JpegFrame), MediaError> {
         self.skip(2)?; // SOI
         let mut size = None;
+        let mut frame: Option<JpegFrame> = None;
+        let mut adobe_transform = None;
         let mut orientation = Orientation::Normal;
         loop {
             let [ff, mut marker] = self.array::<2>()?;
@@ -289,16 +327,37 @@ impl<R: Read + Seek> Header<'_, R> {
                 // Start-of-frame markers (all coding processes; C4, C8 and CC are not frames).
                 0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
                     let body = self.bytes(body_len)?;
-                    if body.len() < 5 {
+                    if body.len() < 6 {
                         return Err(self.corrupt("its frame header is too short"));
                     }
                     let h = u32::from(u16::from_be_bytes([body[1], body[2]]));
                     let w = u32::from(u16::from_be_bytes([body[3], body[4]]));
-                    size = Some((w, h));
+                    // The first frame header is the picture; decoders refuse a second one.
+                    if frame.is_none() {
+                        size = Some((w, h));
+                        let sampling = body[6..]
+                            .chunks_exact(3)
+                            .take(usize::from(body[5]))
+                            .map(|c| (c[1] >> 4, c[1] & 0x0F))
+                            .collect();
+                        frame = Some(JpegFrame {
+                            marker,
+                            precision: body[0],
+                            sampling,
+                            adobe_transform: None,
+                        });
+                    }
+                }
+                0xEE => {
+                    let body = self.bytes(body_len)?;
+                    if body.starts_with(b"Adobe") && body.len() >= 12 {
+                        adobe_transform = Some(body[11]);
+                    }
                 }
                 0xE1 => {
                     let body = self.bytes(body_len)?;
                     if let Some(tiff) = body.strip_prefix(EXIF_APP1_PREFIX) {
+                        check_tiff(tiff).map_err(|e| self.corrupt(e))?;
                         // The first EXIF block wins; later APP1s are usually XMP.
                         if orientation == Orientation::Normal {
                             orientation = orientation_from_tiff(tiff).unwrap_or_default();
@@ -309,9 +368,10 @@ impl<R: Read + Seek> Header<'_, R> {
                 _ => self.skip(body_len as u64)?,
             }
         }
-        let Some((w, h)) = size else {
+        let (Some((w, h)), Some(mut frame)) = (size, frame) else {
             return Err(self.corrupt("it has no frame header before its picture data"));
         };
+        frame.adobe_transform = adobe_transform;
         self.check_size(w, h)?;
         // Entropy-coded data escapes 0xFF bytes, so an FF D9 pair after the scan start can
         // only be the end-of-image marker; without it the file was cut short.
@@ -321,7 +381,7 @@ impl<R: Read + Seek> Header<'_, R> {
         if !tail.windows(2).any(|p| p == [0xFF, 0xD9]) {
             return Err(self.truncated());
         }
-        Ok((w, h, orientation))
+        Ok((w, h, orientation, frame))
     }
 
     /// Reads IHDR and any eXIf chunk before the image data, then checks the IEND at the end.
@@ -343,6 +403,7 @@ impl<R: Read + Seek> Header<'_, R> {
                 b"eXIf" if len < 1 << 20 => {
                     let body = self.bytes(len as usize)?;
                     let tiff = body.strip_prefix(EXIF_APP1_PREFIX).unwrap_or(&body);
+                    check_tiff(tiff).map_err(|e| self.corrupt(e))?;
                     orientation = orientation_from_tiff(tiff).unwrap_or_default();
                     self.skip(4)?;
                 }
@@ -404,6 +465,7 @@ impl<R: Read + Seek> Header<'_, R> {
                 b"EXIF" if len < 1 << 20 => {
                     let body = self.bytes(len as usize)?;
                     let tiff = body.strip_prefix(EXIF_APP1_PREFIX).unwrap_or(&body);
+                    check_tiff(tiff).map_err(|e| self.corrupt(e))?;
                     orientation = orientation_from_tiff(tiff).unwrap_or_default();
                     self.skip(padded - len)?;
                 }

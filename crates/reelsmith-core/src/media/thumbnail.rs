@@ -2,19 +2,24 @@
 //!
 //! JPEG is decoded at reduced scale in the DCT domain (our DC-only decoder for 1/8, else
 //! jpeg-decoder's `scale` at 1/4 or 1/2), so a 12-megapixel photo never exists in memory at
-//! full size; PNG and WebP have no such shortcut
-//! and are decoded whole. Either way `fast_image_resize` makes the final size and the EXIF
-//! orientation is applied last, on the small picture.
+//! full size. PNG is shrunk while it is decoded, row by row (see `png_stream`); WebP has no
+//! such shortcut and is decoded whole. Either way `fast_image_resize` makes the final size and
+//! the EXIF orientation is applied last, on the small picture. No decode may take more than
+//! the media module's memory allowance (`verify::DECODE_BUDGET`).
 
+use std::io::Cursor;
 use std::path::Path;
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
+use super::deadline::{Deadline, THUMBNAIL_LIMIT};
 use super::error::MediaError;
 use super::picture::Picture;
+use super::png_stream;
 use super::probe::{ImageFormat, ImageInfo, probe_image_bytes};
 use super::thumb_cache::ThumbCache;
+use super::verify::{DECODE_BUDGET, jpeg_memory};
 
 /// Makes a thumbnail of the picture at `path` whose longer displayed side is `max_side`
 /// (pictures already smaller keep their size).
@@ -54,7 +59,13 @@ pub fn thumbnail_from_bytes(
     let (tw, th) = fit_within(info.stored_width, info.stored_height, max_side.max(1));
     let small = match info.format {
         ImageFormat::Jpeg => jpeg_rgb_shrunk(path, bytes, &info, tw, th)?,
-        ImageFormat::Png | ImageFormat::WebP => {
+        ImageFormat::Png => {
+            // Shrunk while decoding: no full-size copy of a large PNG.
+            let d = Deadline::after(THUMBNAIL_LIMIT);
+            let grid = png_stream::decode_shrunk(path, Cursor::new(bytes), tw, th, &d)?;
+            resize(path, grid, tw, th, PixelType::U8x4)?
+        }
+        ImageFormat::WebP => {
             let rgba = decode_rgba(path, bytes, info.format)?;
             resize(path, rgba, tw, th, PixelType::U8x4)?
         }
@@ -74,16 +85,34 @@ pub fn fit_within(width: u32, height: u32, max_side: u32) -> (u32, u32) {
     (w, h)
 }
 
-/// Decodes a whole picture to RGBA8 (no orientation applied).
+/// Decodes a whole picture to RGBA8 (no orientation applied), refusing one whose decoding
+/// would take more than [`DECODE_BUDGET`] rather than allocating it.
 pub fn decode_rgba(path: &Path, bytes: &[u8], format: ImageFormat) -> Result<Picture, MediaError> {
     let fmt = match format {
         ImageFormat::Jpeg => image::ImageFormat::Jpeg,
         ImageFormat::Png => image::ImageFormat::Png,
         ImageFormat::WebP => image::ImageFormat::WebP,
     };
-    let img = image::load_from_memory_with_format(bytes, fmt).map_err(|e| MediaError::Decode {
-        path: path.into(),
-        reason: e.to_string(),
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), fmt);
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(DECODE_BUDGET);
+    reader.limits(limits);
+    let (w, h) = image::ImageReader::with_format(Cursor::new(bytes), fmt)
+        .into_dimensions()
+        .unwrap_or((0, 0));
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => MediaError::TooLargeToDecode {
+            path: path.into(),
+            width: w,
+            height: h,
+            needed_mb: (u64::from(w) * u64::from(h) * 4).div_ceil(1 << 20),
+            budget_mb: DECODE_BUDGET >> 20,
+            advice: "scale it down",
+        },
+        e => MediaError::Decode {
+            path: path.into(),
+            reason: e.to_string(),
+        },
     })?;
     let rgba = img.into_rgba8();
     Ok(Picture {
@@ -118,7 +147,19 @@ fn jpeg_rgb_shrunk(
         let shrunk = resize_raw(path, w, h, &rgb, tw, th, PixelType::U8x3)?;
         return Ok(Picture::from_rgb(tw, th, &shrunk));
     }
+    let needed = jpeg_memory(info, info.jpeg.as_ref());
+    if needed > DECODE_BUDGET {
+        return Err(MediaError::TooLargeToDecode {
+            path: path.into(),
+            width: info.stored_width,
+            height: info.stored_height,
+            needed_mb: needed.div_ceil(1 << 20),
+            budget_mb: DECODE_BUDGET >> 20,
+            advice: "save it as a baseline (non-progressive) JPEG, or scale it down",
+        });
+    }
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.set_max_decoding_buffer_size(DECODE_BUDGET as usize);
     let req = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
     let (sw, sh) = decoder.scale(req(tw), req(th)).map_err(decode_err)?;
     let raw = decoder.decode().map_err(decode_err)?;

@@ -18,6 +18,7 @@ mod migrations;
 mod open;
 mod recovery;
 mod rows;
+mod storyboards;
 mod uploads;
 
 use std::path::{Path, PathBuf};

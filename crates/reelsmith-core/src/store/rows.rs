@@ -31,7 +31,7 @@ pub(super) const JOB_COLUMNS: &str = "id, endpoint_id, prompt, state, form_json,
     request_id, handle_json, queue_position, uploads_json, download_json, logs_json,
     requested_output, output_path, result_json, video_url, seed, fail_kind, fail_message,
     fail_type, submissions, created_at, submitted_at, started_at, completed_at, finished_at,
-    state_changed_at, simulated, submit_sent_at, unknown_json, cost_json";
+    state_changed_at, simulated, submit_sent_at, unknown_json, overwrite_output, cost_json";
 
 /// A job row as stored, before JSON decoding.
 pub(super) struct RawJob {
@@ -65,6 +65,7 @@ pub(super) struct RawJob {
     pub(super) simulated: bool,
     pub(super) submit_sent_at: Option<i64>,
     pub(super) unknown_json: Option<String>,
+    pub(super) overwrite_output: bool,
     pub(super) cost_json: Option<String>,
 }
 
@@ -101,7 +102,9 @@ pub(super) fn read_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<RawJob> {
         simulated: r.get(at + 27)?,
         submit_sent_at: r.get(at + 28)?,
         unknown_json: r.get(at + 29)?,
-        cost_json: r.get(at + 30)?,
+        // NULL in a journal salvaged from before the column existed.
+        overwrite_output: r.get::<_, Option<bool>>(at + 30)?.unwrap_or(false),
+        cost_json: r.get(at + 31)?,
     })
 }
 
@@ -165,6 +168,7 @@ pub(super) fn decode(path: &Path, r: RawJob) -> Result<Job, JournalError> {
             .and_then(|t| serde_json::from_str(t).ok()),
         logs: serde_json::from_str(&r.logs_json).unwrap_or_default(),
         requested_output: r.requested_output.clone().map(PathBuf::from),
+        overwrite_output: r.overwrite_output,
         output_path: r.output_path.clone().map(PathBuf::from),
         result: r
             .result_json

@@ -1,9 +1,26 @@
-//! Set-up the core's integration tests share: a fal client pointed at a simulator.
+//! Set-up the core's integration tests share: a fal client pointed at a simulator, and the
+//! simulator's layout. The client, fault and engine suites run twice: as themselves, with the
+//! simulator's hosts under path prefixes, and as `one_origin_*` (the same file through
+//! `#[path]`), with queue, storage, upload URLs and CDN all at the root of one origin.
 
 use std::time::Duration;
 
 use reelsmith_core::fal::{ApiKey, ClientOptions, FalClient, RetryPolicy};
-use reelsmith_sim::Simulator;
+use reelsmith_sim::{SimConfig, Simulator};
+
+/// True in the `one_origin_*` test binaries (decided by the crate name at compile time).
+pub fn one_origin() -> bool {
+    env!("CARGO_CRATE_NAME").starts_with("one_origin")
+}
+
+/// The simulator's defaults, laid out as this test binary asks.
+#[allow(dead_code)]
+pub fn sim_config() -> SimConfig {
+    SimConfig {
+        one_origin: one_origin(),
+        ..SimConfig::default()
+    }
+}
 
 /// A client for `sim` that sends `key` and retries up to 4 times, waiting `base_delay` doubling
 /// up to `max_delay`: the simulator's faults pass quickly, so the tests need not wait long.

@@ -2,8 +2,8 @@
 //! history, the model catalog, prices, usage, billing events and the balance; they share this
 //! plumbing.
 //!
-//! The plumbing: URLs under the configured base, the key (the base is one of the three that
-//! receive it, see [`crate::fal::key_allowed_for`]), retries of these idempotent GETs after 429,
+//! The plumbing: URLs under the configured base, the key with every call (these are fal API
+//! calls, like the queue's), retries of these idempotent GETs after 429,
 //! 5xx and transport failures, bodies read up to a bound, the `{"error": …}` envelope, and
 //! cursor paging with a loop guard and a page cap.
 //!
@@ -137,8 +137,8 @@ impl FalClient {
         let mut retry = 0u32;
         loop {
             let mut builder = match body {
-                Some(b) => self.request(Method::POST, &url).json(b),
-                None => self.request(Method::GET, &url),
+                Some(b) => self.keyed(Method::POST, &url).json(b),
+                None => self.keyed(Method::GET, &url),
             };
             builder = builder.header(ACCEPT, "application/json").timeout(timeout);
             let sent = builder.send().await;

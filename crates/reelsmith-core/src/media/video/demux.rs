@@ -5,13 +5,17 @@
 //! handed to the decoder first.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 use mp4::{Mp4Reader, TrackType};
 
 use super::VideoInfo;
+use super::boxes::{Fault, Reader, Source};
+use super::layout;
+use super::overlay::Overlay;
+use crate::media::deadline::{self, Deadline};
 use crate::media::error::MediaError;
 
 const START_CODE: [u8; 4] = [0, 0, 0, 1];
@@ -19,7 +23,7 @@ const START_CODE: [u8; 4] = [0, 0, 0, 1];
 /// An open MP4 positioned on its H.264 video track.
 pub struct Demuxer {
     path: PathBuf,
-    reader: Mp4Reader<BufReader<File>>,
+    reader: Mp4Reader<Overlay>,
     track_id: u32,
     nal_length_size: usize,
     parameter_sets: Vec<u8>,
@@ -37,32 +41,86 @@ impl std::fmt::Debug for Demuxer {
     }
 }
 
+/// The error for a structural fault of the MP4 at `path`.
+fn fault_error(path: &Path, fault: Fault, deadline: &Deadline) -> MediaError {
+    match fault {
+        Fault::Truncated => MediaError::Truncated {
+            path: path.into(),
+            format: "MP4",
+        },
+        Fault::Damaged(reason) => MediaError::Demux {
+            path: path.into(),
+            reason,
+        },
+        Fault::Unsupported(format) => MediaError::UnsupportedFormat {
+            path: path.into(),
+            format,
+            supported: "MP4 with H.264 video",
+        },
+        Fault::NoVideo(detected) => MediaError::NotAVideo {
+            path: path.into(),
+            detected: Some(detected),
+        },
+        Fault::TimedOut => deadline::timed_out(path, "box walk", deadline.limit()),
+        Fault::Io(e) => MediaError::io("read", path, std::io::Error::other(e)),
+    }
+}
+
 impl Demuxer {
-    /// Opens `path`, refusing what is not an MP4 with an H.264 video track.
+    /// Opens `path`, refusing what is not an MP4 with an H.264 video track; its box tree and
+    /// sample tables are checked first (see `layout`), within [`deadline::OPEN_LIMIT`].
     pub fn open(path: &Path) -> Result<Demuxer, MediaError> {
-        let mut file = File::open(path).map_err(|e| MediaError::io("open", path, e))?;
+        Demuxer::open_within(path, &Deadline::after(deadline::OPEN_LIMIT))
+    }
+
+    /// [`Demuxer::open`] with the caller's deadline.
+    pub fn open_within(path: &Path, deadline: &Deadline) -> Result<Demuxer, MediaError> {
+        let file = File::open(path).map_err(|e| MediaError::io("open", path, e))?;
         let size = file
             .metadata()
             .map_err(|e| MediaError::io("read", path, e))?
             .len();
+        Demuxer::from_source(path, Box::new(BufReader::new(file)), size, deadline)
+    }
+
+    /// Opens an MP4 held in memory; `path` is only used in messages.
+    pub fn from_bytes(
+        path: &Path,
+        bytes: Vec<u8>,
+        deadline: &Deadline,
+    ) -> Result<Demuxer, MediaError> {
+        let size = bytes.len() as u64;
+        Demuxer::from_source(path, Box::new(Cursor::new(bytes)), size, deadline)
+    }
+
+    fn from_source(
+        path: &Path,
+        mut src: Box<dyn Source>,
+        size: u64,
+        deadline: &Deadline,
+    ) -> Result<Demuxer, MediaError> {
         if size == 0 {
             return Err(MediaError::Empty { path: path.into() });
         }
         let mut head = [0u8; 64];
-        let n = read_up_to(&mut file, &mut head).map_err(|e| MediaError::io("read", path, e))?;
+        let n = read_up_to(&mut src, &mut head).map_err(|e| MediaError::io("read", path, e))?;
         let head = &head[..n];
         if head.get(4..8) != Some(b"ftyp") {
             return Err(not_a_video(path, head));
         }
-        file.seek(SeekFrom::Start(0))
+        let walked = {
+            let mut boxes = Reader::new(&mut src, size, deadline);
+            layout::walk(&mut boxes).map_err(|f| fault_error(path, f, deadline))?
+        };
+        src.seek(SeekFrom::Start(0))
             .map_err(|e| MediaError::io("read", path, e))?;
         let demux_err = |reason: String| MediaError::Demux {
             path: path.into(),
             reason,
         };
-        // The mp4 crate panics on some malformed tables; a bad file must not take the app down.
+        // Checked above; the catch is for what the walk may still have missed.
         let reader = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            Mp4Reader::read_header(BufReader::new(file), size)
+            Mp4Reader::read_header(Overlay::new(src, walked.hidden), size)
         }))
         .map_err(|_| demux_err("its boxes are malformed".into()))?
         .map_err(|e| match e {
@@ -262,17 +320,21 @@ pub fn to_annex_b(sample: &[u8], length_size: usize) -> Option<Vec<u8>> {
             .iter()
             .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
         let nal = rest.get(length_size..length_size + len)?;
-        out.extend_from_slice(&START_CODE);
-        out.extend_from_slice(nal);
+        // Empty units carry nothing; dropping them also bounds the growth (1-byte lengths
+        // become 4-byte start codes).
+        if !nal.is_empty() {
+            out.extend_from_slice(&START_CODE);
+            out.extend_from_slice(nal);
+        }
         rest = &rest[length_size + len..];
     }
     Some(out)
 }
 
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_up_to(src: &mut Box<dyn Source>, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
-        match file.read(&mut buf[filled..])? {
+        match src.read(&mut buf[filled..])? {
             0 => break,
             n => filled += n,
         }

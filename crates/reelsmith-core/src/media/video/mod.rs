@@ -1,9 +1,13 @@
 //! Videos: MP4 demuxing, H.264 decoding, poster and last frames, and a silent preview player.
 
+mod boxes;
 pub mod decode;
 pub mod demux;
+mod layout;
+mod overlay;
 pub mod poster;
 pub mod preview;
+mod tables;
 
 use std::path::Path;
 
@@ -11,6 +15,7 @@ pub use decode::H264Decoder;
 pub use demux::Demuxer;
 pub use poster::{cached_last_frame, cached_poster, frame_at, last_frame, poster_frame};
 pub use preview::{PreviewFrame, VideoPreview};
+pub use tables::{MAX_SAMPLE_BYTES, MAX_SAMPLES};
 
 use super::error::MediaError;
 

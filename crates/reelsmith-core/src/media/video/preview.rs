@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use super::VideoInfo;
 use super::decode::H264Decoder;
 use super::demux::Demuxer;
+use crate::media::deadline::{self, Deadline};
 use crate::media::error::MediaError;
 use crate::media::picture::Picture;
 
@@ -38,6 +39,8 @@ struct Shared {
     latest: Mutex<Option<Arc<PreviewFrame>>>,
     generation: AtomicU64,
     playing: AtomicBool,
+    /// Set when the preview is dropped: a long decode stops at its next frame.
+    stopped: AtomicBool,
     error: Mutex<Option<String>>,
 }
 
@@ -64,30 +67,47 @@ impl VideoPreview {
     /// frame is ready (e.g. to ask the UI for a repaint).
     pub fn open_with_notify(
         path: &Path,
-        notify: impl Fn() + Send + 'static,
+        notify: impl Fn() + Send + Sync + 'static,
     ) -> Result<VideoPreview, MediaError> {
-        let demux = Demuxer::open(path)?;
+        // Opening walks the boxes and primes the decoder: bounded in time like any media job.
+        let owned = path.to_path_buf();
+        let (demux, decoder) = deadline::within(deadline::OPEN_LIMIT, path, "preview", move |d| {
+            let demux = Demuxer::open_within(&owned, d)?;
+            let decoder = H264Decoder::new(&owned, demux.parameter_sets())?;
+            Ok((demux, decoder))
+        })?;
         let info = demux.info().clone();
-        let decoder = H264Decoder::new(path, demux.parameter_sets())?;
         let shared = Arc::new(Shared {
             latest: Mutex::new(None),
             generation: AtomicU64::new(0),
             playing: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
             error: Mutex::new(None),
         });
         let (tx, rx) = mpsc::channel();
+        let watch = Arc::clone(&shared);
         let player = Player {
             demux,
             decoder,
             shared: Arc::clone(&shared),
-            notify: Box::new(notify),
+            notify: Arc::new(notify),
             shown: None,
             next: 0,
             looping: false,
         };
         let thread = std::thread::Builder::new()
             .name("video-preview".into())
-            .spawn(move || player.run(&rx))
+            .spawn(move || {
+                // A decoder bug on a hostile clip stops this preview, with a message.
+                let notify = Arc::clone(&player.notify);
+                let ran =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| player.run(&rx)));
+                if ran.is_err() {
+                    *lock(&watch.error) = Some("the decoder crashed on this clip".into());
+                    watch.playing.store(false, Ordering::SeqCst);
+                    notify();
+                }
+            })
             .map_err(|e| MediaError::VideoDecode {
                 path: path.into(),
                 reason: format!("the preview thread could not start: {e}"),
@@ -158,13 +178,27 @@ impl VideoPreview {
     }
 }
 
+impl VideoPreview {
+    /// Stops the decoding thread and waits for it (never on the UI thread: dropping the
+    /// preview stops the thread without waiting).
+    pub fn close(mut self) {
+        self.commands.take();
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::warn!("the preview thread of {} panicked", self.path.display());
+        }
+    }
+}
+
 impl Drop for VideoPreview {
     fn drop(&mut self) {
-        // Closing the channel is the stop signal.
+        // Closing the channel is the stop signal; the thread ends at its next look at the
+        // channel, or at the next frame of a long decode. Not joined: the UI drops previews,
+        // and must not wait on a decoder.
+        self.shared.stopped.store(true, Ordering::SeqCst);
         self.commands.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.thread.take();
     }
 }
 
@@ -173,7 +207,7 @@ struct Player {
     demux: Demuxer,
     decoder: H264Decoder,
     shared: Arc<Shared>,
-    notify: Box<dyn Fn() + Send>,
+    notify: Arc<dyn Fn() + Send + Sync>,
     /// Index of the frame on show.
     shown: Option<u32>,
     /// Next sample the decoder expects, in decoding order.
@@ -284,7 +318,16 @@ impl Player {
             self.next = key;
         }
         let mut picture = None;
+        // Reaching a frame far from its key frame may take long: never past the frame limit,
+        // and not at all once nobody watches.
+        let d = Deadline::after(deadline::FRAME_LIMIT);
         while self.next <= index {
+            if self.shared.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            if let Err(e) = d.check(self.demux.path(), "preview") {
+                return self.fail(e);
+            }
             let au = match self.demux.sample(self.next) {
                 Ok(Some(au)) => au,
                 Ok(None) => break,
