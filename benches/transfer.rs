@@ -67,6 +67,7 @@ fn client_child(queue: &str, rest: &str, key: &str, file: &Path, dest: &Path) {
         queue: queue.into(),
         rest: rest.into(),
         openapi: String::new(),
+        api: String::new(),
     };
     let client = FalClient::new(urls, Some(ApiKey::new(key))).unwrap();
     let single = client

@@ -52,6 +52,7 @@ impl Env {
             .env("REELSMITH_QUEUE_URL", self.sim.queue_url())
             .env("REELSMITH_REST_URL", self.sim.rest_url())
             .env("REELSMITH_OPENAPI_URL", self.sim.openapi_url())
+            .env("REELSMITH_API_URL", self.sim.api_url())
             .env("FAL_KEY", &self.key)
             .env_remove("FAL_KEY_ID")
             .env_remove("FAL_KEY_SECRET")

@@ -37,6 +37,7 @@ fn fal_urls() -> FalUrls {
         queue: DEFAULT_QUEUE_URL.into(),
         rest: DEFAULT_REST_URL.into(),
         openapi: DEFAULT_OPENAPI_URL.into(),
+        api: reelsmith_core::fal::config::DEFAULT_API_URL.into(),
     }
 }
 

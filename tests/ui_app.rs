@@ -57,6 +57,7 @@ impl Env {
             queue: reelsmith_core::fal::config::DEFAULT_QUEUE_URL.into(),
             rest: reelsmith_core::fal::config::DEFAULT_REST_URL.into(),
             openapi: reelsmith_core::fal::config::DEFAULT_OPENAPI_URL.into(),
+            api: reelsmith_core::fal::config::DEFAULT_API_URL.into(),
         });
         StudioConfig::in_dir(self.root.path(), service)
     }
@@ -901,7 +902,7 @@ fn endpoints_can_be_filtered_and_added_by_id() {
         "Veo is filtered out"
     );
     assert!(h.query_all_by_label_contains("Kling O1").count() > 0);
-    h.get_by_label("Add endpoint by id…").click();
+    h.get_by_label("By id…").click();
     settle(&mut h);
     h.get_by_label("Endpoint id").click();
     h.step();
@@ -1011,6 +1012,8 @@ mod snapshots {
             wait_for_media(&mut h);
             h.remove_cursor();
             settle(&mut h);
+            // The live price line carries the time it was fetched.
+            mask_label(&mut h, "fal's live price");
             results.add(h.try_snapshot(format!("form_references_{name}")));
         }
     }
@@ -1150,6 +1153,8 @@ mod snapshots {
             settle(&mut h);
             // Elapsed times follow the clock: masked so the picture is stable.
             mask_label(&mut h, "Running for");
+            // The live price line carries the time it was fetched.
+            mask_label(&mut h, "fal's live price");
             results.add(h.try_snapshot(format!("queue_{name}")));
         }
     }
@@ -1194,6 +1199,7 @@ mod snapshots {
                     result: None,
                     timings: Default::default(),
                     simulated: true,
+                    cost: Default::default(),
                 }
                 .write(&sidecar)
                 .unwrap();
@@ -1253,6 +1259,10 @@ mod snapshots {
             let mut h = snap_harness(config, theme);
             step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
                 a.screen == Screen::Studio
+            });
+            // The spend strip in the top bar shows once the simulator's usage answered.
+            step_until(&mut h, "the spend is read", Duration::from_secs(5), |a| {
+                a.money.spend.is_some()
             });
             h.get_by_label("Settings").click();
             settle(&mut h);
@@ -1384,4 +1394,148 @@ fn paste_reorder_and_help() {
     h.get_by_label("Close").click();
     settle(&mut h);
     assert!(h.query_by_label("Keyboard shortcuts").is_none());
+}
+
+#[test]
+fn an_unknown_submission_shows_its_card_and_is_sent_again_only_after_confirmation() {
+    let env = Env::fast();
+    let _rt = env.rt.enter();
+    // The answer to the submit is lost and fal's history does not list the job (yet).
+    env.sim.set_history_delay(Duration::from_secs(3600));
+    env.sim
+        .lose_next_submit_answers(reelsmith_sim::LostAnswer::CloseConnection, 1);
+    let mut h = harness(env.config());
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
+    click_endpoint(&mut h, "fal-ai/veo3.1");
+    type_prompt(&mut h, "a paper boat in the rain");
+    generate(&mut h);
+    step_until(
+        &mut h,
+        "the submission is unknown and was looked up",
+        Duration::from_secs(20),
+        |a| {
+            a.engine.jobs().first().is_some_and(|j| {
+                j.state == JobState::SubmissionUnknown
+                    && j.unknown.as_ref().is_some_and(|u| u.lookups > 0)
+            })
+        },
+    );
+    settle(&mut h);
+    assert!(h.query_by_label("Unknown").is_some(), "the state chip");
+    assert!(
+        h.query_by_label("Unknown — check before paying again")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("the answer was lost").is_some());
+    assert!(h.query_by_label("What was sent").is_some());
+    assert!(h.query_by_label("Look again").is_some());
+    let resubmit = h
+        .get_by_label_contains("Submit again (costs ≈ $")
+        .accesskit_node()
+        .label()
+        .unwrap_or_default();
+    assert!(resubmit.ends_with(')'), "{resubmit}");
+    assert_eq!(env.sim.submissions().len(), 1);
+
+    // The button asks first; keeping it sends nothing.
+    h.get_by_label_contains("Submit again (costs").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Submit this job again?").is_some());
+    h.get_by_label("Keep waiting").click();
+    settle(&mut h);
+    assert!(h.query_by_label("Submit this job again?").is_none());
+    assert_eq!(
+        env.sim.submissions().len(),
+        1,
+        "nothing sent without confirmation"
+    );
+
+    h.get_by_label_contains("Submit again (costs").click();
+    settle(&mut h);
+    h.get_by_label("Submit again").click();
+    step_until(
+        &mut h,
+        "the job submitted again finishes",
+        Duration::from_secs(30),
+        |a| done_count(a) == 1,
+    );
+    assert_eq!(env.sim.submissions().len(), 2, "exactly one more submit");
+}
+
+#[test]
+fn closing_the_window_waits_for_a_submit_on_its_way_and_records_its_answer() {
+    let env = Env::fast();
+    let _rt = env.rt.enter();
+    env.sim.lose_next_submit_answers(
+        reelsmith_sim::LostAnswer::Delay(Duration::from_millis(1500)),
+        1,
+    );
+    let mut h = harness(env.config());
+    step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+        a.screen == Screen::Studio
+    });
+    click_endpoint(&mut h, "fal-ai/veo3.1");
+    type_prompt(&mut h, "closed mid-submit");
+    generate(&mut h);
+    step_until(
+        &mut h,
+        "the submit is on its way",
+        Duration::from_secs(10),
+        |a| {
+            a.engine
+                .jobs()
+                .first()
+                .is_some_and(|j| j.state == JobState::Submitting)
+        },
+    );
+    // The user closes the window.
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.step();
+    let commands = |h: &Harness<'_, StudioApp>| {
+        h.output()
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .map(|v| v.commands.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        commands(&h).contains(&egui::ViewportCommand::CancelClose),
+        "the close waits"
+    );
+    settle(&mut h);
+    assert!(
+        h.query_by_label("Finishing 1 submit so it is not lost…")
+            .is_some()
+    );
+    let start = Instant::now();
+    loop {
+        h.step();
+        if commands(&h).contains(&egui::ViewportCommand::Close) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the window never closed"
+        );
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    let journal = reelsmith_core::store::Journal::open_in(&env.root.path().join("data")).unwrap();
+    let job = journal.jobs().unwrap().remove(0);
+    assert_eq!(
+        job.state,
+        JobState::Submitted,
+        "the answer was recorded: {:?}",
+        job.logs
+    );
+    assert_eq!(
+        job.request_id.as_deref(),
+        Some(env.sim.submissions()[0].request_id.as_str())
+    );
 }

@@ -8,7 +8,9 @@ use std::path::Path;
 use crate::cli::engine_setup::{
     CliExit, Service, Session, exit, exit_code_for_job, job_json, open_journal,
 };
-use crate::cli::generate::{Ending, GenerateArgs, absolutize, follow, print_result};
+use crate::cli::generate::{
+    Ending, GenerateArgs, absolutize, follow, price_and_check, print_result,
+};
 use reelsmith_core::jobs::{EngineError, NewJob, check_input, describe_issues};
 use reelsmith_core::schema::batch::{
     BatchError, per_csv_row, per_photo, per_prompt, photo_field, photos_in, summarize,
@@ -136,35 +138,36 @@ pub async fn run(
 
     let journal = open_journal()?;
     let mut session = Session::start_with(service, journal)?;
-    let mut ids = Vec::new();
-    for (what, form) in jobs {
-        let submitted = session
-            .engine
-            .submit(NewJob {
+    let (labels, news): (Vec<String>, Vec<NewJob>) = jobs
+        .into_iter()
+        .map(|(what, form)| {
+            let new = NewJob {
                 endpoint_id: args.endpoint.clone(),
                 form,
                 output: args.output.clone(),
                 overwrite_output: false,
-            })
-            .await;
-        match submitted {
-            Ok(id) => {
-                eprintln!("[{}] job {id} recorded ({what})", &id.as_str()[..8]);
-                ids.push(id);
-            }
-            Err(e) => {
-                let message = match e {
-                    EngineError::Invalid(issues) => describe_issues(&issues),
-                    other => other.to_string(),
-                };
-                eprintln!("error: {what}: {message}");
-                if ids.is_empty() {
-                    session.close().await;
-                    return Err(CliExit::new(exit::OTHER, format!("{what}: {message}")));
-                }
-                break;
-            }
+            };
+            (what, new)
+        })
+        .unzip();
+    if let Err(stop) = price_and_check(&session, &news, args.over_budget).await {
+        session.close().await;
+        return Err(stop);
+    }
+    // One batch: the budgets see the jobs together, and none is recorded when one is refused.
+    let ids = match session.engine.submit_batch(news, args.over_budget).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            session.close().await;
+            return Err(match e {
+                EngineError::Invalid(issues) => invalid(describe_issues(&issues)),
+                e @ EngineError::OverBudget(_) => CliExit::new(exit::OVER_BUDGET, e.to_string()),
+                other => CliExit::new(exit::OTHER, other.to_string()),
+            });
         }
+    };
+    for (id, what) in ids.iter().zip(&labels) {
+        eprintln!("[{}] job {id} recorded ({what})", &id.as_str()[..8]);
     }
     let mut worst = exit::DONE;
     for id in &ids {

@@ -7,12 +7,14 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use reelsmith_core::catalog::{Catalog, CatalogError};
-use reelsmith_core::fal::{ApiKey, FalClient, FalError, FalUrls, RunKeys, resolve_key};
+use reelsmith_core::fal::{
+    ApiKey, ClientOptions, FalClient, FalError, FalUrls, RunKeys, resolve_key,
+};
 use reelsmith_core::jobs::{
     EngineConfig, EngineHandle, FailKind, Job, JobEngine, JobEvent, JobState, ModelSource,
+    finishing_notice,
 };
 use reelsmith_core::keystore::KeyStore;
-use reelsmith_core::library::rebuild_index_from_sidecars;
 use reelsmith_core::schema::FormModel;
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{SimConfig, Simulator};
@@ -31,6 +33,11 @@ pub mod exit {
     pub const SERVICE: u8 = 4;
     /// Network failure or timeout.
     pub const NETWORK: u8 = 5;
+    /// The answer to a submit was lost and fal's request history has no trace of it (yet):
+    /// fal may have the job. Nothing is sent again without `--resubmit-unknown`.
+    pub const UNKNOWN: u8 = 6;
+    /// Refused by a budget (Settings): nothing was uploaded or submitted; `--over-budget` goes on.
+    pub const OVER_BUDGET: u8 = 7;
     /// Interrupted (Ctrl+C) or cancelled; an interrupted job stays recorded and continues at fal.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -43,6 +50,11 @@ pub const EXIT_CODES_HELP: &str = "Exit codes:
   3    fal key missing or rejected
   4    the generation failed at the service
   5    network error or timeout (a submitted job continues at fal: `reelsmith resume`)
+  6    submission unknown: the answer to the submit was lost and fal's request history shows
+       nothing (yet); fal may have the job. Check before paying again: `reelsmith resume`
+       looks again, `reelsmith resume --resubmit-unknown JOB` submits it once more
+  7    refused: the estimate would pass the daily or monthly budget (nothing was uploaded or
+       submitted; raise the budget in settings.json or pass --over-budget)
   130  interrupted by Ctrl+C (the job stays recorded and continues at fal: `reelsmith resume`),
        or cancelled
 
@@ -52,7 +64,12 @@ sent to fal's own https hosts; with REELSMITH_QUEUE_URL/REST_URL pointing elsewh
 (or FAL_KEY_ID + FAL_KEY_SECRET) is used. REELSMITH_KEYSTORE=keyring|file:/path|none picks the store.
 REELSMITH_DATA_DIR / REELSMITH_CONFIG_DIR / REELSMITH_CACHE_DIR override the OS folders;
 REELSMITH_OUTPUT_DIR overrides the library folder (default: the OS videos folder/reelsmith);
-REELSMITH_MAX_JOBS (default 4) and REELSMITH_STALL_AFTER_SECS (default 1800) tune the engine.";
+REELSMITH_QUEUE_URL / REELSMITH_REST_URL / REELSMITH_OPENAPI_URL / REELSMITH_API_URL override
+fal's hosts (REELSMITH_API_URL: the platform API, default https://api.fal.ai/v1);
+REELSMITH_MAX_JOBS (default 4) and REELSMITH_STALL_AFTER_SECS (default 1800) tune the engine;
+REELSMITH_REQUEST_TIMEOUT_SECS (default 120) bounds each request to fal, the submit included;
+REELSMITH_LOOKUP_PATIENCE_SECS (default 180) is how long a lost submit is looked up in fal's
+request history before the command stops with exit code 6.";
 
 /// An error that ends the command with a specific exit code and message.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +118,7 @@ pub fn exit_code_for_job(job: &Job) -> u8 {
     match job.state {
         JobState::Done => exit::DONE,
         JobState::Cancelled => exit::INTERRUPTED,
+        JobState::SubmissionUnknown => exit::UNKNOWN,
         JobState::Failed => job
             .failure
             .as_ref()
@@ -138,18 +156,78 @@ pub fn job_json(job: &Job, stalled: bool) -> Value {
                 json!(reelsmith_core::library::sidecar_path(path).to_string_lossy()),
             );
         }
+        if !job.cost.is_empty() {
+            map.insert("cost".into(), json!(job.cost));
+        }
         if let Some(f) = &job.failure {
             map.insert(
                 "error".into(),
                 json!({"kind": f.kind.as_str(), "message": f.message, "error_type": f.error_type}),
             );
         }
+        if let Some(u) = reelsmith_core::jobs::unknown::summary(job) {
+            map.insert(
+                "unknown".into(),
+                json!({
+                    "reason": u.reason,
+                    "sent_at": u.sent_at.map(|t| t.to_rfc3339()),
+                    "last_lookup": u.last_lookup.as_ref().map(|(_, text)| text),
+                    "resubmit_cost_usd": u.resubmit_cost.as_ref().map(|c| c.usd),
+                }),
+            );
+        }
     }
     obj
 }
 
+/// Prints what is known of a job whose submission is unknown, and what the user can do: the
+/// same words the window shows.
+pub fn print_unknown(job: &Job) {
+    let Some(u) = reelsmith_core::jobs::unknown::summary(job) else {
+        return;
+    };
+    let short = &job.id.as_str()[..8.min(job.id.as_str().len())];
+    eprintln!("[{short}] {}", u.headline);
+    if let Some(at) = u.sent_at {
+        eprintln!(
+            "  sent at {} to {}",
+            at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S"),
+            job.endpoint_id
+        );
+    }
+    eprintln!("  what happened: {}", u.reason);
+    if let Some((at, text)) = &u.last_lookup {
+        eprintln!(
+            "  looked at {}: {text}",
+            at.with_timezone(&chrono::Local).format("%H:%M:%S")
+        );
+    }
+    eprintln!("  what was sent:");
+    for line in u.sent.lines() {
+        eprintln!("    {line}");
+    }
+    let cost = u
+        .resubmit_cost
+        .as_ref()
+        .map(|c| format!("costs ≈ ${:.2}", c.usd))
+        .unwrap_or_else(|| "cost unknown".into());
+    eprintln!(
+        "  fal may have this job: check your requests at fal.ai/dashboard. `reelsmith resume` \
+         looks again; `reelsmith resume --resubmit-unknown {}` submits it again ({cost}; if fal \
+         has the first one, you pay twice).",
+        job.id
+    );
+}
+
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok()?.trim().parse().ok()
+}
+
+/// The per-request timeout of a CLI run (`REELSMITH_REQUEST_TIMEOUT_SECS`), if set.
+fn request_timeout() -> Option<Duration> {
+    env_u64("REELSMITH_REQUEST_TIMEOUT_SECS")
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
 }
 
 /// The engine settings of a CLI run (environment overrides applied).
@@ -159,8 +237,12 @@ pub fn engine_config(simulated: bool) -> EngineConfig {
         resume_on_start: false,
         // A CLI run gives up sooner than the window does; the job stays resumable.
         network_patience: Duration::from_secs(120),
+        lookup_patience: Duration::from_secs(180),
         ..EngineConfig::default()
     };
+    if let Some(s) = env_u64("REELSMITH_LOOKUP_PATIENCE_SECS") {
+        config.lookup_patience = Duration::from_secs(s);
+    }
     if let Some(n) = env_u64("REELSMITH_MAX_JOBS").filter(|n| *n > 0) {
         config.max_in_flight = n as usize;
     }
@@ -170,21 +252,62 @@ pub fn engine_config(simulated: bool) -> EngineConfig {
     config
 }
 
-/// Opens the journal in the data folder. A damaged journal is kept aside and the library
-/// index is rebuilt from the sidecars in the library folder.
+/// The budgets of the shared settings file and the live prices cached for this key.
+pub fn money_for(client: &FalClient) -> Result<reelsmith_core::money::MoneyHandle, CliExit> {
+    let path = reelsmith_core::settings::settings_path();
+    let settings = reelsmith_core::settings::Settings::load(&path)
+        .map_err(|e| CliExit::new(exit::INVALID, e.to_string()))?;
+    let book = reelsmith_core::money::PriceBook::load(
+        &reelsmith_core::money::PriceBook::path_in(&reelsmith_core::paths::cache_dir()),
+        client.key_fingerprint().as_deref(),
+    );
+    Ok(reelsmith_core::money::MoneyHandle::new(
+        book,
+        settings.budgets,
+    ))
+}
+
+/// Fetches the live prices of `ids` that are missing or stale into the session's price book
+/// and saves it; offline, the cached and bundled prices stay in use (said with -v).
+pub async fn refresh_prices(
+    client: &FalClient,
+    money: &reelsmith_core::money::MoneyHandle,
+    ids: &[String],
+) {
+    let mut book = money.price_book();
+    match reelsmith_core::money::refresh_prices(
+        client,
+        &mut book,
+        ids,
+        reelsmith_core::money::PRICE_MAX_AGE,
+    )
+    .await
+    {
+        Ok(0) => {}
+        Ok(_) => {
+            let path =
+                reelsmith_core::money::PriceBook::path_in(&reelsmith_core::paths::cache_dir());
+            if let Err(e) = book.save(&path) {
+                tracing::warn!("could not cache the prices in {}: {e}", path.display());
+            }
+            *money.prices.lock().unwrap_or_else(|p| p.into_inner()) = book;
+        }
+        Err(e) => tracing::info!("live prices not fetched ({e}); using cached or bundled prices"),
+    }
+}
+
+/// Opens the journal in the data folder (the core's one way, shared with the window): a
+/// damaged journal gives its readable jobs to a new one and is kept aside, the library index is
+/// rebuilt from the sidecars, unreadable rows are reported and skipped.
 pub fn open_journal() -> Result<Arc<Journal>, CliExit> {
     let dir = reelsmith_core::paths::data_dir();
-    let journal = Journal::open_in(&dir).map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
-    if let Some(aside) = journal.recovered_from() {
-        let dirs = vec![reelsmith_core::library::output_dir()];
-        let count = rebuild_index_from_sidecars(&journal, &dirs)
-            .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
-        eprintln!(
-            "reelsmith: the job journal was damaged; it was kept as {} and the library was rebuilt from {count} sidecar(s)",
-            aside.display()
-        );
+    let dirs = vec![reelsmith_core::library::output_dir()];
+    let opened = reelsmith_core::store::open_journal(&dir, &dirs)
+        .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+    for notice in &opened.notices {
+        eprintln!("reelsmith: {notice}");
     }
-    Ok(Arc::new(journal))
+    Ok(opened.journal)
 }
 
 /// The form models the CLI uses: the catalog (bundled endpoints and fetched, cached ones).
@@ -275,14 +398,23 @@ pub async fn service(simulate: bool, need_key: bool) -> Result<Service, CliExit>
     })
 }
 
-/// A client for `service`.
-fn client(service: &Service) -> Result<FalClient, CliExit> {
-    FalClient::new(service.urls.clone(), service.key.clone()).map_err(|e| {
+/// A client for `service`, with the request timeout of the environment.
+pub fn client(service: &Service) -> Result<FalClient, CliExit> {
+    let setup = |e: FalError| {
         CliExit::new(
             exit::OTHER,
             format!("the HTTP client could not be set up: {}", e.user_message()),
         )
-    })
+    };
+    let mut client = FalClient::new(service.urls.clone(), service.key.clone()).map_err(setup)?;
+    if let Some(timeout) = request_timeout() {
+        let options = ClientOptions {
+            request_timeout: timeout,
+            ..client.options().clone()
+        };
+        client = client.with_options(options).map_err(setup)?;
+    }
+    Ok(client)
 }
 
 /// A running engine for a CLI command, with the simulator it uses (if any).
@@ -310,9 +442,10 @@ impl Session {
     pub fn start_with(service: Service, journal: Arc<Journal>) -> Result<Session, CliExit> {
         let client = client(&service)?;
         let simulated = service.sim.is_some();
-        let (engine, events) =
-            JobEngine::start(engine_config(simulated), client, models(), journal)
-                .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+        let mut config = engine_config(simulated);
+        config.money = money_for(&client)?;
+        let (engine, events) = JobEngine::start(config, client, models(), journal)
+            .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
         Ok(Session {
             engine,
             events,
@@ -320,8 +453,12 @@ impl Session {
         })
     }
 
-    /// Stops the engine (jobs stay recorded) and the simulator.
+    /// Stops the engine (jobs stay recorded) and the simulator; a submit on its way is let
+    /// finish first, and the wait is said.
     pub async fn close(self) {
+        if let Some(text) = finishing_notice(self.engine.submits_in_flight()) {
+            eprintln!("{text}");
+        }
         self.engine.shutdown().await;
         if let Some(sim) = self.sim {
             sim.shutdown().await;
@@ -366,6 +503,11 @@ impl ProgressPrinter {
             ),
             JobState::Uploading => "uploading".to_string(),
             JobState::Submitting => "submitting".to_string(),
+            JobState::SubmissionUnknown => {
+                "submission unknown: the answer was lost; looking in fal's request history \
+                 (nothing is sent again)"
+                    .to_string()
+            }
             JobState::Submitted => format!(
                 "submitted, request id {}",
                 job.request_id.as_deref().unwrap_or("?")

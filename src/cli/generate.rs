@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::cli::engine_setup::{
     CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
-    open_journal,
+    open_journal, print_unknown,
 };
 use reelsmith_core::jobs::{
     EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues,
@@ -86,6 +86,53 @@ pub struct GenerateArgs {
     /// Send a batch without asking (otherwise the count and total are shown and y/N asked).
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// Go on even when the estimate would pass the daily or monthly budget (settings.json);
+    /// the output says so.
+    #[arg(long)]
+    pub over_budget: bool,
+}
+
+/// Fetches the endpoint's live price, prints the estimate (or why there is none) and checks
+/// the budgets: over budget stops here (exit 7) unless `over_budget`, which is said.
+pub(crate) async fn price_and_check(
+    session: &Session,
+    jobs: &[NewJob],
+    over_budget: bool,
+) -> Result<(), CliExit> {
+    let engine = &session.engine;
+    let mut endpoints: Vec<String> = jobs.iter().map(|j| j.endpoint_id.clone()).collect();
+    endpoints.dedup();
+    crate::cli::engine_setup::refresh_prices(engine.client(), &engine.config().money, &endpoints)
+        .await;
+    let check = engine
+        .check_budget(jobs)
+        .await
+        .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+    // A batch has shown its count and total already; one job shows its estimate here.
+    match check.estimates.as_slice() {
+        [Ok(e)] => eprintln!("estimate: {e}"),
+        [Err(why)] => eprintln!("estimate: none ({why})"),
+        _ => {}
+    }
+    if let Some(spend) = &check.spend {
+        eprintln!(
+            "spent: ${:.2} today, ${:.2} this month ({})",
+            spend.today_usd,
+            spend.month_usd,
+            spend.source.describe()
+        );
+    }
+    match check.over {
+        Some(over) if over_budget => {
+            eprintln!("warning: going on over budget (--over-budget): {over}");
+            Ok(())
+        }
+        Some(over) => Err(CliExit::new(
+            exit::OVER_BUDGET,
+            EngineError::OverBudget(over).to_string(),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Runs `reelsmith generate`.
@@ -434,20 +481,35 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     }
     let journal = open_journal()?;
     let mut session = Session::start_with(service, journal)?;
+    let new = NewJob {
+        endpoint_id: args.endpoint.clone(),
+        form,
+        output: args.output.clone(),
+        overwrite_output: args.force,
+    };
+    if let Err(stop) = price_and_check(&session, std::slice::from_ref(&new), args.over_budget).await {
+        session.close().await;
+        return Err(stop);
+    }
     let submitted = session
         .engine
-        .submit(NewJob {
-            endpoint_id: args.endpoint.clone(),
-            form,
-            output: args.output.clone(),
-            overwrite_output: args.force,
-        })
-        .await;
+        .submit_batch(vec![new], args.over_budget)
+        .await
+        .and_then(|mut ids| {
+            ids.pop().ok_or_else(|| EngineError::Io {
+                path: "batch".into(),
+                source: std::io::Error::other("no job was recorded"),
+            })
+        });
     let id = match submitted {
         Ok(id) => id,
         Err(EngineError::Invalid(issues)) => {
             session.close().await;
             return Err(invalid(describe_issues(&issues)));
+        }
+        Err(e @ EngineError::OverBudget(_)) => {
+            session.close().await;
+            return Err(CliExit::new(exit::OVER_BUDGET, e.to_string()));
         }
         Err(e) => {
             session.close().await;
@@ -516,8 +578,11 @@ pub(super) async fn follow(session: &mut Session, id: &JobId, detach: bool) -> E
             _ = &mut ctrl_c => return Ending::Interrupted,
         };
         let Some(job) = job else { continue };
-        if job.state.is_terminal() {
-            return Ending::Finished(Box::new(job));
+        // Done, failed, cancelled, or unknown once the lookups in fal's history gave up.
+        if job.state.is_settled() && !session.engine.is_running(id) {
+            // The event may be older than the task's last change: report the job as it is.
+            let last = session.engine.job(id).unwrap_or(job);
+            return Ending::Finished(Box::new(last));
         }
         if detach && job.request_id.is_some() && job.state != JobState::Submitting {
             return Ending::Detached(Box::new(job));
@@ -547,6 +612,7 @@ pub(super) fn print_result(job: &reelsmith_core::jobs::Job, json: bool, stalled:
             eprintln!("error: {message}");
         }
         JobState::Cancelled => eprintln!("job {} was cancelled", job.id),
+        JobState::SubmissionUnknown => print_unknown(job),
         _ => {}
     }
 }

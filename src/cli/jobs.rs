@@ -41,7 +41,7 @@ pub async fn run(args: JobsArgs, simulate: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:<32}  {:<11}  {:<19}  {:<44}  DETAIL",
+        "{:<32}  {:<18}  {:<19}  {:<44}  DETAIL",
         "JOB", "STATUS", "CREATED", "ENDPOINT"
     );
     for job in &jobs {
@@ -65,10 +65,25 @@ pub async fn run(args: JobsArgs, simulate: bool) -> anyhow::Result<ExitCode> {
                 .queue_position
                 .map(|p| format!("position {p}"))
                 .unwrap_or_default(),
+            JobState::SubmissionUnknown => {
+                let sent = job
+                    .submit_sent_at
+                    .map(|t| {
+                        format!(
+                            "; sent {}",
+                            t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S")
+                        )
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "{}{sent} (`reelsmith resume` looks again, --resubmit-unknown sends it again)",
+                    reelsmith_core::jobs::unknown::UNKNOWN_HEADLINE
+                )
+            }
             _ => job.request_id.clone().unwrap_or_default(),
         };
         println!(
-            "{:<32}  {:<11}  {:<19}  {:<44}  {}",
+            "{:<32}  {:<18}  {:<19}  {:<44}  {}",
             job.id,
             status,
             job.created_at

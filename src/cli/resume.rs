@@ -1,11 +1,13 @@
 //! `reelsmith resume`: finishes every unfinished job of the journal from its last recorded step;
-//! a job fal already has is followed, never submitted again.
+//! a job fal already has is followed, never submitted again. A job whose submission is unknown
+//! is looked up in fal's request history again, and submitted again only when named with
+//! `--resubmit-unknown`.
 
 use std::process::ExitCode;
 
 use crate::cli::engine_setup::{
     CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
-    open_journal,
+    open_journal, print_unknown,
 };
 use reelsmith_core::jobs::{JobEvent, JobState};
 
@@ -16,6 +18,10 @@ pub struct ResumeArgs {
     /// Print a JSON array with one object per resumed job.
     #[arg(long)]
     pub json: bool,
+    /// Submit this job again although its first submit's outcome is unknown (fal may have it:
+    /// then both are charged). Check fal.ai/dashboard first. Repeatable.
+    #[arg(long = "resubmit-unknown", value_name = "JOB")]
+    pub resubmit_unknown: Vec<String>,
 }
 
 /// Runs `reelsmith resume`.
@@ -25,9 +31,36 @@ pub async fn run(args: ResumeArgs, simulate: bool) -> anyhow::Result<ExitCode> {
 
 async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
     let journal = open_journal()?;
-    let pending = journal
+    let mut resubmit = Vec::new();
+    for text in &args.resubmit_unknown {
+        let job = journal
+            .find_job(text)
+            .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?
+            .ok_or_else(|| {
+                CliExit::new(
+                    exit::INVALID,
+                    format!("--resubmit-unknown {text}: there is no such job; `reelsmith jobs` lists them"),
+                )
+            })?;
+        if job.state != JobState::SubmissionUnknown {
+            return Err(CliExit::new(
+                exit::INVALID,
+                format!(
+                    "--resubmit-unknown {text}: job {} is {}, not submission_unknown; nothing was sent",
+                    job.id, job.state
+                ),
+            ));
+        }
+        resubmit.push(job.id);
+    }
+    let mut pending = journal
         .unfinished_jobs()
         .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+    pending.extend(
+        journal
+            .unknown_jobs()
+            .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?,
+    );
     let transient = journal
         .jobs()
         .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?
@@ -47,10 +80,24 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
         return Ok(exit::DONE);
     }
     let mut session = Session::start(simulate, true, journal).await?;
-    let started = session
+    // The named unknown jobs are sent again first, so a lookup does not start on them.
+    let mut started = Vec::new();
+    for id in &resubmit {
+        if let Err(e) = session.engine.resubmit_unknown(id).await {
+            session.close().await;
+            return Err(CliExit::new(
+                exit::INVALID,
+                format!("--resubmit-unknown: {e}"),
+            ));
+        }
+        eprintln!("[{}] submitted again at your word", &id.as_str()[..8]);
+        started.push(id.clone());
+    }
+    let more = session
         .engine
         .resume_unfinished(true)
         .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+    started.extend(more.into_iter().filter(|id| !resubmit.contains(id)));
     for job in &pending {
         if job.simulated == simulate && !started.contains(&job.id) {
             eprintln!(
@@ -65,9 +112,12 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut interrupted = false;
     loop {
-        let all_done = started
-            .iter()
-            .all(|id| session.engine.job(id).is_none_or(|j| j.state.is_terminal()));
+        let all_done = started.iter().all(|id| {
+            session
+                .engine
+                .job(id)
+                .is_none_or(|j| j.state.is_settled() && !session.engine.is_running(id))
+        });
         if all_done {
             break;
         }
@@ -110,10 +160,11 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
                     .unwrap_or_default();
                 eprintln!("[{}] failed: {message}", &id.as_str()[..8]);
             }
+            JobState::SubmissionUnknown => print_unknown(&job),
             _ => {}
         }
         let job_code = exit_code_for_job(&job);
-        if code == exit::DONE && job.state.is_terminal() {
+        if code == exit::DONE && job.state.is_settled() {
             code = job_code;
         }
     }

@@ -20,7 +20,7 @@ use super::settings::{self, SettingsState};
 use super::theme::{self, ThemeChoice, Tone};
 use super::thumbs::Thumbnails;
 use super::welcome::{self, WelcomeState};
-use super::{help, queue};
+use super::{closing, help, queue, unknown_card};
 use reelsmith_core::catalog::{Catalog, CatalogEntry};
 use reelsmith_core::fal::{ApiKey, KeySource, ResolvedKey};
 use reelsmith_core::jobs::JobId;
@@ -40,6 +40,9 @@ pub const FILTER_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::C
 pub const CREATE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Num1);
 /// Switches to the gallery.
 pub const GALLERY_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2);
+/// Switches to the storyboard.
+pub const STORYBOARD_SHORTCUT: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND, Key::Num3);
 /// Opens settings.
 pub const SETTINGS_SHORTCUT: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
@@ -52,6 +55,8 @@ pub enum View {
     Create,
     /// Finished videos.
     Gallery,
+    /// Storyboards: shots in order, trimmed, played and exported.
+    Storyboard,
     /// Key, folders, theme.
     Settings,
 }
@@ -121,6 +126,10 @@ pub enum Action {
     Cancel(JobId),
     /// Submit a failed or cancelled job again.
     Retry(JobId),
+    /// Look in fal's request history again for a job whose submission is unknown.
+    LookAgain(JobId),
+    /// Submit a job whose submission is unknown again (the user confirmed the cost).
+    ResubmitUnknown(JobId),
     /// Forget a finished job from the queue (the video stays).
     Remove(JobId),
     /// Fill the form from a job's or video's settings.
@@ -138,6 +147,8 @@ pub enum Action {
     SaveAs(LibraryItem),
     /// Delete a video and its sidecar (after confirmation).
     DeleteVideo(LibraryItem),
+    /// Add this clip to the storyboard on show.
+    AddToStoryboard(PathBuf),
     /// Open extend-video with this clip.
     ExtendClip(PathBuf),
     /// Use the clip's last frame as the first frame of a new image-to-video job.
@@ -201,6 +212,14 @@ pub struct StudioApp {
     validated: Option<(String, FormState)>,
     /// The cost estimate of the current form.
     pub cost: Option<schema::cost::CostEstimate>,
+    /// Why the current form has no estimate.
+    pub cost_why: Option<String>,
+    /// Prices, spend and budgets (issue 14).
+    pub money: super::money_link::MoneyLink,
+    /// The model browser.
+    pub browser: super::model_browser::ModelBrowser,
+    /// Settings → Budgets being edited.
+    pub budget_inputs: super::budget_settings::BudgetInputs,
     /// Form-drawing state (JSON buffers, completion).
     pub form_ui: FormUi,
     /// Dropped, pasted and picked media waiting for a field.
@@ -213,8 +232,12 @@ pub struct StudioApp {
     pub gallery: GalleryState,
     /// Settings page state.
     pub settings: SettingsState,
+    /// The storyboard view.
+    pub storyboard: super::storyboard::StoryboardState,
     /// The help overlay is open.
     pub help_open: bool,
+    /// "Submit again" of an unknown job is waiting for confirmation.
+    pub confirm_resubmit: Option<JobId>,
     first_frame: super::startup::FirstFrameProbe,
     toasts: egui_notify::Toasts,
     actions: Vec<Action>,
@@ -244,8 +267,14 @@ impl StudioApp {
         let catalog = Catalog::load(&config.cache_dir);
         let entries = catalog.entries();
         let thumbs = Thumbnails::new(ctx, &config.cache_dir);
-        let engine = EngineLink::new(ctx, &config, &persisted);
+        let mut engine = EngineLink::new(ctx, &config, &persisted);
+        let money = super::money_link::MoneyLink::new(ctx, &config);
+        engine.set_money(money.handle.clone());
         let mut app = StudioApp {
+            cost_why: None,
+            money,
+            browser: Default::default(),
+            budget_inputs: Default::default(),
             persisted,
             screen: Screen::Loading,
             key: None,
@@ -267,7 +296,9 @@ impl StudioApp {
             engine,
             gallery: GalleryState::default(),
             settings: SettingsState::default(),
+            storyboard: super::storyboard::StoryboardState::new(config.sound.clone()),
             help_open: false,
+            confirm_resubmit: None,
             first_frame: super::startup::FirstFrameProbe::from_env(),
             toasts: egui_notify::Toasts::default().with_anchor(egui_notify::Anchor::BottomRight),
             actions: Vec::new(),
@@ -359,6 +390,11 @@ impl StudioApp {
         }
     }
 
+    /// Shows an endpoint's form (the model browser uses this after adding one).
+    pub fn select_endpoint_pub(&mut self, id: &str) {
+        self.select_endpoint(id);
+    }
+
     fn select_endpoint(&mut self, id: &str) {
         let Some(catalog) = self.catalog.as_ref() else {
             return;
@@ -399,9 +435,17 @@ impl StudioApp {
         let mut issues = schema::validate(model, state);
         issues.extend(self.thumbs.media_issues(model, state));
         let placeholder = |p: &Path| Some(format!("file://{}", p.display()));
-        self.cost = schema::build_payload(model, state, &placeholder)
-            .ok()
-            .and_then(|payload| schema::cost::estimate(&model.endpoint_id, &payload));
+        let priced = schema::build_payload(model, state, &placeholder)
+            .map_err(|e| format!("The form cannot be priced yet: {e}"))
+            .and_then(|payload| {
+                self.money
+                    .estimate(&model.endpoint_id, &payload)
+                    .map_err(|e| e.to_string())
+            });
+        (self.cost, self.cost_why) = match priced {
+            Ok(c) => (Some(c), None),
+            Err(why) => (None, Some(why)),
+        };
         self.issues = issues;
         self.validated = Some((model.endpoint_id.clone(), state.clone()));
     }
@@ -451,7 +495,7 @@ impl StudioApp {
             "prompt".into(),
             schema::FieldValue::Text("A lighthouse at dusk, waves rolling in".into()),
         );
-        if let Err(e) = self.engine.submit(&model, &state, count) {
+        if let Err(e) = self.engine.submit(&model, &state, count, false) {
             self.toast(Tone::Danger, e);
         }
     }
@@ -460,7 +504,10 @@ impl StudioApp {
     pub(crate) fn restart_engine(&mut self) {
         let key = self.key.as_ref().map(|k| k.key.clone());
         self.engine
-            .connect(&self.config, &self.persisted, key, &self.rt);
+            .connect(&self.config, &self.persisted, key.clone(), &self.rt);
+        let sidebar = self.entries.iter().map(|e| e.endpoint_id.clone()).collect();
+        self.money
+            .connect(&self.config, key, self.engine.journal(), sidebar);
     }
 
     /// The output folder in use.
@@ -503,9 +550,18 @@ impl StudioApp {
                 Err(e) => self.picker.add_error = Some(e),
             }
         }
-        for notice in self.engine.poll() {
+        let notices = self.engine.poll();
+        if !notices.is_empty() {
+            // A job finished or failed: what was spent may have changed.
+            self.money.refresh_spend();
+        }
+        for notice in notices {
             self.toast(notice.tone, notice.text);
         }
+        if self.money.poll() {
+            self.invalidate();
+        }
+        super::model_browser::poll(self);
         if self.thumbs.poll() {
             self.invalidate();
         }
@@ -535,6 +591,8 @@ impl StudioApp {
             Action::Generate => self.generate(),
             Action::Cancel(id) => self.engine.cancel(&id),
             Action::Retry(id) => self.engine.retry(&id),
+            Action::LookAgain(id) => self.engine.look_again(&id),
+            Action::ResubmitUnknown(id) => self.engine.resubmit_unknown(&id),
             Action::Remove(id) => self.engine.remove(&id),
             Action::UseSettings { endpoint_id, form } => self.use_settings(&endpoint_id, &form),
             Action::Open(path) => {
@@ -563,6 +621,17 @@ impl StudioApp {
                     self.toast(Tone::Danger, e);
                 }
             },
+            Action::AddToStoryboard(path) => {
+                if self.storyboard.selected.is_none() {
+                    self.toast(
+                        Tone::Warning,
+                        "Make or pick a storyboard first (Storyboard, Ctrl+3).",
+                    );
+                } else {
+                    super::storyboard::add_from_gallery(self, path);
+                    self.toast(Tone::Waiting, "Added to the storyboard.");
+                }
+            }
             Action::ExtendClip(path) => {
                 self.reuse_clip("fal-ai/veo3.1/extend-video", "video_url", path)
             }
@@ -679,7 +748,26 @@ impl StudioApp {
             return;
         };
         let count = self.persisted.variations.clamp(1, 8);
-        match self.engine.submit(&model, &state, count) {
+        // The last spend read answers at once; the engine checks again before anything is sent.
+        let adding = self.cost.as_ref().map_or(0.0, |c| c.usd * f64::from(count));
+        if let Some(over) = self.money.would_pass(adding, count) {
+            self.money.refused = Some(super::money_link::Refusal { over, count });
+            return;
+        }
+        self.submit_now(model, state, count, false);
+    }
+
+    /// Generates once over the budget (the refusal's "Generate anyway").
+    pub fn generate_over_budget(&mut self) {
+        let (Some(model), Some(state)) = (self.model.clone(), self.form_state().cloned()) else {
+            return;
+        };
+        let count = self.persisted.variations.clamp(1, 8);
+        self.submit_now(model, state, count, true);
+    }
+
+    fn submit_now(&mut self, model: FormModel, state: FormState, count: u32, over_budget: bool) {
+        match self.engine.submit(&model, &state, count, over_budget) {
             Ok(n) => {
                 self.persisted.show_queue = true;
                 let what = if n == 1 {
@@ -702,6 +790,10 @@ impl StudioApp {
         if self.screen != Screen::Studio {
             return;
         }
+        // Before Ctrl+K, which would otherwise take Ctrl+Shift+K too.
+        if ctx.input_mut(|i| i.consume_shortcut(&super::model_browser::BROWSER_SHORTCUT)) {
+            super::model_browser::open(self);
+        }
         if ctx.input_mut(|i| i.consume_shortcut(&GENERATE_SHORTCUT))
             && self.persisted.view == View::Create
         {
@@ -712,6 +804,9 @@ impl StudioApp {
         }
         if ctx.input_mut(|i| i.consume_shortcut(&GALLERY_SHORTCUT)) {
             self.persisted.view = View::Gallery;
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&STORYBOARD_SHORTCUT)) {
+            self.persisted.view = View::Storyboard;
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SETTINGS_SHORTCUT)) {
             self.persisted.view = View::Settings;
@@ -750,6 +845,7 @@ impl StudioApp {
                         for (view, label, shortcut) in [
                             (View::Create, "Create", CREATE_SHORTCUT),
                             (View::Gallery, "Gallery", GALLERY_SHORTCUT),
+                            (View::Storyboard, "Storyboard", STORYBOARD_SHORTCUT),
                             (View::Settings, "Settings", SETTINGS_SHORTCUT),
                         ] {
                             let selected = self.persisted.view == view;
@@ -786,6 +882,9 @@ impl StudioApp {
                             if ui.button(label).clicked() {
                                 self.persisted.show_queue = !self.persisted.show_queue;
                             }
+                        }
+                        if self.screen == Screen::Studio {
+                            super::spend_strip::show(self, ui);
                         }
                         let active = self.engine.active_count();
                         if active > 0 {
@@ -869,6 +968,7 @@ fn simulator_banner(ui: &mut egui::Ui) {
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.first_frame.frame_begins(ctx);
+        closing::on_close_request(self, ctx);
         self.poll_background();
         self.shortcuts(ctx);
         self.revalidate();
@@ -894,6 +994,7 @@ impl eframe::App for StudioApp {
             Screen::Studio => match self.persisted.view {
                 View::Create => self.create_view(ui),
                 View::Gallery => gallery::show(self, ui),
+                View::Storyboard => super::storyboard::show(self, ui),
                 View::Settings => {
                     egui::CentralPanel::default().show(ui, |ui| settings::show(self, ui));
                 }
@@ -901,6 +1002,15 @@ impl eframe::App for StudioApp {
         }
         if self.help_open {
             help::show(self, ui.ctx());
+        }
+        unknown_card::confirm(self, ui.ctx());
+        super::model_browser::show(self, ui.ctx());
+        super::budget_notice::show(self, ui.ctx());
+        closing::show(self, ui.ctx());
+        if self.screen == Screen::Studio
+            && matches!(self.persisted.view, View::Storyboard | View::Gallery)
+        {
+            super::storyboard::take_dropped_videos(self, ui.ctx());
         }
         references::file_drop_overlay(self, ui.ctx());
         let actions = std::mem::take(&mut self.actions);

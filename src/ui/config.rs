@@ -5,10 +5,15 @@ use std::sync::Arc;
 
 use reelsmith_core::fal::{FalUrls, RunKeys};
 use reelsmith_core::keystore::KeyStore;
+use reelsmith_core::media::playback::AudioDevice;
 use reelsmith_sim::Simulator;
 
 /// Picks where "Save as…" writes; the default opens a native dialog, tests inject a path.
 pub type SaveAsPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
+
+/// Finds the sound output for the player. Called off the UI thread (opening a device may
+/// block); `None` plays silent with a note.
+pub type SoundOutput = Arc<dyn Fn() -> Option<Arc<dyn AudioDevice>> + Send + Sync>;
 
 /// The fal service or the simulator standing in for it.
 #[derive(Clone)]
@@ -61,6 +66,8 @@ pub struct StudioConfig {
     pub run_keys: RunKeys,
     /// Chooses the destination of "Save as…".
     pub save_as: SaveAsPicker,
+    /// The player's sound output (the system's; none in tests unless they give one).
+    pub sound: SoundOutput,
 }
 
 impl StudioConfig {
@@ -80,6 +87,7 @@ impl StudioConfig {
             key_store,
             run_keys: RunKeys::from_env(),
             save_as: Arc::new(native_save_dialog),
+            sound: Arc::new(reelsmith_audio_device::system_output),
         }
     }
 
@@ -95,6 +103,7 @@ impl StudioConfig {
             default_output_dir: root.join("videos"),
             service,
             save_as: Arc::new(native_save_dialog),
+            sound: Arc::new(|| None),
         }
     }
 }

@@ -52,8 +52,15 @@ pub struct EngineLink {
     library_load: Option<Promise<Vec<LibraryItem>>>,
     commands: Vec<CommandPromise>,
     error: Option<String>,
+    /// What opening the journal found worth telling (a damaged file, unreadable rows).
+    notices: Vec<String>,
+    /// The engine shutting down after a close request, waiting for submits in flight.
+    closing: Option<Promise<()>>,
+    closing_text: Option<String>,
     ctx: egui::Context,
     rt: Option<tokio::runtime::Handle>,
+    /// Prices and budgets shared with the engine (see `money_link`).
+    money: reelsmith_core::money::MoneyHandle,
 }
 
 impl EngineLink {
@@ -70,18 +77,22 @@ impl EngineLink {
             library_load: None,
             commands: Vec::new(),
             error: None,
+            notices: Vec::new(),
+            closing: None,
+            closing_text: None,
             ctx: ctx.clone(),
             rt: None,
+            money: Default::default(),
         };
-        match Journal::open_in(&config.data_dir) {
-            Ok(journal) => {
-                let journal = Arc::new(journal);
-                if journal.recovered_from().is_some() {
-                    let _ = reelsmith_core::library::rebuild_index_from_sidecars(
-                        &journal,
-                        std::slice::from_ref(&config.default_output_dir),
-                    );
-                }
+        // The core's one way to open the journal, shared with the command line.
+        let opened = reelsmith_core::store::open_journal(
+            &config.data_dir,
+            std::slice::from_ref(&config.default_output_dir),
+        );
+        match opened {
+            Ok(opened) => {
+                let journal = opened.journal;
+                link.notices = opened.notices;
                 link.jobs = journal.jobs().unwrap_or_default();
                 sort_jobs(&mut link.jobs);
                 link.library = journal.library_items().unwrap_or_default();
@@ -106,8 +117,12 @@ impl EngineLink {
             library_load: None,
             commands: Vec::new(),
             error: None,
+            notices: Vec::new(),
+            closing: None,
+            closing_text: None,
             ctx: ctx.clone(),
             rt: None,
+            money: Default::default(),
         };
         sort_jobs(&mut link.jobs);
         sort_library(&mut link.library);
@@ -154,6 +169,7 @@ impl EngineLink {
             resume_on_start: true,
             simulated: config.service.is_simulated(),
             on_change: Some(Arc::new(move || ctx.request_repaint())),
+            money: self.money.clone(),
             ..EngineConfig::default()
         };
         let cache = config.cache_dir.clone();
@@ -174,6 +190,16 @@ impl EngineLink {
             }
             Err(e) => self.error = Some(format!("The job engine could not start: {e}")),
         }
+    }
+
+    /// The prices and budgets the engine checks a submit against (set before `connect`).
+    pub fn set_money(&mut self, money: reelsmith_core::money::MoneyHandle) {
+        self.money = money;
+    }
+
+    /// The journal, once open.
+    pub fn journal(&self) -> Option<Arc<Journal>> {
+        self.journal.clone()
     }
 
     /// Stops the engine, waiting for its tasks (jobs stay recorded and resume on next start).
@@ -220,9 +246,60 @@ impl EngineLink {
         &self.library
     }
 
-    /// Jobs not finished yet.
+    /// Jobs not finished yet (an unknown submission waits for the user: not active).
     pub fn active_count(&self) -> usize {
-        self.jobs.iter().filter(|j| !j.state.is_terminal()).count()
+        self.jobs.iter().filter(|j| !j.state.is_settled()).count()
+    }
+
+    /// True while the engine has a task for the job (e.g. a lookup in fal's history).
+    pub fn is_running(&self, id: &JobId) -> bool {
+        self.engine.as_ref().is_some_and(|e| e.is_running(id))
+    }
+
+    /// On a close request: when submits are on their way, shuts the engine down on the
+    /// runtime (it lets them finish) and returns true: the close must wait. Never blocks.
+    pub fn begin_closing(&mut self) -> bool {
+        let in_flight = self.engine.as_ref().map_or(0, |e| e.submits_in_flight());
+        let Some(text) = reelsmith_core::jobs::finishing_notice(in_flight) else {
+            return false;
+        };
+        let (Some(engine), Some(rt)) = (self.engine.take(), self.rt.clone()) else {
+            return false;
+        };
+        self.events = None;
+        let ctx = self.ctx.clone();
+        let _guard = rt.enter();
+        self.closing = Some(Promise::spawn_async(async move {
+            engine.shutdown().await;
+            ctx.request_repaint();
+        }));
+        self.closing_text = Some(text);
+        true
+    }
+
+    /// True while a close waits for submits in flight.
+    pub fn is_closing(&self) -> bool {
+        self.closing.is_some()
+    }
+
+    /// True once, when the waiting close may go ahead.
+    pub fn poll_closing(&mut self) -> bool {
+        match self.closing.take().map(|p| p.try_take()) {
+            Some(Ok(())) => {
+                self.closing_text = None;
+                true
+            }
+            Some(Err(p)) => {
+                self.closing = Some(p);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// "Finishing 1 submit so it is not lost…" while a close waits.
+    pub fn closing_notice(&self) -> Option<&str> {
+        self.closing_text.as_deref()
     }
 
     /// Average model time of finished jobs of `endpoint_id`, for "about N s left".
@@ -242,9 +319,32 @@ impl EngineLink {
         Some(runs.iter().sum::<Duration>() / runs.len() as u32)
     }
 
+    /// The journal, when it opened (storyboards are read and edited through it, off the UI
+    /// thread).
+    pub fn journal(&self) -> Option<Arc<Journal>> {
+        self.journal.clone()
+    }
+
+    /// The running engine, for work that submits its own jobs (a storyboard's shots).
+    pub fn handle(&self) -> Option<EngineHandle> {
+        self.engine.clone()
+    }
+
+    /// The job with this id, as last seen.
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.id.as_str() == id)
+    }
+
     /// Drains engine events and finished commands; returns what deserves a toast.
     pub fn poll(&mut self) -> Vec<Notice> {
-        let mut notices = Vec::new();
+        let mut notices: Vec<Notice> = self
+            .notices
+            .drain(..)
+            .map(|text| Notice {
+                tone: Tone::Warning,
+                text,
+            })
+            .collect();
         let mut reload_library = false;
         let mut resync = false;
         if let Some(rx) = self.events.as_mut() {
@@ -371,6 +471,7 @@ impl EngineLink {
         model: &FormModel,
         state: &FormState,
         count: u32,
+        over_budget: bool,
     ) -> Result<u32, String> {
         let Some(engine) = self.engine.clone() else {
             if self.detached {
@@ -380,6 +481,7 @@ impl EngineLink {
         };
         let has_seed = model.field("seed").is_some();
         let mut rng = rand::rng();
+        let mut batch = Vec::with_capacity(count as usize);
         for i in 0..count {
             let mut form = state.clone();
             if has_seed && count > 1 && (i > 0 || form.get("seed").is_none()) {
@@ -388,21 +490,21 @@ impl EngineLink {
                     FieldValue::Integer(rng.random_range(0..=SEED_MAX)),
                 );
             }
-            let new = NewJob {
+            batch.push(NewJob {
                 endpoint_id: model.endpoint_id.clone(),
                 form,
                 output: None,
                 overwrite_output: false,
-            };
-            let engine = engine.clone();
-            self.spawn(async move {
-                engine
-                    .submit(new)
-                    .await
-                    .map(|_| None)
-                    .map_err(|e| format!("Could not submit: {e}"))
             });
         }
+        // One batch: the budgets see the variations together, before any is recorded.
+        self.spawn(async move {
+            engine
+                .submit_batch(batch, over_budget)
+                .await
+                .map(|_| None)
+                .map_err(|e| format!("Could not submit: {e}"))
+        });
         Ok(count)
     }
 
@@ -430,6 +532,40 @@ impl EngineLink {
                     .await
                     .map(|_| None)
                     .map_err(|e| format!("Could not retry: {e}"))
+            });
+        }
+    }
+
+    /// Looks in fal's request history again for a job whose submission is unknown.
+    pub fn look_again(&mut self, id: &JobId) {
+        if let Some(engine) = self.engine.clone() {
+            let id = id.clone();
+            self.spawn(async move {
+                use reelsmith_core::jobs::unknown::LookOutcome;
+                match engine.look_again(&id).await {
+                    Ok(LookOutcome::Found(request_id)) => Ok(Some(format!(
+                        "Found at fal as request {request_id}; the job continues."
+                    ))),
+                    Ok(LookOutcome::NotFound(why)) | Ok(LookOutcome::Unavailable(why)) => {
+                        Ok(Some(format!("Still unknown: {why}")))
+                    }
+                    Ok(LookOutcome::NotUnknown(_)) => Ok(None),
+                    Err(e) => Err(format!("Could not look again: {e}")),
+                }
+            });
+        }
+    }
+
+    /// Submits a job whose submission is unknown again (the user confirmed the cost).
+    pub fn resubmit_unknown(&mut self, id: &JobId) {
+        if let Some(engine) = self.engine.clone() {
+            let id = id.clone();
+            self.spawn(async move {
+                engine
+                    .resubmit_unknown(&id)
+                    .await
+                    .map(|_| Some("Submitted again.".to_string()))
+                    .map_err(|e| format!("Could not submit again: {e}"))
             });
         }
     }

@@ -11,22 +11,12 @@ use super::engine_link::excerpt;
 use super::save_copy::{self, SaveCopyState};
 use super::theme::{self, Tone};
 use reelsmith_core::library::{LibraryItem, Sidecar};
-use reelsmith_core::media::video::VideoPreview;
 
 /// Grid cell size (poster 16:9 plus two caption lines), in points.
 const CELL_W: f32 = 208.0;
 const POSTER_H: f32 = 117.0;
 const CELL_H: f32 = POSTER_H + 50.0;
 const GAP: f32 = 10.0;
-
-/// A clip playing in the details panel.
-pub struct Preview {
-    path: PathBuf,
-    player: VideoPreview,
-    texture: Option<egui::TextureHandle>,
-    generation: u64,
-    scrub: f64,
-}
 
 /// Gallery state.
 #[derive(Default)]
@@ -39,8 +29,8 @@ pub struct GalleryState {
     pub selected: Option<String>,
     /// The sidecar of the selected video.
     sidecar: Option<(String, Promise<Result<Sidecar, String>>)>,
-    preview: Option<Preview>,
-    opening: Option<Promise<Result<Preview, String>>>,
+    /// The preview player (with sound), made on first use.
+    pub player: Option<crate::ui::player::PlayerPanel>,
     /// Delete is waiting for confirmation.
     pub confirm_delete: Option<LibraryItem>,
     /// "Save as…": the copy running, its outcome, a question.
@@ -81,6 +71,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         .as_ref()
         .and_then(|id| app.engine.library().iter().find(|i| &i.job_id == id))
         .cloned();
+    crate::ui::storyboard::gallery_drop_bar(app, ui);
     if let Some(item) = &selected {
         egui::Panel::right("gallery_details")
             .resizable(true)
@@ -105,14 +96,6 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
 }
 
 fn poll(app: &mut StudioApp) {
-    let g = &mut app.gallery;
-    if let Some(p) = g.opening.take() {
-        match p.try_take() {
-            Ok(Ok(preview)) => g.preview = Some(preview),
-            Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
-            Err(p) => g.opening = Some(p),
-        }
-    }
     save_copy::poll(app);
     let g = &mut app.gallery;
     if let Some(p) = g.last_frame.take() {
@@ -120,30 +103,6 @@ fn poll(app: &mut StudioApp) {
             Ok(Ok(png)) => app.use_as_first_frame(png),
             Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
             Err(p) => app.gallery.last_frame = Some(p),
-        }
-    }
-    let ctx = app.egui_ctx();
-    if let Some(pv) = app.gallery.preview.as_mut() {
-        let generation = pv.player.generation();
-        if generation != pv.generation
-            && let Some(frame) = pv.player.latest_frame()
-        {
-            pv.generation = generation;
-            pv.scrub = frame.time_secs;
-            let image = egui::ColorImage::from_rgba_unmultiplied(
-                [frame.picture.width as usize, frame.picture.height as usize],
-                &frame.picture.rgba,
-            );
-            match &mut pv.texture {
-                Some(t) => t.set(image, egui::TextureOptions::LINEAR),
-                None => {
-                    pv.texture = Some(ctx.load_texture(
-                        "gallery-preview",
-                        image,
-                        egui::TextureOptions::LINEAR,
-                    ));
-                }
-            }
         }
     }
 }
@@ -239,7 +198,12 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
 
 fn cell(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
     let selected = app.gallery.selected.as_deref() == Some(item.job_id.as_str());
-    let (rect, r) = ui.allocate_exact_size(egui::vec2(CELL_W, CELL_H), egui::Sense::click());
+    let (rect, r) =
+        ui.allocate_exact_size(egui::vec2(CELL_W, CELL_H), egui::Sense::click_and_drag());
+    if r.drag_started() || r.dragged() {
+        // Dropped on the storyboard bar below the grid, it becomes a shot.
+        r.dnd_set_drag_payload(crate::ui::storyboard::ClipDrag(item.path.clone()));
+    }
     if !ui.is_rect_visible(rect) {
         return;
     }
@@ -339,8 +303,9 @@ fn select(app: &mut StudioApp, item: &LibraryItem) {
         return;
     }
     app.gallery.selected = Some(item.job_id.clone());
-    app.gallery.preview = None;
-    app.gallery.opening = None;
+    if let Some(p) = app.gallery.player.as_mut() {
+        p.close();
+    }
     let path = item.sidecar.clone();
     let ctx = app.egui_ctx();
     app.gallery.sidecar = Some((
@@ -362,7 +327,9 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.small_button("Close").clicked() {
                         app.gallery.selected = None;
-                        app.gallery.preview = None;
+                        if let Some(p) = app.gallery.player.as_mut() {
+                            p.close();
+                        }
                     }
                 });
             });
@@ -393,6 +360,9 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     if let Some(r) = &item.request_id {
                         row("Request", r.clone());
                     }
+                    if let Some(cost) = super::money_link::cost_of(&app.engine, &item.job_id) {
+                        row("Cost", cost);
+                    }
                     row("Size", reelsmith_core::human::bytes(item.size));
                     row(
                         "File",
@@ -410,6 +380,13 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     .clicked()
                 {
                     app.act(Action::Open(item.path.clone()));
+                }
+                if ui
+                    .button("Add to storyboard")
+                    .on_hover_text("A new shot at the end of the storyboard (Ctrl+3)")
+                    .clicked()
+                {
+                    app.act(Action::AddToStoryboard(item.path.clone()));
                 }
                 if ui
                     .button("Reveal")
@@ -510,108 +487,14 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
 }
 
 fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
-    let width = ui.available_width();
-    let height = width * 9.0 / 16.0;
-    let showing = app.gallery.preview.as_ref().filter(|p| p.path == item.path);
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
-    ui.painter().rect_filled(rect, 8.0, Color32::BLACK);
-    let texture = showing
-        .and_then(|p| p.texture.as_ref())
-        .map(|t| (t.id(), t.size_vec2()))
-        .or_else(|| {
-            app.thumbs
-                .get(&item.path, true)
-                .texture
-                .map(|t| (t.id(), t.size_vec2()))
-        });
-    if let Some((id, size)) = texture {
-        let s = (width / size.x).min(height / size.y);
-        let r = egui::Rect::from_center_size(rect.center(), size * s);
-        ui.painter().image(
-            id,
-            r,
-            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
-            Color32::WHITE,
-        );
-    }
-    ui.horizontal(
-        |ui| match app.gallery.preview.as_mut().filter(|p| p.path == item.path) {
-            Some(pv) => {
-                let playing = pv.player.is_playing();
-                if ui.button(if playing { "Pause" } else { "Play" }).clicked() {
-                    let _ = if playing {
-                        pv.player.pause()
-                    } else {
-                        pv.player.play()
-                    };
-                }
-                let dur = pv.player.info().duration_secs.max(0.01);
-                let mut t = pv.scrub;
-                let r = ui.add(
-                    egui::Slider::new(&mut t, 0.0..=dur)
-                        .show_value(false)
-                        .text("Position"),
-                );
-                if r.changed() {
-                    pv.scrub = t;
-                    let _ = pv.player.seek(t);
-                }
-                ui.label(
-                    RichText::new(format!("{t:.1} / {dur:.1} s"))
-                        .small()
-                        .monospace(),
-                );
-                if let Some(e) = pv.player.error() {
-                    ui.label(
-                        RichText::new(e)
-                            .small()
-                            .color(theme::tone(ui, Tone::Danger)),
-                    );
-                }
-            }
-            None => {
-                let opening = app.gallery.opening.is_some();
-                if ui
-                    .add_enabled(!opening, egui::Button::new("Play preview"))
-                    .on_hover_text("A silent preview in the app; \"Open in player\" has sound")
-                    .clicked()
-                {
-                    open_preview(app, item.path.clone());
-                }
-                if opening {
-                    ui.spinner();
-                }
-            }
-        },
+    let poster = app.thumbs.get(&item.path, true).texture.cloned();
+    crate::ui::player::clip_preview(
+        ui,
+        &mut app.gallery.player,
+        &app.config.sound,
+        &item.path,
+        poster.as_ref(),
     );
-}
-
-fn open_preview(app: &mut StudioApp, path: PathBuf) {
-    let ctx = app.egui_ctx();
-    let crashed = |m: String| {
-        Err(format!(
-            "The preview could not start: the decoder crashed ({m})."
-        ))
-    };
-    app.gallery.opening = Some(super::task::blocking(
-        &ctx.clone(),
-        move || {
-            let notify_ctx = ctx.clone();
-            VideoPreview::open_with_notify(&path, move || notify_ctx.request_repaint())
-                .map_err(|e| format!("The preview could not start: {e}"))
-                .and_then(|player| {
-                    player.play().map_err(|e| e.to_string())?;
-                    Ok(Preview {
-                        path,
-                        player,
-                        texture: None,
-                        generation: 0,
-                        scrub: 0.0,
-                    })
-                })
-        },
-        crashed,
-    ));
 }
 
 fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
@@ -714,5 +597,5 @@ pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
 
 /// True while a save, frame extraction or preview start runs.
 pub fn busy(g: &GalleryState) -> bool {
-    g.save.busy() || g.last_frame.is_some() || g.opening.is_some()
+    g.save.busy() || g.last_frame.is_some() || g.player.as_ref().is_some_and(|p| p.is_opening())
 }

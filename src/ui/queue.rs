@@ -21,6 +21,7 @@ pub fn state_label(job: &Job, stalled: bool) -> (&'static str, Tone) {
         JobState::Prepared => ("Preparing", Tone::Waiting),
         JobState::Uploading => ("Uploading", Tone::Transfer),
         JobState::Submitting | JobState::Submitted => ("Submitting", Tone::Waiting),
+        JobState::SubmissionUnknown => ("Unknown", Tone::Warning),
         JobState::InQueue => ("In queue", Tone::Waiting),
         JobState::Running => ("Running", Tone::Running),
         JobState::Downloading => ("Downloading", Tone::Transfer),
@@ -33,7 +34,7 @@ pub fn state_label(job: &Job, stalled: bool) -> (&'static str, Tone) {
 /// Draws the queue.
 pub fn show(app: &mut StudioApp, ui: &mut Ui) {
     let jobs = app.engine.jobs();
-    let active = jobs.iter().filter(|j| !j.state.is_terminal()).count();
+    let active = jobs.iter().filter(|j| !j.state.is_settled()).count();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Queue").strong().size(16.0));
         if active > 0 {
@@ -172,10 +173,14 @@ fn inputs_row(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
     });
 }
 
-fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::DateTime<Utc>) {
+fn detail(app: &mut StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::DateTime<Utc>) {
     let subtle = theme::subtle(ui);
     let dark = ui.visuals().dark_mode;
     let tone_c = |t| theme::tone_color(t, dark);
+    // Estimate beside what fal billed, once it reported it.
+    if let Some(cost) = job.cost.summary() {
+        ui.label(RichText::new(cost).small().color(subtle));
+    }
     match job.state {
         JobState::Uploading => {
             let (sent, total) = job.upload_progress();
@@ -294,9 +299,10 @@ fn detail(app: &StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::D
                     .color(subtle),
             );
         }
+        JobState::SubmissionUnknown => super::unknown_card::show(app, ui, job),
         JobState::Prepared | JobState::Submitting | JobState::Submitted => {}
     }
-    if stalled && !job.state.is_terminal() {
+    if stalled && !job.state.is_settled() {
         let since = now
             .signed_duration_since(job.state_changed_at)
             .to_std()
@@ -330,7 +336,7 @@ pub fn failure_headline(kind: FailKind) -> &'static str {
 fn actions(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
-        if !job.state.is_terminal() && ui.small_button("Cancel").clicked() {
+        if !job.state.is_settled() && ui.small_button("Cancel").clicked() {
             app.act(Action::Cancel(job.id.clone()));
         }
         if matches!(job.state, JobState::Failed | JobState::Cancelled)
@@ -365,10 +371,16 @@ fn actions(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
                 app.act(Action::Reveal(p));
             }
         }
-        if job.state.is_terminal()
+        let remove_hint = if job.state == JobState::SubmissionUnknown {
+            "Forget this job here. If fal has it, it still runs and is charged; its video is not \
+             downloaded"
+        } else {
+            "Remove from the queue (the video stays in the gallery)"
+        };
+        if job.state.is_settled()
             && ui
                 .small_button("Remove")
-                .on_hover_text("Remove from the queue (the video stays in the gallery)")
+                .on_hover_text(remove_hint)
                 .clicked()
         {
             app.act(Action::Remove(job.id.clone()));

@@ -100,6 +100,7 @@ fn client(base: &str) -> FalClient {
             queue: base.to_string(),
             rest: base.to_string(),
             openapi: format!("{base}/openapi.json"),
+            api: format!("{base}/api/v1"),
         },
         Some(ApiKey::new("test-id:test-secret")),
     )
@@ -136,11 +137,18 @@ async fn a_json_answer_over_the_limit_is_refused_by_its_length_or_as_it_arrives(
     })
     .await;
     let c = client(&base);
+    // A submit's answer too large to read may still mean fal queued the job: it is a lost
+    // answer (looked up, never sent again blindly), and says why.
     let err = c
         .submit("fal-ai/veo3.1", &json!({"prompt": "x"}))
         .await
         .unwrap_err();
-    assert_too_large(err, "/fal-ai/veo3.1", MAX_JSON_BYTES);
+    match &err {
+        FalError::AnswerLost { detail, .. } => {
+            assert!(detail.contains("larger than 1 MiB"), "{err}")
+        }
+        other => panic!("expected AnswerLost, got {other:?}"),
+    }
     let err = c
         .result(&c.handle_for("fal-ai/veo3.1", "r1"))
         .await
@@ -164,9 +172,20 @@ async fn a_json_answer_over_the_limit_is_refused_by_its_length_or_as_it_arrives(
 async fn an_error_answer_over_the_limit_is_refused() {
     let base = serve(|_| Answer::Sized(500, "text/html", vec![b'x'; MAX_ERROR_BYTES + 1])).await;
     let c = client(&base);
-    let err = c.submit("fal-ai/veo3.1", &json!({})).await.unwrap_err();
+    let err = c
+        .result(&c.handle_for("fal-ai/veo3.1", "r1"))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("HTTP 500"), "{err}");
-    assert_too_large(err, "/fal-ai/veo3.1", MAX_ERROR_BYTES);
+    assert_too_large(err, "/fal-ai/veo3.1/requests/r1", MAX_ERROR_BYTES);
+    // A submit reads only the start of such a page to classify it: a 5xx fal answered is a
+    // lost answer, never a resend.
+    let err = c.submit("fal-ai/veo3.1", &json!({})).await.unwrap_err();
+    assert!(matches!(err, FalError::AnswerLost { .. }), "{err:?}");
+    assert!(
+        err.to_string().len() < 4 * 1024,
+        "the page is not repeated whole"
+    );
 }
 
 #[tokio::test]

@@ -126,7 +126,7 @@ async fn rate_limited_submit_is_retried_into_exactly_one_job() {
 }
 
 #[tokio::test]
-async fn user_timeout_is_never_retried_but_a_plain_504_is() {
+async fn no_504_is_sent_again_by_submit_itself() {
     let sim = start_sim(SimConfig::default()).await;
     let client = client_for(&sim);
     let dir = tempfile::tempdir().unwrap();
@@ -139,10 +139,30 @@ async fn user_timeout_is_never_retried_but_a_plain_504_is() {
     assert_eq!(count(&sim, Route::Submit), vec![504], "exactly one request");
     assert!(sim.submissions().is_empty());
 
+    // A 504 fal's own server answered (it carries x-fal-request-id): fal may have queued the
+    // job, so the answer is lost, not a reason to send it again.
     sim.fail_next(Route::Submit, 1, 504);
-    client.submit(I2V, &input).await.unwrap();
-    assert_eq!(count(&sim, Route::Submit), vec![504, 504, 200]);
-    assert_eq!(sim.submissions().len(), 1);
+    let err = client.submit(I2V, &input).await.unwrap_err();
+    let FalError::AnswerLost { request_id, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(request_id.is_some(), "the lost answer's request id is kept");
+    assert_eq!(count(&sim, Route::Submit), vec![504, 504]);
+    // An ingress page is never sent again without a look at the history (the engine's job).
+    sim.fail_next_ingress(Route::Submit, 1, 504);
+    let err = client.submit(I2V, &input).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FalError::Service {
+                status: Some(504),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(count(&sim, Route::Submit), vec![504, 504, 504]);
+    assert!(sim.submissions().is_empty());
     sim.shutdown().await;
 }
 
@@ -436,6 +456,7 @@ fn credentials_are_resolved_in_order() {
         queue: "https://queue.fal.run".into(),
         rest: "https://rest.fal.ai".into(),
         openapi: "https://fal.ai/api/openapi/queue/openapi.json".into(),
+        api: "https://api.fal.ai/v1".into(),
     };
     let env = |vars: &'static [(&'static str, &'static str)]| {
         RunKeys::from_lookup(move |name| {

@@ -1,8 +1,9 @@
 //! Fault knobs: each applies to the next N matching requests, then clears itself.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -15,7 +16,26 @@ pub(crate) enum HttpFault {
     Status(u16),
     /// 504 with `X-Fal-Request-Timeout-Type: user` (the caller's own start timeout fired).
     UserTimeout,
+    /// fal's ingress (nginx) answering by itself: an HTML error page, no `x-fal-request-id`,
+    /// and the request never reaches the queue.
+    Ingress(u16),
 }
+
+/// How the answer to a submit is lost after the simulator queued the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostAnswer {
+    /// A gateway 504 with an nginx HTML page and no `x-fal-request-id`.
+    GatewayTimeout,
+    /// The connection is closed once the body was read, with no answer at all.
+    CloseConnection,
+    /// The answer comes only after this long (past the client's read timeout).
+    Delay(Duration),
+}
+
+/// Marks a response that must not get the `x-fal-request-id` header (ingress pages: the
+/// request never reached fal's servers, or the gateway lost fal's answer).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoRequestId;
 
 #[derive(Debug)]
 struct Counted<T> {
@@ -30,6 +50,7 @@ pub(crate) struct Faults {
     stream_cuts: VecDeque<Counted<u32>>,
     download_drops: VecDeque<Counted<u64>>,
     model_errors: VecDeque<(String, String)>,
+    lost_answers: VecDeque<Counted<LostAnswer>>,
 }
 
 /// Takes one use of the first entry with uses left, dropping entries that are used up.
@@ -56,6 +77,24 @@ impl Faults {
 
     pub fn add_user_timeout(&mut self, route: Route, count: u32) {
         self.add_http(route, count, HttpFault::UserTimeout);
+    }
+
+    pub fn add_ingress(&mut self, route: Route, count: u32, status: u16) {
+        self.add_http(route, count, HttpFault::Ingress(status));
+    }
+
+    pub fn add_lost_answer(&mut self, lost: LostAnswer, count: u32) {
+        if count > 0 {
+            self.lost_answers.push_back(Counted {
+                value: lost,
+                remaining: count,
+            });
+        }
+    }
+
+    /// How the answer to the submit just queued must be lost, if it must (uses it up).
+    pub fn take_lost_answer(&mut self) -> Option<LostAnswer> {
+        take_one(&mut self.lost_answers)
     }
 
     fn add_http(&mut self, route: Route, count: u32, fault: HttpFault) {
@@ -124,8 +163,30 @@ impl Faults {
     }
 }
 
+/// The page nginx sends for `status`: what a gateway answers when fal's servers did not.
+pub(crate) fn ingress_response(status: u16) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let title = format!(
+        "{} {}",
+        code.as_u16(),
+        code.canonical_reason().unwrap_or("Error")
+    );
+    let page = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut response = (code, page).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    response.extensions_mut().insert(NoRequestId);
+    response
+}
+
 /// The response fal would send for this failure: `{"detail", "error_type"}` and `X-Fal-Error-Type`.
 pub(crate) fn fault_response(fault: HttpFault) -> Response {
+    if let HttpFault::Ingress(status) = fault {
+        return ingress_response(status);
+    }
     let (status, detail, error_type, user_timeout) = match fault {
         HttpFault::UserTimeout => (
             504,
@@ -159,6 +220,8 @@ pub(crate) fn fault_response(fault: HttpFault) -> Response {
             false,
         ),
         HttpFault::Status(other) => (other, "Simulated failure", None, false),
+        // Answered above; kept so the match stays total.
+        HttpFault::Ingress(code) => (code, "Bad gateway", None, false),
     };
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = match error_type {
@@ -215,6 +278,26 @@ mod tests {
         assert_eq!(faults.take_download_drop(), Some(100));
         assert_eq!(faults.take_download_drop(), Some(100));
         assert_eq!(faults.take_download_drop(), None);
+    }
+
+    #[test]
+    fn lost_answers_count_down_and_ingress_pages_are_nginx_html() {
+        let mut faults = Faults::default();
+        faults.add_lost_answer(LostAnswer::GatewayTimeout, 1);
+        faults.add_lost_answer(LostAnswer::Delay(Duration::from_secs(1)), 1);
+        assert_eq!(faults.take_lost_answer(), Some(LostAnswer::GatewayTimeout));
+        assert_eq!(
+            faults.take_lost_answer(),
+            Some(LostAnswer::Delay(Duration::from_secs(1)))
+        );
+        assert_eq!(faults.take_lost_answer(), None);
+        let page = fault_response(HttpFault::Ingress(503));
+        assert_eq!(page.status(), 503);
+        assert!(page.extensions().get::<NoRequestId>().is_some());
+        assert_eq!(
+            page.headers().get(header::CONTENT_TYPE),
+            Some(&HeaderValue::from_static("text/html"))
+        );
     }
 
     #[test]

@@ -109,7 +109,11 @@ pub(crate) struct LogLine {
 #[derive(Debug, Default)]
 struct JobInner {
     cancelled: bool,
+    /// When the cancel came (the job completes then).
+    cancelled_at: Option<Instant>,
     outcome: Option<Outcome>,
+    /// When the outcome was recorded (a slow render can complete a job after its run time).
+    outcome_at: Option<Instant>,
 }
 
 /// One submitted request.
@@ -125,6 +129,8 @@ pub(crate) struct Job {
     pub run_time: Duration,
     pub initial_position: u32,
     pub logs: Vec<LogLine>,
+    /// The submitted JSON body, for the request history.
+    pub input: Value,
     inner: Mutex<JobInner>,
 }
 
@@ -155,6 +161,7 @@ impl Job {
         run_time: Duration,
         initial_position: u32,
         messages: Vec<(&'static str, String)>,
+        input: Value,
     ) -> Job {
         let count = messages.len().max(1) as u32;
         let logs = messages
@@ -176,8 +183,40 @@ impl Job {
             run_time,
             initial_position,
             logs,
+            input,
             inner: Mutex::new(JobInner::default()),
         }
+    }
+
+    /// The wall-clock time of an instant of this job's timeline.
+    pub fn wall(&self, at: Instant) -> DateTime<Utc> {
+        chrono::Duration::from_std(at.saturating_duration_since(self.submitted))
+            .ok()
+            .and_then(|offset| self.submitted_wall.checked_add_signed(offset))
+            .unwrap_or(self.submitted_wall)
+    }
+
+    /// When a runner took the job, if one has by `now` (a job cancelled in the queue never ran).
+    pub fn started_at(&self, now: Instant) -> Option<Instant> {
+        let start = self.submitted + self.queue_time;
+        let inner = lock(&self.inner);
+        if inner.cancelled_at.is_some_and(|c| c < start) || now < start {
+            return None;
+        }
+        Some(start)
+    }
+
+    /// When the job completed, if it has by `now`.
+    pub fn completed_at(&self, now: Instant) -> Option<Instant> {
+        if !matches!(self.snapshot(now).phase, Phase::Completed(_)) {
+            return None;
+        }
+        let inner = lock(&self.inner);
+        if let Some(at) = inner.cancelled_at {
+            return Some(at);
+        }
+        let planned = self.submitted + self.queue_time + self.run_time;
+        Some(inner.outcome_at.map_or(planned, |at| at.max(planned)))
     }
 
     /// Records how the job ends, unless it already has an outcome (a cancel wins over a render).
@@ -185,6 +224,7 @@ impl Job {
         let mut inner = lock(&self.inner);
         if inner.outcome.is_none() {
             inner.outcome = Some(outcome);
+            inner.outcome_at = Some(Instant::now());
         }
     }
 
@@ -237,6 +277,8 @@ impl Job {
         }
         let mut inner = lock(&self.inner);
         inner.cancelled = true;
+        inner.cancelled_at = Some(now);
+        inner.outcome_at = Some(now);
         inner.outcome = Some(Outcome::Failure {
             error: "The request was cancelled by the caller before it finished.".into(),
             error_type: CANCELLED_ERROR_TYPE.into(),
@@ -292,10 +334,7 @@ impl Job {
     }
 
     fn log_json(&self, line: &LogLine) -> Value {
-        let at = chrono::Duration::from_std(line.at)
-            .ok()
-            .and_then(|offset| self.submitted_wall.checked_add_signed(offset))
-            .unwrap_or(self.submitted_wall);
+        let at = self.wall(self.submitted + line.at);
         json!({
             "message": line.message,
             "level": line.level,
@@ -317,6 +356,7 @@ mod tests {
             Duration::from_millis(run_ms),
             3,
             vec![("INFO", "a".into()), ("INFO", "b".into())],
+            json!({"prompt": "p"}),
         )
     }
 
@@ -352,6 +392,32 @@ mod tests {
             j.cancel(t0 + Duration::from_secs(5)),
             CancelOutcome::AlreadyCompleted
         );
+    }
+
+    #[test]
+    fn start_and_completion_times_follow_the_timeline() {
+        let j = job(100, 100);
+        let t0 = j.submitted;
+        assert_eq!(j.started_at(t0), None);
+        assert_eq!(
+            j.started_at(t0 + Duration::from_millis(150)),
+            Some(t0 + Duration::from_millis(100))
+        );
+        assert_eq!(
+            j.completed_at(t0 + Duration::from_secs(1)),
+            None,
+            "no outcome yet"
+        );
+        j.set_outcome(Outcome::Success { result: json!({}) });
+        let done = j
+            .completed_at(Instant::now() + Duration::from_secs(1))
+            .unwrap();
+        assert!(done >= t0 + Duration::from_millis(200));
+        let cancelled = job(10_000, 10_000);
+        let at = Instant::now();
+        cancelled.cancel(at);
+        assert_eq!(cancelled.started_at(at + Duration::from_secs(20)), None);
+        assert_eq!(cancelled.completed_at(at), Some(at));
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub(crate) struct Layout {
 pub(crate) const UPLOAD_PREFIX: &str = "/upload/";
 /// Path prefix of the CDN.
 pub(crate) const CDN_PREFIX: &str = "/cdn/";
+/// Path prefix of fal's platform API (`api.fal.ai/v1`), the same in both layouts.
+pub(crate) const API_PREFIX: &str = "/api/v1/";
 /// Path of the per-endpoint OpenAPI documents.
 pub(crate) const OPENAPI_PATH: &str = "/openapi/queue/openapi.json";
 
@@ -33,6 +35,7 @@ impl Layout {
         if self.is_upload(path)
             || path.starts_with(CDN_PREFIX)
             || path.starts_with("/openapi/")
+            || path.starts_with(API_PREFIX)
             || self.is_initiate(path)
         {
             return None;
@@ -71,6 +74,7 @@ mod tests {
         assert_eq!(one.queue_rest("/upload/t"), None);
         assert_eq!(one.queue_rest("/cdn/files/a/b.png"), None);
         assert_eq!(one.queue_rest("/openapi/queue/openapi.json"), None);
+        assert_eq!(one.queue_rest("/api/v1/models/requests/by-endpoint"), None);
         assert_eq!(one.queue_rest("/storage/upload/initiate-multipart"), None);
         assert!(one.is_initiate("/storage/upload/initiate-multipart"));
     }

@@ -12,15 +12,19 @@
 #![forbid(unsafe_code)]
 
 pub mod clip;
+pub mod sound;
 
 mod cdn;
 mod faults;
 mod guard;
+mod history;
 mod inputs;
 mod jobs;
 mod layout;
 mod multipart;
 mod openapi;
+mod platform_api;
+mod price_list;
 mod queue;
 mod record;
 mod render;
@@ -37,6 +41,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
+pub use faults::LostAnswer;
 pub use jobs::CANCELLED_ERROR_TYPE;
 use state::{Shared, lock};
 
@@ -58,10 +63,24 @@ pub struct SimConfig {
     /// Where uploads and results are kept; `None` = a new private (0700) folder in the system
     /// temp dir, removed on shutdown.
     pub storage_dir: Option<PathBuf>,
+    /// What the key may read on the platform API (ADMIN by default).
+    pub key_scope: KeyScope,
     /// Serve the queue and REST storage at the root of the origin, beside the upload URLs, the
     /// CDN and the OpenAPI documents, as a proxy in front of fal does (default: under `/queue`
     /// and `/rest`). The CDN and the upload URLs refuse `Authorization` either way.
     pub one_origin: bool,
+}
+
+/// The scope of the simulator's key, as fal's keys have: API keys may call models, the
+/// catalog, prices and request history; only ADMIN keys may read usage, billing events and
+/// the balance (others get 403).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyScope {
+    /// The API scope.
+    Api,
+    /// The ADMIN scope.
+    #[default]
+    Admin,
 }
 
 impl Default for SimConfig {
@@ -74,6 +93,7 @@ impl Default for SimConfig {
             initial_queue_position: 3,
             extra_documents: Vec::new(),
             storage_dir: None,
+            key_scope: KeyScope::Admin,
             one_origin: false,
         }
     }
@@ -103,6 +123,20 @@ pub enum Route {
     Cdn,
     /// `GET /openapi/queue/openapi.json`.
     OpenApi,
+    /// `GET /api/v1/models/requests/by-endpoint` (the platform API's request history).
+    History,
+    /// `GET /api/v1/models` (the catalog).
+    Models,
+    /// `GET /api/v1/models/pricing`.
+    Pricing,
+    /// `POST /api/v1/models/pricing/estimate`.
+    PricingEstimate,
+    /// `GET /api/v1/models/usage`.
+    Usage,
+    /// `GET /api/v1/models/billing-events`.
+    BillingEvents,
+    /// `GET /api/v1/account/billing`.
+    AccountBilling,
     /// As a fault target: every route. As a recorded route: a path outside the API.
     Any,
 }
@@ -244,12 +278,18 @@ impl Simulator {
         format!("{}/openapi/queue/openapi.json", self.shared.base_url)
     }
 
-    /// The three base URLs to point a [`reelsmith_core::fal::FalClient`] at this simulator.
+    /// The platform API base (`REELSMITH_API_URL`): `{base}/api/v1`.
+    pub fn api_url(&self) -> String {
+        format!("{}/api/v1", self.shared.base_url)
+    }
+
+    /// The base URLs to point a [`reelsmith_core::fal::FalClient`] at this simulator.
     pub fn fal_urls(&self) -> reelsmith_core::fal::FalUrls {
         reelsmith_core::fal::FalUrls {
             queue: self.queue_url(),
             rest: self.rest_url(),
             openapi: self.openapi_url(),
+            api: self.api_url(),
         }
     }
 
@@ -278,6 +318,81 @@ impl Simulator {
     /// The next `count` requests to `route` (or any route) fail with `status` and a fal-shaped body.
     pub fn fail_next(&self, route: Route, count: u32, status: u16) {
         lock(&self.shared.faults).add_status(route, count, status);
+    }
+
+    /// The next `count` requests to `route` get fal's ingress (nginx) error page with `status`
+    /// and no `x-fal-request-id`; they never reach the queue (nothing is submitted).
+    pub fn fail_next_ingress(&self, route: Route, count: u32, status: u16) {
+        lock(&self.shared.faults).add_ingress(route, count, status);
+    }
+
+    /// The next `count` accepted submits are queued (and recorded in [`Simulator::submissions`]
+    /// and the request history) but their answer is lost as `lost` says.
+    pub fn lose_next_submit_answers(&self, lost: LostAnswer, count: u32) {
+        lock(&self.shared.faults).add_lost_answer(lost, count);
+    }
+
+    /// Completed requests leave the queue `after` their completion: their status and result
+    /// answer 404 `{"status": "NOT_FOUND"}` as fal's do once retention passed (the request
+    /// history keeps their payloads). `None` keeps them for good (the default).
+    pub fn forget_results_after(&self, after: Option<Duration>) {
+        lock(&self.shared.settings).forget_after = after;
+    }
+
+    /// Requests show in the request history only `delay` after they were received (fal's
+    /// history may lag); zero by default.
+    pub fn set_history_delay(&self, delay: Duration) {
+        lock(&self.shared.settings).history_delay = delay;
+    }
+
+    /// What the key may read on the platform API from now on.
+    pub fn set_key_scope(&self, scope: KeyScope) {
+        lock(&self.shared.settings).key_scope = scope;
+    }
+
+    /// Catalog pages give at most `size` models (fal may give fewer than asked); `None` lifts it.
+    pub fn set_catalog_page_size(&self, size: Option<usize>) {
+        lock(&self.shared.settings).catalog_page_size = size.map(|s| s.max(1));
+    }
+
+    /// The catalog marks this endpoint deprecated.
+    pub fn deprecate(&self, endpoint_id: &str) {
+        lock(&self.shared.settings)
+            .deprecated
+            .insert(endpoint_id.to_string());
+    }
+
+    /// The catalog and the price list no longer know this endpoint (404 by id).
+    pub fn delist(&self, endpoint_id: &str) {
+        lock(&self.shared.settings)
+            .delisted
+            .insert(endpoint_id.to_string());
+    }
+
+    /// Every job is billed `units` instead of the units its input asks for; `None` = computed.
+    pub fn set_billable_units(&self, units: Option<f64>) {
+        lock(&self.shared.settings).billable_units = units;
+    }
+
+    /// Whether results carry `x-fal-billable-units` (they do by default).
+    pub fn set_billable_units_header(&self, on: bool) {
+        lock(&self.shared.settings).billable_units_header = on;
+    }
+
+    /// The simulator's price of an endpoint: `(unit price, unit)`.
+    pub fn price_of(&self, endpoint_id: &str) -> Option<(f64, String)> {
+        price_list::models()
+            .into_iter()
+            .find(|m| m.endpoint_id == endpoint_id)
+            .map(|m| (m.unit_price, m.unit.to_string()))
+    }
+
+    /// Every endpoint id of the simulator's catalog.
+    pub fn catalog_ids(&self) -> Vec<String> {
+        price_list::models()
+            .into_iter()
+            .map(|m| m.endpoint_id.to_string())
+            .collect()
     }
 
     /// The next `count` requests to `route` get 504 with `X-Fal-Request-Timeout-Type: user`.

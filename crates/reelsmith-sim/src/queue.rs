@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::Submission;
+use super::faults::{LostAnswer, NoRequestId, ingress_response};
 use super::jobs::{CancelOutcome, Job, Outcome, Phase, app_of};
 use super::state::{Shared, lock};
 use super::{inputs, render, sse};
@@ -153,7 +154,11 @@ async fn handle(
             }
             let endpoint_id = endpoint_id.to_string();
             match axum::body::to_bytes(body, MAX_SUBMIT_BYTES).await {
-                Ok(bytes) => submit(&shared, &endpoint_id, &bytes),
+                Ok(bytes) => {
+                    let (response, queued) = submit(&shared, &endpoint_id, &bytes);
+                    let lost = queued.then(|| lock(&shared.faults).take_lost_answer());
+                    lose_answer(&shared, response, lost.flatten()).await
+                }
                 Err(_) => json_response(
                     413,
                     json!({"detail": "The request body is too large or was cut off."}),
@@ -168,6 +173,11 @@ async fn handle(
             let Some(job) = find_job(&shared, app_path, request_id) else {
                 return not_found();
             };
+            // Like fal's queue once a completed result's retention passed: the request is
+            // gone from the queue (its payloads stay in the request history).
+            if is_forgotten(&shared, &job) {
+                return not_found();
+            }
             let with_logs = query.get("logs").is_some_and(|v| v == "1" || v == "true");
             let response = match (action, &method) {
                 (RequestAction::Status, &Method::GET) => status(&shared, &job, with_logs),
@@ -177,7 +187,7 @@ async fn handle(
                     with_logs,
                     lock(&shared.faults).take_stream_cut(),
                 ),
-                (RequestAction::Result, &Method::GET) => result(&job),
+                (RequestAction::Result, &Method::GET) => result(&shared, &job),
                 (RequestAction::Cancel, &Method::PUT) => cancel(&job),
                 (RequestAction::Unknown, _) => not_found(),
                 _ => method_not_allowed(),
@@ -194,31 +204,69 @@ fn find_job(shared: &Shared, app_path: &str, request_id: &str) -> Option<Arc<Job
     (job.app == app_path || job.endpoint_id == app_path).then_some(job)
 }
 
-fn submit(shared: &Arc<Shared>, endpoint_id: &str, body: &Bytes) -> Response {
+/// True when the job completed longer ago than the forget knob allows.
+fn is_forgotten(shared: &Shared, job: &Job) -> bool {
+    let Some(after) = lock(&shared.settings).forget_after else {
+        return false;
+    };
+    let now = Instant::now();
+    job.completed_at(now)
+        .is_some_and(|done| now.saturating_duration_since(done) >= after)
+}
+
+/// Loses the answer to a queued submit the way the knob asks: a gateway page instead, a
+/// closed connection, or the answer only after a delay.
+async fn lose_answer(shared: &Shared, response: Response, lost: Option<LostAnswer>) -> Response {
+    match lost {
+        None => response,
+        Some(LostAnswer::GatewayTimeout) => ingress_response(504),
+        Some(LostAnswer::CloseConnection) => {
+            // A body that fails before its first byte makes the server drop the connection
+            // without sending a status line.
+            let failing = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("answer lost on purpose"))
+            });
+            let mut closed = Body::from_stream(failing).into_response();
+            closed.extensions_mut().insert(NoRequestId);
+            closed
+        }
+        Some(LostAnswer::Delay(delay)) => {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = shared.shutdown.cancelled() => {}
+            }
+            response
+        }
+    }
+}
+
+/// Validates and queues a submission; the flag says whether a job was queued.
+fn submit(shared: &Arc<Shared>, endpoint_id: &str, body: &Bytes) -> (Response, bool) {
+    let refused = |r: Response| (r, false);
     let Some(doc) = shared.documents.get(endpoint_id).cloned() else {
-        return json_response(
+        return refused(json_response(
             404,
             json!({"detail": format!("Application '{endpoint_id}' not found")}),
-        );
+        ));
     };
     let input: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(err) => {
-            return json_response(
+            return refused(json_response(
                 422,
                 json!({"detail": [{
                     "loc": ["body"],
                     "msg": format!("JSON decode error: {err}"),
                     "type": "json_invalid",
                 }]}),
-            );
+            ));
         }
     };
     if let Some(schema) = conform::input_schema(&doc, endpoint_id) {
         let errors = conform::check(&doc, schema, &input);
         if !errors.is_empty() {
             let detail: Vec<Value> = errors.iter().map(|e| detail_entry(e, &input)).collect();
-            return json_response(422, json!({ "detail": detail }));
+            return refused(json_response(422, json!({ "detail": detail })));
         }
     }
 
@@ -234,6 +282,7 @@ fn submit(shared: &Arc<Shared>, endpoint_id: &str, body: &Bytes) -> Response {
         settings.run_time,
         settings.initial_queue_position,
         messages,
+        input.clone(),
     ));
     lock(&shared.jobs).insert(request_id.clone(), job.clone());
     lock(&shared.submissions).push(Submission {
@@ -255,7 +304,7 @@ fn submit(shared: &Arc<Shared>, endpoint_id: &str, body: &Bytes) -> Response {
         "cancel_url": format!("{request_url}/cancel"),
         "queue_position": settings.initial_queue_position,
     });
-    with_request_id(json_response(200, body), &request_id)
+    (with_request_id(json_response(200, body), &request_id), true)
 }
 
 /// How a new job will end before it runs: with the model error a knob asked for, with a
@@ -321,14 +370,34 @@ fn status(shared: &Shared, job: &Job, with_logs: bool) -> Response {
     json_response(snapshot.phase.http_status(), body)
 }
 
-fn result(job: &Job) -> Response {
+fn result(shared: &Shared, job: &Job) -> Response {
     match job.snapshot(Instant::now()).phase {
-        Phase::Completed(Outcome::Success { result }) => json_response(200, result),
+        Phase::Completed(Outcome::Success { result }) => {
+            let mut response = json_response(200, result);
+            // fal's apps report the units billed on the result (a decimal string).
+            let header_on = lock(&shared.settings).billable_units_header;
+            if header_on
+                && let Some((units, _)) = super::platform_api::billed(shared, job, Instant::now())
+                && let Ok(value) = axum::http::HeaderValue::from_str(&format_units(units))
+            {
+                response.headers_mut().insert("x-fal-billable-units", value);
+            }
+            response
+        }
         Phase::Completed(Outcome::Failure { status, body, .. }) => json_response(status, body),
         phase => json_response(
             400,
             json!({"detail": "Request is still in progress", "status": phase.name()}),
         ),
+    }
+}
+
+/// Units as fal's SDK writes them: integers plain, others with 8 decimals.
+fn format_units(units: f64) -> String {
+    if units.fract() == 0.0 {
+        format!("{}", units as i64)
+    } else {
+        format!("{units:.8}")
     }
 }
 

@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::faults::fault_response;
-use super::layout::{CDN_PREFIX, Layout};
+use super::faults::{NoRequestId, fault_response};
+use super::layout::{API_PREFIX, CDN_PREFIX, Layout};
 use super::queue::{QueuePath, RequestAction, parse_queue_path};
 use super::state::{Shared, lock};
 use super::{RecordedRequest, Route};
@@ -30,6 +30,20 @@ pub(crate) fn classify(layout: &Layout, path: &str) -> Route {
     }
     if path.starts_with("/openapi/") {
         return Route::OpenApi;
+    }
+    if path.starts_with(API_PREFIX) {
+        if path.starts_with("/api/v1/models/requests/") {
+            return Route::History;
+        }
+        return match path {
+            "/api/v1/models" => Route::Models,
+            "/api/v1/models/pricing" => Route::Pricing,
+            "/api/v1/models/pricing/estimate" => Route::PricingEstimate,
+            "/api/v1/models/usage" => Route::Usage,
+            "/api/v1/models/billing-events" => Route::BillingEvents,
+            "/api/v1/account/billing" => Route::AccountBilling,
+            _ => Route::Any,
+        };
     }
     if let Some(rest) = layout.queue_rest(path) {
         return match parse_queue_path(rest) {
@@ -81,7 +95,9 @@ pub(crate) async fn observe(
             | Route::UploadInitiate
     ) || (!shared.layout.one_origin
         && (path_and_query.starts_with("/queue/") || path_and_query.starts_with("/rest/")));
-    if fal_host && !response.headers().contains_key("x-fal-request-id") {
+    // An ingress page (nginx in front of fal) carries no request id.
+    let ingress = response.extensions().get::<NoRequestId>().is_some();
+    if fal_host && !ingress && !response.headers().contains_key("x-fal-request-id") {
         let id = uuid::Uuid::new_v4().to_string();
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert("x-fal-request-id", value);
@@ -133,6 +149,10 @@ mod tests {
         assert_eq!(classify("/upload/t/1"), Route::UploadPut);
         assert_eq!(classify("/cdn/files/x/y.png"), Route::Cdn);
         assert_eq!(classify("/openapi/queue/openapi.json"), Route::OpenApi);
+        assert_eq!(
+            classify("/api/v1/models/requests/by-endpoint"),
+            Route::History
+        );
         assert_eq!(classify("/elsewhere"), Route::Any);
     }
 

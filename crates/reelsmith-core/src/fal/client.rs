@@ -41,14 +41,13 @@ impl std::fmt::Debug for FalClient {
     }
 }
 
-/// Which transport failures a request may be retried after.
+/// Which transport failures a request may be retried after. Only idempotent requests go
+/// through this loop; the submit POST has its own (`fal::submit`), since sending it again after
+/// an unclear failure could start, and charge for, a second job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TransportRetry {
     /// Any transport error (idempotent requests).
     Any,
-    /// Only failures to connect, where the request surely never arrived (submit: a retry after
-    /// a reset mid-request could start, and charge for, a second job).
-    ConnectOnly,
 }
 
 fn build_http(options: &ClientOptions) -> Result<reqwest::Client, FalError> {
@@ -97,9 +96,22 @@ impl FalClient {
         &self.inner.urls
     }
 
+    /// The retry policy in use.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
+    }
+
     /// The timing and transfer settings in use.
     pub fn options(&self) -> &ClientOptions {
         &self.inner.options
+    }
+
+    /// A short fingerprint of the key (never the key): caches of per-account data (prices)
+    /// are only used with the key they were fetched with. `None` without a key.
+    pub fn key_fingerprint(&self) -> Option<String> {
+        let key = self.inner.key.as_ref()?;
+        let hash = blake3::hash(key.expose().as_bytes()).to_hex();
+        Some(hash.as_str()[..16].to_string())
     }
 
     /// A request that carries the key: the calls fal's own clients authenticate (queue calls,
@@ -162,7 +174,6 @@ impl FalClient {
                     }
                     let may_retry = match transport {
                         TransportRetry::Any => true,
-                        TransportRetry::ConnectOnly => e.is_connect(),
                     };
                     if may_retry && retry < policy.max_retries {
                         tracing::debug!(what, error = %e, retry, "retrying after a transport error");
@@ -261,6 +272,7 @@ mod tests {
                 queue: "http://127.0.0.1:9/q".into(),
                 rest: "http://127.0.0.1:9/r".into(),
                 openapi: String::new(),
+                api: String::new(),
             },
             None,
         )

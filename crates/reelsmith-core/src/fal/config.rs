@@ -8,6 +8,8 @@ pub const QUEUE_URL_ENV: &str = "REELSMITH_QUEUE_URL";
 pub const REST_URL_ENV: &str = "REELSMITH_REST_URL";
 /// Environment variable overriding the per-endpoint OpenAPI URL.
 pub const OPENAPI_URL_ENV: &str = "REELSMITH_OPENAPI_URL";
+/// Environment variable overriding fal's platform API base (request history, …).
+pub const API_URL_ENV: &str = "REELSMITH_API_URL";
 
 /// fal's production queue host.
 pub const DEFAULT_QUEUE_URL: &str = "https://queue.fal.run";
@@ -15,6 +17,8 @@ pub const DEFAULT_QUEUE_URL: &str = "https://queue.fal.run";
 pub const DEFAULT_REST_URL: &str = "https://rest.fal.ai";
 /// fal's per-endpoint OpenAPI document, called with `?endpoint_id=ID`.
 pub const DEFAULT_OPENAPI_URL: &str = "https://fal.ai/api/openapi/queue/openapi.json";
+/// fal's platform API (request history, catalog, pricing, usage).
+pub const DEFAULT_API_URL: &str = "https://api.fal.ai/v1";
 
 /// The base URLs the client talks to; the simulator and production differ only here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,10 +29,12 @@ pub struct FalUrls {
     pub rest: String,
     /// OpenAPI document URL (queried with `?endpoint_id=`).
     pub openapi: String,
+    /// Platform API base, e.g. `https://api.fal.ai/v1` (request history; gets the key).
+    pub api: String,
 }
 
 impl FalUrls {
-    /// Reads the three base URLs from the environment, falling back to fal's production hosts.
+    /// Reads the base URLs from the environment, falling back to fal's production hosts.
     pub fn from_env() -> FalUrls {
         let read = |name: &str, default: &str| {
             std::env::var(name)
@@ -41,14 +47,16 @@ impl FalUrls {
             queue: read(QUEUE_URL_ENV, DEFAULT_QUEUE_URL),
             rest: read(REST_URL_ENV, DEFAULT_REST_URL),
             openapi: read(OPENAPI_URL_ENV, DEFAULT_OPENAPI_URL),
+            api: read(API_URL_ENV, DEFAULT_API_URL),
         }
     }
 
-    /// True when the queue and REST hosts (the ones that get the key) are both fal's own
-    /// https hosts: only then may a saved key be used.
+    /// True when the queue, REST and platform API hosts (the ones that get the key) are all
+    /// fal's own https hosts: only then may a saved key be used.
     pub fn is_fal(&self) -> bool {
         super::credentials::is_fal_https(&self.queue)
             && super::credentials::is_fal_https(&self.rest)
+            && super::credentials::is_fal_https(&self.api)
     }
 
     /// The queue base without a trailing slash.
@@ -59,6 +67,11 @@ impl FalUrls {
     /// The REST base without a trailing slash.
     pub(crate) fn rest_base(&self) -> &str {
         self.rest.trim_end_matches('/')
+    }
+
+    /// The platform API base without a trailing slash.
+    pub(crate) fn api_base(&self) -> &str {
+        self.api.trim_end_matches('/')
     }
 }
 

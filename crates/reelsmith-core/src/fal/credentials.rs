@@ -294,6 +294,7 @@ mod tests {
             queue: queue.into(),
             rest: rest.into(),
             openapi: String::new(),
+            api: crate::fal::config::DEFAULT_API_URL.into(),
         }
     }
 

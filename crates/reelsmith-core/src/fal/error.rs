@@ -125,6 +125,15 @@ pub enum FalError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A submit may have reached fal, but its answer was lost: whether fal queued (and will
+    /// charge for) the job is unknown. It must not be sent again without looking it up.
+    #[error("the answer to the submit was lost ({detail}); fal may have queued the job")]
+    AnswerLost {
+        /// What happened to the answer.
+        detail: String,
+        /// fal's request id, when the lost answer carried one.
+        request_id: Option<String>,
+    },
 }
 
 fn summarize(errors: &[FieldError]) -> String {
@@ -197,6 +206,9 @@ impl FalError {
             }
             FalError::TooLarge { .. } => format!(
                 "{self}. fal's answers are far smaller; if REELSMITH_QUEUE_URL or REELSMITH_REST_URL point elsewhere, check that service."
+            ),
+            FalError::AnswerLost { .. } => format!(
+                "{self}. Check fal's request history (fal.ai/dashboard) before submitting it again."
             ),
         }
     }

@@ -72,12 +72,13 @@ pub enum CancelOutcome {
     AlreadyCompleted,
 }
 
+/// The body of an accepted submit.
 #[derive(Deserialize)]
-struct SubmitAnswer {
-    request_id: String,
-    status_url: Option<String>,
-    response_url: Option<String>,
-    cancel_url: Option<String>,
+pub(crate) struct SubmitAnswer {
+    pub(crate) request_id: String,
+    pub(crate) status_url: Option<String>,
+    pub(crate) response_url: Option<String>,
+    pub(crate) cancel_url: Option<String>,
 }
 
 fn log_line(value: &Value) -> Option<LogLine> {
@@ -175,42 +176,6 @@ pub(crate) fn with_query(url: &str, name: &str, value: &str) -> Result<String, F
 }
 
 impl FalClient {
-    /// Submits `input` to `endpoint_id`'s queue; one job is created per successful call.
-    pub async fn submit(&self, endpoint_id: &str, input: &Value) -> Result<QueueHandle, FalError> {
-        let endpoint_id = endpoint_id.trim().trim_matches('/');
-        if endpoint_id.split('/').filter(|s| !s.is_empty()).count() < 2 {
-            return Err(FalError::Protocol(format!(
-                "\"{endpoint_id}\" is not an endpoint id; expected owner/alias[/path], e.g. fal-ai/veo3.1/image-to-video"
-            )));
-        }
-        let url = format!("{}/{endpoint_id}", self.inner.urls.queue_base());
-        let what = format!("submit to {endpoint_id}");
-        let timeout = self.inner.options.request_timeout;
-        let resp = self
-            .send_ok(&what, Phase::Input, TransportRetry::ConnectOnly, || {
-                self.keyed(Method::POST, &url)
-                    .header(ACCEPT, "application/json")
-                    .timeout(timeout)
-                    .json(input)
-            })
-            .await?;
-        let answer: SubmitAnswer = self.json_body(resp, &what).await?;
-        // Prefer the URLs fal returned (owner/alias form); build them when absent, or when they
-        // leave the queue's origin: the key goes with every call to them.
-        let built = self.handle_for(endpoint_id, &answer.request_id);
-        let queue = self.inner.urls.queue_base();
-        let pick = |given: Option<String>, built: String| {
-            given.filter(|url| same_origin(url, queue)).unwrap_or(built)
-        };
-        Ok(QueueHandle {
-            endpoint_id: endpoint_id.to_string(),
-            status_url: pick(answer.status_url, built.status_url),
-            response_url: pick(answer.response_url, built.response_url),
-            cancel_url: pick(answer.cancel_url, built.cancel_url),
-            request_id: answer.request_id,
-        })
-    }
-
     /// The handle of an existing job from its id, in fal's owner/alias URL form.
     pub fn handle_for(&self, endpoint_id: &str, request_id: &str) -> QueueHandle {
         let base = format!(
@@ -246,6 +211,15 @@ impl FalClient {
 
     /// The finished job's output JSON; a failed job comes back as `FalError::Service`.
     pub async fn result(&self, handle: &QueueHandle) -> Result<Value, FalError> {
+        Ok(self.result_billed(handle).await?.0)
+    }
+
+    /// The output JSON and the units fal billed for it (its `X-Fal-Billable-Units` header, a
+    /// decimal string; `None` when absent or unreadable).
+    pub async fn result_billed(
+        &self,
+        handle: &QueueHandle,
+    ) -> Result<(Value, Option<f64>), FalError> {
         let what = format!("result of request {}", handle.request_id);
         let timeout = self.inner.options.request_timeout;
         let resp = self
@@ -255,7 +229,8 @@ impl FalClient {
                     .timeout(timeout)
             })
             .await?;
-        self.json_body(resp, &what).await
+        let units = billable_units(resp.headers());
+        Ok((self.json_body(resp, &what).await?, units))
     }
 
     /// Asks fal to cancel the job.
@@ -294,6 +269,21 @@ impl FalClient {
     }
 }
 
+/// The header fal's apps set to say how many units a request is billed.
+pub const BILLABLE_UNITS_HEADER: &str = "x-fal-billable-units";
+
+/// `X-Fal-Billable-Units` as a number: finite and not negative, else `None`.
+pub fn billable_units(headers: &reqwest::header::HeaderMap) -> Option<f64> {
+    headers
+        .get(BILLABLE_UNITS_HEADER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|u| u.is_finite() && *u >= 0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,6 +317,7 @@ mod tests {
                 queue: "https://queue.fal.run/".into(),
                 rest: "https://rest.fal.ai".into(),
                 openapi: "https://fal.ai/api/openapi/queue/openapi.json".into(),
+                api: "https://api.fal.ai/v1".into(),
             },
             Some(ApiKey::new("k:s")),
         )

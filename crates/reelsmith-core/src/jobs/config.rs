@@ -20,6 +20,9 @@ pub struct EngineConfig {
     /// How long a submitted job keeps retrying through network failures before it is shown as
     /// failed (it stays resumable: it is never submitted again).
     pub network_patience: Duration,
+    /// How long a submit whose answer was lost keeps being looked up in fal's request history
+    /// (rows of queued requests may show late) before it waits for the user's word.
+    pub lookup_patience: Duration,
     /// Resume every unfinished job of the journal when the engine starts.
     pub resume_on_start: bool,
     /// Jobs run against the built-in simulator (recorded in each job and sidecar).
@@ -28,6 +31,9 @@ pub struct EngineConfig {
     pub scratch_dir: PathBuf,
     /// Called after every event (the window passes a repaint request here).
     pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Live prices (for estimates recorded at submit) and the budgets a submit is checked
+    /// against.
+    pub money: crate::money::MoneyHandle,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -38,6 +44,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("upload_ttl", &self.upload_ttl)
             .field("output_dir", &self.output_dir)
             .field("network_patience", &self.network_patience)
+            .field("lookup_patience", &self.lookup_patience)
             .field("resume_on_start", &self.resume_on_start)
             .field("simulated", &self.simulated)
             .field("scratch_dir", &self.scratch_dir)
@@ -53,10 +60,12 @@ impl Default for EngineConfig {
             upload_ttl: DEFAULT_UPLOAD_TTL,
             output_dir: crate::library::output_dir(),
             network_patience: Duration::from_secs(10 * 60),
+            lookup_patience: Duration::from_secs(20 * 60),
             resume_on_start: true,
             simulated: false,
             scratch_dir: crate::paths::cache_dir().join("prepared"),
             on_change: None,
+            money: crate::money::MoneyHandle::default(),
         }
     }
 }

@@ -24,6 +24,7 @@ use crate::jobs::preflight;
 use crate::jobs::runner;
 use crate::jobs::shared::{Inner, lock};
 use crate::jobs::state::{FailKind, Job, JobId, JobState};
+use crate::jobs::submit_gate::SubmitGate;
 use crate::jobs::upload_cache::UploadCache;
 use crate::schema::{FormState, Severity};
 use crate::store::Journal;
@@ -89,7 +90,9 @@ impl JobEngine {
         })?;
         let (events, rx) = broadcast::channel(4096);
         let mut jobs = HashMap::new();
-        for job in journal.jobs()? {
+        // One unreadable row never stops the engine: it is reported and skipped.
+        let (readable, damaged) = journal.jobs_checked()?;
+        for job in readable {
             jobs.insert(job.id.clone(), job);
         }
         let order = journal.queue_order()?;
@@ -113,9 +116,12 @@ impl JobEngine {
             generation: AtomicU64::new(0),
             joins: Mutex::new(Vec::new()),
             paused: std::sync::atomic::AtomicBool::new(false),
-            gate: tokio::sync::Notify::new(),
+            turn: tokio::sync::Notify::new(),
             order: Mutex::new(order),
             waiting: Mutex::new(HashSet::new()),
+            respawn: Mutex::new(HashSet::new()),
+            gate: Arc::new(SubmitGate::default()),
+            damaged,
         });
         let handle = EngineHandle {
             inner: inner.clone(),
@@ -143,29 +149,65 @@ impl std::fmt::Debug for EngineHandle {
 }
 
 impl EngineHandle {
-    /// Checks the input (schema rules and the local files), records the job in the journal and
-    /// starts it. Nothing is uploaded or submitted when the input has errors.
+    /// Checks the input (schema rules and the local files) and the budgets, records the job in
+    /// the journal and starts it. Nothing is uploaded or submitted when the input has errors or
+    /// the estimate would pass a budget.
     pub async fn submit(&self, new: NewJob) -> Result<JobId, EngineError> {
-        let model = self
-            .inner
-            .models
-            .model(&new.endpoint_id)
-            .map_err(|detail| EngineError::UnknownEndpoint {
-                endpoint: new.endpoint_id.clone(),
-                detail,
-            })?;
-        // The media check decodes files: off the async workers.
-        let (checked_model, form) = (model.clone(), new.form.clone());
-        let issues =
-            tokio::task::spawn_blocking(move || preflight::check_input(&checked_model, &form))
+        let mut ids = self.submit_batch(vec![new], false).await?;
+        ids.pop().ok_or_else(|| EngineError::Io {
+            path: PathBuf::from("batch"),
+            source: std::io::Error::other("a batch of one gave no job"),
+        })
+    }
+
+    /// Submits several jobs (variations) as one: every input is checked and the batch's total
+    /// estimate is checked against the budgets (unless `over_budget`) before any is recorded,
+    /// uploaded or sent.
+    pub async fn submit_batch(
+        &self,
+        batch: Vec<NewJob>,
+        over_budget: bool,
+    ) -> Result<Vec<JobId>, EngineError> {
+        for new in &batch {
+            let model = self
+                .inner
+                .models
+                .model(&new.endpoint_id)
+                .map_err(|detail| EngineError::UnknownEndpoint {
+                    endpoint: new.endpoint_id.clone(),
+                    detail,
+                })?;
+            // The media check decodes files: off the async workers.
+            let form = new.form.clone();
+            let issues = tokio::task::spawn_blocking(move || preflight::check_input(&model, &form))
                 .await
                 .map_err(|e| EngineError::Io {
                     path: PathBuf::from("preflight"),
                     source: std::io::Error::other(e),
                 })?;
-        if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
-            return Err(EngineError::Invalid(issues));
+            if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
+                return Err(EngineError::Invalid(issues));
+            }
         }
+        let priced = self.check_budget(&batch).await?;
+        if let Some(over) = priced.over {
+            if !over_budget {
+                return Err(EngineError::OverBudget(over));
+            }
+            tracing::info!("going on over budget as asked: {over}");
+        }
+        let mut ids = Vec::with_capacity(batch.len());
+        for (new, estimate) in batch.into_iter().zip(priced.estimates) {
+            ids.push(self.record_and_start(new, estimate.ok().as_ref())?);
+        }
+        Ok(ids)
+    }
+
+    fn record_and_start(
+        &self,
+        new: NewJob,
+        estimate: Option<&crate::schema::cost::CostEstimate>,
+    ) -> Result<JobId, EngineError> {
         let form_json = serde_json::to_value(&new.form).map_err(|e| EngineError::Io {
             path: PathBuf::from("form"),
             source: std::io::Error::other(e),
@@ -178,10 +220,17 @@ impl EngineHandle {
         job.requested_output = new.output;
         job.overwrite_output = new.overwrite_output;
         job.simulated = self.inner.config.simulated;
+        job.cost = crate::money::JobCost::from_estimate(estimate);
         let id = job.id.clone();
         // The job is in the journal before anything is sent.
         self.inner.journal.save_job(&job)?;
-        self.inner.claim(&id)?;
+        if self.inner.claim(&id)?.is_none() {
+            return Err(EngineError::NotAllowed {
+                id,
+                state: job.state,
+                what: "another reelsmith process took it at once".into(),
+            });
+        }
         lock(&self.inner.jobs).insert(id.clone(), job.clone());
         self.inner.emit(&job, ChangeKind::State);
         self.inner.spawn_runner(id.clone());
@@ -212,8 +261,8 @@ impl EngineHandle {
             token.cancel();
             return self.wait_cancel_outcome(id).await;
         }
-        if self.inner.claim(id)? {
-            lock(&self.inner.jobs).insert(id.clone(), job.clone());
+        if let Some(fresh) = self.inner.claim(id)? {
+            lock(&self.inner.jobs).insert(id.clone(), fresh);
             let respawn = self.inner.finish_cancel(id).await;
             if respawn {
                 self.inner.spawn_runner(id.clone());
@@ -267,11 +316,25 @@ impl EngineHandle {
                 what: "only failed or cancelled jobs can be retried".into(),
             });
         }
-        if self.inner.is_running(id) || !self.inner.claim(id)? {
+        let claimed = if self.inner.is_running(id) {
+            None
+        } else {
+            self.inner.claim(id)?
+        };
+        let Some(job) = claimed else {
             return Err(EngineError::NotAllowed {
                 id: id.clone(),
                 state: job.state,
                 what: "another reelsmith process is running it".into(),
+            });
+        };
+        // The row as claimed: another process may have moved it on since it was listed.
+        if !matches!(job.state, JobState::Failed | JobState::Cancelled) {
+            lock(&self.inner.jobs).insert(id.clone(), job.clone());
+            return Err(EngineError::NotAllowed {
+                id: id.clone(),
+                state: job.state,
+                what: "only failed or cancelled jobs can be retried".into(),
             });
         }
         self.inner.journal.clear_cancel(id)?;
@@ -338,13 +401,15 @@ impl EngineHandle {
     /// Claims and starts every unfinished job not run by another live process; with
     /// `include_failed_transient`, also jobs that failed on the network or a timeout: those fal
     /// has are followed again, those it never got are sent again (their uploads are cached).
-    /// Returns the jobs started.
+    /// Jobs whose submission is unknown are looked up in fal's request history again, never
+    /// sent again. Returns the jobs started.
     pub fn resume_unfinished(
         &self,
         include_failed_transient: bool,
     ) -> Result<Vec<JobId>, EngineError> {
         let mut started = Vec::new();
         let mut candidates = self.inner.journal.unfinished_jobs()?;
+        candidates.extend(self.inner.journal.unknown_jobs()?);
         if include_failed_transient {
             candidates.extend(self.inner.journal.jobs()?.into_iter().filter(|j| {
                 j.state == JobState::Failed
@@ -353,14 +418,26 @@ impl EngineHandle {
         }
         // Simulated jobs belong to a simulator, real ones to fal: each engine resumes its own.
         candidates.retain(|j| j.simulated == self.inner.config.simulated);
-        for job in candidates {
-            if self.inner.is_running(&job.id) || !self.inner.claim(&job.id)? {
-                lock(&self.inner.jobs).insert(job.id.clone(), job);
+        for listed in candidates {
+            // A job this engine runs already is left to its task (its copy is the newest).
+            if self.inner.is_running(&listed.id) {
                 continue;
             }
+            let Some(job) = self.inner.claim(&listed.id)? else {
+                lock(&self.inner.jobs).insert(listed.id.clone(), listed);
+                continue;
+            };
+            // Act on the row as claimed, not as listed: another process may have written the
+            // request id (or finished the job) in between.
             let id = job.id.clone();
             let failed = job.state == JobState::Failed;
+            let transient = job.failure.as_ref().is_some_and(|f| f.kind.is_transient());
+            let settled =
+                job.state.is_terminal() && !(failed && include_failed_transient && transient);
             lock(&self.inner.jobs).insert(id.clone(), job);
+            if settled {
+                continue;
+            }
             if failed {
                 self.inner.update(&id, ChangeKind::State, |job| {
                     job.failure = None;
@@ -413,6 +490,11 @@ impl EngineHandle {
         &self.inner.journal
     }
 
+    /// The fal client the engine uses (for the platform calls of the front ends).
+    pub fn client(&self) -> &FalClient {
+        &self.inner.client
+    }
+
     /// The engine's settings.
     pub fn config(&self) -> &EngineConfig {
         &self.inner.config
@@ -424,7 +506,7 @@ impl EngineHandle {
         let mut rx = self.inner.events.subscribe();
         loop {
             let job = self.inner.get(id)?;
-            if done(&job) || (job.state.is_terminal() && !self.inner.is_running(id)) {
+            if done(&job) || (job.state.is_settled() && !self.inner.is_running(id)) {
                 return Some(job);
             }
             let waited = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
@@ -434,15 +516,34 @@ impl EngineHandle {
         }
     }
 
-    /// Waits until the job is done, failed or cancelled and its task has ended.
+    /// Waits until the job is done, failed, cancelled or waiting for the user's word (its
+    /// submission unknown), and its task has ended.
     pub async fn wait_finished(&self, id: &JobId) -> Option<Job> {
         self.wait_for(id, |_| false).await
     }
 
+    /// Submits on their way to fal now; [`EngineHandle::shutdown`] waits for them.
+    pub fn submits_in_flight(&self) -> usize {
+        self.inner.gate.in_flight()
+    }
+
+    /// Job rows of the journal that could not be read when the engine started (skipped).
+    pub fn damaged_rows(&self) -> &[crate::store::DamagedRow] {
+        &self.inner.damaged
+    }
+
     /// Stops every task without cancelling anything at fal: jobs stay in the journal at their
-    /// last step, for the next start to resume. Releases this engine's claims.
+    /// last step, for the next start to resume. A submit on its way is let finish (up to its
+    /// own timeout) and its answer recorded, so it does not turn into "unknown". Releases
+    /// this engine's claims.
     pub async fn shutdown(&self) {
+        self.inner.gate.close();
         self.inner.shutdown.cancel();
+        let limit = self.inner.client.options().request_timeout + Duration::from_secs(5);
+        let left = self.inner.gate.wait_idle(limit).await;
+        if left > 0 {
+            tracing::warn!("{left} submit(s) still unanswered at shutdown; they show as unknown");
+        }
         let joins: Vec<_> = lock(&self.inner.joins).drain(..).collect();
         for join in joins {
             let _ = join.await;
@@ -474,6 +575,16 @@ impl EngineHandle {
             .journal
             .job(id)?
             .ok_or_else(|| EngineError::UnknownJob(id.to_string()))
+    }
+}
+
+/// What the front ends say while a shutdown waits for submits on their way ("Finishing 1
+/// submit so it is not lost…"); `None` when there are none.
+pub fn finishing_notice(in_flight: usize) -> Option<String> {
+    match in_flight {
+        0 => None,
+        1 => Some("Finishing 1 submit so it is not lost…".into()),
+        n => Some(format!("Finishing {n} submits so they are not lost…")),
     }
 }
 

@@ -119,7 +119,7 @@ impl EngineHandle {
     /// was paused before.
     pub fn set_paused(&self, paused: bool) -> bool {
         let before = self.inner.paused.swap(paused, Ordering::SeqCst);
-        self.inner.gate.notify_waiters();
+        self.inner.turn.notify_waiters();
         before
     }
 
@@ -157,7 +157,7 @@ impl EngineHandle {
         order.insert(position.min(order.len()), moved);
         self.inner.journal.set_queue_order(&order)?;
         *lock(&self.inner.order) = order.clone();
-        self.inner.gate.notify_waiters();
+        self.inner.turn.notify_waiters();
         Ok(order)
     }
 

@@ -23,7 +23,7 @@ struct Leave<'a> {
 impl Drop for Leave<'_> {
     fn drop(&mut self) {
         lock(&self.inner.waiting).remove(self.id);
-        self.inner.gate.notify_waiters();
+        self.inner.turn.notify_waiters();
     }
 }
 
@@ -33,7 +33,7 @@ impl Inner {
         lock(&self.waiting).insert(id.clone());
         let _leave = Leave { inner: self, id };
         loop {
-            let notified = self.gate.notified();
+            let notified = self.turn.notified();
             tokio::pin!(notified);
             // Registered before looking, so a wake between the look and the wait is not lost.
             notified.as_mut().enable();

@@ -18,8 +18,9 @@ use crate::jobs::config::EngineConfig;
 use crate::jobs::events::{ChangeKind, JobEvent};
 use crate::jobs::models::ModelSource;
 use crate::jobs::state::{FailKind, Job, JobId};
+use crate::jobs::submit_gate::SubmitGate;
 use crate::jobs::upload_cache::UploadCache;
-use crate::store::{Journal, JournalError};
+use crate::store::{DamagedRow, Journal, JournalError};
 
 /// A running task of one job.
 pub(super) struct TaskEntry {
@@ -50,11 +51,17 @@ pub(super) struct Inner {
     /// True while starting jobs not yet sent is paused (those at fal go on).
     pub(super) paused: std::sync::atomic::AtomicBool,
     /// Woken when a slot frees, the order changes or the pause ends.
-    pub(super) gate: tokio::sync::Notify,
+    pub(super) turn: tokio::sync::Notify,
     /// The user's order of jobs not yet sent (others follow by creation time).
     pub(super) order: Mutex<Vec<JobId>>,
     /// Jobs waiting for their turn to start.
     pub(super) waiting: Mutex<HashSet<JobId>>,
+    /// Jobs asked to start while their task was still ending: started again when it ends.
+    pub(super) respawn: Mutex<HashSet<JobId>>,
+    /// Submits in flight; shutdown waits for them.
+    pub(super) gate: Arc<SubmitGate>,
+    /// Job rows of the journal that could not be read at start (skipped).
+    pub(super) damaged: Vec<DamagedRow>,
 }
 
 /// Locks `m`, also after a panic elsewhere: the maps stay usable and the journal is the truth.
@@ -109,6 +116,26 @@ impl Inner {
         kind: ChangeKind,
         change: impl FnOnce(&mut Job),
     ) -> Result<Job, JournalError> {
+        self.update_with(id, kind, false, change)
+    }
+
+    /// [`Inner::update`], synced to disk before it returns: for the row written before a
+    /// submit goes out and the row with the request id fal gave.
+    pub(super) fn update_durably(
+        &self,
+        id: &JobId,
+        change: impl FnOnce(&mut Job),
+    ) -> Result<Job, JournalError> {
+        self.update_with(id, ChangeKind::State, true, change)
+    }
+
+    fn update_with(
+        &self,
+        id: &JobId,
+        kind: ChangeKind,
+        durable: bool,
+        change: impl FnOnce(&mut Job),
+    ) -> Result<Job, JournalError> {
         let job = {
             let mut jobs = lock(&self.jobs);
             let Some(job) = jobs.get_mut(id) else {
@@ -120,9 +147,46 @@ impl Inner {
             change(job);
             job.clone()
         };
-        self.journal.save_job(&job)?;
+        if durable {
+            self.journal.save_job_durably(&job)?;
+        } else {
+            self.journal.save_job(&job)?;
+        }
         self.emit(&job, kind);
         Ok(job)
+    }
+
+    /// Changes a job only while `still(job)` holds (checked under the same lock as the change);
+    /// `None` when it no longer held and nothing was changed.
+    pub(super) fn update_if(
+        &self,
+        id: &JobId,
+        still: impl FnOnce(&Job) -> bool,
+        change: impl FnOnce(&mut Job),
+    ) -> Result<Option<Job>, JournalError> {
+        let job = {
+            let mut jobs = lock(&self.jobs);
+            let Some(job) = jobs.get_mut(id) else {
+                return Ok(None);
+            };
+            if !still(job) {
+                return Ok(None);
+            }
+            change(job);
+            job.clone()
+        };
+        self.journal.save_job_durably(&job)?;
+        self.emit(&job, ChangeKind::State);
+        Ok(Some(job))
+    }
+
+    /// Adds a reelsmith note to the job's log (a failed write is logged: it is only a note).
+    pub(super) fn note(&self, id: &JobId, text: &str) {
+        if let Err(e) = self.update(id, ChangeKind::Log, |job| {
+            job.push_log(crate::jobs::runner::note(text))
+        }) {
+            tracing::warn!("job {id}: could not record \"{text}\": {e}");
+        }
     }
 
     /// Changes a job in memory only (byte progress) and tells listeners at most every 100 ms.
@@ -166,8 +230,9 @@ impl Inner {
         }
     }
 
-    /// Claims the job for this engine unless another live engine holds it.
-    pub(super) fn claim(&self, id: &JobId) -> Result<bool, JournalError> {
+    /// Claims the job for this engine unless another live engine holds it; returns the row as
+    /// read inside the claim's transaction (what to act on), `None` when not claimed.
+    pub(super) fn claim(&self, id: &JobId) -> Result<Option<Job>, JournalError> {
         let lock_dir = self.lock_dir.clone();
         self.journal.claim_job(id, &self.instance, &move |other| {
             instance_alive(&lock_dir, other)

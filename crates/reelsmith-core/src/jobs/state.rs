@@ -46,6 +46,9 @@ pub enum JobState {
     Uploading,
     /// The submit request is being sent; if the app dies now it is unknown whether fal got it.
     Submitting,
+    /// The submit's answer was lost: fal may or may not have the job. It is looked up in fal's
+    /// request history and never sent again without the user's word.
+    SubmissionUnknown,
     /// fal accepted the job and gave a request id.
     Submitted,
     /// Waiting in fal's queue.
@@ -64,10 +67,11 @@ pub enum JobState {
 
 impl JobState {
     /// Every state, in order.
-    pub const ALL: [JobState; 10] = [
+    pub const ALL: [JobState; 11] = [
         JobState::Prepared,
         JobState::Uploading,
         JobState::Submitting,
+        JobState::SubmissionUnknown,
         JobState::Submitted,
         JobState::InQueue,
         JobState::Running,
@@ -83,6 +87,7 @@ impl JobState {
             JobState::Prepared => "prepared",
             JobState::Uploading => "uploading",
             JobState::Submitting => "submitting",
+            JobState::SubmissionUnknown => "submission_unknown",
             JobState::Submitted => "submitted",
             JobState::InQueue => "in_queue",
             JobState::Running => "running",
@@ -104,6 +109,12 @@ impl JobState {
             self,
             JobState::Done | JobState::Failed | JobState::Cancelled
         )
+    }
+
+    /// Terminal, or waiting for the user's word (a submission whose outcome is unknown): no
+    /// front end waits for such a job, and nothing resumes it by itself.
+    pub fn is_settled(self) -> bool {
+        self.is_terminal() || self == JobState::SubmissionUnknown
     }
 }
 
@@ -215,6 +226,23 @@ pub struct JobLog {
     pub timestamp: Option<String>,
 }
 
+/// What is known of a submit whose answer was lost (state [`JobState::SubmissionUnknown`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LostSubmit {
+    /// What happened to the answer, in words.
+    pub reason: String,
+    /// fal's request id, when the lost answer carried one (looked up first).
+    pub request_id_hint: Option<String>,
+    /// When the answer was given up on: a request fal received later is not this one.
+    pub noticed_at: DateTime<Utc>,
+    /// Lookups in fal's request history so far.
+    pub lookups: u32,
+    /// When the history was last looked at.
+    pub looked_at: Option<DateTime<Utc>>,
+    /// What the last lookup found (or why it could not look).
+    pub last_lookup: Option<String>,
+}
+
 /// Bytes moved by a download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Transfer {
@@ -268,6 +296,10 @@ pub struct Job {
     pub failure: Option<Failure>,
     /// How many times it was submitted (1 normally; retries add one each).
     pub submissions: u32,
+    /// When the last submit POST was sent (written durably before it goes out).
+    pub submit_sent_at: Option<DateTime<Utc>>,
+    /// The lost answer of the last submit, while its outcome is unknown.
+    pub unknown: Option<LostSubmit>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When fal accepted it.
@@ -282,6 +314,8 @@ pub struct Job {
     pub state_changed_at: DateTime<Utc>,
     /// True when the job runs against the built-in simulator.
     pub simulated: bool,
+    /// The estimate at submit and what fal billed.
+    pub cost: crate::money::JobCost,
 }
 
 /// How long a job may sit without a status change before it is shown as stalled.
@@ -315,6 +349,8 @@ impl Job {
             seed: None,
             failure: None,
             submissions: 0,
+            submit_sent_at: None,
+            unknown: None,
             created_at: now,
             submitted_at: None,
             started_at: None,
@@ -322,6 +358,7 @@ impl Job {
             finished_at: None,
             state_changed_at: now,
             simulated: false,
+            cost: crate::money::JobCost::default(),
         }
     }
 
@@ -363,7 +400,7 @@ impl Job {
     /// True when an unfinished job's status has not changed for `stall_after`.
     /// A stalled job is still running: this is a flag for the user, not a failure.
     pub fn is_stalled(&self, now: DateTime<Utc>, stall_after: Duration) -> bool {
-        if self.state.is_terminal() || self.state == JobState::Prepared {
+        if self.state.is_settled() || self.state == JobState::Prepared {
             return false;
         }
         let still = now.signed_duration_since(self.state_changed_at);

@@ -15,13 +15,16 @@ use crate::jobs::shared::{Inner, TaskEntry, lock};
 use crate::jobs::state::{Job, JobId, JobState};
 
 impl Inner {
-    /// Starts the task that drives a job (claimed by this engine) to its end.
+    /// Starts the task that drives a job (claimed by this engine) to its end. When the job
+    /// has a task already, that task looks at the job once more before it ends (it may have
+    /// decided to stop just before a command changed the job).
     pub(super) fn spawn_runner(self: &Arc<Self>, id: JobId) {
         let generation = self.generation.fetch_add(1, Ordering::Relaxed);
         let cancel = CancellationToken::new();
         {
             let mut tasks = lock(&self.tasks);
             if tasks.contains_key(&id) {
+                lock(&self.respawn).insert(id);
                 return;
             }
             tasks.insert(
@@ -51,17 +54,18 @@ impl Inner {
             };
             drop(permit);
             // A slot is free: the next job in the user's order may start.
-            inner.gate.notify_waiters();
+            inner.turn.notify_waiters();
             // The cancel is recorded while the task still counts as running, so a waiter never
             // sees a job that is neither running nor cancelled.
             let respawn = cancelled && !stop.is_cancelled() && inner.finish_cancel(&id).await;
-            {
+            let again = {
                 let mut tasks = lock(&inner.tasks);
                 if tasks.get(&id).is_some_and(|t| t.generation == generation) {
                     tasks.remove(&id);
                 }
-            }
-            if respawn {
+                lock(&inner.respawn).remove(&id)
+            };
+            if respawn || (again && !stop.is_cancelled()) {
                 inner.spawn_runner(id);
             }
         });

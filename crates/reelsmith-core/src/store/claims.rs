@@ -5,8 +5,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::rows::{JOB_COLUMNS, decode, read_row_at};
 use super::{Journal, JournalError};
-use crate::jobs::state::JobId;
+use crate::jobs::state::{Job, JobId};
 
 impl Journal {
     /// Marks a job for cancellation (read by the process that runs it).
@@ -59,39 +60,42 @@ impl Journal {
         })
     }
 
-    /// Claims a job for engine `instance` unless another live instance holds it.
-    /// `is_live(other)` says whether the holder still runs. Returns true when claimed.
+    /// Claims a job for engine `instance` unless another live instance holds it, and returns
+    /// the row as read inside the claim's own transaction: a caller never acts on a copy read
+    /// before another process wrote (say) the request id. `is_live(other)` says whether the
+    /// holder still runs. `None` when another holds it, or there is no such job.
     pub fn claim_job(
         &self,
         id: &JobId,
         instance: &str,
         is_live: &dyn Fn(&str) -> bool,
-    ) -> Result<bool, JournalError> {
-        self.with(|conn| {
+    ) -> Result<Option<Job>, JournalError> {
+        let raw = self.with(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let holder: Option<Option<String>> = tx
+            let row = tx
                 .query_row(
-                    "SELECT claimed_by FROM jobs WHERE id = ?1",
+                    &format!("SELECT claimed_by, {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
                     [id.as_str()],
-                    |r| r.get(0),
+                    |r| Ok((r.get::<_, Option<String>>(0)?, read_row_at(r, 1)?)),
                 )
                 .optional()?;
-            let Some(holder) = holder else {
-                return Ok(false);
+            let Some((holder, raw)) = row else {
+                return Ok(None);
             };
             if let Some(other) = holder
                 && other != instance
                 && is_live(&other)
             {
-                return Ok(false);
+                return Ok(None);
             }
             tx.execute(
                 "UPDATE jobs SET claimed_by = ?2 WHERE id = ?1",
                 params![id.as_str(), instance],
             )?;
             tx.commit()?;
-            Ok(true)
-        })
+            Ok(Some(raw))
+        })?;
+        raw.map(|r| decode(&self.path, r)).transpose()
     }
 
     /// Releases every claim of an engine instance (on shutdown).
@@ -145,11 +149,62 @@ mod tests {
         let journal = Journal::open_in(dir.path()).unwrap();
         let job = sample_job();
         journal.save_job(&job).unwrap();
-        assert!(journal.claim_job(&job.id, "one", &|_| true).unwrap());
-        assert!(!journal.claim_job(&job.id, "two", &|_| true).unwrap());
-        assert!(journal.claim_job(&job.id, "two", &|_| false).unwrap());
+        assert!(
+            journal
+                .claim_job(&job.id, "one", &|_| true)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            journal
+                .claim_job(&job.id, "two", &|_| true)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            journal
+                .claim_job(&job.id, "two", &|_| false)
+                .unwrap()
+                .is_some()
+        );
         assert_eq!(journal.claim_of(&job.id).unwrap().as_deref(), Some("two"));
         journal.release_claims("two").unwrap();
         assert_eq!(journal.claim_of(&job.id).unwrap(), None);
+    }
+
+    #[test]
+    fn a_claim_returns_the_row_another_process_wrote_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let resumer = Journal::open_in(dir.path()).unwrap();
+        let submitter = Journal::open_in(dir.path()).unwrap();
+        let mut job = sample_job();
+        job.set_state(JobState::Submitting);
+        resumer.save_job(&job).unwrap();
+        // The resumer's list is read first…
+        let stale = resumer.unfinished_jobs().unwrap().remove(0);
+        assert_eq!(stale.request_id, None);
+        // …then the submitting process records fal's answer and dies (its claim is dead).
+        assert!(
+            submitter
+                .claim_job(&job.id, "dead", &|_| false)
+                .unwrap()
+                .is_some()
+        );
+        job.request_id = Some("req-from-fal".into());
+        job.set_state(JobState::Submitted);
+        submitter.save_job_durably(&job).unwrap();
+        // The claim hands over the row as it is now, not the stale copy.
+        let claimed = resumer
+            .claim_job(&job.id, "resumer", &|_| false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed.request_id.as_deref(), Some("req-from-fal"));
+        assert_eq!(claimed.state, JobState::Submitted);
+        assert!(
+            resumer
+                .claim_job(&JobId("nope".into()), "resumer", &|_| false)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -1,8 +1,10 @@
 //! The journal: a SQLite file that records every job before money is spent and every step after.
 //!
-//! WAL mode, one transaction per write, schema versioned with `PRAGMA user_version`. A file that
-//! cannot be opened as a database is moved aside (never deleted) and a fresh one is created; the
-//! caller then rebuilds the library index from the sidecars.
+//! WAL mode, one transaction per write, schema versioned with `PRAGMA user_version`; the rows
+//! that decide whether money is spent twice are synced to disk before the call returns
+//! ([`Journal::save_job_durably`]). A file that cannot be opened as a database gives up what
+//! still reads (every job fal has, first) to a fresh journal and is then moved aside, never
+//! deleted; [`open_journal`] then rebuilds the library index from the sidecars.
 //!
 //! One file per table or concern: [`jobs`] (job rows), [`claims`] (which engine runs a job, and
 //! cancel requests), [`uploads`] (the upload cache), [`library`] (the library index), [`marks`] (favourites and rejects), [`queue_order`] (the
@@ -16,7 +18,10 @@ mod library;
 mod marks;
 mod migrations;
 mod queue_order;
+mod open;
 mod recovery;
+mod rows;
+mod storyboards;
 mod uploads;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +33,10 @@ use rusqlite::Connection;
 
 pub use error::JournalError;
 pub use marks::Marks;
+pub use jobs::Adoption;
+pub use open::{OpenedJournal, open_journal};
+pub use recovery::Recovered;
+pub use rows::DamagedRow;
 pub use uploads::CachedUpload;
 
 /// The journal's file name inside the data directory.
@@ -37,7 +46,7 @@ pub const JOURNAL_FILE: &str = "journal.sqlite3";
 pub struct Journal {
     conn: Mutex<Connection>,
     path: PathBuf,
-    recovered_from: Option<PathBuf>,
+    recovery: Option<Recovered>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -71,27 +80,29 @@ impl Journal {
         Journal::open(&dir.join(JOURNAL_FILE))
     }
 
-    /// Opens (or creates) the journal at `path`. A damaged file is moved aside to
-    /// `<path>.damaged-<time>` and a new journal is created; see [`Journal::recovered_from`].
+    /// Opens (or creates) the journal at `path`. A damaged file gives what still reads of it to
+    /// a new journal, then is moved aside to `<path>.damaged-<time>`; see
+    /// [`Journal::recovery`].
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         match Journal::open_checked(path) {
             Ok(conn) => Ok(Journal {
                 conn: Mutex::new(conn),
                 path: path.to_path_buf(),
-                recovered_from: None,
+                recovery: None,
             }),
             Err(JournalError::Sqlite { source, .. }) if recovery::is_corruption(&source) => {
-                let aside = recovery::set_aside(path)?;
+                let recovered = recovery::replace_damaged(path)?;
                 tracing::warn!(
-                    "the job journal {} was damaged; kept it as {} and started a new one",
+                    "the job journal {} was damaged; {} job(s) carried into a new one, kept it as {}",
                     path.display(),
-                    aside.display()
+                    recovered.carried,
+                    recovered.aside.display()
                 );
                 let conn = Journal::open_checked(path)?;
                 Ok(Journal {
                     conn: Mutex::new(conn),
                     path: path.to_path_buf(),
-                    recovered_from: Some(aside),
+                    recovery: Some(recovered),
                 })
             }
             Err(e) => Err(e),
@@ -132,7 +143,28 @@ impl Journal {
 
     /// Where the damaged journal was kept, when this open had to start a new one.
     pub fn recovered_from(&self) -> Option<&Path> {
-        self.recovered_from.as_deref()
+        self.recovery.as_ref().map(|r| r.aside.as_path())
+    }
+
+    /// What this open carried over from a damaged journal, if it found one.
+    pub fn recovery(&self) -> Option<&Recovered> {
+        self.recovery.as_ref()
+    }
+
+    /// [`Journal::with`], with this one commit synced to disk (`synchronous=FULL`) before
+    /// returning; every other commit stays at NORMAL.
+    fn durably<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, JournalError> {
+        self.with(|conn| {
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            let out = f(conn);
+            let reset = conn.pragma_update(None, "synchronous", "NORMAL");
+            let out = out?;
+            reset?;
+            Ok(out)
+        })
     }
 
     /// Runs `f` on the connection (one caller at a time); an error names the journal file.
