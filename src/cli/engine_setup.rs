@@ -36,6 +36,8 @@ pub mod exit {
     /// The answer to a submit was lost and fal's request history has no trace of it (yet):
     /// fal may have the job. Nothing is sent again without `--resubmit-unknown`.
     pub const UNKNOWN: u8 = 6;
+    /// Refused by a budget (Settings): nothing was uploaded or submitted; `--over-budget` goes on.
+    pub const OVER_BUDGET: u8 = 7;
     /// Interrupted (Ctrl+C) or cancelled; an interrupted job stays recorded and continues at fal.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -51,6 +53,8 @@ pub const EXIT_CODES_HELP: &str = "Exit codes:
   6    submission unknown: the answer to the submit was lost and fal's request history shows
        nothing (yet); fal may have the job. Check before paying again: `reelsmith resume`
        looks again, `reelsmith resume --resubmit-unknown JOB` submits it once more
+  7    refused: the estimate would pass the daily or monthly budget (nothing was uploaded or
+       submitted; raise the budget in settings.json or pass --over-budget)
   130  interrupted by Ctrl+C (the job stays recorded and continues at fal: `reelsmith resume`),
        or cancelled
 
@@ -152,6 +156,9 @@ pub fn job_json(job: &Job, stalled: bool) -> Value {
                 json!(reelsmith_core::library::sidecar_path(path).to_string_lossy()),
             );
         }
+        if !job.cost.is_empty() {
+            map.insert("cost".into(), json!(job.cost));
+        }
         if let Some(f) = &job.failure {
             map.insert(
                 "error".into(),
@@ -243,6 +250,50 @@ pub fn engine_config(simulated: bool) -> EngineConfig {
         config.stall_after = Duration::from_secs(s);
     }
     config
+}
+
+/// The budgets of the shared settings file and the live prices cached for this key.
+pub fn money_for(client: &FalClient) -> Result<reelsmith_core::money::MoneyHandle, CliExit> {
+    let path = reelsmith_core::settings::settings_path();
+    let settings = reelsmith_core::settings::Settings::load(&path)
+        .map_err(|e| CliExit::new(exit::INVALID, e.to_string()))?;
+    let book = reelsmith_core::money::PriceBook::load(
+        &reelsmith_core::money::PriceBook::path_in(&reelsmith_core::paths::cache_dir()),
+        client.key_fingerprint().as_deref(),
+    );
+    Ok(reelsmith_core::money::MoneyHandle::new(
+        book,
+        settings.budgets,
+    ))
+}
+
+/// Fetches the live prices of `ids` that are missing or stale into the session's price book
+/// and saves it; offline, the cached and bundled prices stay in use (said with -v).
+pub async fn refresh_prices(
+    client: &FalClient,
+    money: &reelsmith_core::money::MoneyHandle,
+    ids: &[String],
+) {
+    let mut book = money.price_book();
+    match reelsmith_core::money::refresh_prices(
+        client,
+        &mut book,
+        ids,
+        reelsmith_core::money::PRICE_MAX_AGE,
+    )
+    .await
+    {
+        Ok(0) => {}
+        Ok(_) => {
+            let path =
+                reelsmith_core::money::PriceBook::path_in(&reelsmith_core::paths::cache_dir());
+            if let Err(e) = book.save(&path) {
+                tracing::warn!("could not cache the prices in {}: {e}", path.display());
+            }
+            *money.prices.lock().unwrap_or_else(|p| p.into_inner()) = book;
+        }
+        Err(e) => tracing::info!("live prices not fetched ({e}); using cached or bundled prices"),
+    }
 }
 
 /// Opens the journal in the data folder (the core's one way, shared with the window): a
@@ -348,7 +399,7 @@ pub async fn service(simulate: bool, need_key: bool) -> Result<Service, CliExit>
 }
 
 /// A client for `service`, with the request timeout of the environment.
-fn client(service: &Service) -> Result<FalClient, CliExit> {
+pub fn client(service: &Service) -> Result<FalClient, CliExit> {
     let setup = |e: FalError| {
         CliExit::new(
             exit::OTHER,
@@ -391,9 +442,10 @@ impl Session {
     pub fn start_with(service: Service, journal: Arc<Journal>) -> Result<Session, CliExit> {
         let client = client(&service)?;
         let simulated = service.sim.is_some();
-        let (engine, events) =
-            JobEngine::start(engine_config(simulated), client, models(), journal)
-                .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+        let mut config = engine_config(simulated);
+        config.money = money_for(&client)?;
+        let (engine, events) = JobEngine::start(config, client, models(), journal)
+            .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
         Ok(Session {
             engine,
             events,

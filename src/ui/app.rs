@@ -212,6 +212,14 @@ pub struct StudioApp {
     validated: Option<(String, FormState)>,
     /// The cost estimate of the current form.
     pub cost: Option<schema::cost::CostEstimate>,
+    /// Why the current form has no estimate.
+    pub cost_why: Option<String>,
+    /// Prices, spend and budgets (issue 14).
+    pub money: super::money_link::MoneyLink,
+    /// The model browser.
+    pub browser: super::model_browser::ModelBrowser,
+    /// Settings → Budgets being edited.
+    pub budget_inputs: super::budget_settings::BudgetInputs,
     /// Form-drawing state (JSON buffers, completion).
     pub form_ui: FormUi,
     /// Dropped, pasted and picked media waiting for a field.
@@ -259,8 +267,14 @@ impl StudioApp {
         let catalog = Catalog::load(&config.cache_dir);
         let entries = catalog.entries();
         let thumbs = Thumbnails::new(ctx, &config.cache_dir);
-        let engine = EngineLink::new(ctx, &config, &persisted);
+        let mut engine = EngineLink::new(ctx, &config, &persisted);
+        let money = super::money_link::MoneyLink::new(ctx, &config);
+        engine.set_money(money.handle.clone());
         let mut app = StudioApp {
+            cost_why: None,
+            money,
+            browser: Default::default(),
+            budget_inputs: Default::default(),
             persisted,
             screen: Screen::Loading,
             key: None,
@@ -376,6 +390,11 @@ impl StudioApp {
         }
     }
 
+    /// Shows an endpoint's form (the model browser uses this after adding one).
+    pub fn select_endpoint_pub(&mut self, id: &str) {
+        self.select_endpoint(id);
+    }
+
     fn select_endpoint(&mut self, id: &str) {
         let Some(catalog) = self.catalog.as_ref() else {
             return;
@@ -416,9 +435,17 @@ impl StudioApp {
         let mut issues = schema::validate(model, state);
         issues.extend(self.thumbs.media_issues(model, state));
         let placeholder = |p: &Path| Some(format!("file://{}", p.display()));
-        self.cost = schema::build_payload(model, state, &placeholder)
-            .ok()
-            .and_then(|payload| schema::cost::estimate(&model.endpoint_id, &payload));
+        let priced = schema::build_payload(model, state, &placeholder)
+            .map_err(|e| format!("The form cannot be priced yet: {e}"))
+            .and_then(|payload| {
+                self.money
+                    .estimate(&model.endpoint_id, &payload)
+                    .map_err(|e| e.to_string())
+            });
+        (self.cost, self.cost_why) = match priced {
+            Ok(c) => (Some(c), None),
+            Err(why) => (None, Some(why)),
+        };
         self.issues = issues;
         self.validated = Some((model.endpoint_id.clone(), state.clone()));
     }
@@ -468,7 +495,7 @@ impl StudioApp {
             "prompt".into(),
             schema::FieldValue::Text("A lighthouse at dusk, waves rolling in".into()),
         );
-        if let Err(e) = self.engine.submit(&model, &state, count) {
+        if let Err(e) = self.engine.submit(&model, &state, count, false) {
             self.toast(Tone::Danger, e);
         }
     }
@@ -477,7 +504,10 @@ impl StudioApp {
     pub(crate) fn restart_engine(&mut self) {
         let key = self.key.as_ref().map(|k| k.key.clone());
         self.engine
-            .connect(&self.config, &self.persisted, key, &self.rt);
+            .connect(&self.config, &self.persisted, key.clone(), &self.rt);
+        let sidebar = self.entries.iter().map(|e| e.endpoint_id.clone()).collect();
+        self.money
+            .connect(&self.config, key, self.engine.journal(), sidebar);
     }
 
     /// The output folder in use.
@@ -520,9 +550,18 @@ impl StudioApp {
                 Err(e) => self.picker.add_error = Some(e),
             }
         }
-        for notice in self.engine.poll() {
+        let notices = self.engine.poll();
+        if !notices.is_empty() {
+            // A job finished or failed: what was spent may have changed.
+            self.money.refresh_spend();
+        }
+        for notice in notices {
             self.toast(notice.tone, notice.text);
         }
+        if self.money.poll() {
+            self.invalidate();
+        }
+        super::model_browser::poll(self);
         if self.thumbs.poll() {
             self.invalidate();
         }
@@ -709,7 +748,26 @@ impl StudioApp {
             return;
         };
         let count = self.persisted.variations.clamp(1, 8);
-        match self.engine.submit(&model, &state, count) {
+        // The last spend read answers at once; the engine checks again before anything is sent.
+        let adding = self.cost.as_ref().map_or(0.0, |c| c.usd * f64::from(count));
+        if let Some(over) = self.money.would_pass(adding, count) {
+            self.money.refused = Some(super::money_link::Refusal { over, count });
+            return;
+        }
+        self.submit_now(model, state, count, false);
+    }
+
+    /// Generates once over the budget (the refusal's "Generate anyway").
+    pub fn generate_over_budget(&mut self) {
+        let (Some(model), Some(state)) = (self.model.clone(), self.form_state().cloned()) else {
+            return;
+        };
+        let count = self.persisted.variations.clamp(1, 8);
+        self.submit_now(model, state, count, true);
+    }
+
+    fn submit_now(&mut self, model: FormModel, state: FormState, count: u32, over_budget: bool) {
+        match self.engine.submit(&model, &state, count, over_budget) {
             Ok(n) => {
                 self.persisted.show_queue = true;
                 let what = if n == 1 {
@@ -731,6 +789,10 @@ impl StudioApp {
         }
         if self.screen != Screen::Studio {
             return;
+        }
+        // Before Ctrl+K, which would otherwise take Ctrl+Shift+K too.
+        if ctx.input_mut(|i| i.consume_shortcut(&super::model_browser::BROWSER_SHORTCUT)) {
+            super::model_browser::open(self);
         }
         if ctx.input_mut(|i| i.consume_shortcut(&GENERATE_SHORTCUT))
             && self.persisted.view == View::Create
@@ -820,6 +882,9 @@ impl StudioApp {
                             if ui.button(label).clicked() {
                                 self.persisted.show_queue = !self.persisted.show_queue;
                             }
+                        }
+                        if self.screen == Screen::Studio {
+                            super::spend_strip::show(self, ui);
                         }
                         let active = self.engine.active_count();
                         if active > 0 {
@@ -939,6 +1004,8 @@ impl eframe::App for StudioApp {
             help::show(self, ui.ctx());
         }
         unknown_card::confirm(self, ui.ctx());
+        super::model_browser::show(self, ui.ctx());
+        super::budget_notice::show(self, ui.ctx());
         closing::show(self, ui.ctx());
         if self.screen == Screen::Studio
             && matches!(self.persisted.view, View::Storyboard | View::Gallery)

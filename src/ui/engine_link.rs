@@ -59,6 +59,8 @@ pub struct EngineLink {
     closing_text: Option<String>,
     ctx: egui::Context,
     rt: Option<tokio::runtime::Handle>,
+    /// Prices and budgets shared with the engine (see `money_link`).
+    money: reelsmith_core::money::MoneyHandle,
 }
 
 impl EngineLink {
@@ -80,6 +82,7 @@ impl EngineLink {
             closing_text: None,
             ctx: ctx.clone(),
             rt: None,
+            money: Default::default(),
         };
         // The core's one way to open the journal, shared with the command line.
         let opened = reelsmith_core::store::open_journal(
@@ -119,6 +122,7 @@ impl EngineLink {
             closing_text: None,
             ctx: ctx.clone(),
             rt: None,
+            money: Default::default(),
         };
         sort_jobs(&mut link.jobs);
         sort_library(&mut link.library);
@@ -165,6 +169,7 @@ impl EngineLink {
             resume_on_start: true,
             simulated: config.service.is_simulated(),
             on_change: Some(Arc::new(move || ctx.request_repaint())),
+            money: self.money.clone(),
             ..EngineConfig::default()
         };
         let cache = config.cache_dir.clone();
@@ -185,6 +190,16 @@ impl EngineLink {
             }
             Err(e) => self.error = Some(format!("The job engine could not start: {e}")),
         }
+    }
+
+    /// The prices and budgets the engine checks a submit against (set before `connect`).
+    pub fn set_money(&mut self, money: reelsmith_core::money::MoneyHandle) {
+        self.money = money;
+    }
+
+    /// The journal, once open.
+    pub fn journal(&self) -> Option<Arc<Journal>> {
+        self.journal.clone()
     }
 
     /// Stops the engine, waiting for its tasks (jobs stay recorded and resume on next start).
@@ -456,6 +471,7 @@ impl EngineLink {
         model: &FormModel,
         state: &FormState,
         count: u32,
+        over_budget: bool,
     ) -> Result<u32, String> {
         let Some(engine) = self.engine.clone() else {
             if self.detached {
@@ -465,6 +481,7 @@ impl EngineLink {
         };
         let has_seed = model.field("seed").is_some();
         let mut rng = rand::rng();
+        let mut batch = Vec::with_capacity(count as usize);
         for i in 0..count {
             let mut form = state.clone();
             if has_seed && count > 1 && (i > 0 || form.get("seed").is_none()) {
@@ -473,21 +490,21 @@ impl EngineLink {
                     FieldValue::Integer(rng.random_range(0..=SEED_MAX)),
                 );
             }
-            let new = NewJob {
+            batch.push(NewJob {
                 endpoint_id: model.endpoint_id.clone(),
                 form,
                 output: None,
                 overwrite_output: false,
-            };
-            let engine = engine.clone();
-            self.spawn(async move {
-                engine
-                    .submit(new)
-                    .await
-                    .map(|_| None)
-                    .map_err(|e| format!("Could not submit: {e}"))
             });
         }
+        // One batch: the budgets see the variations together, before any is recorded.
+        self.spawn(async move {
+            engine
+                .submit_batch(batch, over_budget)
+                .await
+                .map(|_| None)
+                .map_err(|e| format!("Could not submit: {e}"))
+        });
         Ok(count)
     }
 

@@ -360,6 +360,9 @@ fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     if let Some(r) = &item.request_id {
                         row("Request", r.clone());
                     }
+                    if let Some(cost) = super::money_link::cost_of(&app.engine, &item.job_id) {
+                        row("Cost", cost);
+                    }
                     row("Size", reelsmith_core::human::bytes(item.size));
                     row(
                         "File",

@@ -14,6 +14,10 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
     let rows = [
         (fmt(&GENERATE_SHORTCUT), "Generate with the current form"),
         (fmt(&FILTER_SHORTCUT), "Filter endpoints"),
+        (
+            fmt(&super::model_browser::BROWSER_SHORTCUT),
+            "Add endpoint from fal's catalog",
+        ),
         (fmt(&CREATE_SHORTCUT), "Create view"),
         (fmt(&GALLERY_SHORTCUT), "Gallery"),
         (fmt(&STORYBOARD_SHORTCUT), "Storyboard"),

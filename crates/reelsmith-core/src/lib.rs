@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod atomic_file;
 pub mod catalog;
 pub mod fal;
 pub mod film;
@@ -17,6 +18,8 @@ pub mod jobs;
 pub mod keystore;
 pub mod library;
 pub mod media;
+pub mod money;
 pub mod paths;
 pub mod schema;
+pub mod settings;
 pub mod store;

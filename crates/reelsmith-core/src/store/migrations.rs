@@ -7,19 +7,21 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 /// One step: the version it brings the schema to, and the change. Each runs inside its own
 /// `BEGIN IMMEDIATE` transaction after reading the version under that lock, so processes opening
 /// a journal at once never apply a step twice.
 type Step = (i64, fn(&Connection) -> rusqlite::Result<()>);
 
-const STEPS: [Step; 5] = [
+const STEPS: [Step; 7] = [
     (1, create_tables),
     (2, uploads_by_storage),
     (3, add_overwrite_output),
     (4, submission_unknown),
     (5, storyboards),
+    (6, job_costs),
+    (7, marks_and_queue_order),
 ];
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
@@ -185,6 +187,35 @@ fn submission_unknown(conn: &Connection) -> rusqlite::Result<()> {
         }
     }
     conn.execute_batch("CREATE INDEX IF NOT EXISTS jobs_request_id ON jobs(request_id)")
+}
+
+/// Version 6: what a job cost, its estimate at submit and what fal billed (issue 14). Added
+/// only if missing, like the other column steps.
+fn job_costs(conn: &Connection) -> rusqlite::Result<()> {
+    let present = conn
+        .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'cost_json'")?
+        .exists([])?;
+    if !present {
+        conn.execute_batch("ALTER TABLE jobs ADD COLUMN cost_json TEXT")?;
+    }
+    Ok(())
+}
+
+/// Version 7: favourite/reject marks of library videos (by job id, so they outlive a rebuilt
+/// index), and the order the user gave to jobs not yet submitted.
+fn marks_and_queue_order(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS marks (
+            job_id TEXT PRIMARY KEY,
+            favourite INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            changed_at INTEGER NOT NULL
+         );
+         CREATE TABLE IF NOT EXISTS queue_order (
+            job_id TEXT PRIMARY KEY,
+            position INTEGER NOT NULL
+         );",
+    )
 }
 
 #[cfg(test)]
