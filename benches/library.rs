@@ -91,6 +91,7 @@ fn make_library(dir: &Path) {
             result: None,
             timings: SidecarTimings::default(),
             simulated: true,
+            cost: Default::default(),
         };
         let text = serde_json::to_vec_pretty(&sidecar).unwrap();
         std::fs::write(dir.join(format!("{name}.json")), text).unwrap();

@@ -649,6 +649,7 @@ fn one_video_library(env: &Env, h: &mut Harness<'_, StudioApp>) -> LibraryItem {
             ..Default::default()
         },
         simulated: true,
+        cost: Default::default(),
     };
     let sidecar_file = reelsmith_core::library::sidecar_path(&video);
     sidecar.write(&sidecar_file).unwrap();

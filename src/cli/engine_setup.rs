@@ -348,7 +348,8 @@ pub async fn model_for(endpoint_id: &str, simulate: bool) -> Result<FormModel, C
 pub struct Service {
     urls: FalUrls,
     key: Option<ApiKey>,
-    sim: Option<Simulator>,
+    /// The in-process simulator of `--simulate`.
+    pub(crate) sim: Option<Simulator>,
 }
 
 /// The key for a run at `urls`, as the window resolves it (one core resolution); says on

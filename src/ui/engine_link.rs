@@ -197,7 +197,7 @@ impl EngineLink {
         self.money = money;
     }
 
-    /// The journal, once open.
+    /// The journal, once open (storyboards are read and edited through it, off the UI thread).
     pub fn journal(&self) -> Option<Arc<Journal>> {
         self.journal.clone()
     }
@@ -317,12 +317,6 @@ impl EngineLink {
             return None;
         }
         Some(runs.iter().sum::<Duration>() / runs.len() as u32)
-    }
-
-    /// The journal, when it opened (storyboards are read and edited through it, off the UI
-    /// thread).
-    pub fn journal(&self) -> Option<Arc<Journal>> {
-        self.journal.clone()
     }
 
     /// The running engine, for work that submits its own jobs (a storyboard's shots).

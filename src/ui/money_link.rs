@@ -108,13 +108,12 @@ impl MoneyLink {
     pub fn connect(
         &mut self,
         config: &StudioConfig,
-        key: Option<String>,
+        key: Option<ApiKey>,
         journal: Option<Arc<Journal>>,
         sidebar: Vec<String>,
     ) {
         self.journal = journal;
-        self.client = key
-            .and_then(|k| FalClient::new(config.service.urls.clone(), Some(ApiKey::new(k))).ok());
+        self.client = key.and_then(|k| FalClient::new(config.service.urls.clone(), Some(k)).ok());
         let Some(client) = self.client.clone() else {
             return;
         };

@@ -96,6 +96,8 @@ pub fn import_video(
             ..SidecarTimings::default()
         },
         simulated: false,
+        // Your own footage cost nothing at fal.
+        cost: Default::default(),
     };
     let side = sidecar_path(&dest);
     if let Err(e) = sidecar.write(&side) {

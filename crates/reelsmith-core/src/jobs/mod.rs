@@ -40,7 +40,6 @@ pub use events::{ChangeKind, JobEvent};
 pub use models::{BundledModels, ModelSource};
 pub use preflight::check_input;
 pub use queue_ops::{QueueCost, RetryAllReport};
-pub use state::{FailKind, Failure, FileUpload, Job, JobId, JobLog, JobState, Transfer};
 pub use state::{
     FailKind, Failure, FileUpload, Job, JobId, JobLog, JobState, LostSubmit, Transfer,
 };

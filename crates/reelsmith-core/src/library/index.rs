@@ -98,6 +98,7 @@ mod tests {
             result: None,
             timings: SidecarTimings::default(),
             simulated: true,
+            cost: Default::default(),
         }
     }
 

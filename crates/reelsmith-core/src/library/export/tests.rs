@@ -36,6 +36,7 @@ impl Lib {
             result: None,
             timings: SidecarTimings::default(),
             simulated: true,
+            cost: Default::default(),
         }
         .write(&sidecar)
         .unwrap();

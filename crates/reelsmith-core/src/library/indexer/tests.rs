@@ -23,6 +23,7 @@ pub(crate) fn add_video(dir: &Path, name: &str, prompt: &str) {
         result: None,
         timings: SidecarTimings::default(),
         simulated: true,
+        cost: Default::default(),
     }
     .write(&dir.join(format!("{name}.json")))
     .unwrap();
