@@ -161,7 +161,7 @@ fn settle(h: &mut Harness<'_, StudioApp>) {
 
 fn open_studio(h: &mut Harness<'_, StudioApp>) {
     step_until(h, "the studio opens", Duration::from_secs(10), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::cli::engine_setup::{
     CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
-    open_journal, print_unknown,
+    open_session, print_unknown,
 };
 use reelsmith_core::jobs::{
     EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues,
@@ -360,7 +360,8 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     }
     let model = crate::cli::engine_setup::model_for(&args.endpoint, simulate).await?;
     // The key first: a run that could never be sent says so before the input is looked at.
-    let service = crate::cli::engine_setup::service(simulate, true).await?;
+    let session = open_session()?;
+    let service = crate::cli::engine_setup::service(simulate, true, &session).await?;
     let form = build_form(&model, &args)?;
     let issues = check_input(&model, &form);
     for issue in issues.iter().filter(|i| i.severity == Severity::Warning) {
@@ -386,8 +387,7 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
              exits, so the detached job cannot be finished later"
         );
     }
-    let journal = open_journal()?;
-    let mut session = Session::start_with(service, journal)?;
+    let mut session = Session::start_with(service, session).await?;
     let submitted = session
         .engine
         .submit(NewJob {

@@ -3,8 +3,10 @@
 pub mod cancel;
 pub mod endpoints;
 pub mod engine_setup;
+pub mod exit;
 pub mod generate;
 pub mod jobs;
+pub mod report;
 pub mod resume;
 pub mod schema;
 pub mod simulate;

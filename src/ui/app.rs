@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{Service, StudioConfig};
 use super::endpoints::{self, Picker};
-use super::engine_link::EngineLink;
+use super::engine_link::{EngineLink, Target};
 use super::form::{self, FormUi};
 use super::gallery::{self, GalleryState};
 use super::keystore::KeyTasks;
@@ -26,6 +26,8 @@ use reelsmith_core::fal::{ApiKey, KeySource, ResolvedKey};
 use reelsmith_core::jobs::JobId;
 use reelsmith_core::library::LibraryItem;
 use reelsmith_core::schema::{self, FormModel, FormState, Issue};
+use reelsmith_core::session::Migration;
+use reelsmith_core::settings::Settings;
 
 /// Generate (and the help overlay) use these shortcuts.
 pub const GENERATE_SHORTCUT: KeyboardShortcut =
@@ -70,16 +72,33 @@ pub struct Persisted {
     pub view: View,
     /// The queue panel is open.
     pub show_queue: bool,
-    /// Jobs the engine runs at once.
-    pub jobs_in_flight: u32,
-    /// The output folder the user picked (None = the default).
-    pub output_dir: Option<PathBuf>,
-    /// Simulator: seconds in queue.
-    pub sim_queue_secs: f32,
-    /// Simulator: seconds running.
-    pub sim_run_secs: f32,
     /// Jobs submitted per Generate.
     pub variations: u32,
+    /// Older windows kept the shared settings here; read once to migrate them into the
+    /// settings file, never written again (0 = not set).
+    #[serde(rename = "jobs_in_flight", skip_serializing)]
+    pub legacy_jobs_in_flight: u32,
+    /// See `legacy_jobs_in_flight`.
+    #[serde(rename = "output_dir", skip_serializing)]
+    pub legacy_output_dir: Option<PathBuf>,
+    /// See `legacy_jobs_in_flight` (negative = not set).
+    #[serde(rename = "sim_queue_secs", skip_serializing)]
+    pub legacy_sim_queue_secs: f32,
+    /// See `legacy_jobs_in_flight` (negative = not set).
+    #[serde(rename = "sim_run_secs", skip_serializing)]
+    pub legacy_sim_run_secs: f32,
+}
+
+impl Persisted {
+    /// What older window state holds of the shared settings (for the session's first start).
+    pub fn migration(&self) -> Migration {
+        Migration {
+            output_dir: self.legacy_output_dir.clone(),
+            jobs_in_flight: Some(self.legacy_jobs_in_flight).filter(|n| *n > 0),
+            sim_timing: Some((self.legacy_sim_queue_secs, self.legacy_sim_run_secs))
+                .filter(|(q, r)| *q >= 0.0 && *r >= 0.0),
+        }
+    }
 }
 
 impl Default for Persisted {
@@ -90,11 +109,11 @@ impl Default for Persisted {
             forms: BTreeMap::new(),
             view: View::Create,
             show_queue: true,
-            jobs_in_flight: 4,
-            output_dir: None,
-            sim_queue_secs: 1.5,
-            sim_run_secs: 2.0,
             variations: 1,
+            legacy_jobs_in_flight: 0,
+            legacy_output_dir: None,
+            legacy_sim_queue_secs: -1.0,
+            legacy_sim_run_secs: -1.0,
         }
     }
 }
@@ -169,8 +188,14 @@ pub enum Action {
     ForgetKey,
     /// Apply the theme choice.
     SetTheme(ThemeChoice),
-    /// Restart the engine with the current settings (output folder, jobs in flight).
-    RestartEngine,
+    /// Use these shared settings (saved in the background; the engine restarts with them
+    /// when `restart`).
+    ApplySettings {
+        /// The new settings.
+        settings: Settings,
+        /// Restart the engine (output folder, jobs in flight changed).
+        restart: bool,
+    },
 }
 
 /// The studio window's state.
@@ -222,6 +247,8 @@ pub struct StudioApp {
     /// "Submit again" of an unknown job is waiting for confirmation.
     pub confirm_resubmit: Option<JobId>,
     first_frame: super::startup::FirstFrameProbe,
+    /// Demo jobs to queue once the engine runs (benchmark hook).
+    pending_demo_jobs: u32,
     toasts: egui_notify::Toasts,
     actions: Vec<Action>,
     rt: tokio::runtime::Handle,
@@ -250,7 +277,8 @@ impl StudioApp {
         let catalog = Catalog::load(&config.cache_dir);
         let entries = catalog.entries();
         let thumbs = Thumbnails::new(ctx, &config.cache_dir);
-        let engine = EngineLink::new(ctx, &config, &persisted);
+        // The journal and library are read in the background: the first frame does not wait.
+        let engine = EngineLink::open(ctx, config.session_paths(), persisted.migration());
         let mut app = StudioApp {
             persisted,
             screen: Screen::Loading,
@@ -276,6 +304,7 @@ impl StudioApp {
             help_open: false,
             confirm_resubmit: None,
             first_frame: super::startup::FirstFrameProbe::from_env(),
+            pending_demo_jobs: 0,
             toasts: egui_notify::Toasts::default().with_anchor(egui_notify::Anchor::BottomRight),
             actions: Vec::new(),
             rt,
@@ -298,6 +327,12 @@ impl StudioApp {
             app.select_endpoint(&id);
         }
         app
+    }
+
+    /// True once the studio is up with its journal read and no engine (re)start under way
+    /// (tests and benchmarks wait for this).
+    pub fn studio_ready(&self) -> bool {
+        self.screen == Screen::Studio && !self.engine.is_opening() && self.engine.status().is_none()
     }
 
     /// The tokio runtime the app spawns on.
@@ -419,28 +454,37 @@ impl StudioApp {
     }
 
     fn use_simulator(&mut self, sim: Arc<reelsmith_sim::Simulator>) {
-        sim.set_timing(
-            Duration::from_secs_f32(self.persisted.sim_queue_secs.max(0.0)),
-            Duration::from_secs_f32(self.persisted.sim_run_secs.max(0.0)),
-        );
+        self.config.service = Service::simulator(sim);
+        self.apply_sim_timing();
         // Benchmark hook: jobs that all run at once and outlast the measurement.
         let demo_jobs = super::startup::demo_job_count();
         if demo_jobs > 0 {
-            sim.set_timing(Duration::ZERO, super::startup::DEMO_RUN_TIME);
-            self.persisted.jobs_in_flight = self.persisted.jobs_in_flight.max(demo_jobs);
+            self.pending_demo_jobs = demo_jobs;
         }
+        let Some(sim) = self.config.service.simulator.clone() else {
+            return;
+        };
         let key = ResolvedKey {
             key: ApiKey::new(sim.key()),
             source: KeySource::Simulator,
             origin: sim.base_url(),
         };
-        self.config.service = Service::simulator(sim);
         self.key = Some(key);
         self.key_problem = None;
         self.screen = Screen::Studio;
         self.restart_engine();
-        if demo_jobs > 0 {
-            self.queue_demo_jobs(demo_jobs);
+    }
+
+    /// Gives the simulator the timing of the shared settings (the demo hook's, when set).
+    fn apply_sim_timing(&self) {
+        let Some(sim) = &self.config.service.simulator else {
+            return;
+        };
+        if super::startup::demo_job_count() > 0 {
+            sim.set_timing(Duration::ZERO, super::startup::DEMO_RUN_TIME);
+        } else {
+            let (queue, run) = self.engine.settings().sim_timing();
+            sim.set_timing(queue, run);
         }
     }
 
@@ -463,19 +507,19 @@ impl StudioApp {
         }
     }
 
-    /// Restarts the engine with the key in use (none: the engine stops).
+    /// Restarts the engine with the key in use (none: the engine stops), in the background.
     pub(crate) fn restart_engine(&mut self) {
-        let key = self.key.as_ref().map(|k| k.key.clone());
-        self.engine
-            .connect(&self.config, &self.persisted, key, &self.rt);
+        let target = self.key.as_ref().map(|k| Target {
+            urls: self.config.service.urls.clone(),
+            key: k.key.clone(),
+            simulated: self.config.service.is_simulated(),
+        });
+        self.engine.connect(target);
     }
 
     /// The output folder in use.
     pub fn output_dir(&self) -> PathBuf {
-        self.persisted
-            .output_dir
-            .clone()
-            .unwrap_or_else(|| self.config.default_output_dir.clone())
+        self.engine.output_dir(&self.config.default_output_dir)
     }
 
     fn poll_background(&mut self) {
@@ -512,6 +556,20 @@ impl StudioApp {
         }
         for notice in self.engine.poll() {
             self.toast(notice.tone, notice.text);
+        }
+        if self.engine.take_just_opened() {
+            self.apply_sim_timing();
+            if self.pending_demo_jobs > 0 {
+                // The demo's jobs all run at once (fresh folders: nothing of the user's changes).
+                let mut settings = self.engine.settings().clone();
+                settings.jobs_in_flight = settings.jobs_in_flight.max(self.pending_demo_jobs);
+                self.engine.apply_settings(settings, true);
+            }
+        }
+        if self.pending_demo_jobs > 0 && self.engine.is_ready() && self.engine.status().is_none()
+        {
+            let count = std::mem::take(&mut self.pending_demo_jobs);
+            self.queue_demo_jobs(count);
         }
         if self.thumbs.poll() {
             self.invalidate();
@@ -563,15 +621,8 @@ impl StudioApp {
                 }
             }
             Action::SaveAs(item) => super::save_copy::start(self, item),
-            Action::DeleteVideo(item) => match self.engine.delete_video(&item) {
-                Ok(()) => {
-                    self.gallery.selected = None;
-                    self.toast(Tone::Waiting, "Video deleted.");
-                }
-                Err(e) => {
-                    self.toast(Tone::Danger, e);
-                }
-            },
+            // "Video deleted." is said once the files are gone (see the engine link).
+            Action::DeleteVideo(item) => self.engine.delete_video(&item),
             Action::ExtendClip(path) => {
                 self.reuse_clip("fal-ai/veo3.1/extend-video", "video_url", path)
             }
@@ -615,10 +666,9 @@ impl StudioApp {
                 let urls = self.config.service.urls.clone();
                 self.key_tasks.start_forget(urls, &self.ctx);
             }
-            Action::RestartEngine => {
-                if self.key.is_some() {
-                    self.restart_engine();
-                }
+            Action::ApplySettings { settings, restart } => {
+                self.engine.apply_settings(settings, restart);
+                self.apply_sim_timing();
             }
             Action::SetTheme(choice) => {
                 self.persisted.theme = choice;
@@ -795,6 +845,10 @@ impl StudioApp {
                             if ui.button(label).clicked() {
                                 self.persisted.show_queue = !self.persisted.show_queue;
                             }
+                        }
+                        if let Some(status) = self.engine.status() {
+                            ui.label(RichText::new(status).color(theme::subtle(ui)));
+                            ui.spinner();
                         }
                         let active = self.engine.active_count();
                         if active > 0 {

@@ -48,30 +48,6 @@ pub struct GalleryState {
     last_frame: Option<Promise<Result<PathBuf, String>>>,
 }
 
-/// The items matching the filters, in gallery order.
-pub fn filtered<'a>(
-    items: &'a [LibraryItem],
-    search: &str,
-    endpoint: Option<&str>,
-) -> Vec<&'a LibraryItem> {
-    let words: Vec<String> = search
-        .to_lowercase()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    items
-        .iter()
-        .filter(|i| endpoint.is_none_or(|e| i.endpoint_id == e))
-        .filter(|i| {
-            if words.is_empty() {
-                return true;
-            }
-            let p = i.prompt.to_lowercase();
-            words.iter().all(|w| p.contains(w))
-        })
-        .collect()
-}
-
 /// Draws the gallery view.
 pub fn show(app: &mut StudioApp, ui: &mut Ui) {
     poll(app);
@@ -155,14 +131,7 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
         let noun = if total == 1 { "video" } else { "videos" };
         ui.label(RichText::new(format!("{total} {noun}")).color(theme::subtle(ui)));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let mut endpoints: Vec<String> = app
-                .engine
-                .library()
-                .iter()
-                .map(|i| i.endpoint_id.clone())
-                .collect();
-            endpoints.sort();
-            endpoints.dedup();
+            let endpoints = reelsmith_core::library::query::endpoints(app.engine.library());
             let current = app
                 .gallery
                 .endpoint
@@ -200,18 +169,16 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
         });
     });
     ui.add_space(8.0);
-    let items: Vec<LibraryItem> = filtered(
-        app.engine.library(),
-        &app.gallery.search,
-        app.gallery.endpoint.as_deref(),
-    )
-    .into_iter()
-    .cloned()
-    .collect();
+    let query =
+        reelsmith_core::library::LibraryQuery::new(&app.gallery.search, app.gallery.endpoint.as_deref());
+    // Positions, not copies: only the rows on screen are cloned for drawing.
+    let items: Vec<usize> = query.positions(app.engine.library());
     if items.is_empty() {
         ui.add_space(40.0);
         ui.vertical_centered(|ui| {
-            let text = if total == 0 {
+            let text = if app.engine.is_opening() {
+                "Opening the journal…"
+            } else if total == 0 {
                 "Finished videos appear here."
             } else {
                 "No video matches the filter."
@@ -228,7 +195,13 @@ fn grid(app: &mut StudioApp, ui: &mut Ui) {
             for row in range {
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = GAP;
-                    for item in items.iter().skip(row * cols).take(cols) {
+                    let row_items: Vec<LibraryItem> = items
+                        .iter()
+                        .skip(row * cols)
+                        .take(cols)
+                        .filter_map(|&n| app.engine.library().get(n).cloned())
+                        .collect();
+                    for item in &row_items {
                         cell(app, ui, item);
                     }
                 });

@@ -26,6 +26,7 @@ mod submit_gate;
 mod tasks;
 pub mod unknown;
 pub mod upload_cache;
+pub mod variations;
 mod upload_step;
 
 pub use config::EngineConfig;

@@ -5,6 +5,7 @@ pub mod export;
 pub mod index;
 pub mod item;
 pub mod naming;
+pub mod query;
 pub mod sidecar;
 
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 pub use export::{ExportError, ExportOptions, Exported, export_copy};
 pub use index::{IndexReport, rebuild_index, rebuild_index_from_sidecars};
 pub use item::LibraryItem;
+pub use query::LibraryQuery;
 pub use sidecar::{Sidecar, sidecar_path};
 
 /// Environment variable overriding the output folder.
