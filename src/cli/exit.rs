@@ -108,4 +108,3 @@ pub fn exit_code_for_job(job: &Job) -> u8 {
         _ => exit::INTERRUPTED,
     }
 }
-

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use crate::cli::engine_setup::{EXIT_CODES_HELP, job_json, open_session};
-use reelsmith_core::session::FrontEnd;
 use reelsmith_core::jobs::JobState;
+use reelsmith_core::session::FrontEnd;
 
 /// Arguments of `reelsmith jobs`.
 #[derive(Debug, clap::Args)]

@@ -3,9 +3,7 @@
 //! block on D-Bus or a system prompt, and the UI thread never waits.
 
 use poll_promise::Promise;
-use reelsmith_core::fal::{
-    ApiKey, FalError, FalUrls, ResolvedKey, RunKeys, origin_of,
-};
+use reelsmith_core::fal::{ApiKey, FalError, FalUrls, ResolvedKey, RunKeys, origin_of};
 use reelsmith_core::session::Session;
 
 use super::app::{Screen, StudioApp};

@@ -291,8 +291,12 @@ fn jobs_section(app: &mut StudioApp, ui: &mut Ui) {
         if n != saved {
             app.settings.jobs_draft = Some(n);
         }
-        let done = r.drag_stopped() || r.lost_focus() || (r.changed() && !r.dragged() && !r.has_focus());
-        if done && let Some(n) = app.settings.jobs_draft.take() && n != saved {
+        let done =
+            r.drag_stopped() || r.lost_focus() || (r.changed() && !r.dragged() && !r.has_focus());
+        if done
+            && let Some(n) = app.settings.jobs_draft.take()
+            && n != saved
+        {
             let mut settings = app.engine.settings().clone();
             settings.jobs_in_flight = n;
             app.act(Action::ApplySettings {

@@ -173,7 +173,10 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Reads the settings (migrating `migration` into a new settings file on first start),
     /// and opens and recovers the journal. Blocking: disk.
-    pub fn open(paths: SessionPaths, migration: Option<Migration>) -> Result<Session, SessionError> {
+    pub fn open(
+        paths: SessionPaths,
+        migration: Option<Migration>,
+    ) -> Result<Session, SessionError> {
         let LoadedSettings {
             mut settings,
             existed,
@@ -380,7 +383,11 @@ mod tests {
             assert_eq!(c.output_dir, root.path().join("chosen"), "{front:?}");
             assert_eq!(c.scratch_dir, paths.cache_dir.join("prepared"), "{front:?}");
         }
-        assert!(session.engine_config(FrontEnd::Window, false).resume_on_start);
+        assert!(
+            session
+                .engine_config(FrontEnd::Window, false)
+                .resume_on_start
+        );
         assert!(!session.engine_config(FrontEnd::Cli, false).resume_on_start);
     }
 }

@@ -54,7 +54,9 @@ impl Default for Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     /// The file could not be written.
-    #[error("the settings could not be saved to {path}: {source}; check that the folder is writable")]
+    #[error(
+        "the settings could not be saved to {path}: {source}; check that the folder is writable"
+    )]
     Write {
         /// The settings file.
         path: PathBuf,

@@ -26,8 +26,8 @@ mod submit_gate;
 mod tasks;
 pub mod unknown;
 pub mod upload_cache;
-pub mod variations;
 mod upload_step;
+pub mod variations;
 
 pub use config::EngineConfig;
 pub use engine::{CancelResult, EngineHandle, JobEngine, NewJob, finishing_notice};

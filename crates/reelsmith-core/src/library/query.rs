@@ -33,7 +33,11 @@ impl LibraryQuery {
 
     /// True when `item` matches.
     pub fn matches(&self, item: &LibraryItem) -> bool {
-        if self.endpoint.as_deref().is_some_and(|e| item.endpoint_id != e) {
+        if self
+            .endpoint
+            .as_deref()
+            .is_some_and(|e| item.endpoint_id != e)
+        {
             return false;
         }
         if self.words.is_empty() {
@@ -94,7 +98,10 @@ mod tests {
             item("fal-ai/veo3.1", "a cat"),
         ];
         assert_eq!(LibraryQuery::new("", None).positions(&items), [0, 1, 2]);
-        assert_eq!(LibraryQuery::new("lighthouse", None).positions(&items), [0, 1]);
+        assert_eq!(
+            LibraryQuery::new("lighthouse", None).positions(&items),
+            [0, 1]
+        );
         assert_eq!(LibraryQuery::new("DUSK light", None).positions(&items), [0]);
         assert_eq!(
             LibraryQuery::new("lighthouse", Some("fal-ai/kling")).positions(&items),
