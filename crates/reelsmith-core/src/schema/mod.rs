@@ -14,6 +14,7 @@ pub mod conform;
 pub mod cost;
 pub mod describe;
 pub mod media_limits;
+pub mod mentions;
 pub mod rules;
 
 mod classify;
