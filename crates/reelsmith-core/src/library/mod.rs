@@ -6,6 +6,7 @@ pub mod index;
 pub mod item;
 pub mod naming;
 pub mod query;
+pub mod reuse;
 pub mod sidecar;
 
 use std::path::PathBuf;
