@@ -10,7 +10,9 @@ use poll_promise::Promise;
 use super::{Done, EngineLink, Target, sort_jobs, sort_library};
 use reelsmith_core::jobs::{Job, JobId};
 use reelsmith_core::library::LibraryItem;
-use reelsmith_core::session::{EngineStart, FrontEnd, Migration, RunningEngine, Session, SessionPaths};
+use reelsmith_core::session::{
+    EngineStart, FrontEnd, Migration, RunningEngine, Session, SessionPaths,
+};
 use reelsmith_core::settings::Settings;
 
 const OPENING: &str = "Opening the journal…";
@@ -222,7 +224,8 @@ impl EngineLink {
             return;
         };
         // `block_on` may not run on a thread inside the runtime, so a helper thread waits.
-        let waiter = std::thread::spawn(move || rt.block_on(async move { engine.shutdown().await }));
+        let waiter =
+            std::thread::spawn(move || rt.block_on(async move { engine.shutdown().await }));
         if waiter.join().is_err() {
             tracing::error!("the engine's shutdown panicked; its jobs stay recorded");
         }
@@ -231,6 +234,16 @@ impl EngineLink {
     /// On a close request: when submits are on their way, shuts the engine down on the
     /// runtime (it lets them finish) and returns true: the close must wait. Never blocks.
     pub fn begin_closing(&mut self) -> bool {
+        if self
+            .lifecycle
+            .is_some_and(|l| l == STARTING || l == RESTARTING)
+        {
+            // The old engine may be letting a submit finish inside the restart: wait for it.
+            self.close_after_lifecycle = true;
+            self.pending = Pending::default();
+            self.closing_text = Some(format!("{RESTARTING} The window closes when it is done."));
+            return true;
+        }
         let in_flight = self.engine.as_ref().map_or(0, |e| e.submits_in_flight());
         let Some(text) = reelsmith_core::jobs::finishing_notice(in_flight) else {
             return false;
@@ -250,11 +263,19 @@ impl EngineLink {
 
     /// True while a close waits for submits in flight.
     pub fn is_closing(&self) -> bool {
-        self.closing.is_some()
+        self.closing.is_some() || self.close_after_lifecycle
     }
 
     /// True once, when the waiting close may go ahead.
     pub fn poll_closing(&mut self) -> bool {
+        if self.close_after_lifecycle {
+            if self.lifecycle.is_some() {
+                return false;
+            }
+            self.close_after_lifecycle = false;
+            self.closing_text = None;
+            return !self.begin_closing();
+        }
         match self.closing.take().map(|p| p.try_take()) {
             Some(Ok(())) => {
                 self.closing_text = None;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use poll_promise::Promise;
 use tokio::sync::broadcast;
 
-use super::tasks::Tasks;
+use super::app::tasks::Tasks;
 use super::theme::Tone;
 use reelsmith_core::fal::{ApiKey, FalUrls};
 use reelsmith_core::jobs::{EngineHandle, Job, JobEvent, JobId, JobState};
@@ -88,6 +88,8 @@ pub struct EngineLink {
     /// The engine shutting down after a close request, waiting for submits in flight.
     closing: Option<Promise<()>>,
     closing_text: Option<String>,
+    /// A close waits for the engine's (re)start to finish first.
+    close_after_lifecycle: bool,
     ctx: egui::Context,
 }
 
@@ -113,6 +115,7 @@ impl EngineLink {
             notices: Vec::new(),
             closing: None,
             closing_text: None,
+            close_after_lifecycle: false,
             ctx: ctx.clone(),
         }
     }

@@ -39,7 +39,11 @@ impl<T: Send + 'static> Tasks<T> {
     }
 
     /// Runs `fut` on the runtime the caller is in. `name` says what it does, in words.
-    pub fn spawn(&mut self, name: impl Into<String>, fut: impl Future<Output = T> + Send + 'static) {
+    pub fn spawn(
+        &mut self,
+        name: impl Into<String>,
+        fut: impl Future<Output = T> + Send + 'static,
+    ) {
         let name = name.into();
         let ctx = self.ctx.clone();
         let (sender, promise) = Promise::new();
@@ -106,11 +110,13 @@ impl<T: Send + 'static> Tasks<T> {
 /// The user's sentence for a task that panicked or was dropped with the runtime.
 fn stopped(name: &str, e: tokio::task::JoinError) -> String {
     let why = match e.try_into_panic() {
-        Ok(panic) => super::task::panic_message(&*panic),
+        Ok(panic) => crate::ui::task::panic_message(&*panic),
         Err(_) => "it was cancelled".into(),
     };
     tracing::error!("background task {name:?} stopped: {why}");
-    format!("{name} stopped unexpectedly ({why}). Try again; if it happens again, restart reelsmith.")
+    format!(
+        "{name} stopped unexpectedly ({why}). Try again; if it happens again, restart reelsmith."
+    )
 }
 
 #[cfg(test)]
