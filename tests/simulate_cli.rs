@@ -236,3 +236,66 @@ async fn the_simulate_command_can_lose_submit_answers_and_list_the_request_histo
         "{listed}"
     );
 }
+
+#[tokio::test]
+async fn the_simulate_command_serves_prices_and_refuses_usage_to_an_api_scope_key() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
+        .args(["simulate", "--port", "0", "--key-scope", "api"])
+        .args(["--deprecate", "fal-ai/veo3.1/extend-video"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn reelsmith simulate");
+    let mut guard = ChildGuard(child);
+    let stdout = guard.0.stdout.take().expect("stdout");
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.expect("utf-8 line");
+            let done = line.starts_with("Serving until");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+        seen
+    });
+    let lines = tokio::time::timeout(Duration::from_secs(30), lines)
+        .await
+        .expect("banner within 30 s")
+        .expect("reader");
+    let value_of = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("{name} not printed in {lines:?}"))
+            .to_string()
+    };
+    let api = value_of("REELSMITH_API_URL");
+    let key = format!("Key {}", value_of("FAL_KEY"));
+    let client = http();
+    let get = |path: String| {
+        client
+            .get(format!("{api}/{path}"))
+            .header("Authorization", &key)
+            .send()
+    };
+    let prices = get("models/pricing?endpoint_id=fal-ai/veo3.1".into())
+        .await
+        .expect("pricing");
+    assert_eq!(prices.status(), StatusCode::OK);
+    let body: serde_json::Value = prices.json().await.unwrap();
+    assert_eq!(body["prices"][0]["unit_price"], 0.4);
+    let usage = get("models/usage?expand=summary".into())
+        .await
+        .expect("usage");
+    assert_eq!(usage.status(), StatusCode::FORBIDDEN);
+    let found = get("models?endpoint_id=fal-ai/veo3.1/extend-video".into())
+        .await
+        .expect("catalog");
+    let body: serde_json::Value = found.json().await.unwrap();
+    assert_eq!(body["models"][0]["metadata"]["status"], "deprecated");
+}

@@ -643,6 +643,7 @@ fn one_video_library(env: &Env, h: &mut Harness<'_, StudioApp>) -> LibraryItem {
         blake3: blake3::hash(&bytes).to_hex().to_string(),
         video_url: None,
         result: None,
+        cost: Default::default(),
         timings: reelsmith_core::library::sidecar::SidecarTimings {
             created_at: Some(now),
             saved_at: Some(now),
@@ -902,7 +903,7 @@ fn endpoints_can_be_filtered_and_added_by_id() {
         "Veo is filtered out"
     );
     assert!(h.query_all_by_label_contains("Kling O1").count() > 0);
-    h.get_by_label("Add endpoint by id…").click();
+    h.get_by_label("By id…").click();
     settle(&mut h);
     h.get_by_label("Endpoint id").click();
     h.step();
@@ -1012,6 +1013,8 @@ mod snapshots {
             wait_for_media(&mut h);
             h.remove_cursor();
             settle(&mut h);
+            // The live price line carries the time it was fetched.
+            mask_label(&mut h, "fal's live price");
             results.add(h.try_snapshot(format!("form_references_{name}")));
         }
     }
@@ -1151,6 +1154,8 @@ mod snapshots {
             settle(&mut h);
             // Elapsed times follow the clock: masked so the picture is stable.
             mask_label(&mut h, "Running for");
+            // The live price line carries the time it was fetched.
+            mask_label(&mut h, "fal's live price");
             results.add(h.try_snapshot(format!("queue_{name}")));
         }
     }
@@ -1195,6 +1200,7 @@ mod snapshots {
                     result: None,
                     timings: Default::default(),
                     simulated: true,
+                    cost: Default::default(),
                 }
                 .write(&sidecar)
                 .unwrap();
@@ -1254,6 +1260,10 @@ mod snapshots {
             let mut h = snap_harness(config, theme);
             step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
                 a.studio_ready()
+            });
+            // The spend strip in the top bar shows once the simulator's usage answered.
+            step_until(&mut h, "the spend is read", Duration::from_secs(5), |a| {
+                a.money.spend.is_some()
             });
             h.get_by_label("Settings").click();
             settle(&mut h);

@@ -58,6 +58,7 @@ pub fn make(root: &Path, count: usize) {
             blake3: blake3::hash(&clip).to_hex().to_string(),
             video_url: None,
             result: None,
+            cost: Default::default(),
             timings: SidecarTimings {
                 created_at: Some(job.created_at),
                 saved_at: Some(job.created_at),

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use reelsmith_core::catalog::{Catalog, CatalogError};
-use reelsmith_core::fal::{ApiKey, FalError, FalUrls, RunKeys};
+use reelsmith_core::fal::{ApiKey, FalClient, FalError, FalUrls, RunKeys};
 use reelsmith_core::jobs::{EngineHandle, JobEvent, finishing_notice};
 use reelsmith_core::keystore::KeyStore;
 use reelsmith_core::schema::FormModel;
 use reelsmith_core::session::{self, EngineStart, FrontEnd, SessionPaths};
+use reelsmith_core::settings::Settings;
 use reelsmith_sim::{SimConfig, Simulator};
 
 pub use super::exit::{CliExit, EXIT_CODES_HELP, exit, exit_code, exit_code_for_job};
@@ -63,7 +64,7 @@ pub async fn model_for(endpoint_id: &str, simulate: bool) -> Result<FormModel, C
 pub struct Service {
     urls: FalUrls,
     key: Option<ApiKey>,
-    sim: Option<Simulator>,
+    pub(crate) sim: Option<Simulator>,
 }
 
 /// The key for a run at `urls`, by the session's one resolution (the window's too); says on
@@ -88,15 +89,25 @@ pub async fn run_key(urls: &FalUrls, need_key: bool) -> Result<Option<ApiKey>, C
     }
 }
 
-/// The service of a run: the simulator when `simulate` (timed as in the shared settings),
+/// The shared settings of the environment's config folder, for commands that need no journal
+/// (`models`); a damaged file's notice is printed.
+pub fn load_settings() -> Settings {
+    let loaded = Settings::load(&reelsmith_core::paths::config_dir());
+    if let Some(notice) = &loaded.notice {
+        eprintln!("reelsmith: {notice}");
+    }
+    loaded.settings
+}
+
+/// The service of a run: the simulator when `simulate` (timed as in the shared `settings`),
 /// else the base URLs of the environment with the key [`run_key`] finds.
 pub async fn service(
     simulate: bool,
     need_key: bool,
-    session: &session::Session,
+    settings: &Settings,
 ) -> Result<Service, CliExit> {
     if simulate {
-        let (queue_time, run_time) = session.settings().sim_timing();
+        let (queue_time, run_time) = settings.sim_timing();
         let config = SimConfig {
             queue_time,
             run_time,
@@ -124,6 +135,55 @@ pub async fn service(
     })
 }
 
+/// A client for `service`, as the session builds it (the request timeout of the environment).
+pub fn client(service: &Service) -> Result<FalClient, CliExit> {
+    session::client_for(&service.urls, service.key.clone(), FrontEnd::Cli).map_err(|e| {
+        CliExit::new(
+            exit::OTHER,
+            format!("the HTTP client could not be set up: {}", e.user_message()),
+        )
+    })
+}
+
+/// The budgets of the shared settings file and the live prices cached for this key (the
+/// session's one way, for commands that start no engine).
+pub fn money_for(client: &FalClient) -> Result<reelsmith_core::money::MoneyHandle, CliExit> {
+    Ok(session::money_handle(
+        &load_settings(),
+        &reelsmith_core::paths::cache_dir(),
+        client,
+    ))
+}
+
+/// Fetches the live prices of `ids` that are missing or stale into the price book and saves
+/// it; offline, the cached and bundled prices stay in use (said with -v).
+pub async fn refresh_prices(
+    client: &FalClient,
+    money: &reelsmith_core::money::MoneyHandle,
+    ids: &[String],
+) {
+    let mut book = money.price_book();
+    match reelsmith_core::money::refresh_prices(
+        client,
+        &mut book,
+        ids,
+        reelsmith_core::money::PRICE_MAX_AGE,
+    )
+    .await
+    {
+        Ok(0) => {}
+        Ok(_) => {
+            let path =
+                reelsmith_core::money::PriceBook::path_in(&reelsmith_core::paths::cache_dir());
+            if let Err(e) = book.save(&path) {
+                tracing::warn!("could not cache the prices in {}: {e}", path.display());
+            }
+            *money.prices.lock().unwrap_or_else(|p| p.into_inner()) = book;
+        }
+        Err(e) => tracing::info!("live prices not fetched ({e}); using cached or bundled prices"),
+    }
+}
+
 /// A running engine for a CLI command, with the simulator it uses (if any).
 pub struct Session {
     /// The engine.
@@ -141,7 +201,7 @@ impl Session {
         need_key: bool,
         session: Arc<session::Session>,
     ) -> Result<Session, CliExit> {
-        let service = service(simulate, need_key, &session).await?;
+        let service = service(simulate, need_key, &session.settings()).await?;
         Session::start_with(service, session).await
     }
 
@@ -157,6 +217,7 @@ impl Session {
             simulated: service.sim.is_some(),
             front: FrontEnd::Cli,
             on_change: None,
+            money: None,
         };
         // The engine takes a lock file and reads the journal: off the runtime's workers.
         let running = tokio::task::spawn_blocking(move || session.start_engine(start))

@@ -20,6 +20,8 @@ pub mod exit {
     /// The answer to a submit was lost and fal's request history has no trace of it (yet):
     /// fal may have the job. Nothing is sent again without `--resubmit-unknown`.
     pub const UNKNOWN: u8 = 6;
+    /// Refused by a budget (Settings): nothing was uploaded or submitted; `--over-budget` goes on.
+    pub const OVER_BUDGET: u8 = 7;
     /// Interrupted (Ctrl+C) or cancelled; an interrupted job stays recorded and continues at fal.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -35,6 +37,8 @@ pub const EXIT_CODES_HELP: &str = "Exit codes:
   6    submission unknown: the answer to the submit was lost and fal's request history shows
        nothing (yet); fal may have the job. Check before paying again: `reelsmith resume`
        looks again, `reelsmith resume --resubmit-unknown JOB` submits it once more
+  7    refused: the estimate would pass the daily or monthly budget (nothing was uploaded or
+       submitted; raise the budget in settings.json or pass --over-budget)
   130  interrupted by Ctrl+C (the job stays recorded and continues at fal: `reelsmith resume`),
        or cancelled
 

@@ -61,6 +61,78 @@ pub struct GenerateArgs {
     /// `reelsmith resume` finishes it later.
     #[arg(long)]
     pub detach: bool,
+    /// Start from a saved preset of this endpoint (`reelsmith presets list`); the other options
+    /// apply on top.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Save the form as a preset of this name (replacing one of that name) before sending.
+    #[arg(long, value_name = "NAME")]
+    pub save_preset: Option<String>,
+    /// Batch: one job per photo in DIR (.jpg, .jpeg, .png, .webp), each in the endpoint's
+    /// first image field (or --batch-field).
+    #[arg(long, value_name = "DIR", group = "batch")]
+    pub batch_images: Option<PathBuf>,
+    /// Batch: one job per row of a CSV whose header names the fields (e.g.
+    /// prompt,image_url,duration); empty cells keep the form's value, paths are relative to
+    /// the CSV's folder.
+    #[arg(long, value_name = "FILE", group = "batch")]
+    pub batch_csv: Option<PathBuf>,
+    /// Batch: one job per non-empty line of FILE, each line the prompt.
+    #[arg(long, value_name = "FILE", group = "batch")]
+    pub batch_prompts: Option<PathBuf>,
+    /// With --batch-images: the image field each photo goes into.
+    #[arg(long, value_name = "NAME", requires = "batch_images")]
+    pub batch_field: Option<String>,
+    /// Send a batch without asking (otherwise the count and total are shown and y/N asked).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Go on even when the estimate would pass the daily or monthly budget (settings.json);
+    /// the output says so.
+    #[arg(long)]
+    pub over_budget: bool,
+}
+
+/// Fetches the endpoint's live price, prints the estimate (or why there is none) and checks
+/// the budgets: over budget stops here (exit 7) unless `over_budget`, which is said.
+pub(crate) async fn price_and_check(
+    session: &Session,
+    jobs: &[NewJob],
+    over_budget: bool,
+) -> Result<(), CliExit> {
+    let engine = &session.engine;
+    let mut endpoints: Vec<String> = jobs.iter().map(|j| j.endpoint_id.clone()).collect();
+    endpoints.dedup();
+    crate::cli::engine_setup::refresh_prices(engine.client(), &engine.config().money, &endpoints)
+        .await;
+    let check = engine
+        .check_budget(jobs)
+        .await
+        .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?;
+    // A batch has shown its count and total already; one job shows its estimate here.
+    match check.estimates.as_slice() {
+        [Ok(e)] => eprintln!("estimate: {e}"),
+        [Err(why)] => eprintln!("estimate: none ({why})"),
+        _ => {}
+    }
+    if let Some(spend) = &check.spend {
+        eprintln!(
+            "spent: ${:.2} today, ${:.2} this month ({})",
+            spend.today_usd,
+            spend.month_usd,
+            spend.source.describe()
+        );
+    }
+    match check.over {
+        Some(over) if over_budget => {
+            eprintln!("warning: going on over budget (--over-budget): {over}");
+            Ok(())
+        }
+        Some(over) => Err(CliExit::new(
+            exit::OVER_BUDGET,
+            EngineError::OverBudget(over).to_string(),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Runs `reelsmith generate`.
@@ -195,7 +267,7 @@ fn add_element(model: &FormModel, form: &mut FormState, spec: &str) -> Result<()
 }
 
 /// Makes every local path absolute, so the journal still finds the files from another folder.
-fn absolutize(form: &mut FormState) {
+pub(super) fn absolutize(form: &mut FormState) {
     let fix = |m: &mut MediaRef| {
         if let MediaRef::Local(p) = m
             && let Ok(abs) = std::path::absolute(&*p)
@@ -235,6 +307,15 @@ pub fn build_form(model: &FormModel, args: &GenerateArgs) -> Result<FormState, C
         }
         None => FormState::from_defaults(model),
     };
+    if let Some(name) = &args.preset {
+        let store = reelsmith_core::schema::presets::PresetStore::new(
+            reelsmith_core::schema::presets::presets_dir(),
+        );
+        let preset = store
+            .load(&model.endpoint_id, name)
+            .map_err(|e| invalid(format!("--preset: {e}")))?;
+        preset.apply(model, &mut form);
+    }
     if let Some(prompt) = &args.prompt {
         form.set_from_str(model, "prompt", prompt)
             .map_err(|e| invalid(format!("-p: {e}")))?;
@@ -279,7 +360,7 @@ pub fn build_form(model: &FormModel, args: &GenerateArgs) -> Result<FormState, C
 }
 
 /// How following a job ended.
-enum Ending {
+pub(super) enum Ending {
     Finished(Box<reelsmith_core::jobs::Job>),
     Detached(Box<reelsmith_core::jobs::Job>),
     Interrupted,
@@ -361,8 +442,20 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     let model = crate::cli::engine_setup::model_for(&args.endpoint, simulate).await?;
     // The key first: a run that could never be sent says so before the input is looked at.
     let session = open_session()?;
-    let service = crate::cli::engine_setup::service(simulate, true, &session).await?;
+    let service = crate::cli::engine_setup::service(simulate, true, &session.settings()).await?;
     let form = build_form(&model, &args)?;
+    if let Some(name) = &args.save_preset {
+        let store = reelsmith_core::schema::presets::PresetStore::new(
+            reelsmith_core::schema::presets::presets_dir(),
+        );
+        let path = store
+            .save(&model.endpoint_id, name, &form, true)
+            .map_err(|e| CliExit::new(exit::OTHER, format!("--save-preset: {e}")))?;
+        eprintln!("saved the preset {name:?} as {}", path.display());
+    }
+    if crate::cli::batch::wanted(&args) {
+        return crate::cli::batch::run(&args, &model, service, session, form).await;
+    }
     let issues = check_input(&model, &form);
     for issue in issues.iter().filter(|i| i.severity == Severity::Warning) {
         eprintln!("warning: {}: {}", issue.field, issue.message);
@@ -388,20 +481,35 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
         );
     }
     let mut session = Session::start_with(service, session).await?;
+    let new = NewJob {
+        endpoint_id: args.endpoint.clone(),
+        form,
+        output: args.output.clone(),
+        overwrite_output: args.force,
+    };
+    if let Err(stop) = price_and_check(&session, std::slice::from_ref(&new), args.over_budget).await {
+        session.close().await;
+        return Err(stop);
+    }
     let submitted = session
         .engine
-        .submit(NewJob {
-            endpoint_id: args.endpoint.clone(),
-            form,
-            output: args.output.clone(),
-            overwrite_output: args.force,
-        })
-        .await;
+        .submit_batch(vec![new], args.over_budget)
+        .await
+        .and_then(|mut ids| {
+            ids.pop().ok_or_else(|| EngineError::Io {
+                path: "batch".into(),
+                source: std::io::Error::other("no job was recorded"),
+            })
+        });
     let id = match submitted {
         Ok(id) => id,
         Err(EngineError::Invalid(issues)) => {
             session.close().await;
             return Err(invalid(describe_issues(&issues)));
+        }
+        Err(e @ EngineError::OverBudget(_)) => {
+            session.close().await;
+            return Err(CliExit::new(exit::OVER_BUDGET, e.to_string()));
         }
         Err(e) => {
             session.close().await;
@@ -452,7 +560,7 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     Ok(code)
 }
 
-async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
+pub(super) async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
     let mut printer = ProgressPrinter::default();
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -482,7 +590,7 @@ async fn follow(session: &mut Session, id: &JobId, detach: bool) -> Ending {
     }
 }
 
-fn print_result(job: &reelsmith_core::jobs::Job, json: bool, stalled: bool) {
+pub(super) fn print_result(job: &reelsmith_core::jobs::Job, json: bool, stalled: bool) {
     if json {
         println!("{}", job_json(job, stalled));
     }

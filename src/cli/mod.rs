@@ -1,15 +1,22 @@
 //! The command line: argument parsing and one module per subcommand.
 
+pub mod batch;
 pub mod cancel;
 pub mod endpoints;
 pub mod engine_setup;
 pub mod exit;
+pub mod export;
+pub mod export_run;
 pub mod generate;
+pub mod import;
 pub mod jobs;
 pub mod report;
+pub mod presets;
+pub mod models;
 pub mod resume;
 pub mod schema;
 pub mod simulate;
+pub mod storyboard;
 
 use std::process::ExitCode;
 
@@ -45,13 +52,23 @@ pub enum Command {
     /// Show the form model of one endpoint.
     Schema(schema::SchemaArgs),
     /// Generate a video: check the input, upload local files, submit, follow, save.
-    Generate(generate::GenerateArgs),
+    Generate(Box<generate::GenerateArgs>),
     /// List the jobs in the journal.
     Jobs(jobs::JobsArgs),
     /// Finish every unfinished job (never submitting one fal already has).
     Resume(resume::ResumeArgs),
     /// Cancel a job (at fal too, if fal has it).
     Cancel(cancel::CancelArgs),
+    /// List, show or delete the saved form presets.
+    Presets(presets::PresetsArgs),
+    /// fal's model catalog: search it (with prices), add an endpoint from it.
+    Models(models::ModelsArgs),
+    /// Storyboards: list, show, create, edit, and export one as a film.
+    Storyboard(storyboard::StoryboardArgs),
+    /// Join clips (files or library ids), trimmed, into one MP4 with their sound.
+    Export(export::ExportArgs),
+    /// Copy your own videos (H.264 MP4) into the library.
+    Import(import::ImportArgs),
 }
 
 /// Sets up `tracing` on stderr; `RUST_LOG` overrides the level chosen by `-v`.
@@ -79,10 +96,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Simulate(args)) => runtime.block_on(simulate::run(args)),
         Some(Command::Endpoints(args)) => runtime.block_on(endpoints::run(args, simulate)),
         Some(Command::Schema(args)) => runtime.block_on(schema::run(args, simulate)),
-        Some(Command::Generate(args)) => runtime.block_on(generate::run(args, simulate)),
+        Some(Command::Generate(args)) => runtime.block_on(generate::run(*args, simulate)),
         Some(Command::Jobs(args)) => runtime.block_on(jobs::run(args, simulate)),
         Some(Command::Resume(args)) => runtime.block_on(resume::run(args, simulate)),
         Some(Command::Cancel(args)) => runtime.block_on(cancel::run(args, simulate)),
+        Some(Command::Presets(args)) => presets::run(args),
+        Some(Command::Models(args)) => runtime.block_on(models::run(args, simulate)),
+        Some(Command::Storyboard(args)) => runtime.block_on(storyboard::run(args)),
+        Some(Command::Export(args)) => runtime.block_on(export::run(args)),
+        Some(Command::Import(args)) => runtime.block_on(import::run(args)),
         None => {
             // The window makes its own runtime and enters it on the UI thread.
             drop(runtime);

@@ -33,6 +33,9 @@ pub fn job_json(job: &Job, stalled: bool) -> Value {
                 json!(reelsmith_core::library::sidecar_path(path).to_string_lossy()),
             );
         }
+        if !job.cost.is_empty() {
+            map.insert("cost".into(), json!(job.cost));
+        }
         if let Some(f) = &job.failure {
             map.insert(
                 "error".into(),

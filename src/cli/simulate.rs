@@ -43,6 +43,13 @@ pub struct SimulateArgs {
     /// stays in the request history.
     #[arg(long, value_name = "SECONDS")]
     pub forget_results_after: Option<f64>,
+    /// The scope of the simulator's key: `api` keys get 403 from usage, billing events and the
+    /// balance (as fal's do), so clients fall back; `admin` (the default) may read them.
+    #[arg(long, value_name = "SCOPE", value_parser = ["admin", "api"], default_value = "admin")]
+    pub key_scope: String,
+    /// Mark an endpoint deprecated in the simulator's catalog. Repeatable.
+    #[arg(long, value_name = "ENDPOINT")]
+    pub deprecate: Vec<String>,
 }
 
 fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
@@ -57,11 +64,19 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         queue_time: seconds(args.queue_seconds, "queue-seconds")?,
         run_time: seconds(args.run_seconds, "run-seconds")?,
         storage_dir: args.storage_dir.clone(),
+        key_scope: if args.key_scope == "api" {
+            reelsmith_sim::KeyScope::Api
+        } else {
+            reelsmith_sim::KeyScope::Admin
+        },
         one_origin: args.one_origin,
         ..SimConfig::default()
     };
     let sim = Simulator::start(config).await?;
     sim.set_max_clip_seconds(args.max_clip_seconds);
+    for id in &args.deprecate {
+        sim.deprecate(id);
+    }
     sim.set_history_delay(seconds(
         args.history_delay_seconds,
         "history-delay-seconds",

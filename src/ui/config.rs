@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use reelsmith_core::fal::{FalUrls, RunKeys};
 use reelsmith_core::keystore::KeyStore;
+use reelsmith_core::media::playback::AudioDevice;
 use reelsmith_sim::Simulator;
 
 /// Picks where "Save as…" writes; the default opens a native dialog, tests inject a path.
@@ -13,6 +14,10 @@ pub type SaveAsPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
 /// Picks the library folder in Settings; the default opens a native dialog, tests inject one.
 /// Blocking: it runs on a worker thread, never the UI thread.
 pub type FolderPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
+
+/// Finds the sound output for the player. Called off the UI thread (opening a device may
+/// block); `None` plays silent with a note.
+pub type SoundOutput = Arc<dyn Fn() -> Option<Arc<dyn AudioDevice>> + Send + Sync>;
 
 /// The fal service or the simulator standing in for it.
 #[derive(Clone)]
@@ -67,6 +72,8 @@ pub struct StudioConfig {
     pub save_as: SaveAsPicker,
     /// Chooses the library folder in Settings.
     pub pick_folder: FolderPicker,
+    /// The player's sound output (the system's; none in tests unless they give one).
+    pub sound: SoundOutput,
 }
 
 impl StudioConfig {
@@ -87,6 +94,7 @@ impl StudioConfig {
             run_keys: RunKeys::from_env(),
             save_as: Arc::new(native_save_dialog),
             pick_folder: Arc::new(native_folder_dialog),
+            sound: Arc::new(reelsmith_audio_device::system_output),
         }
     }
 
@@ -103,6 +111,7 @@ impl StudioConfig {
             service,
             save_as: Arc::new(native_save_dialog),
             pick_folder: Arc::new(native_folder_dialog),
+            sound: Arc::new(|| None),
         }
     }
 }

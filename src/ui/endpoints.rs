@@ -95,7 +95,13 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                     );
                 }
                 let selected = current.as_deref() == Some(entry.endpoint_id.as_str());
-                if endpoint_row(ui, entry, selected).clicked() && !selected {
+                let note = app.money.memory.deprecation_note(&entry.endpoint_id);
+                let row = endpoint_row(ui, entry, selected, note.is_some());
+                let row = match note {
+                    Some(n) => row.on_hover_text(n),
+                    None => row,
+                };
+                if row.clicked() && !selected {
                     app.act(Action::SelectEndpoint(entry.endpoint_id.clone()));
                 }
             }
@@ -112,7 +118,12 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
     add_by_id(app, ui);
 }
 
-fn endpoint_row(ui: &mut egui::Ui, entry: &CatalogEntry, selected: bool) -> egui::Response {
+fn endpoint_row(
+    ui: &mut egui::Ui,
+    entry: &CatalogEntry,
+    selected: bool,
+    deprecated: bool,
+) -> egui::Response {
     let fill = if selected {
         theme::ACCENT.linear_multiply(if ui.visuals().dark_mode { 0.35 } else { 0.14 })
     } else {
@@ -124,7 +135,16 @@ fn endpoint_row(ui: &mut egui::Ui, entry: &CatalogEntry, selected: bool) -> egui
         .inner_margin(egui::Margin::symmetric(8, 5))
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.label(RichText::new(&entry.name).strong());
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(&entry.name).strong());
+                if deprecated {
+                    ui.label(
+                        RichText::new("deprecated")
+                            .small()
+                            .color(theme::tone(ui, theme::Tone::Warning)),
+                    );
+                }
+            });
             ui.label(
                 RichText::new(&entry.endpoint_id)
                     .small()
@@ -151,9 +171,18 @@ fn endpoint_row(ui: &mut egui::Ui, entry: &CatalogEntry, selected: bool) -> egui
 
 fn add_by_id(app: &mut StudioApp, ui: &mut egui::Ui) {
     if !app.picker.adding {
-        if ui.button("Add endpoint by id…").clicked() {
-            app.picker.adding = true;
-        }
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .button("Add endpoint…")
+                .on_hover_text("Search fal's catalog (Ctrl+Shift+K)")
+                .clicked()
+            {
+                super::model_browser::open(app);
+            }
+            if ui.button("By id…").clicked() {
+                app.picker.adding = true;
+            }
+        });
         return;
     }
     ui.label(RichText::new("Add endpoint by id").strong());

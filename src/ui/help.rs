@@ -4,7 +4,7 @@ use egui::RichText;
 
 use super::app::{
     CREATE_SHORTCUT, FILTER_SHORTCUT, GALLERY_SHORTCUT, GENERATE_SHORTCUT, HELP_SHORTCUT,
-    SETTINGS_SHORTCUT, StudioApp,
+    SETTINGS_SHORTCUT, STORYBOARD_SHORTCUT, StudioApp,
 };
 use super::theme;
 
@@ -14,8 +14,17 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
     let rows = [
         (fmt(&GENERATE_SHORTCUT), "Generate with the current form"),
         (fmt(&FILTER_SHORTCUT), "Filter endpoints"),
+        (
+            fmt(&super::model_browser::BROWSER_SHORTCUT),
+            "Add endpoint from fal's catalog",
+        ),
         (fmt(&CREATE_SHORTCUT), "Create view"),
         (fmt(&GALLERY_SHORTCUT), "Gallery"),
+        (fmt(&STORYBOARD_SHORTCUT), "Storyboard"),
+        (
+            "Space · J K L".to_string(),
+            "Player: play or pause · backward, pause, forward (faster each press)",
+        ),
         (fmt(&SETTINGS_SHORTCUT), "Settings"),
         (
             "Ctrl+V".to_string(),

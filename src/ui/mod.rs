@@ -4,6 +4,8 @@
 //! the tokio runtime), and workers wake the UI with `request_repaint` when something changes.
 
 pub mod app;
+pub mod budget_notice;
+pub mod budget_settings;
 pub mod banner;
 pub mod closing;
 pub mod config;
@@ -13,11 +15,16 @@ pub mod form;
 pub mod gallery;
 pub mod help;
 pub mod keystore;
+pub mod model_browser;
+pub mod money_link;
+pub mod player;
 pub mod queue;
 pub mod references;
 pub mod save_copy;
 pub mod settings;
+pub mod spend_strip;
 pub mod startup;
+pub mod storyboard;
 pub mod task;
 pub mod theme;
 pub mod thumbs;

@@ -198,6 +198,10 @@ fn detail(
     let subtle = theme::subtle(ui);
     let dark = ui.visuals().dark_mode;
     let tone_c = |t| theme::tone_color(t, dark);
+    // Estimate beside what fal billed, once it reported it.
+    if let Some(cost) = job.cost.summary() {
+        ui.label(RichText::new(cost).small().color(subtle));
+    }
     match job.state {
         JobState::Uploading => {
             let (sent, total) = job.upload_progress();

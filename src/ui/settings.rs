@@ -44,6 +44,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                     section(ui, "fal key", |ui| key_section(app, ui));
                     section(ui, "Output folder", |ui| folder_section(app, ui));
                     section(ui, "Jobs", |ui| jobs_section(app, ui));
+                    section(ui, "Budgets", |ui| super::budget_settings::section(app, ui));
                     section(ui, "Appearance", |ui| theme_section(app, ui));
                     if app.config.service.is_simulated() {
                         section(ui, "Simulator", |ui| simulator_section(app, ui));

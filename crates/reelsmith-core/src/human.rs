@@ -29,3 +29,27 @@ mod tests {
         assert_eq!(bytes(2_100_000_000), "2.1 GB");
     }
 }
+
+/// A count with thousands separated by commas: 1234 → "1,234".
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::count(0), "0");
+        assert_eq!(super::count(999), "999");
+        assert_eq!(super::count(1234), "1,234");
+        assert_eq!(super::count(1_234_567), "1,234,567");
+    }
+}

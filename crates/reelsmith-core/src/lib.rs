@@ -9,8 +9,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod atomic_file;
 pub mod catalog;
 pub mod fal;
+pub mod film;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod human;
@@ -18,6 +20,7 @@ pub mod jobs;
 pub mod keystore;
 pub mod library;
 pub mod media;
+pub mod money;
 pub mod paths;
 pub mod schema;
 pub mod session;

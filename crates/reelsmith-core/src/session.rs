@@ -17,6 +17,7 @@ use crate::catalog::Catalog;
 use crate::fal::{ApiKey, ClientOptions, FalClient, FalError, FalUrls, ResolvedKey, RunKeys};
 use crate::jobs::{EngineConfig, EngineError, EngineHandle, JobEngine, JobEvent, ModelSource};
 use crate::keystore::KeyStore;
+use crate::money::{MoneyHandle, PriceBook};
 use crate::settings::{LoadedSettings, Settings, SettingsError};
 use crate::store::{Journal, JournalError};
 
@@ -108,6 +109,9 @@ pub struct EngineStart {
     pub front: FrontEnd,
     /// Called after every engine event (the window asks for a repaint).
     pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Prices and budgets shared with the front end (the window's, which it edits); None: the
+    /// budgets of the settings and the prices cached for the key ([`money_handle`]).
+    pub money: Option<MoneyHandle>,
 }
 
 /// A started engine and what it was set up with.
@@ -293,22 +297,23 @@ impl Session {
         config
     }
 
+    /// The budgets of the settings and the live prices cached for `client`'s key. Blocking:
+    /// reads the price cache.
+    pub fn money_for(&self, client: &FalClient) -> MoneyHandle {
+        money_handle(&self.settings(), &self.paths.cache_dir, client)
+    }
+
     /// Builds the client and starts the engine over the journal. Blocking: the engine takes a
     /// lock file and reads every job of the journal.
     pub fn start_engine(&self, start: EngineStart) -> Result<RunningEngine, SessionError> {
         let mut config = self.engine_config(start.front, start.simulated);
         config.on_change = start.on_change.clone();
-        let mut client =
-            FalClient::new(start.urls.clone(), start.key.clone()).map_err(SessionError::Client)?;
-        if start.front == FrontEnd::Cli
-            && let Some(secs) = env_u64("REELSMITH_REQUEST_TIMEOUT_SECS").filter(|s| *s > 0)
-        {
-            let options = ClientOptions {
-                request_timeout: Duration::from_secs(secs),
-                ..client.options().clone()
-            };
-            client = client.with_options(options).map_err(SessionError::Client)?;
-        }
+        let client = client_for(&start.urls, start.key.clone(), start.front)
+            .map_err(SessionError::Client)?;
+        config.money = match &start.money {
+            Some(money) => money.clone(),
+            None => self.money_for(&client),
+        };
         let summary = EngineSummary {
             settings_file: Settings::path(&self.paths.config_dir),
             journal: self.journal.path().to_path_buf(),
@@ -325,6 +330,36 @@ impl Session {
             summary,
         })
     }
+}
+
+/// The client for `urls` and `key` as `front` uses it: a command honours
+/// `REELSMITH_REQUEST_TIMEOUT_SECS`.
+pub fn client_for(
+    urls: &FalUrls,
+    key: Option<ApiKey>,
+    front: FrontEnd,
+) -> Result<FalClient, FalError> {
+    let mut client = FalClient::new(urls.clone(), key)?;
+    if front == FrontEnd::Cli
+        && let Some(secs) = env_u64("REELSMITH_REQUEST_TIMEOUT_SECS").filter(|s| *s > 0)
+    {
+        let options = ClientOptions {
+            request_timeout: Duration::from_secs(secs),
+            ..client.options().clone()
+        };
+        client = client.with_options(options)?;
+    }
+    Ok(client)
+}
+
+/// Prices and budgets for an engine: the budgets of `settings` and the live prices cached in
+/// `cache_dir` for `client`'s key (the bundled table where none are cached). Blocking: disk.
+pub fn money_handle(settings: &Settings, cache_dir: &Path, client: &FalClient) -> MoneyHandle {
+    let book = PriceBook::load(
+        &PriceBook::path_in(cache_dir),
+        client.key_fingerprint().as_deref(),
+    );
+    MoneyHandle::new(book, settings.budgets)
 }
 
 fn env_u64(name: &str) -> Option<u64> {

@@ -1,5 +1,7 @@
 //! The settings the window and the command line share, kept in `settings.json` in the config
-//! folder: the library folder, jobs in flight, the simulator's timing and spending budgets.
+//! folder: the library folder, jobs in flight, the simulator's timing and the daily and monthly
+//! budgets. Fields this version does not know are kept, so an older or newer reelsmith never
+//! drops what it does not know.
 //!
 //! The file is written whole through a temporary file and a rename, so a crash never leaves
 //! half a file; a file that cannot be read is set aside (never silently overwritten) and the
@@ -10,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The settings file's name in the config folder.
 pub const SETTINGS_FILE: &str = "settings.json";
@@ -18,8 +21,26 @@ const MAX_SETTINGS_BYTES: u64 = 64 * 1024;
 /// Jobs in flight are kept within this range.
 pub const JOBS_IN_FLIGHT_RANGE: std::ops::RangeInclusive<u32> = 1..=32;
 
-/// Settings both front ends read. Fields missing from the file take their defaults, so older
-/// and newer files both load.
+/// Spending limits in US dollars; `None` = no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Budgets {
+    /// The most to spend in one day (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_usd: Option<f64>,
+    /// The most to spend in one calendar month (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_usd: Option<f64>,
+}
+
+impl Budgets {
+    /// True when at least one limit is set.
+    pub fn any(&self) -> bool {
+        self.daily_usd.is_some() || self.monthly_usd.is_some()
+    }
+}
+
+/// Settings both front ends read. Fields missing from the file take their defaults, and fields
+/// this version does not know are kept and written back, so older and newer files both load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -31,10 +52,11 @@ pub struct Settings {
     pub sim_queue_secs: f32,
     /// Simulator: seconds a job runs.
     pub sim_run_secs: f32,
-    /// Spending limit per day in US dollars (None: no limit).
-    pub daily_budget_usd: Option<f64>,
-    /// Spending limit per month in US dollars (None: no limit).
-    pub monthly_budget_usd: Option<f64>,
+    /// Daily and monthly spending limits, checked before anything is uploaded or submitted.
+    pub budgets: Budgets,
+    /// Fields this version does not know, written back unchanged.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 impl Default for Settings {
@@ -44,8 +66,8 @@ impl Default for Settings {
             jobs_in_flight: 4,
             sim_queue_secs: 1.5,
             sim_run_secs: 2.0,
-            daily_budget_usd: None,
-            monthly_budget_usd: None,
+            budgets: Budgets::default(),
+            other: Map::new(),
         }
     }
 }
@@ -113,9 +135,9 @@ impl Settings {
         };
         match serde_json::from_slice::<Settings>(&bytes) {
             Ok(settings) => LoadedSettings {
+                notice: settings.budget_problem(&path),
                 settings: settings.checked(),
                 existed: true,
-                notice: None,
             },
             Err(e) => {
                 let aside = path.with_extension("json.damaged");
@@ -162,11 +184,29 @@ impl Settings {
         };
         self.sim_queue_secs = secs(self.sim_queue_secs, 1.5);
         self.sim_run_secs = secs(self.sim_run_secs, 2.0);
-        let budget = |b: Option<f64>| b.filter(|v| v.is_finite() && *v >= 0.0);
-        self.daily_budget_usd = budget(self.daily_budget_usd);
-        self.monthly_budget_usd = budget(self.monthly_budget_usd);
+        self.budgets.daily_usd = self.budgets.daily_usd.filter(|v| valid_budget(*v));
+        self.budgets.monthly_usd = self.budgets.monthly_usd.filter(|v| valid_budget(*v));
         self.output_dir = self.output_dir.filter(|p| !p.as_os_str().is_empty());
         self
+    }
+
+    /// A sentence for a budget that is not a positive amount (a hand-edited file): it is not
+    /// in effect, and the user must know that no limit is checked.
+    fn budget_problem(&self, path: &Path) -> Option<String> {
+        [
+            ("daily", self.budgets.daily_usd),
+            ("monthly", self.budgets.monthly_usd),
+        ]
+        .into_iter()
+        .find_map(|(name, v)| {
+            v.filter(|v| !valid_budget(*v)).map(|v| {
+                format!(
+                    "The {name} budget in {} must be a positive amount, not {v}; no {name} \
+                     budget is checked until it is fixed (Settings → Budgets).",
+                    path.display()
+                )
+            })
+        })
     }
 
     /// The library folder: the one chosen, else `default` (the environment's or the OS's).
@@ -183,6 +223,16 @@ impl Settings {
             Duration::from_secs_f32(self.sim_run_secs.max(0.0)),
         )
     }
+}
+
+/// `<config dir>/settings.json` of the environment's config folder.
+pub fn settings_path() -> PathBuf {
+    Settings::path(&crate::paths::config_dir())
+}
+
+/// A budget must be a finite amount of zero or more dollars.
+fn valid_budget(v: f64) -> bool {
+    v.is_finite() && v >= 0.0
 }
 
 /// The file's bytes, None when it does not exist; bounded in size.
@@ -230,7 +280,10 @@ mod tests {
         let chosen = Settings {
             output_dir: Some(dir.path().join("films")),
             jobs_in_flight: 7,
-            daily_budget_usd: Some(12.5),
+            budgets: Budgets {
+                daily_usd: Some(12.5),
+                monthly_usd: None,
+            },
             ..Settings::default()
         };
         chosen.save(dir.path()).unwrap();
@@ -256,5 +309,25 @@ mod tests {
             std::fs::read(dir.path().join("settings.json.damaged")).unwrap(),
             b"{not json"
         );
+    }
+
+    #[test]
+    fn budgets_round_trip_and_unknown_fields_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Settings::path(dir.path());
+        std::fs::write(&path, r#"{"budgets": {"daily_usd": 5}, "theme": "dark"}"#).unwrap();
+        let mut s = Settings::load(dir.path()).settings;
+        assert_eq!(s.budgets.daily_usd, Some(5.0));
+        s.budgets.monthly_usd = Some(50.0);
+        s.save(dir.path()).unwrap();
+        let again = Settings::load(dir.path()).settings;
+        assert_eq!(again.budgets.monthly_usd, Some(50.0));
+        assert_eq!(again.other.get("theme"), Some(&Value::from("dark")));
+        assert_eq!(again.jobs_in_flight, 4, "the window's fields beside the budgets");
+        std::fs::write(&path, r#"{"budgets": {"daily_usd": -1}}"#).unwrap();
+        let negative = Settings::load(dir.path());
+        assert_eq!(negative.settings.budgets.daily_usd, None);
+        let notice = negative.notice.expect("a notice for the negative budget");
+        assert!(notice.contains("daily budget"), "{notice}");
     }
 }

@@ -15,6 +15,10 @@ use openh264::encoder::{
     RateControlMode,
 };
 use openh264::formats::{RgbSliceU8, YUVBuffer};
+use reelsmith_core::media::audio::AAC_FRAME_SAMPLES;
+use reelsmith_core::media::mp4::{AvcConfigRecord, Mp4Writer, TrackKind, TrackSpec};
+
+use crate::sound::{PRIMING, SoundSpec, sound_frames};
 
 /// Size, rate and length of a clip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,6 +91,15 @@ pub enum ClipError {
 
 /// Renders the clip: MP4 bytes with one H.264 video track.
 pub fn render_clip(spec: &ClipSpec, source: Option<&RgbImage>) -> Result<Vec<u8>, ClipError> {
+    render_clip_with_sound(spec, source, None)
+}
+
+/// Renders the clip, with an AAC soundtrack as long as the picture when `sound` is given.
+pub fn render_clip_with_sound(
+    spec: &ClipSpec,
+    source: Option<&RgbImage>,
+    sound: Option<&SoundSpec>,
+) -> Result<Vec<u8>, ClipError> {
     if let Some(reason) = spec.problem() {
         return Err(ClipError::InvalidSpec {
             spec: *spec,
@@ -95,7 +108,10 @@ pub fn render_clip(spec: &ClipSpec, source: Option<&RgbImage>) -> Result<Vec<u8>
     }
     let painter = Painter::new(spec, source);
     let encoded = encode_frames(spec, &painter)?;
-    mux(spec, &encoded)
+    match sound {
+        None => mux(spec, &encoded),
+        Some(sound) => mux_with_sound(spec, &encoded, sound),
+    }
 }
 
 /// The exact RGB picture fed to the encoder as frame `index` (clamped to the last frame); an
@@ -379,6 +395,70 @@ fn mux(spec: &ClipSpec, encoded: &Encoded) -> Result<Vec<u8>, ClipError> {
     Ok(writer.into_writer().into_inner())
 }
 
+/// Muxes picture and sound with reelsmith's own muxer (the `mp4` crate writes no edit lists,
+/// which AAC priming needs), interleaved about every half second as encoders do.
+fn mux_with_sound(
+    spec: &ClipSpec,
+    encoded: &Encoded,
+    sound: &SoundSpec,
+) -> Result<Vec<u8>, ClipError> {
+    let mux_err = |e: std::io::Error| ClipError::Mux(e.to_string());
+    let rate = sound.config.sample_rate;
+    let presented = u64::from(spec.frames) * u64::from(rate) / u64::from(spec.fps);
+    let frames = sound_frames(sound, presented);
+    let sps = &encoded.sps;
+    let avcc = AvcConfigRecord {
+        profile: sps.get(1).copied().unwrap_or(66),
+        compatibility: sps.get(2).copied().unwrap_or(0),
+        level: sps.get(3).copied().unwrap_or(30),
+        nal_length_size: 4,
+        sps: vec![encoded.sps.clone()],
+        pps: vec![encoded.pps.clone()],
+    };
+    let specs = vec![
+        TrackSpec {
+            kind: TrackKind::Video {
+                width: spec.width,
+                height: spec.height,
+                avcc,
+            },
+            timescale: spec.fps * FRAME_TICKS,
+            media_start: 0,
+            presented: None,
+        },
+        TrackSpec {
+            kind: TrackKind::Audio(sound.config),
+            timescale: rate,
+            media_start: u64::from(PRIMING),
+            presented: Some(presented),
+        },
+    ];
+    let mut writer = Mp4Writer::new(Cursor::new(Vec::new()), specs).map_err(mux_err)?;
+    // Half-second chunks: video frames and sound frames whose start falls in each.
+    let (mut v, mut a) = (0usize, 0usize);
+    let mut until = 0.0f64;
+    while v < encoded.frames.len() || a < frames.len() {
+        until += 0.5;
+        while v < encoded.frames.len() && (v as f64) / f64::from(spec.fps) < until {
+            let frame = &encoded.frames[v];
+            writer
+                .write_sample(0, &frame.data, FRAME_TICKS, 0, frame.sync)
+                .map_err(mux_err)?;
+            v += 1;
+        }
+        while a < frames.len()
+            && (a as f64 * f64::from(AAC_FRAME_SAMPLES) - f64::from(PRIMING)) / f64::from(rate)
+                < until
+        {
+            writer
+                .write_sample(1, &frames[a], AAC_FRAME_SAMPLES, 0, true)
+                .map_err(mux_err)?;
+            a += 1;
+        }
+    }
+    Ok(writer.finish().map_err(mux_err)?.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +510,38 @@ mod tests {
         assert_eq!(reader.sample_count(1).expect("count"), 12);
         let first = reader.read_sample(1, 1).expect("read").expect("sample 1");
         assert!(first.is_sync);
+    }
+
+    #[test]
+    fn sound_is_veo_layout_aac_as_long_as_the_picture_and_beeps() {
+        use reelsmith_core::media::audio::{AacConfig, decode_track};
+        let spec = ClipSpec { frames: 48, ..SPEC };
+        let bytes = render_clip_with_sound(&spec, None, Some(&SoundSpec::default())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sound.mp4");
+        std::fs::write(&path, bytes).unwrap();
+        let file = reelsmith_core::media::mp4::Mp4File::open(&path).unwrap();
+        assert_eq!(file.video.as_ref().unwrap().samples.len(), 48);
+        let audio = file.audio.as_ref().unwrap();
+        assert_eq!(audio.config, Ok(AacConfig::STEREO_48K));
+        assert_eq!(audio.media_start, 1024);
+        let sound = decode_track(&path).unwrap().unwrap();
+        assert_eq!(sound.frames(), 96_000, "2 s at 48 kHz");
+        let rms = |from: f64, to: f64| {
+            let (a, b) = ((from * 48_000.0) as usize * 2, (to * 48_000.0) as usize * 2);
+            let s = &sound.samples[a..b];
+            (s.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / s.len() as f64).sqrt()
+        };
+        for second in [0.0, 1.0] {
+            let on = rms(second + 0.05, second + 0.45);
+            let off = rms(second + 0.55, second + 0.95);
+            assert!(on > 0.03 && on < 0.5, "beep rms {on}");
+            assert!(off < 1e-4, "gap rms {off}");
+        }
+        // The old decoder still sees the same picture.
+        let demux = reelsmith_core::media::video::Demuxer::open(&path).unwrap();
+        assert_eq!(demux.info().frame_count, 48);
+        assert!((demux.info().duration_secs - 2.0).abs() < 1e-9);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clip;
+pub mod sound;
 
 mod cdn;
 mod faults;
@@ -22,6 +23,8 @@ mod jobs;
 mod layout;
 mod multipart;
 mod openapi;
+mod platform_api;
+mod price_list;
 mod queue;
 mod record;
 mod render;
@@ -60,10 +63,24 @@ pub struct SimConfig {
     /// Where uploads and results are kept; `None` = a new private (0700) folder in the system
     /// temp dir, removed on shutdown.
     pub storage_dir: Option<PathBuf>,
+    /// What the key may read on the platform API (ADMIN by default).
+    pub key_scope: KeyScope,
     /// Serve the queue and REST storage at the root of the origin, beside the upload URLs, the
     /// CDN and the OpenAPI documents, as a proxy in front of fal does (default: under `/queue`
     /// and `/rest`). The CDN and the upload URLs refuse `Authorization` either way.
     pub one_origin: bool,
+}
+
+/// The scope of the simulator's key, as fal's keys have: API keys may call models, the
+/// catalog, prices and request history; only ADMIN keys may read usage, billing events and
+/// the balance (others get 403).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyScope {
+    /// The API scope.
+    Api,
+    /// The ADMIN scope.
+    #[default]
+    Admin,
 }
 
 impl Default for SimConfig {
@@ -76,6 +93,7 @@ impl Default for SimConfig {
             initial_queue_position: 3,
             extra_documents: Vec::new(),
             storage_dir: None,
+            key_scope: KeyScope::Admin,
             one_origin: false,
         }
     }
@@ -107,6 +125,18 @@ pub enum Route {
     OpenApi,
     /// `GET /api/v1/models/requests/by-endpoint` (the platform API's request history).
     History,
+    /// `GET /api/v1/models` (the catalog).
+    Models,
+    /// `GET /api/v1/models/pricing`.
+    Pricing,
+    /// `POST /api/v1/models/pricing/estimate`.
+    PricingEstimate,
+    /// `GET /api/v1/models/usage`.
+    Usage,
+    /// `GET /api/v1/models/billing-events`.
+    BillingEvents,
+    /// `GET /api/v1/account/billing`.
+    AccountBilling,
     /// As a fault target: every route. As a recorded route: a path outside the API.
     Any,
 }
@@ -313,6 +343,56 @@ impl Simulator {
     /// history may lag); zero by default.
     pub fn set_history_delay(&self, delay: Duration) {
         lock(&self.shared.settings).history_delay = delay;
+    }
+
+    /// What the key may read on the platform API from now on.
+    pub fn set_key_scope(&self, scope: KeyScope) {
+        lock(&self.shared.settings).key_scope = scope;
+    }
+
+    /// Catalog pages give at most `size` models (fal may give fewer than asked); `None` lifts it.
+    pub fn set_catalog_page_size(&self, size: Option<usize>) {
+        lock(&self.shared.settings).catalog_page_size = size.map(|s| s.max(1));
+    }
+
+    /// The catalog marks this endpoint deprecated.
+    pub fn deprecate(&self, endpoint_id: &str) {
+        lock(&self.shared.settings)
+            .deprecated
+            .insert(endpoint_id.to_string());
+    }
+
+    /// The catalog and the price list no longer know this endpoint (404 by id).
+    pub fn delist(&self, endpoint_id: &str) {
+        lock(&self.shared.settings)
+            .delisted
+            .insert(endpoint_id.to_string());
+    }
+
+    /// Every job is billed `units` instead of the units its input asks for; `None` = computed.
+    pub fn set_billable_units(&self, units: Option<f64>) {
+        lock(&self.shared.settings).billable_units = units;
+    }
+
+    /// Whether results carry `x-fal-billable-units` (they do by default).
+    pub fn set_billable_units_header(&self, on: bool) {
+        lock(&self.shared.settings).billable_units_header = on;
+    }
+
+    /// The simulator's price of an endpoint: `(unit price, unit)`.
+    pub fn price_of(&self, endpoint_id: &str) -> Option<(f64, String)> {
+        price_list::models()
+            .into_iter()
+            .find(|m| m.endpoint_id == endpoint_id)
+            .map(|m| (m.unit_price, m.unit.to_string()))
+    }
+
+    /// Every endpoint id of the simulator's catalog.
+    pub fn catalog_ids(&self) -> Vec<String> {
+        price_list::models()
+            .into_iter()
+            .map(|m| m.endpoint_id.to_string())
+            .collect()
     }
 
     /// The next `count` requests to `route` get 504 with `X-Fal-Request-Timeout-Type: user`.

@@ -187,7 +187,7 @@ async fn handle(
                     with_logs,
                     lock(&shared.faults).take_stream_cut(),
                 ),
-                (RequestAction::Result, &Method::GET) => result(&job),
+                (RequestAction::Result, &Method::GET) => result(&shared, &job),
                 (RequestAction::Cancel, &Method::PUT) => cancel(&job),
                 (RequestAction::Unknown, _) => not_found(),
                 _ => method_not_allowed(),
@@ -370,14 +370,34 @@ fn status(shared: &Shared, job: &Job, with_logs: bool) -> Response {
     json_response(snapshot.phase.http_status(), body)
 }
 
-fn result(job: &Job) -> Response {
+fn result(shared: &Shared, job: &Job) -> Response {
     match job.snapshot(Instant::now()).phase {
-        Phase::Completed(Outcome::Success { result }) => json_response(200, result),
+        Phase::Completed(Outcome::Success { result }) => {
+            let mut response = json_response(200, result);
+            // fal's apps report the units billed on the result (a decimal string).
+            let header_on = lock(&shared.settings).billable_units_header;
+            if header_on
+                && let Some((units, _)) = super::platform_api::billed(shared, job, Instant::now())
+                && let Ok(value) = axum::http::HeaderValue::from_str(&format_units(units))
+            {
+                response.headers_mut().insert("x-fal-billable-units", value);
+            }
+            response
+        }
         Phase::Completed(Outcome::Failure { status, body, .. }) => json_response(status, body),
         phase => json_response(
             400,
             json!({"detail": "Request is still in progress", "status": phase.name()}),
         ),
+    }
+}
+
+/// Units as fal's SDK writes them: integers plain, others with 8 decimals.
+fn format_units(units: f64) -> String {
+    if units.fract() == 0.0 {
+        format!("{}", units as i64)
+    } else {
+        format!("{units:.8}")
     }
 }
 

@@ -32,10 +32,17 @@ pub(crate) fn classify(layout: &Layout, path: &str) -> Route {
         return Route::OpenApi;
     }
     if path.starts_with(API_PREFIX) {
-        return if path.starts_with("/api/v1/models/requests/") {
-            Route::History
-        } else {
-            Route::Any
+        if path.starts_with("/api/v1/models/requests/") {
+            return Route::History;
+        }
+        return match path {
+            "/api/v1/models" => Route::Models,
+            "/api/v1/models/pricing" => Route::Pricing,
+            "/api/v1/models/pricing/estimate" => Route::PricingEstimate,
+            "/api/v1/models/usage" => Route::Usage,
+            "/api/v1/models/billing-events" => Route::BillingEvents,
+            "/api/v1/account/billing" => Route::AccountBilling,
+            _ => Route::Any,
         };
     }
     if let Some(rest) = layout.queue_rest(path) {

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::StoredFile;
-use super::clip::{ClipSpec, render_clip};
+use super::clip::{ClipSpec, render_clip_with_sound};
 use super::inputs::InputUrl;
 use super::jobs::{Job, Outcome};
+use super::sound::SoundSpec;
 use super::state::{Shared, lock};
 use super::storage::looks_like_image;
 
@@ -122,15 +123,19 @@ async fn produce(
     let max_seconds = lock(&shared.settings).max_clip_seconds;
     let spec = spec_for_input(input, source.as_ref().map(|s| s.dimensions()), max_seconds);
 
-    let key = (source_hash, spec);
+    let sound = makes_sound(doc, &job.endpoint_id, input);
+    let key = (source_hash, spec, sound);
     let cached = lock(&shared.clips).get(&key).cloned();
     let mp4 = match cached {
         Some(bytes) => bytes,
         None => {
-            let rendered = tokio::task::spawn_blocking(move || render_clip(&spec, source.as_ref()))
-                .await
-                .map_err(|e| format!("rendering the clip stopped: {e}"))?
-                .map_err(|e| e.to_string())?;
+            let rendered = tokio::task::spawn_blocking(move || {
+                let sound = sound.then(SoundSpec::default);
+                render_clip_with_sound(&spec, source.as_ref(), sound.as_ref())
+            })
+            .await
+            .map_err(|e| format!("rendering the clip stopped: {e}"))?
+            .map_err(|e| e.to_string())?;
             let rendered = Arc::new(rendered);
             let mut clips = lock(&shared.clips);
             // Clips are small, but a long session with many sources should not pile them up.
@@ -175,6 +180,18 @@ fn decode_image(path: &std::path::Path) -> Option<image::RgbImage> {
         .with_guessed_format()
         .ok()?;
     reader.decode().ok().map(|img| img.to_rgb8())
+}
+
+/// Whether the result has sound: `generate_audio` as sent, else the schema's default for it
+/// (fal fills defaults in); endpoints without the field make silent clips.
+fn makes_sound(doc: &Value, endpoint_id: &str, input: &Value) -> bool {
+    if let Some(on) = input.get("generate_audio").and_then(Value::as_bool) {
+        return on;
+    }
+    reelsmith_core::schema::conform::input_schema(doc, endpoint_id)
+        .and_then(|s| s.get("properties"))
+        .and_then(|p| p.get("generate_audio"))
+        .is_some_and(|f| f.get("default").and_then(Value::as_bool).unwrap_or(false))
 }
 
 /// Whether the endpoint's input schema has a `seed` field.

@@ -14,7 +14,9 @@ use super::faults::Faults;
 use super::layout::{Layout, OPENAPI_PATH};
 use super::state::{Settings, Shared};
 use super::storage::Storage;
-use super::{SimConfig, SimError, cdn, guard, history, openapi, queue, record, upload};
+use super::{
+    SimConfig, SimError, cdn, guard, history, openapi, platform_api, queue, record, upload,
+};
 
 /// The silence after which a status stream sends `: ping`, unless changed.
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(1);
@@ -78,7 +80,12 @@ fn private_temp_dir() -> std::io::Result<PathBuf> {
 pub(crate) async fn start(
     config: SimConfig,
 ) -> Result<(Arc<Shared>, JoinHandle<()>, Option<PathBuf>), SimError> {
-    let documents = openapi::load_documents(&config.extra_documents)?;
+    // The catalog's models that are not bundled get stand-in documents; the config's extra
+    // documents replace any of them.
+    let bundled = openapi::load_documents(&[])?;
+    let mut extra = super::price_list::extra_documents(&bundled);
+    extra.extend(config.extra_documents.iter().cloned());
+    let documents = openapi::load_documents(&extra)?;
     let layout = Layout {
         one_origin: config.one_origin,
     };
@@ -125,6 +132,12 @@ pub(crate) async fn start(
             max_clip_seconds: DEFAULT_MAX_CLIP_SECONDS,
             forget_after: None,
             history_delay: Duration::ZERO,
+            key_scope: config.key_scope,
+            catalog_page_size: None,
+            deprecated: Default::default(),
+            delisted: Default::default(),
+            billable_units: None,
+            billable_units_header: true,
         }),
         documents,
         jobs: Mutex::new(HashMap::new()),
@@ -143,10 +156,26 @@ pub(crate) async fn start(
         )
         .route("/upload/{*rest}", any(upload::upload))
         .route("/cdn/files/{*key}", get(cdn::serve_file))
+        .route("/cdn/thumbs/{name}", get(platform_api::thumbnail))
         .route(OPENAPI_PATH, get(openapi::document))
         .route(
             "/api/v1/models/requests/by-endpoint",
             get(history::by_endpoint),
+        )
+        .route("/api/v1/models", get(platform_api::models))
+        .route("/api/v1/models/pricing", get(platform_api::pricing))
+        .route(
+            "/api/v1/models/pricing/estimate",
+            post(platform_api::estimate),
+        )
+        .route("/api/v1/models/usage", get(platform_api::usage))
+        .route(
+            "/api/v1/models/billing-events",
+            get(platform_api::billing_events),
+        )
+        .route(
+            "/api/v1/account/billing",
+            get(platform_api::account_billing),
         );
     router = if layout.one_origin {
         // The queue takes every path the other hosts do not, as at a proxy in front of fal.

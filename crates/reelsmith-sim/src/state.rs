@@ -33,10 +33,22 @@ pub(crate) struct Settings {
     pub forget_after: Option<Duration>,
     /// A request shows in the request history only this long after it was received.
     pub history_delay: Duration,
+    /// What the key may read on the platform API.
+    pub key_scope: crate::KeyScope,
+    /// The most models one catalog page gives (fal may give fewer than asked).
+    pub catalog_page_size: Option<usize>,
+    /// Endpoints the catalog marks deprecated besides the built-in ones.
+    pub deprecated: std::collections::HashSet<String>,
+    /// Endpoints the catalog no longer lists (and prices no longer know).
+    pub delisted: std::collections::HashSet<String>,
+    /// Units billed for every job instead of the computed ones.
+    pub billable_units: Option<f64>,
+    /// Whether results carry `x-fal-billable-units`.
+    pub billable_units_header: bool,
 }
 
-/// Rendered clips by (BLAKE3 of the source file, spec): the same request renders once.
-pub(crate) type ClipCache = HashMap<(Option<String>, ClipSpec), Arc<Vec<u8>>>;
+/// Rendered clips by (BLAKE3 of the source file, spec, with sound): the same request renders once.
+pub(crate) type ClipCache = HashMap<(Option<String>, ClipSpec, bool), Arc<Vec<u8>>>;
 
 /// Everything the handlers share, behind one `Arc`.
 pub(crate) struct Shared {

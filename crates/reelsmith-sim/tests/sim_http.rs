@@ -243,7 +243,10 @@ async fn a_job_goes_from_queue_to_a_playable_mp4() {
     let size = mp4_bytes.len() as u64;
     let mut reader = mp4::Mp4Reader::read_header(Cursor::new(mp4_bytes), size).expect("parse mp4");
     assert_eq!(reader.ftyp.major_brand.to_string(), "isom");
-    assert_eq!(reader.moov.traks.len(), 1);
+    // Veo image-to-video makes sound by default: a picture track and an AAC track.
+    assert_eq!(reader.moov.traks.len(), 2);
+    let sound = reader.tracks().get(&2).expect("sound track");
+    assert_eq!(sound.box_type().expect("box").to_string(), "mp4a");
     let track = reader.tracks().get(&1).expect("video track");
     assert_eq!(track.box_type().expect("box").to_string(), "avc1");
     assert_eq!((track.width(), track.height()), (320, 176));

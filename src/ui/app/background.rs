@@ -53,7 +53,7 @@ impl StudioApp {
             "prompt".into(),
             schema::FieldValue::Text("A lighthouse at dusk, waves rolling in".into()),
         );
-        if let Err(e) = self.engine.submit(&model, &state, count) {
+        if let Err(e) = self.engine.submit(&model, &state, count, false) {
             self.toast(Tone::Danger, e);
         }
     }
@@ -65,7 +65,11 @@ impl StudioApp {
             key: k.key.clone(),
             simulated: self.config.service.is_simulated(),
         });
+        let key = target.as_ref().map(|t| t.key.expose().to_string());
         self.engine.connect(target);
+        let sidebar = self.entries.iter().map(|e| e.endpoint_id.clone()).collect();
+        self.money
+            .connect(&self.config, key, self.engine.journal(), sidebar);
     }
 
     /// The output folder in use.
@@ -105,10 +109,23 @@ impl StudioApp {
                 Err(e) => self.picker.add_error = Some(e),
             }
         }
-        for notice in self.engine.poll() {
+        let notices = self.engine.poll();
+        if !notices.is_empty() {
+            // A job finished or failed: what was spent may have changed.
+            self.money.refresh_spend();
+        }
+        for notice in notices {
             self.toast(notice.tone, notice.text);
         }
+        if self.money.poll() {
+            self.invalidate();
+        }
+        crate::ui::model_browser::poll(self);
         if self.engine.take_just_opened() {
+            // The journal opens in the background, maybe after the first connect.
+            if let Some(journal) = self.engine.journal() {
+                self.money.set_journal(journal);
+            }
             self.apply_sim_timing();
             if self.pending_demo_jobs > 0 {
                 // The demo's jobs all run at once (fresh folders: nothing of the user's changes).

@@ -36,6 +36,8 @@ pub enum Action {
     SaveAs(LibraryItem),
     /// Delete a video and its sidecar (after confirmation).
     DeleteVideo(LibraryItem),
+    /// Add this clip to the storyboard on show.
+    AddToStoryboard(PathBuf),
     /// Open extend-video with this clip.
     ExtendClip(PathBuf),
     /// Use the clip's last frame as the first frame of a new image-to-video job.
@@ -135,6 +137,17 @@ impl StudioApp {
             Action::SaveAs(item) => crate::ui::save_copy::start(self, item),
             // "Video deleted." is said once the files are gone (see the engine link).
             Action::DeleteVideo(item) => self.engine.delete_video(&item),
+            Action::AddToStoryboard(path) => {
+                if self.storyboard.selected.is_none() {
+                    self.toast(
+                        Tone::Warning,
+                        "Make or pick a storyboard first (Storyboard, Ctrl+3).",
+                    );
+                } else {
+                    crate::ui::storyboard::add_from_gallery(self, path);
+                    self.toast(Tone::Waiting, "Added to the storyboard.");
+                }
+            }
             Action::ExtendClip(path) => self.reuse_clip(Reuse::Extend, path),
             Action::MotionReference(path) => self.reuse_clip(Reuse::MotionReference, path),
             Action::LastFrameAsFirst(path) => gallery::start_last_frame(self, path),
@@ -242,7 +255,26 @@ impl StudioApp {
             return;
         };
         let count = self.persisted.variations.clamp(1, 8);
-        match self.engine.submit(&model, &state, count) {
+        // The last spend read answers at once; the engine checks again before anything is sent.
+        let adding = self.cost.as_ref().map_or(0.0, |c| c.usd * f64::from(count));
+        if let Some(over) = self.money.would_pass(adding, count) {
+            self.money.refused = Some(crate::ui::money_link::Refusal { over, count });
+            return;
+        }
+        self.submit_now(model, state, count, false);
+    }
+
+    /// Generates once over the budget (the refusal's "Generate anyway").
+    pub fn generate_over_budget(&mut self) {
+        let (Some(model), Some(state)) = (self.model.clone(), self.form_state().cloned()) else {
+            return;
+        };
+        let count = self.persisted.variations.clamp(1, 8);
+        self.submit_now(model, state, count, true);
+    }
+
+    fn submit_now(&mut self, model: FormModel, state: FormState, count: u32, over_budget: bool) {
+        match self.engine.submit(&model, &state, count, over_budget) {
             Ok(n) => {
                 self.persisted.show_queue = true;
                 let what = if n == 1 {

@@ -42,7 +42,7 @@ pub use commands::{Action, Commands};
 pub use state::{Persisted, Screen, View};
 pub use top_bar::{
     CREATE_SHORTCUT, FILTER_SHORTCUT, GALLERY_SHORTCUT, GENERATE_SHORTCUT, HELP_SHORTCUT,
-    SETTINGS_SHORTCUT,
+    SETTINGS_SHORTCUT, STORYBOARD_SHORTCUT,
 };
 
 /// How long a toast stays up.
@@ -80,6 +80,14 @@ pub struct StudioApp {
     validated: Option<(String, FormState)>,
     /// The cost estimate of the current form.
     pub cost: Option<schema::cost::CostEstimate>,
+    /// Why the current form has no estimate.
+    pub cost_why: Option<String>,
+    /// Prices, spend and budgets (issue 14).
+    pub money: super::money_link::MoneyLink,
+    /// The model browser.
+    pub browser: super::model_browser::ModelBrowser,
+    /// Settings → Budgets being edited.
+    pub budget_inputs: super::budget_settings::BudgetInputs,
     /// Form-drawing state (JSON buffers, completion).
     pub form_ui: FormUi,
     /// Dropped, pasted and picked media waiting for a field.
@@ -92,6 +100,8 @@ pub struct StudioApp {
     pub gallery: GalleryState,
     /// Settings page state.
     pub settings: SettingsState,
+    /// The storyboard view.
+    pub storyboard: super::storyboard::StoryboardState,
     /// The help overlay is open.
     pub help_open: bool,
     /// "Submit again" of an unknown job is waiting for confirmation.
@@ -129,8 +139,14 @@ impl StudioApp {
         let entries = catalog.entries();
         let thumbs = Thumbnails::new(ctx, &config.cache_dir);
         // The journal and library are read in the background: the first frame does not wait.
-        let engine = EngineLink::open(ctx, config.session_paths(), persisted.migration());
+        let mut engine = EngineLink::open(ctx, config.session_paths(), persisted.migration());
+        let money = super::money_link::MoneyLink::new(ctx, &config);
+        engine.set_money(money.handle.clone());
         let mut app = StudioApp {
+            cost_why: None,
+            money,
+            browser: Default::default(),
+            budget_inputs: Default::default(),
             persisted,
             screen: Screen::Loading,
             key: None,
@@ -152,6 +168,7 @@ impl StudioApp {
             engine,
             gallery: GalleryState::default(),
             settings: SettingsState::default(),
+            storyboard: super::storyboard::StoryboardState::new(config.sound.clone()),
             help_open: false,
             confirm_resubmit: None,
             first_frame: crate::ui::startup::FirstFrameProbe::from_env(),
@@ -252,6 +269,11 @@ impl StudioApp {
         }
     }
 
+    /// Shows an endpoint's form (the model browser uses this after adding one).
+    pub fn select_endpoint_pub(&mut self, id: &str) {
+        self.select_endpoint(id);
+    }
+
     fn select_endpoint(&mut self, id: &str) {
         let Some(catalog) = self.catalog.as_ref() else {
             return;
@@ -292,9 +314,17 @@ impl StudioApp {
         let mut issues = schema::validate(model, state);
         issues.extend(self.thumbs.media_issues(model, state));
         let placeholder = |p: &Path| Some(format!("file://{}", p.display()));
-        self.cost = schema::build_payload(model, state, &placeholder)
-            .ok()
-            .and_then(|payload| schema::cost::estimate(&model.endpoint_id, &payload));
+        let priced = schema::build_payload(model, state, &placeholder)
+            .map_err(|e| format!("The form cannot be priced yet: {e}"))
+            .and_then(|payload| {
+                self.money
+                    .estimate(&model.endpoint_id, &payload)
+                    .map_err(|e| e.to_string())
+            });
+        (self.cost, self.cost_why) = match priced {
+            Ok(c) => (Some(c), None),
+            Err(why) => (None, Some(why)),
+        };
         self.issues = issues;
         self.validated = Some((model.endpoint_id.clone(), state.clone()));
     }
@@ -368,6 +398,7 @@ impl eframe::App for StudioApp {
             Screen::Studio => match self.persisted.view {
                 View::Create => self.create_view(ui),
                 View::Gallery => gallery::show(self, ui),
+                View::Storyboard => super::storyboard::show(self, ui),
                 View::Settings => {
                     egui::CentralPanel::default().show(ui, |ui| settings::show(self, ui));
                 }
@@ -377,7 +408,14 @@ impl eframe::App for StudioApp {
             help::show(self, ui.ctx());
         }
         unknown_card::confirm(self, ui.ctx());
+        super::model_browser::show(self, ui.ctx());
+        super::budget_notice::show(self, ui.ctx());
         closing::show(self, ui.ctx());
+        if self.screen == Screen::Studio
+            && matches!(self.persisted.view, View::Storyboard | View::Gallery)
+        {
+            super::storyboard::take_dropped_videos(self, ui.ctx());
+        }
         references::file_drop_overlay(self, ui.ctx());
         // Every command of the frame is handled here, in one place, after drawing.
         for action in self.commands.take() {

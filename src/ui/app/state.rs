@@ -10,6 +10,8 @@ pub enum View {
     Create,
     /// Finished videos.
     Gallery,
+    /// Storyboards: shots in order, trimmed, played and exported.
+    Storyboard,
     /// Key, folders, theme.
     Settings,
 }

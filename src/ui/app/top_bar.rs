@@ -14,6 +14,9 @@ pub const FILTER_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::C
 pub const CREATE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Num1);
 /// Switches to the gallery.
 pub const GALLERY_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2);
+/// Switches to the storyboard.
+pub const STORYBOARD_SHORTCUT: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND, Key::Num3);
 /// Opens settings.
 pub const SETTINGS_SHORTCUT: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
@@ -26,6 +29,10 @@ impl StudioApp {
         if self.screen != Screen::Studio {
             return;
         }
+        // Before Ctrl+K, which would otherwise take Ctrl+Shift+K too.
+        if ctx.input_mut(|i| i.consume_shortcut(&crate::ui::model_browser::BROWSER_SHORTCUT)) {
+            crate::ui::model_browser::open(self);
+        }
         if ctx.input_mut(|i| i.consume_shortcut(&GENERATE_SHORTCUT))
             && self.persisted.view == View::Create
         {
@@ -36,6 +43,9 @@ impl StudioApp {
         }
         if ctx.input_mut(|i| i.consume_shortcut(&GALLERY_SHORTCUT)) {
             self.persisted.view = View::Gallery;
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&STORYBOARD_SHORTCUT)) {
+            self.persisted.view = View::Storyboard;
         }
         if ctx.input_mut(|i| i.consume_shortcut(&SETTINGS_SHORTCUT)) {
             self.persisted.view = View::Settings;
@@ -74,6 +84,7 @@ impl StudioApp {
                         for (view, label, shortcut) in [
                             (View::Create, "Create", CREATE_SHORTCUT),
                             (View::Gallery, "Gallery", GALLERY_SHORTCUT),
+                            (View::Storyboard, "Storyboard", STORYBOARD_SHORTCUT),
                             (View::Settings, "Settings", SETTINGS_SHORTCUT),
                         ] {
                             let selected = self.persisted.view == view;
@@ -110,6 +121,9 @@ impl StudioApp {
                             if ui.button(label).clicked() {
                                 self.persisted.show_queue = !self.persisted.show_queue;
                             }
+                        }
+                        if self.screen == Screen::Studio {
+                            crate::ui::spend_strip::show(self, ui);
                         }
                         if let Some(status) = self.engine.status() {
                             ui.label(RichText::new(status).color(theme::subtle(ui)));

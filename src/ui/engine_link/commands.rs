@@ -32,26 +32,28 @@ impl EngineLink {
         model: &FormModel,
         state: &FormState,
         count: u32,
+        over_budget: bool,
     ) -> Result<u32, String> {
         let engine = self.engine_or_reason()?;
         let forms =
             reelsmith_core::jobs::variations::with_seeds(model, state, count, &mut rand::rng());
-        for form in forms {
-            let new = NewJob {
+        let batch: Vec<NewJob> = forms
+            .into_iter()
+            .map(|form| NewJob {
                 endpoint_id: model.endpoint_id.clone(),
                 form,
                 output: None,
                 overwrite_output: false,
-            };
-            let engine = engine.clone();
-            self.command("Submitting a job", async move {
-                engine
-                    .submit(new)
-                    .await
-                    .map(|_| None)
-                    .map_err(|e| format!("Could not submit: {e}"))
-            });
-        }
+            })
+            .collect();
+        // One batch: the budgets see the variations together, before any is recorded.
+        self.command("Submitting jobs", async move {
+            engine
+                .submit_batch(batch, over_budget)
+                .await
+                .map(|_| None)
+                .map_err(|e| format!("Could not submit: {e}"))
+        });
         Ok(count)
     }
 

@@ -86,6 +86,7 @@ impl EngineLink {
     /// the engine restarted with them when `restart` (output folder, jobs in flight).
     pub fn apply_settings(&mut self, settings: Settings, restart: bool) {
         let settings = settings.checked();
+        self.money.set_budgets(settings.budgets);
         self.settings = settings.clone();
         self.pending.save = Some(settings);
         self.pending.restart |= restart && self.target.is_some();
@@ -121,6 +122,7 @@ impl EngineLink {
         let label = if old.is_some() { RESTARTING } else { STARTING };
         self.lifecycle = Some(label);
         let target = self.target.clone();
+        let money = self.money.clone();
         let ctx = self.ctx.clone();
         self.tasks.spawn(label, async move {
             if let Some(old) = old {
@@ -143,6 +145,8 @@ impl EngineLink {
                     simulated: target.simulated,
                     front: FrontEnd::Window,
                     on_change: Some(Arc::new(move || repaint.request_repaint())),
+                    // The window's prices and budgets: Settings → Budgets edits them live.
+                    money: Some(money),
                 };
                 let running = session
                     .start_engine(start)
@@ -180,6 +184,7 @@ impl EngineLink {
                 self.notices.extend(session.notices().iter().cloned());
                 // The settings page edits only once this is read, so nothing is pending here.
                 self.settings = session.settings();
+                self.money.set_budgets(self.settings.budgets);
                 self.jobs = jobs;
                 self.library = library;
                 self.session = Some(session);

@@ -90,6 +90,8 @@ pub struct EngineLink {
     closing_text: Option<String>,
     /// A close waits for the engine's (re)start to finish first.
     close_after_lifecycle: bool,
+    /// Prices and budgets shared with the engine (see `money_link`).
+    money: reelsmith_core::money::MoneyHandle,
     ctx: egui::Context,
 }
 
@@ -116,6 +118,7 @@ impl EngineLink {
             closing: None,
             closing_text: None,
             close_after_lifecycle: false,
+            money: Default::default(),
             ctx: ctx.clone(),
         }
     }
@@ -158,6 +161,27 @@ impl EngineLink {
     /// The files and settings the running engine was started with.
     pub fn summary(&self) -> Option<&EngineSummary> {
         self.summary.as_ref()
+    }
+
+    /// The prices and budgets the engine checks a submit against (set before `connect`).
+    pub fn set_money(&mut self, money: reelsmith_core::money::MoneyHandle) {
+        self.money = money;
+    }
+
+    /// The journal, once the session opened (storyboards and spend are read through it, off
+    /// the UI thread).
+    pub fn journal(&self) -> Option<Arc<reelsmith_core::store::Journal>> {
+        self.session.as_ref().map(|s| s.journal().clone())
+    }
+
+    /// The running engine, for work that submits its own jobs (a storyboard's shots).
+    pub fn handle(&self) -> Option<EngineHandle> {
+        self.engine.clone()
+    }
+
+    /// The job with this id, as last seen.
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.id.as_str() == id)
     }
 
     /// The window's copy of the shared settings.

@@ -23,17 +23,19 @@ pub(super) fn generate_bar(
                     .strong(),
                 );
                 ui.label(
-                    RichText::new(format!("{} · prices of {}", c.basis, c.price_date))
+                    RichText::new(format!("{} · {}", c.basis, c.source_text()))
                         .small()
                         .color(theme::subtle(ui)),
                 );
             }
             None => {
                 ui.label(RichText::new("Cost unknown").strong());
-                ui.label(
-                    RichText::new("No price on record for this endpoint")
-                        .small()
-                        .color(theme::subtle(ui)),
+                let why = app
+                    .cost_why
+                    .clone()
+                    .unwrap_or_else(|| "No price on record for this endpoint".into());
+                ui.add(
+                    egui::Label::new(RichText::new(why).small().color(theme::subtle(ui))).wrap(),
                 );
             }
         });

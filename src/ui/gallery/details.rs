@@ -11,7 +11,9 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.small_button("Close").clicked() {
                         app.gallery.selected = None;
-                        app.gallery.preview = None;
+                        if let Some(p) = app.gallery.player.as_mut() {
+                            p.close();
+                        }
                     }
                 });
             });
@@ -42,6 +44,9 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     if let Some(r) = &item.request_id {
                         row("Request", r.clone());
                     }
+                    if let Some(cost) = crate::ui::money_link::cost_of(&app.engine, &item.job_id) {
+                        row("Cost", cost);
+                    }
                     row("Size", reelsmith_core::human::bytes(item.size));
                     row(
                         "File",
@@ -59,6 +64,13 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     .clicked()
                 {
                     app.act(Action::Open(item.path.clone()));
+                }
+                if ui
+                    .button("Add to storyboard")
+                    .on_hover_text("A new shot at the end of the storyboard (Ctrl+3)")
+                    .clicked()
+                {
+                    app.act(Action::AddToStoryboard(item.path.clone()));
                 }
                 if ui
                     .button("Reveal")
@@ -159,78 +171,12 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
 }
 
 pub(super) fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
-    let width = ui.available_width();
-    let height = width * 9.0 / 16.0;
-    let showing = app.gallery.preview.as_ref().filter(|p| p.path == item.path);
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
-    ui.painter().rect_filled(rect, 8.0, Color32::BLACK);
-    let texture = showing
-        .and_then(|p| p.texture.as_ref())
-        .map(|t| (t.id(), t.size_vec2()))
-        .or_else(|| {
-            app.thumbs
-                .get(&item.path, true)
-                .texture
-                .map(|t| (t.id(), t.size_vec2()))
-        });
-    if let Some((id, size)) = texture {
-        let s = (width / size.x).min(height / size.y);
-        let r = egui::Rect::from_center_size(rect.center(), size * s);
-        ui.painter().image(
-            id,
-            r,
-            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
-            Color32::WHITE,
-        );
-    }
-    ui.horizontal(
-        |ui| match app.gallery.preview.as_mut().filter(|p| p.path == item.path) {
-            Some(pv) => {
-                let playing = pv.player.is_playing();
-                if ui.button(if playing { "Pause" } else { "Play" }).clicked() {
-                    let _ = if playing {
-                        pv.player.pause()
-                    } else {
-                        pv.player.play()
-                    };
-                }
-                let dur = pv.player.info().duration_secs.max(0.01);
-                let mut t = pv.scrub;
-                let r = ui.add(
-                    egui::Slider::new(&mut t, 0.0..=dur)
-                        .show_value(false)
-                        .text("Position"),
-                );
-                if r.changed() {
-                    pv.scrub = t;
-                    let _ = pv.player.seek(t);
-                }
-                ui.label(
-                    RichText::new(format!("{t:.1} / {dur:.1} s"))
-                        .small()
-                        .monospace(),
-                );
-                if let Some(e) = pv.player.error() {
-                    ui.label(
-                        RichText::new(e)
-                            .small()
-                            .color(theme::tone(ui, Tone::Danger)),
-                    );
-                }
-            }
-            None => {
-                let opening = app.gallery.opening.is_some();
-                if ui
-                    .add_enabled(!opening, egui::Button::new("Play preview"))
-                    .on_hover_text("A silent preview in the app; \"Open in player\" has sound")
-                    .clicked()
-                {
-                    open_preview(app, item.path.clone());
-                }
-                if opening {
-                    ui.spinner();
-                }
-            }
-        },
+    let poster = app.thumbs.get(&item.path, true).texture.cloned();
+    crate::ui::player::clip_preview(
+        ui,
+        &mut app.gallery.player,
+        &app.config.sound,
+        &item.path,
+        poster.as_ref(),
     );
 }

@@ -47,7 +47,7 @@ pub(super) fn grid(app: &mut StudioApp, ui: &mut Ui) {
         });
     });
     ui.add_space(8.0);
-    let query = reelsmith_core::library::LibraryQuery::new(
+    let query = reelsmith_core::library::query::LibraryQuery::new(
         &app.gallery.search,
         app.gallery.endpoint.as_deref(),
     );
@@ -92,7 +92,12 @@ pub(super) fn grid(app: &mut StudioApp, ui: &mut Ui) {
 
 pub(super) fn cell(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
     let selected = app.gallery.selected.as_deref() == Some(item.job_id.as_str());
-    let (rect, r) = ui.allocate_exact_size(egui::vec2(CELL_W, CELL_H), egui::Sense::click());
+    let (rect, r) =
+        ui.allocate_exact_size(egui::vec2(CELL_W, CELL_H), egui::Sense::click_and_drag());
+    if r.drag_started() || r.dragged() {
+        // Dropped on the storyboard bar below the grid, it becomes a shot.
+        r.dnd_set_drag_payload(crate::ui::storyboard::ClipDrag(item.path.clone()));
+    }
     if !ui.is_rect_visible(rect) {
         return;
     }
@@ -192,8 +197,9 @@ pub(super) fn select(app: &mut StudioApp, item: &LibraryItem) {
         return;
     }
     app.gallery.selected = Some(item.job_id.clone());
-    app.gallery.preview = None;
-    app.gallery.opening = None;
+    if let Some(p) = app.gallery.player.as_mut() {
+        p.close();
+    }
     let path = item.sidecar.clone();
     let ctx = app.egui_ctx();
     app.gallery.sidecar = Some((

@@ -11,7 +11,6 @@ use crate::ui::engine_link::excerpt;
 use crate::ui::save_copy::{self, SaveCopyState};
 use crate::ui::theme::{self, Tone};
 use reelsmith_core::library::{LibraryItem, Sidecar};
-use reelsmith_core::media::video::VideoPreview;
 
 mod details;
 mod grid;
@@ -25,15 +24,6 @@ const POSTER_H: f32 = 117.0;
 const CELL_H: f32 = POSTER_H + 50.0;
 const GAP: f32 = 10.0;
 
-/// A clip playing in the details panel.
-pub struct Preview {
-    path: PathBuf,
-    player: VideoPreview,
-    texture: Option<egui::TextureHandle>,
-    generation: u64,
-    scrub: f64,
-}
-
 /// Gallery state.
 #[derive(Default)]
 pub struct GalleryState {
@@ -45,8 +35,8 @@ pub struct GalleryState {
     pub selected: Option<String>,
     /// The sidecar of the selected video.
     sidecar: Option<(String, Promise<Result<Sidecar, String>>)>,
-    preview: Option<Preview>,
-    opening: Option<Promise<Result<Preview, String>>>,
+    /// The preview player (with sound), made on first use.
+    pub player: Option<crate::ui::player::PlayerPanel>,
     /// Delete is waiting for confirmation.
     pub confirm_delete: Option<LibraryItem>,
     /// "Save as…": the copy running, its outcome, a question.
@@ -63,6 +53,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         .as_ref()
         .and_then(|id| app.engine.library().iter().find(|i| &i.job_id == id))
         .cloned();
+    crate::ui::storyboard::gallery_drop_bar(app, ui);
     if let Some(item) = &selected {
         egui::Panel::right("gallery_details")
             .resizable(true)
@@ -87,14 +78,6 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
 }
 
 fn poll(app: &mut StudioApp) {
-    let g = &mut app.gallery;
-    if let Some(p) = g.opening.take() {
-        match p.try_take() {
-            Ok(Ok(preview)) => g.preview = Some(preview),
-            Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
-            Err(p) => g.opening = Some(p),
-        }
-    }
     save_copy::poll(app);
     let g = &mut app.gallery;
     if let Some(p) = g.last_frame.take() {
@@ -104,58 +87,6 @@ fn poll(app: &mut StudioApp) {
             Err(p) => app.gallery.last_frame = Some(p),
         }
     }
-    let ctx = app.egui_ctx();
-    if let Some(pv) = app.gallery.preview.as_mut() {
-        let generation = pv.player.generation();
-        if generation != pv.generation
-            && let Some(frame) = pv.player.latest_frame()
-        {
-            pv.generation = generation;
-            pv.scrub = frame.time_secs;
-            let image = egui::ColorImage::from_rgba_unmultiplied(
-                [frame.picture.width as usize, frame.picture.height as usize],
-                &frame.picture.rgba,
-            );
-            match &mut pv.texture {
-                Some(t) => t.set(image, egui::TextureOptions::LINEAR),
-                None => {
-                    pv.texture = Some(ctx.load_texture(
-                        "gallery-preview",
-                        image,
-                        egui::TextureOptions::LINEAR,
-                    ));
-                }
-            }
-        }
-    }
-}
-
-fn open_preview(app: &mut StudioApp, path: PathBuf) {
-    let ctx = app.egui_ctx();
-    let crashed = |m: String| {
-        Err(format!(
-            "The preview could not start: the decoder crashed ({m})."
-        ))
-    };
-    app.gallery.opening = Some(super::task::blocking(
-        &ctx.clone(),
-        move || {
-            let notify_ctx = ctx.clone();
-            VideoPreview::open_with_notify(&path, move || notify_ctx.request_repaint())
-                .map_err(|e| format!("The preview could not start: {e}"))
-                .and_then(|player| {
-                    player.play().map_err(|e| e.to_string())?;
-                    Ok(Preview {
-                        path,
-                        player,
-                        texture: None,
-                        generation: 0,
-                        scrub: 0.0,
-                    })
-                })
-        },
-        crashed,
-    ));
 }
 
 fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
@@ -240,5 +171,5 @@ pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
 
 /// True while a save, frame extraction or preview start runs.
 pub fn busy(g: &GalleryState) -> bool {
-    g.save.busy() || g.last_frame.is_some() || g.opening.is_some()
+    g.save.busy() || g.last_frame.is_some() || g.player.as_ref().is_some_and(|p| p.is_opening())
 }

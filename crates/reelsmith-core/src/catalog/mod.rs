@@ -5,6 +5,7 @@
 //! `<cache dir>/schemas/` and from then on replaces the bundled copy (schemas drift), which stays
 //! as the offline fallback.
 
+pub mod browse;
 pub mod bundled;
 mod cache;
 pub mod check;
@@ -190,12 +191,19 @@ impl Catalog {
             if self.is_bundled(id) {
                 continue;
             }
-            let name = FormModel::from_openapi(doc)
-                .map(|m| m.title)
-                .unwrap_or_else(|_| id.clone());
+            let title = || {
+                FormModel::from_openapi(doc)
+                    .map(|m| m.title)
+                    .unwrap_or_else(|_| id.clone())
+            };
+            // Endpoints added from fal's catalog carry their family; others go under "Added".
+            let (family, name) = match doc.pointer("/info/x-reelsmith/family") {
+                Some(_) => names_of(doc, id),
+                None => (ADDED_FAMILY.to_string(), title()),
+            };
             out.push(CatalogEntry {
                 endpoint_id: id.clone(),
-                family: ADDED_FAMILY.to_string(),
+                family,
                 name,
                 bundled: false,
                 live: true,
@@ -280,6 +288,70 @@ impl Catalog {
             );
         }
         self.live.insert(endpoint_id.to_string(), doc);
+        Ok(model)
+    }
+
+    /// Adds an endpoint found in fal's catalog: its OpenAPI document from the catalog
+    /// (`expand=openapi-3.0`), else from the queue's OpenAPI service at `openapi_url`; the
+    /// document is marked with the family and name the catalog gives, so the sidebar lists it
+    /// under its family.
+    pub async fn add_from_catalog(
+        &mut self,
+        client: &crate::fal::FalClient,
+        info: &crate::fal::platform::ModelInfo,
+        openapi_url: &str,
+    ) -> Result<FormModel, CatalogError> {
+        let id = info.endpoint_id.as_str();
+        check_endpoint_id(id)?;
+        let expanded = match client.model_with_openapi(id).await {
+            Ok(Some((_, Some(doc)))) => FormModel::from_openapi(&doc)
+                .ok()
+                .filter(|m| m.endpoint_id == id)
+                .map(|_| doc),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::info!("the catalog gave no document for {id} ({e}); asking the queue's");
+                None
+            }
+        };
+        let mut doc = match expanded {
+            Some(doc) => doc,
+            None => fetch::get_document(id, openapi_url).await?,
+        };
+        let model = FormModel::from_openapi(&doc).map_err(|e| CatalogError::Invalid {
+            id: id.to_string(),
+            reason: e.to_string(),
+        })?;
+        if model.endpoint_id != id {
+            return Err(CatalogError::Invalid {
+                id: id.to_string(),
+                reason: format!("the document describes {} instead", model.endpoint_id),
+            });
+        }
+        if !self.is_bundled(id)
+            && let Some(info_obj) = doc.get_mut("info").and_then(Value::as_object_mut)
+        {
+            let family = info
+                .family
+                .as_ref()
+                .map(|f| f.label.clone())
+                .unwrap_or_else(|| ADDED_FAMILY.to_string());
+            info_obj.insert(
+                "x-reelsmith".into(),
+                serde_json::json!({
+                    "family": family,
+                    "name": info.display_name,
+                    "added_from": "catalog",
+                }),
+            );
+        }
+        if let Err(e) = cache::write(&self.dir, id, &doc) {
+            tracing::warn!(
+                "could not cache the schema of {id} in {}: {e}",
+                self.dir.display()
+            );
+        }
+        self.live.insert(id.to_string(), doc);
         Ok(model)
     }
 

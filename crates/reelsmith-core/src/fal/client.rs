@@ -106,6 +106,14 @@ impl FalClient {
         &self.inner.options
     }
 
+    /// A short fingerprint of the key (never the key): caches of per-account data (prices)
+    /// are only used with the key they were fetched with. `None` without a key.
+    pub fn key_fingerprint(&self) -> Option<String> {
+        let key = self.inner.key.as_ref()?;
+        let hash = blake3::hash(key.expose().as_bytes()).to_hex();
+        Some(hash.as_str()[..16].to_string())
+    }
+
     /// A request that carries the key: the calls fal's own clients authenticate (queue calls,
     /// storage initiate, the key check).
     pub(crate) fn keyed(&self, method: Method, url: &str) -> RequestBuilder {

@@ -25,7 +25,10 @@ pub use credentials::{
     ApiKey, KeySource, ResolvedKey, RunKeys, is_fal_https, origin_of, resolve_key,
 };
 pub use error::{FalError, FieldError};
-pub use queue::{CancelOutcome, LogLine, QueueHandle, QueueState, QueueStatus};
+pub use queue::{
+    BILLABLE_UNITS_HEADER, CancelOutcome, LogLine, QueueHandle, QueueState, QueueStatus,
+    billable_units,
+};
 pub use retry::RetryPolicy;
 pub use stream::{Completed, StatusEvent};
 pub use submit::{LostAnswer, NotQueuedReason, SubmitAttempt};

@@ -211,6 +211,15 @@ impl FalClient {
 
     /// The finished job's output JSON; a failed job comes back as `FalError::Service`.
     pub async fn result(&self, handle: &QueueHandle) -> Result<Value, FalError> {
+        Ok(self.result_billed(handle).await?.0)
+    }
+
+    /// The output JSON and the units fal billed for it (its `X-Fal-Billable-Units` header, a
+    /// decimal string; `None` when absent or unreadable).
+    pub async fn result_billed(
+        &self,
+        handle: &QueueHandle,
+    ) -> Result<(Value, Option<f64>), FalError> {
         let what = format!("result of request {}", handle.request_id);
         let timeout = self.inner.options.request_timeout;
         let resp = self
@@ -220,7 +229,8 @@ impl FalClient {
                     .timeout(timeout)
             })
             .await?;
-        self.json_body(resp, &what).await
+        let units = billable_units(resp.headers());
+        Ok((self.json_body(resp, &what).await?, units))
     }
 
     /// Asks fal to cancel the job.
@@ -257,6 +267,21 @@ impl FalClient {
             _ => Err(self.error_from(resp, Phase::Other, what).await),
         }
     }
+}
+
+/// The header fal's apps set to say how many units a request is billed.
+pub const BILLABLE_UNITS_HEADER: &str = "x-fal-billable-units";
+
+/// `X-Fal-Billable-Units` as a number: finite and not negative, else `None`.
+pub fn billable_units(headers: &reqwest::header::HeaderMap) -> Option<f64> {
+    headers
+        .get(BILLABLE_UNITS_HEADER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|u| u.is_finite() && *u >= 0.0)
 }
 
 #[cfg(test)]

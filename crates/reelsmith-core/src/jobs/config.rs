@@ -31,6 +31,9 @@ pub struct EngineConfig {
     pub scratch_dir: PathBuf,
     /// Called after every event (the window passes a repaint request here).
     pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Live prices (for estimates recorded at submit) and the budgets a submit is checked
+    /// against.
+    pub money: crate::money::MoneyHandle,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -62,6 +65,7 @@ impl Default for EngineConfig {
             simulated: false,
             scratch_dir: crate::paths::cache_dir().join("prepared"),
             on_change: None,
+            money: crate::money::MoneyHandle::default(),
         }
     }
 }

@@ -245,6 +245,7 @@ pub(crate) async fn download(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepRe
             saved_at: Some(saved_at),
         },
         simulated: job.simulated,
+        cost: job.cost.clone(),
     };
     let side = sidecar_path(&dest);
     // Synced, renamed, and the folder synced after the rename: that folder sync also makes the

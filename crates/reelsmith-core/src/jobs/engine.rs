@@ -95,6 +95,7 @@ impl JobEngine {
         for job in readable {
             jobs.insert(job.id.clone(), job);
         }
+        let order = journal.queue_order()?;
         let inner = Arc::new(Inner {
             slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
             uploads: UploadCache::new(journal.clone(), config.upload_ttl),
@@ -114,6 +115,10 @@ impl JobEngine {
             last_progress: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
             joins: Mutex::new(Vec::new()),
+            paused: std::sync::atomic::AtomicBool::new(false),
+            turn: tokio::sync::Notify::new(),
+            order: Mutex::new(order),
+            waiting: Mutex::new(HashSet::new()),
             respawn: Mutex::new(HashSet::new()),
             gate: Arc::new(SubmitGate::default()),
             damaged,
@@ -144,29 +149,65 @@ impl std::fmt::Debug for EngineHandle {
 }
 
 impl EngineHandle {
-    /// Checks the input (schema rules and the local files), records the job in the journal and
-    /// starts it. Nothing is uploaded or submitted when the input has errors.
+    /// Checks the input (schema rules and the local files) and the budgets, records the job in
+    /// the journal and starts it. Nothing is uploaded or submitted when the input has errors or
+    /// the estimate would pass a budget.
     pub async fn submit(&self, new: NewJob) -> Result<JobId, EngineError> {
-        let model = self
-            .inner
-            .models
-            .model(&new.endpoint_id)
-            .map_err(|detail| EngineError::UnknownEndpoint {
-                endpoint: new.endpoint_id.clone(),
-                detail,
-            })?;
-        // The media check decodes files: off the async workers.
-        let (checked_model, form) = (model.clone(), new.form.clone());
-        let issues =
-            tokio::task::spawn_blocking(move || preflight::check_input(&checked_model, &form))
+        let mut ids = self.submit_batch(vec![new], false).await?;
+        ids.pop().ok_or_else(|| EngineError::Io {
+            path: PathBuf::from("batch"),
+            source: std::io::Error::other("a batch of one gave no job"),
+        })
+    }
+
+    /// Submits several jobs (variations) as one: every input is checked and the batch's total
+    /// estimate is checked against the budgets (unless `over_budget`) before any is recorded,
+    /// uploaded or sent.
+    pub async fn submit_batch(
+        &self,
+        batch: Vec<NewJob>,
+        over_budget: bool,
+    ) -> Result<Vec<JobId>, EngineError> {
+        for new in &batch {
+            let model = self
+                .inner
+                .models
+                .model(&new.endpoint_id)
+                .map_err(|detail| EngineError::UnknownEndpoint {
+                    endpoint: new.endpoint_id.clone(),
+                    detail,
+                })?;
+            // The media check decodes files: off the async workers.
+            let form = new.form.clone();
+            let issues = tokio::task::spawn_blocking(move || preflight::check_input(&model, &form))
                 .await
                 .map_err(|e| EngineError::Io {
                     path: PathBuf::from("preflight"),
                     source: std::io::Error::other(e),
                 })?;
-        if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
-            return Err(EngineError::Invalid(issues));
+            if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
+                return Err(EngineError::Invalid(issues));
+            }
         }
+        let priced = self.check_budget(&batch).await?;
+        if let Some(over) = priced.over {
+            if !over_budget {
+                return Err(EngineError::OverBudget(over));
+            }
+            tracing::info!("going on over budget as asked: {over}");
+        }
+        let mut ids = Vec::with_capacity(batch.len());
+        for (new, estimate) in batch.into_iter().zip(priced.estimates) {
+            ids.push(self.record_and_start(new, estimate.ok().as_ref())?);
+        }
+        Ok(ids)
+    }
+
+    fn record_and_start(
+        &self,
+        new: NewJob,
+        estimate: Option<&crate::schema::cost::CostEstimate>,
+    ) -> Result<JobId, EngineError> {
         let form_json = serde_json::to_value(&new.form).map_err(|e| EngineError::Io {
             path: PathBuf::from("form"),
             source: std::io::Error::other(e),
@@ -179,6 +220,7 @@ impl EngineHandle {
         job.requested_output = new.output;
         job.overwrite_output = new.overwrite_output;
         job.simulated = self.inner.config.simulated;
+        job.cost = crate::money::JobCost::from_estimate(estimate);
         let id = job.id.clone();
         // The job is in the journal before anything is sent.
         self.inner.journal.save_job(&job)?;
@@ -446,6 +488,11 @@ impl EngineHandle {
     /// The journal the engine writes.
     pub fn journal(&self) -> &Arc<Journal> {
         &self.inner.journal
+    }
+
+    /// The fal client the engine uses (for the platform calls of the front ends).
+    pub fn client(&self) -> &FalClient {
+        &self.inner.client
     }
 
     /// The engine's settings.

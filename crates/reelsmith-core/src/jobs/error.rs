@@ -34,6 +34,12 @@ pub enum EngineError {
         /// Why the command does not apply.
         what: String,
     },
+    /// The estimate would pass a budget; nothing was uploaded or submitted.
+    #[error(
+        "{0}. Nothing was uploaded or submitted. Raise the budget in Settings, or go on anyway \
+         (--over-budget on the command line)"
+    )]
+    OverBudget(#[from] crate::money::OverBudget),
     /// The journal failed.
     #[error(transparent)]
     Journal(#[from] JournalError),

@@ -9,6 +9,7 @@ use crate::fal::{FalError, StatusEvent};
 use crate::jobs::delivery::{Destination, reserve_output, video_of};
 use crate::jobs::events::ChangeKind;
 use crate::jobs::lookup::Archived;
+use crate::jobs::real_cost::Billed;
 use crate::jobs::runner::{
     StepResult, fal_failure, journal_failure, note, patiently, queue_handle,
 };
@@ -32,18 +33,22 @@ pub(crate) async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
     let fetched = match followed {
         Ok(_) => {
             patiently(inner, id, "fetching the result", || {
-                inner.client.result(&handle)
+                inner.client.result_billed(&handle)
             })
             .await
         }
         Err(e) => Err(e),
     };
-    let result = match fetched {
-        Ok(result) => result,
+    let (result, units) = match fetched {
+        Ok(answer) => answer,
         // fal's queue keeps a finished result only for a while (1 h, 6 min when it is 10 KB
         // or more); its request history keeps the output about 30 days.
-        Err(FalError::NotFound { what }) => from_history(inner, id, &job, &what).await?,
+        Err(FalError::NotFound { what }) => (from_history(inner, id, &job, &what).await?, None),
         Err(e) => return Err(fal_failure(&e)),
+    };
+    let billed = match units {
+        Some(u) => Some(Billed::Units(u)),
+        None => crate::jobs::real_cost::billing_event(inner, &job).await,
     };
     let Some((video_url, size)) = video_of(&result) else {
         return Err((
@@ -73,6 +78,11 @@ pub(crate) async fn follow(inner: &Arc<Inner>, id: &JobId, job: Job) -> StepResu
     inner
         .update(id, ChangeKind::State, |job| {
             job.result = Some(result.clone());
+            match billed {
+                Some(Billed::Units(u)) => job.cost.record_units(u),
+                Some(Billed::Event { cost, units }) => job.cost.record_billing_event(cost, units),
+                None => {}
+            }
             job.video_url = Some(video_url);
             job.seed = seed;
             job.output_path = Some(dest);

@@ -8,6 +8,7 @@
 //! handle; [`tasks`] runs one task per job, and [`runner`] is that job's path; both change jobs
 //! through the state they share ([`shared`]), which is why [`runner`] never needs [`engine`].
 
+pub mod budget_gate;
 pub mod config;
 mod delivery;
 pub mod engine;
@@ -18,6 +19,9 @@ mod lookup;
 pub mod matching;
 pub mod models;
 pub mod preflight;
+mod queue_ops;
+mod queue_turn;
+mod real_cost;
 mod runner;
 mod shared;
 pub mod state;
@@ -29,12 +33,14 @@ pub mod upload_cache;
 mod upload_step;
 pub mod variations;
 
+pub use budget_gate::{BudgetCheck, estimate_form};
 pub use config::EngineConfig;
 pub use engine::{CancelResult, EngineHandle, JobEngine, NewJob, finishing_notice};
 pub use error::{EngineError, describe_issues};
 pub use events::{ChangeKind, JobEvent};
 pub use models::{BundledModels, ModelSource};
 pub use preflight::check_input;
+pub use queue_ops::{QueueCost, RetryAllReport};
 pub use state::{
     FailKind, Failure, FileUpload, Job, JobId, JobLog, JobState, LostSubmit, Transfer,
 };

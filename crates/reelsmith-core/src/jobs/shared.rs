@@ -48,6 +48,14 @@ pub(super) struct Inner {
     pub(super) last_progress: Mutex<HashMap<JobId, Instant>>,
     pub(super) generation: AtomicU64,
     pub(super) joins: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// True while starting jobs not yet sent is paused (those at fal go on).
+    pub(super) paused: std::sync::atomic::AtomicBool,
+    /// Woken when a slot frees, the order changes or the pause ends.
+    pub(super) turn: tokio::sync::Notify,
+    /// The user's order of jobs not yet sent (others follow by creation time).
+    pub(super) order: Mutex<Vec<JobId>>,
+    /// Jobs waiting for their turn to start.
+    pub(super) waiting: Mutex<HashSet<JobId>>,
     /// Jobs asked to start while their task was still ending: started again when it ends.
     pub(super) respawn: Mutex<HashSet<JobId>>,
     /// Submits in flight; shutdown waits for them.

@@ -314,6 +314,8 @@ pub struct Job {
     pub state_changed_at: DateTime<Utc>,
     /// True when the job runs against the built-in simulator.
     pub simulated: bool,
+    /// The estimate at submit and what fal billed.
+    pub cost: crate::money::JobCost,
 }
 
 /// How long a job may sit without a status change before it is shown as stalled.
@@ -356,6 +358,7 @@ impl Job {
             finished_at: None,
             state_changed_at: now,
             simulated: false,
+            cost: crate::money::JobCost::default(),
         }
     }
 

@@ -39,7 +39,7 @@ impl Inner {
         let join = tokio::spawn(async move {
             let stop = inner.shutdown.clone();
             let permit = tokio::select! {
-                p = inner.slots.clone().acquire_owned() => p.ok(),
+                p = inner.wait_turn(&id) => p,
                 _ = cancel.cancelled() => None,
                 _ = stop.cancelled() => None,
             };
@@ -53,6 +53,8 @@ impl Inner {
                 cancel.is_cancelled()
             };
             drop(permit);
+            // A slot is free: the next job in the user's order may start.
+            inner.turn.notify_waiters();
             // The cancel is recorded while the task still counts as running, so a waiter never
             // sees a job that is neither running nor cancelled.
             let respawn = cancelled && !stop.is_cancelled() && inner.finish_cancel(&id).await;

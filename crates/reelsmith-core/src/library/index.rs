@@ -96,6 +96,7 @@ mod tests {
             blake3: "h".into(),
             video_url: None,
             result: None,
+            cost: Default::default(),
             timings: SidecarTimings::default(),
             simulated: true,
         }

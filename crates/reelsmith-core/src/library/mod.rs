@@ -2,19 +2,23 @@
 
 pub mod durable;
 pub mod export;
+pub mod export_selection;
 pub mod index;
+pub mod indexer;
 pub mod item;
 pub mod naming;
 pub mod query;
 pub mod reuse;
+pub mod search;
 pub mod sidecar;
+pub mod trash;
 
 use std::path::PathBuf;
 
 pub use export::{ExportError, ExportOptions, Exported, export_copy};
 pub use index::{IndexReport, rebuild_index, rebuild_index_from_sidecars};
 pub use item::LibraryItem;
-pub use query::LibraryQuery;
+pub use search::{IndexEntry, LibraryIndex, LibraryQuery, SortKey};
 pub use sidecar::{Sidecar, sidecar_path};
 
 /// Environment variable overriding the output folder.

@@ -93,6 +93,9 @@ pub struct Sidecar {
     pub timings: SidecarTimings,
     /// True when it was made by the built-in simulator, not by fal.
     pub simulated: bool,
+    /// The estimate at submit and what fal billed (absent in sidecars of older versions).
+    #[serde(default, skip_serializing_if = "crate::money::JobCost::is_empty")]
+    pub cost: crate::money::JobCost,
 }
 
 /// The sidecar path of a video: `<name>.json` beside `<name>.mp4`. A video whose own extension
@@ -187,6 +190,7 @@ mod tests {
             result: None,
             timings: SidecarTimings::default(),
             simulated: true,
+            cost: crate::money::JobCost::default(),
         }
     }
 

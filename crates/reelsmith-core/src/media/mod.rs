@@ -4,12 +4,15 @@
 //! the [`ThumbnailPool`] or a [`video::VideoPreview`] for pictures and uploads the RGBA pixels
 //! it gets back as textures.
 
+pub mod audio;
 pub mod check;
 pub mod deadline;
 pub mod error;
 pub mod exif;
+pub mod mp4;
 pub mod orientation;
 pub mod picture;
+pub mod playback;
 pub mod png_stream;
 pub mod pool;
 pub mod prepare;

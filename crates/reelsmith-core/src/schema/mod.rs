@@ -10,11 +10,13 @@
 //! size: `negative_prompt`, `seed`, `guidance_scale`, `auto_fix`, `enable_safety_checker`…
 //! The prompt, media, choice lists and objects are never advanced.
 
+pub mod batch;
 pub mod conform;
 pub mod cost;
 pub mod describe;
 pub mod media_limits;
 pub mod mentions;
+pub mod presets;
 pub mod rules;
 
 mod classify;

@@ -25,6 +25,9 @@ pub(super) fn write_job(conn: &Connection, job: &Job) -> rusqlite::Result<()> {
         .unknown
         .as_ref()
         .and_then(|u| serde_json::to_string(u).ok());
+    let cost = (job.cost != crate::money::JobCost::default())
+        .then(|| serde_json::to_string(&job.cost).ok())
+        .flatten();
     let (fail_kind, fail_message, fail_type) = match &job.failure {
         Some(f) => (
             Some(f.kind.as_str()),
@@ -39,9 +42,9 @@ pub(super) fn write_job(conn: &Connection, job: &Job) -> rusqlite::Result<()> {
             requested_output, output_path, result_json, video_url, seed, fail_kind,
             fail_message, fail_type, submissions, created_at, submitted_at, started_at,
             completed_at, finished_at, state_changed_at, simulated, submit_sent_at, unknown_json,
-            overwrite_output)
+            overwrite_output, cost_json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-            ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)
+            ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)
          ON CONFLICT(id) DO UPDATE SET endpoint_id=excluded.endpoint_id,
             prompt=excluded.prompt, state=excluded.state, form_json=excluded.form_json,
             input_json=excluded.input_json, request_id=excluded.request_id,
@@ -56,7 +59,7 @@ pub(super) fn write_job(conn: &Connection, job: &Job) -> rusqlite::Result<()> {
             completed_at=excluded.completed_at, finished_at=excluded.finished_at,
             state_changed_at=excluded.state_changed_at, simulated=excluded.simulated,
             submit_sent_at=excluded.submit_sent_at, unknown_json=excluded.unknown_json,
-            overwrite_output=excluded.overwrite_output",
+            overwrite_output=excluded.overwrite_output, cost_json=excluded.cost_json",
         params![
             job.id.as_str(),
             job.endpoint_id,
@@ -93,6 +96,7 @@ pub(super) fn write_job(conn: &Connection, job: &Job) -> rusqlite::Result<()> {
             opt_ms(job.submit_sent_at),
             unknown,
             job.overwrite_output,
+            cost,
         ],
     )
     .map(|_| ())

@@ -7,18 +7,21 @@ use rusqlite::Connection;
 use super::JournalError;
 
 /// The schema version this code writes.
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 /// One step: the version it brings the schema to, and the change. Each runs inside its own
 /// `BEGIN IMMEDIATE` transaction after reading the version under that lock, so processes opening
 /// a journal at once never apply a step twice.
 type Step = (i64, fn(&Connection) -> rusqlite::Result<()>);
 
-const STEPS: [Step; 4] = [
+const STEPS: [Step; 7] = [
     (1, create_tables),
     (2, uploads_by_storage),
     (3, add_overwrite_output),
     (4, submission_unknown),
+    (5, storyboards),
+    (6, job_costs),
+    (7, marks_and_queue_order),
 ];
 
 /// Brings the schema to [`SCHEMA_VERSION`], one step per version, each in a transaction.
@@ -122,6 +125,21 @@ fn create_tables(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
+/// Version 5: storyboards, one row each with its shots as JSON. Self-contained (IF NOT EXISTS)
+/// so its place in the list may change when other steps are merged.
+fn storyboards(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS storyboards (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            shots_json TEXT NOT NULL DEFAULT '[]',
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+         );
+         CREATE UNIQUE INDEX IF NOT EXISTS storyboards_name ON storyboards(name COLLATE NOCASE);",
+    )
+}
+
 /// Version 2: the upload cache is keyed by the storage an upload was made at (its REST base
 /// URL) as well as the content hash. Rows from before have no storage (''): kept, never reused.
 fn uploads_by_storage(conn: &Connection) -> rusqlite::Result<()> {
@@ -169,6 +187,35 @@ fn submission_unknown(conn: &Connection) -> rusqlite::Result<()> {
         }
     }
     conn.execute_batch("CREATE INDEX IF NOT EXISTS jobs_request_id ON jobs(request_id)")
+}
+
+/// Version 6: what a job cost, its estimate at submit and what fal billed (issue 14). Added
+/// only if missing, like the other column steps.
+fn job_costs(conn: &Connection) -> rusqlite::Result<()> {
+    let present = conn
+        .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'cost_json'")?
+        .exists([])?;
+    if !present {
+        conn.execute_batch("ALTER TABLE jobs ADD COLUMN cost_json TEXT")?;
+    }
+    Ok(())
+}
+
+/// Version 7: favourite/reject marks of library videos (by job id, so they outlive a rebuilt
+/// index), and the order the user gave to jobs not yet submitted.
+fn marks_and_queue_order(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS marks (
+            job_id TEXT PRIMARY KEY,
+            favourite INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            changed_at INTEGER NOT NULL
+         );
+         CREATE TABLE IF NOT EXISTS queue_order (
+            job_id TEXT PRIMARY KEY,
+            position INTEGER NOT NULL
+         );",
+    )
 }
 
 #[cfg(test)]
@@ -245,6 +292,25 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_4_journal_gains_storyboards_and_keeps_its_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let job = crate::jobs::Job::new("fal-ai/veo3.1", "kept", serde_json::json!({}));
+        Journal::open(&path).unwrap().save_job(&job).unwrap();
+        {
+            // Back to how version 4 left it: no storyboards table.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("DROP TABLE storyboards; PRAGMA user_version = 4;")
+                .unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        assert_eq!(journal.job(&job.id).unwrap().unwrap().prompt, "kept");
+        let board = crate::film::storyboard::Storyboard::new("Opening").unwrap();
+        assert!(journal.save_storyboard(&board).unwrap());
+        assert_eq!(journal.storyboards().unwrap().len(), 1);
     }
 
     #[test]

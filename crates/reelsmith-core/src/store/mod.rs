@@ -7,17 +7,21 @@
 //! deleted; [`open_journal`] then rebuilds the library index from the sidecars.
 //!
 //! One file per table or concern: [`jobs`] (job rows), [`claims`] (which engine runs a job, and
-//! cancel requests), [`uploads`] (the upload cache), [`library`] (the library index),
+//! cancel requests), [`uploads`] (the upload cache), [`library`] (the library index), [`marks`] (favourites and rejects), [`queue_order`] (the
+//! user's order of waiting jobs),
 //! [`migrations`] (the schema) and [`recovery`] (a damaged file set aside).
 
 mod claims;
 mod error;
 mod jobs;
 mod library;
+mod marks;
 mod migrations;
+mod queue_order;
 mod open;
 mod recovery;
 mod rows;
+mod storyboards;
 mod uploads;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +32,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Connection;
 
 pub use error::JournalError;
+pub use marks::Marks;
 pub use jobs::Adoption;
 pub use open::{OpenedJournal, open_journal};
 pub use recovery::Recovered;

@@ -31,7 +31,7 @@ pub(super) const JOB_COLUMNS: &str = "id, endpoint_id, prompt, state, form_json,
     request_id, handle_json, queue_position, uploads_json, download_json, logs_json,
     requested_output, output_path, result_json, video_url, seed, fail_kind, fail_message,
     fail_type, submissions, created_at, submitted_at, started_at, completed_at, finished_at,
-    state_changed_at, simulated, submit_sent_at, unknown_json, overwrite_output";
+    state_changed_at, simulated, submit_sent_at, unknown_json, overwrite_output, cost_json";
 
 /// A job row as stored, before JSON decoding.
 pub(super) struct RawJob {
@@ -66,6 +66,7 @@ pub(super) struct RawJob {
     pub(super) submit_sent_at: Option<i64>,
     pub(super) unknown_json: Option<String>,
     pub(super) overwrite_output: bool,
+    pub(super) cost_json: Option<String>,
 }
 
 /// One row of [`JOB_COLUMNS`] (starting at column `at`) as stored.
@@ -103,6 +104,7 @@ pub(super) fn read_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<RawJob> {
         unknown_json: r.get(at + 29)?,
         // NULL in a journal salvaged from before the column existed.
         overwrite_output: r.get::<_, Option<bool>>(at + 30)?.unwrap_or(false),
+        cost_json: r.get(at + 31)?,
     })
 }
 
@@ -193,5 +195,11 @@ pub(super) fn decode(path: &Path, r: RawJob) -> Result<Job, JournalError> {
         finished_at: r.finished_at.map(from_ms),
         state_changed_at: from_ms(r.state_changed_at),
         simulated: r.simulated,
+        // Only shown and summed, never used to decide a submit: unreadable means unknown.
+        cost: r
+            .cost_json
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default(),
     })
 }

@@ -1,5 +1,6 @@
 //! fal's platform API (`https://api.fal.ai/v1`, the `api` base of [`FalUrls`]): request
-//! history now; catalog, pricing and usage calls go beside it and share this plumbing.
+//! history, the model catalog, prices, usage, billing events and the balance; they share this
+//! plumbing.
 //!
 //! The plumbing: URLs under the configured base, the key with every call (these are fal API
 //! calls, like the queue's), retries of these idempotent GETs after 429,
@@ -10,6 +11,9 @@
 
 mod error;
 pub mod history;
+pub mod models;
+pub mod pricing;
+pub mod usage;
 
 use std::time::Duration;
 
@@ -19,6 +23,9 @@ use serde_json::Value;
 
 pub use error::{PlatformError, PlatformErrorKind};
 pub use history::{HistoryItem, HistoryQuery};
+pub use models::{ModelFamily, ModelInfo, ModelQuery, ModelStatus};
+pub use pricing::{PriceLookup, UnitPrice};
+pub use usage::{Balance, BillingEvent, UsageTotal};
 
 use super::client::FalClient;
 use super::error::error_chain;
@@ -103,17 +110,38 @@ impl FalClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Value, PlatformError> {
+        self.platform_call(what, path, query, None).await
+    }
+
+    /// One platform POST of a JSON body to `path`; only for calls without side effects (an
+    /// estimate), which are retried like GETs.
+    pub async fn platform_post(
+        &self,
+        what: &str,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, PlatformError> {
+        self.platform_call(what, path, &[], Some(body)).await
+    }
+
+    async fn platform_call(
+        &self,
+        what: &str,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Value, PlatformError> {
         let url = self.api_url(path, query)?;
         let policy = self.inner.retry;
         let timeout = self.inner.options.request_timeout;
         let mut retry = 0u32;
         loop {
-            let sent = self
-                .keyed(Method::GET, &url)
-                .header(ACCEPT, "application/json")
-                .timeout(timeout)
-                .send()
-                .await;
+            let mut builder = match body {
+                Some(b) => self.keyed(Method::POST, &url).json(b),
+                None => self.keyed(Method::GET, &url),
+            };
+            builder = builder.header(ACCEPT, "application/json").timeout(timeout);
+            let sent = builder.send().await;
             let failure = match sent {
                 Ok(resp) if resp.status().is_success() => {
                     let body = self.bounded_body(resp, what).await?;

@@ -1,0 +1,264 @@
+//! Writing the film: the picture shot by shot (copied groups of pictures and re-encoded
+//! pieces), the sound interleaved about every half second, then the `moov`.
+
+use std::io::{Seek, Write};
+
+use super::sound::SoundWriter;
+use super::{Progress, Stop};
+use crate::film::encode::{PieceEncoder, free_ids};
+use crate::film::error::FilmError;
+use crate::film::frames::decode_range;
+use crate::film::h264::{NalIds, join_length_prefixed, read_ids, split_length_prefixed};
+use crate::film::plan::{Piece, Plan, registry_for};
+use crate::film::source::SourceClip;
+use crate::media::mp4::{AvcConfigRecord, Mp4Writer, TrackKind, TrackSpec};
+
+/// What was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WriteStats {
+    /// Video frames copied as they were.
+    pub frames_copied: u64,
+    /// Video frames re-encoded.
+    pub frames_encoded: u64,
+    /// Sound frames copied.
+    pub sound_copied: u64,
+    /// Sound frames of silence.
+    pub sound_silent: u64,
+    /// Sound samples presented (per channel).
+    pub sound_samples: u64,
+}
+
+/// Sound is written up to this far (seconds) ahead of the picture, so chunks interleave.
+const INTERLEAVE_SECS: f64 = 0.5;
+
+fn io_err(source: std::io::Error) -> FilmError {
+    FilmError::Io {
+        action: "write",
+        path: "the film".into(),
+        source,
+    }
+}
+
+/// Writes the film of `plan` to `out`.
+pub(crate) fn write_film<W: Write + Seek>(
+    out: W,
+    sources: &mut [SourceClip],
+    plan: &Plan,
+    progress: &Progress,
+    stop: &Stop,
+) -> Result<(W, WriteStats), FilmError> {
+    let format = plan.format;
+    let registry = registry_for(sources, plan);
+    let sps_ids: Vec<u32> = registry.sps.iter().map(|(i, _)| *i).collect();
+    let pps_ids: Vec<u32> = registry.pps.iter().map(|(i, _)| *i).collect();
+    let ids = free_ids(&sps_ids, &pps_ids);
+    let mut sound = SoundWriter::new(plan, sources)?;
+    let mut specs = vec![TrackSpec {
+        kind: TrackKind::Video {
+            width: format.width,
+            height: format.height,
+            avcc: avcc_of(&registry.sps, &registry.pps),
+        },
+        timescale: format.rate.timescale,
+        media_start: 0,
+        presented: None,
+    }];
+    if let Some(s) = &sound {
+        specs.push(TrackSpec {
+            kind: TrackKind::Audio(s.config()),
+            timescale: s.config().sample_rate,
+            media_start: super::sound::PRIMING,
+            presented: Some(s.total),
+        });
+    }
+    let mut writer = Mp4Writer::new(out, specs).map_err(io_err)?;
+    let mut stats = WriteStats::default();
+    let mut encoded_sps: Option<Vec<u8>> = None;
+    let mut encoded_pps: Option<Vec<u8>> = None;
+    let frame_ticks = format.rate.frame_ticks;
+    let mut film_frame: u64 = 0;
+    let mut next_sound_at = 0.0f64;
+    let fps = format.rate.fps();
+    let sound_rate = sound.as_ref().map_or(48_000, |s| s.config().sample_rate);
+    // Sound up to the picture's time plus a little, whenever the picture passes a mark.
+    let interleave = |writer: &mut Mp4Writer<W>,
+                      film_frame: u64,
+                      sound: &mut Option<SoundWriter>,
+                      next_sound_at: &mut f64|
+     -> Result<(), FilmError> {
+        let t = film_frame as f64 / fps;
+        if let Some(s) = sound.as_mut()
+            && t >= *next_sound_at
+        {
+            *next_sound_at = t + INTERLEAVE_SECS;
+            let until = (*next_sound_at * f64::from(sound_rate)) as u64;
+            s.write_until(until, 1, writer)?;
+        }
+        Ok(())
+    };
+    for (k, shot) in plan.shots.iter().enumerate() {
+        for piece in &shot.pieces {
+            match *piece {
+                Piece::Copy { start, end } => {
+                    let source = &mut sources[k];
+                    let length_size = usize::from(source.video.avcc.nal_length_size);
+                    let src_ts = u128::from(source.video.timescale.max(1));
+                    let base_cts = i64::from(source.video.samples.samples[start].cts_offset);
+                    let mut buf = Vec::new();
+                    for i in start..end {
+                        stop.check()?;
+                        interleave(&mut writer, film_frame, &mut sound, &mut next_sound_at)?;
+                        let source = &mut sources[k];
+                        let entry = source.video.samples.samples[i];
+                        source
+                            .file
+                            .read_into(&entry, &mut buf)
+                            .map_err(|e| FilmError::Source {
+                                path: source.path(),
+                                reason: e.to_string(),
+                            })?;
+                        if length_size != 4 {
+                            let nals =
+                                split_length_prefixed(&buf, length_size).ok_or_else(|| {
+                                    FilmError::Source {
+                                        path: source.path(),
+                                        reason: format!("frame {i}: a NAL length lies"),
+                                    }
+                                })?;
+                            buf = join_length_prefixed(nals);
+                        }
+                        // Composition offsets relative to the group's key frame, in film ticks.
+                        let cts = i64::from(entry.cts_offset) - base_cts;
+                        let cts = (i128::from(cts) * i128::from(format.rate.timescale)
+                            / src_ts as i128) as i32;
+                        writer
+                            .write_sample(0, &buf, frame_ticks, cts, entry.sync)
+                            .map_err(io_err)?;
+                        film_frame += 1;
+                        stats.frames_copied += 1;
+                        progress.advance(1, false);
+                    }
+                }
+                Piece::Encode { start, end, frames } => {
+                    let source = &mut sources[k];
+                    let bitrate = bitrate_of(source);
+                    let path = source.path();
+                    let codec = |frame: u32, reason: String| FilmError::Codec {
+                        path: path.clone(),
+                        frame,
+                        reason,
+                    };
+                    let mut encoder =
+                        PieceEncoder::new(fps, bitrate, ids).map_err(|r| codec(start, r))?;
+                    let ratio = source.fps() / fps;
+                    let span = end - start;
+                    let (w, h) = (format.width as usize, format.height as usize);
+                    // Output frame j shows source frame start + round(j × ratio).
+                    let source_of = |j: u32| -> u32 {
+                        start + ((f64::from(j) * ratio).round() as u32).min(span - 1)
+                    };
+                    let mut written = 0u32;
+                    let mut last: Option<crate::film::frames::Frame420> = None;
+                    let mut each = |index: u32,
+                                    frame: crate::film::frames::Frame420|
+                     -> Result<bool, FilmError> {
+                        while written < frames && source_of(written) == index {
+                            stop.check()?;
+                            let fitted = frame.fitted(w, h).map_err(|r| codec(index, r))?;
+                            let sample = encoder.encode(&fitted).map_err(|r| codec(index, r))?;
+                            interleave(&mut writer, film_frame, &mut sound, &mut next_sound_at)?;
+                            writer
+                                .write_sample(0, &sample.data, frame_ticks, 0, sample.sync)
+                                .map_err(io_err)?;
+                            film_frame += 1;
+                            written += 1;
+                            stats.frames_encoded += 1;
+                            progress.advance(1, true);
+                            last = Some(fitted);
+                        }
+                        Ok(written < frames)
+                    };
+                    decode_range(source, start, end, &mut each)?;
+                    // A decoder that gave fewer frames than asked: hold the last one.
+                    while written < frames {
+                        let Some(frame) = &last else {
+                            return Err(codec(start, "no frame of this piece decoded".into()));
+                        };
+                        let sample = encoder.encode(frame).map_err(|r| codec(end - 1, r))?;
+                        writer
+                            .write_sample(0, &sample.data, frame_ticks, 0, sample.sync)
+                            .map_err(io_err)?;
+                        film_frame += 1;
+                        written += 1;
+                        stats.frames_encoded += 1;
+                        progress.advance(1, true);
+                    }
+                    if encoded_sps.is_none() {
+                        encoded_sps = encoder.sps.clone();
+                        encoded_pps = encoder.pps.clone();
+                    }
+                }
+            }
+        }
+    }
+    if let Some(s) = sound.as_mut() {
+        s.write_until(u64::MAX, 1, &mut writer)?;
+        stats.sound_copied = s.copied;
+        stats.sound_silent = s.silent_frames;
+        stats.sound_samples = s.total;
+    }
+    let mut sps = registry.sps.clone();
+    let mut pps = registry.pps.clone();
+    if let (Some(s), Some(p)) = (encoded_sps, encoded_pps) {
+        sps.push((ids.sps, s));
+        pps.push((ids.pps, p));
+    }
+    writer.set_kind(
+        0,
+        TrackKind::Video {
+            width: format.width,
+            height: format.height,
+            avcc: avcc_of(&sps, &pps),
+        },
+    );
+    let out = writer.finish().map_err(io_err)?;
+    Ok((out, stats))
+}
+
+/// The film's `avcC`: every parameter set; profile of the first SPS, the highest level.
+fn avcc_of(sps: &[(u32, Vec<u8>)], pps: &[(u32, Vec<u8>)]) -> AvcConfigRecord {
+    let first = sps.first().map(|(_, s)| s.as_slice()).unwrap_or(&[]);
+    let compatibility = sps
+        .iter()
+        .fold(0xFF, |acc, (_, s)| acc & s.get(2).copied().unwrap_or(0));
+    let level = sps
+        .iter()
+        .filter_map(|(_, s)| s.get(3).copied())
+        .max()
+        .unwrap_or(30);
+    debug_assert!(
+        sps.iter()
+            .all(|(id, s)| read_ids(s) == Some(NalIds::Sps(*id)))
+    );
+    AvcConfigRecord {
+        profile: first.get(1).copied().unwrap_or(66),
+        compatibility,
+        level,
+        nal_length_size: 4,
+        sps: sps.iter().map(|(_, s)| s.clone()).collect(),
+        pps: pps.iter().map(|(_, p)| p.clone()).collect(),
+    }
+}
+
+/// About the source's own bit rate, so re-encoded parts look like the copied ones.
+fn bitrate_of(source: &SourceClip) -> u32 {
+    let bytes: u64 = source
+        .video
+        .samples
+        .samples
+        .iter()
+        .map(|s| u64::from(s.size))
+        .sum();
+    let secs = source.frame_count() as f64 / source.fps().max(1.0);
+    ((bytes as f64 * 8.0 / secs.max(0.04)) * 1.2).clamp(300_000.0, 40_000_000.0) as u32
+}

@@ -1,0 +1,122 @@
+//! Settings → Budgets: the daily and monthly limits a Generate is checked against.
+
+use egui::{RichText, Ui};
+
+use super::app::{Action, StudioApp};
+use super::theme::{self, Tone};
+use reelsmith_core::settings::Budgets;
+
+/// The text boxes being edited (kept between frames).
+#[derive(Default)]
+pub struct BudgetInputs {
+    daily: Option<String>,
+    monthly: Option<String>,
+    error: Option<String>,
+}
+
+fn amount(text: &str) -> Result<Option<f64>, String> {
+    let t = text.trim().trim_start_matches('$').trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+        _ => Err(format!(
+            "\"{text}\" is not an amount in dollars; leave it empty for no limit"
+        )),
+    }
+}
+
+fn shown(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.2}")).unwrap_or_default()
+}
+
+/// Draws the budgets section.
+pub fn section(app: &mut StudioApp, ui: &mut Ui) {
+    ui.label(
+        RichText::new(
+            "A Generate (or a batch of variations) whose estimate would pass a budget is refused \
+             before anything is uploaded. Leave a box empty for no limit. The command line \
+             honours the same budgets (--over-budget to go on).",
+        )
+        .color(theme::subtle(ui)),
+    );
+    // The shared settings' budgets (the settings file, read by the session).
+    let budgets = app.engine.settings().budgets;
+    let inputs = &mut app.budget_inputs;
+    let daily = inputs.daily.get_or_insert_with(|| shown(budgets.daily_usd));
+    let monthly = inputs
+        .monthly
+        .get_or_insert_with(|| shown(budgets.monthly_usd));
+    let mut changed = false;
+    egui::Grid::new("budgets")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Daily budget (US$)");
+            changed |= ui
+                .add(
+                    egui::TextEdit::singleline(daily)
+                        .hint_text("no limit")
+                        .desired_width(120.0),
+                )
+                .lost_focus();
+            ui.end_row();
+            ui.label("Monthly budget (US$)");
+            changed |= ui
+                .add(
+                    egui::TextEdit::singleline(monthly)
+                        .hint_text("no limit")
+                        .desired_width(120.0),
+                )
+                .lost_focus();
+            ui.end_row();
+        });
+    let save = ui.button("Save budgets").clicked();
+    if changed || save {
+        match (amount(daily), amount(monthly)) {
+            (Ok(d), Ok(m)) => {
+                inputs.error = None;
+                let new = Budgets {
+                    daily_usd: d,
+                    monthly_usd: m,
+                };
+                if new != budgets {
+                    // In effect at once; saved with the other shared settings (one writer).
+                    app.money.set_budgets(new);
+                    let mut settings = app.engine.settings().clone();
+                    settings.budgets = new;
+                    app.act(Action::ApplySettings {
+                        settings,
+                        restart: false,
+                    });
+                }
+            }
+            (Err(e), _) | (_, Err(e)) => inputs.error = Some(e),
+        }
+    }
+    if let Some(e) = app.budget_inputs.error.clone() {
+        ui.label(RichText::new(e).color(theme::tone(ui, Tone::Danger)));
+    }
+    if let Some(spend) = &app.money.spend {
+        ui.label(
+            RichText::new(format!(
+                "Spent ${:.2} today and ${:.2} this month ({}).",
+                spend.today_usd,
+                spend.month_usd,
+                spend.source.describe()
+            ))
+            .small()
+            .color(theme::subtle(ui)),
+        );
+    }
+    ui.label(
+        RichText::new(
+            "fal's usage and balance need an ADMIN-scope key; with an API key the spend is the \
+             sum of this computer's job journal (billed costs where fal reported them, estimates \
+             otherwise).",
+        )
+        .small()
+        .color(theme::subtle(ui)),
+    );
+}

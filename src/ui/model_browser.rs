@@ -1,0 +1,475 @@
+//! The model browser ("Browse fal's models…", Ctrl+Shift+K): search fal's catalog by text,
+//! category and status; each result shows its thumbnail, name, id, category, status and price;
+//! Add puts it in the sidebar under its family. It opens at once with what was seen before
+//! (cached on disk) and works offline with that; searches, prices, thumbnails and adding run
+//! on the tokio runtime.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use egui::{RichText, Ui};
+use poll_promise::Promise;
+
+use super::app::StudioApp;
+use super::theme::{self, Tone};
+use reelsmith_core::catalog::Catalog;
+use reelsmith_core::catalog::browse::{self, CatalogMemory, ResultSource, SearchResults};
+use reelsmith_core::fal::platform::{ModelInfo, ModelQuery, ModelStatus};
+use reelsmith_core::money::{PRICE_MAX_AGE, PriceBook, refresh_prices};
+use reelsmith_core::schema::cost::UnitKind;
+
+/// Opens the browser.
+pub const BROWSER_SHORTCUT: egui::KeyboardShortcut = egui::KeyboardShortcut::new(
+    egui::Modifiers::COMMAND.plus(egui::Modifiers::SHIFT),
+    egui::Key::K,
+);
+
+/// The categories offered (fal's names); any other can be typed in the search.
+const CATEGORIES: &[&str] = &[
+    "text-to-video",
+    "image-to-video",
+    "video-to-video",
+    "text-to-image",
+    "image-to-image",
+];
+
+/// Typing pauses this long before a search goes out.
+const DEBOUNCE: Duration = Duration::from_millis(350);
+
+type SearchDone = (CatalogMemory, SearchResults, Option<PriceBook>);
+type AddDone = (Catalog, Result<String, String>);
+
+enum Thumb {
+    Loading(Promise<Option<egui::ColorImage>>),
+    Ready(egui::TextureHandle),
+    Failed,
+}
+
+/// The browser's state.
+#[derive(Default)]
+pub struct ModelBrowser {
+    /// The window is open.
+    pub open: bool,
+    /// The search text.
+    pub text: String,
+    /// The category filter ("" = any).
+    pub category: String,
+    /// Only active or deprecated models.
+    pub status: Option<ModelStatus>,
+    /// What is shown.
+    pub results: Option<SearchResults>,
+    /// Why the last add failed.
+    pub add_error: Option<String>,
+    focus: bool,
+    edited: Option<Instant>,
+    searching: Option<Promise<SearchDone>>,
+    adding: Option<Promise<AddDone>>,
+    thumbs: HashMap<String, Thumb>,
+}
+
+impl ModelBrowser {
+    /// True while a search or an add runs.
+    pub fn busy(&self) -> bool {
+        self.searching.is_some() || self.adding.is_some()
+    }
+
+    /// True while a shown thumbnail is still being fetched.
+    pub fn thumbnails_pending(&self) -> bool {
+        self.thumbs.values().any(|t| matches!(t, Thumb::Loading(_)))
+    }
+
+    fn query(&self) -> ModelQuery {
+        ModelQuery {
+            text: self.text.clone(),
+            category: Some(self.category.clone()).filter(|c| !c.is_empty()),
+            status: self.status,
+        }
+    }
+}
+
+/// Opens the browser with what was seen before, and asks fal again.
+pub fn open(app: &mut StudioApp) {
+    app.browser.open = true;
+    app.browser.focus = true;
+    let q = app.browser.query();
+    if app.browser.results.is_none() {
+        app.browser.results = app.money.memory.cached(&q).or_else(|| {
+            let seen = app.money.memory.seen_matching(&q);
+            (!seen.is_empty()).then_some(SearchResults {
+                models: seen,
+                source: ResultSource::Seen,
+                error: None,
+                complete: false,
+            })
+        });
+    }
+    search(app);
+}
+
+fn search(app: &mut StudioApp) {
+    let Some(client) = app.money.client().cloned() else {
+        return;
+    };
+    let q = app.browser.query();
+    let mut memory = app.money.memory.clone();
+    let mut book = app.money.handle.price_book();
+    let path = PriceBook::path_in(&app.config.cache_dir);
+    let memory_path = CatalogMemory::path_in(&app.config.cache_dir);
+    let wake = app.egui_ctx();
+    app.browser.searching = Some(Promise::spawn_async(async move {
+        let found = browse::search(&client, &mut memory, &q).await;
+        if found.source == ResultSource::Live
+            && let Err(e) = memory.save(&memory_path)
+        {
+            tracing::warn!(
+                "could not cache the catalog in {}: {e}",
+                memory_path.display()
+            );
+        }
+        let ids: Vec<String> = found.models.iter().map(|m| m.endpoint_id.clone()).collect();
+        let priced = match refresh_prices(&client, &mut book, &ids, PRICE_MAX_AGE).await {
+            Ok(n) if n > 0 => {
+                if let Err(e) = book.save(&path) {
+                    tracing::warn!("could not cache prices in {}: {e}", path.display());
+                }
+                Some(book)
+            }
+            _ => None,
+        };
+        wake.request_repaint();
+        (memory, found, priced)
+    }));
+}
+
+/// Takes finished searches and adds; called every frame.
+pub fn poll(app: &mut StudioApp) {
+    if let Some(p) = app.browser.searching.take() {
+        match p.try_take() {
+            Ok((memory, found, priced)) => {
+                app.money.memory = memory;
+                if let Some(book) = priced {
+                    *app.money
+                        .handle
+                        .prices
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner()) = book;
+                    app.invalidate();
+                }
+                app.browser.results = Some(found);
+            }
+            Err(p) => app.browser.searching = Some(p),
+        }
+    }
+    if let Some(p) = app.browser.adding.take() {
+        match p.try_take() {
+            Ok((catalog, result)) => {
+                app.entries = catalog.entries();
+                app.catalog = Some(catalog);
+                match result {
+                    Ok(id) => {
+                        app.browser.add_error = None;
+                        app.toast(Tone::Success, format!("Added {id}"));
+                        app.select_endpoint_pub(&id);
+                    }
+                    Err(e) => app.browser.add_error = Some(e),
+                }
+            }
+            Err(p) => app.browser.adding = Some(p),
+        }
+    }
+    if app
+        .browser
+        .edited
+        .is_some_and(|t| t.elapsed() >= DEBOUNCE && app.browser.searching.is_none())
+    {
+        app.browser.edited = None;
+        search(app);
+    }
+}
+
+fn add(app: &mut StudioApp, info: ModelInfo) {
+    let (Some(client), Some(mut catalog)) = (app.money.client().cloned(), app.catalog.take())
+    else {
+        return;
+    };
+    let openapi = app.config.service.urls.openapi.clone();
+    let wake = app.egui_ctx();
+    app.browser.adding = Some(Promise::spawn_async(async move {
+        let result = catalog
+            .add_from_catalog(&client, &info, &openapi)
+            .await
+            .map(|m| m.endpoint_id)
+            .map_err(|e| e.to_string());
+        wake.request_repaint();
+        (catalog, result)
+    }));
+}
+
+/// The price of a model as "$0.40/s", if fetched.
+pub fn price_label(app: &StudioApp, endpoint_id: &str) -> String {
+    let book = app
+        .money
+        .handle
+        .prices
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    match book.live(endpoint_id) {
+        Some(p) => format!(
+            "${}{}",
+            trim(p.price.unit_price),
+            UnitKind::of(&p.price.unit).per()
+        ),
+        None if book.unknown.contains_key(endpoint_id) => "no price".into(),
+        None => "price …".into(),
+    }
+}
+
+fn trim(p: f64) -> String {
+    let s = format!("{p:.4}");
+    let s = s.trim_end_matches('0');
+    match s.split_once('.') {
+        Some((_, d)) if d.len() < 2 => format!("{s}{}", "0".repeat(2 - d.len())),
+        _ => s.to_string(),
+    }
+}
+
+fn thumbnail(app: &mut StudioApp, ui: &mut Ui, url: Option<&str>) {
+    let size = egui::vec2(64.0, 36.0);
+    let Some(url) = url else {
+        ui.add_sized(size, egui::Label::new(""));
+        return;
+    };
+    let entry = app
+        .browser
+        .thumbs
+        .entry(url.to_string())
+        .or_insert_with(|| {
+            let url = url.to_string();
+            let wake = ui.ctx().clone();
+            Thumb::Loading(Promise::spawn_async(async move {
+                let img = fetch_thumbnail(&url).await;
+                wake.request_repaint();
+                img
+            }))
+        });
+    if let Thumb::Loading(p) = entry
+        && let Some(done) = p.ready()
+    {
+        *entry = match done {
+            Some(img) => Thumb::Ready(ui.ctx().load_texture(url, img.clone(), Default::default())),
+            None => Thumb::Failed,
+        };
+    }
+    match entry {
+        Thumb::Ready(tex) => {
+            ui.add(
+                egui::Image::new(&*tex)
+                    .fit_to_exact_size(size)
+                    .corner_radius(4.0),
+            );
+        }
+        _ => {
+            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+            ui.painter()
+                .rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
+        }
+    }
+}
+
+/// A thumbnail from fal's CDN (fetched without the key, bounded), decoded off the UI thread.
+async fn fetch_thumbnail(url: &str) -> Option<egui::ColorImage> {
+    let bytes = browse::fetch_thumbnail(url).await?;
+    let img = image::load_from_memory(&bytes)
+        .ok()?
+        .thumbnail(128, 72)
+        .to_rgba8();
+    let size = [img.width() as usize, img.height() as usize];
+    Some(egui::ColorImage::from_rgba_unmultiplied(size, img.as_raw()))
+}
+
+/// Draws the browser window.
+pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
+    if !app.browser.open {
+        return;
+    }
+    let mut open = true;
+    egui::Window::new("Add endpoint from fal's catalog")
+        .id(egui::Id::unique("model_browser"))
+        .open(&mut open)
+        .default_size([760.0, 560.0])
+        .collapsible(false)
+        .show(ctx, |ui| body(app, ui));
+    if !open {
+        app.browser.open = false;
+    }
+}
+
+fn body(app: &mut StudioApp, ui: &mut Ui) {
+    let mut edited = false;
+    ui.horizontal(|ui| {
+        let label = ui.label("Search");
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut app.browser.text)
+                    .hint_text("name, id, category")
+                    .desired_width(240.0),
+            )
+            .labelled_by(label.id);
+        if app.browser.focus {
+            r.request_focus();
+            app.browser.focus = false;
+        }
+        edited |= r.changed();
+        let category_label = ui.label("Category");
+        let category = egui::ComboBox::from_id_salt("browser_category")
+            .selected_text(if app.browser.category.is_empty() {
+                "Any category"
+            } else {
+                app.browser.category.as_str()
+            })
+            .show_ui(ui, |ui| {
+                edited |= ui
+                    .selectable_value(&mut app.browser.category, String::new(), "Any category")
+                    .changed();
+                for c in CATEGORIES {
+                    edited |= ui
+                        .selectable_value(&mut app.browser.category, c.to_string(), *c)
+                        .changed();
+                }
+            });
+        category.response.labelled_by(category_label.id);
+        let status_label = ui.label("Status");
+        let status = egui::ComboBox::from_id_salt("browser_status")
+            .selected_text(match app.browser.status {
+                None => "Any status",
+                Some(ModelStatus::Active) => "Active",
+                Some(ModelStatus::Deprecated) => "Deprecated",
+            })
+            .show_ui(ui, |ui| {
+                edited |= ui
+                    .selectable_value(&mut app.browser.status, None, "Any status")
+                    .changed();
+                edited |= ui
+                    .selectable_value(&mut app.browser.status, Some(ModelStatus::Active), "Active")
+                    .changed();
+                edited |= ui
+                    .selectable_value(
+                        &mut app.browser.status,
+                        Some(ModelStatus::Deprecated),
+                        "Deprecated",
+                    )
+                    .changed();
+            });
+        status.response.labelled_by(status_label.id);
+        if app.browser.busy() {
+            ui.spinner();
+        }
+    });
+    if edited {
+        app.browser.edited = Some(Instant::now());
+    }
+    if app.money.client().is_none() {
+        ui.label(
+            RichText::new("Enter your fal key in Settings to search fal's catalog.")
+                .color(theme::subtle(ui)),
+        );
+    }
+    if let Some(r) = &app.browser.results {
+        let line = match (&r.source, &r.error) {
+            (ResultSource::Live, _) => format!("{} models from fal's catalog", r.models.len()),
+            (ResultSource::Cached(at), _) => format!(
+                "Offline: this search as fal answered it on {}",
+                super::display_time(*at).format("%Y-%m-%d %H:%M")
+            ),
+            (ResultSource::Seen, _) => "Offline: models seen in earlier searches".to_string(),
+        };
+        ui.label(RichText::new(line).small().color(theme::subtle(ui)))
+            .on_hover_text(r.error.clone().unwrap_or_default());
+    }
+    if let Some(e) = app.browser.add_error.clone() {
+        ui.label(RichText::new(e).color(theme::tone(ui, Tone::Danger)));
+    }
+    ui.separator();
+    let models = app
+        .browser
+        .results
+        .as_ref()
+        .map(|r| r.models.clone())
+        .unwrap_or_default();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for m in &models {
+                row(app, ui, m);
+                ui.separator();
+            }
+            if models.is_empty() {
+                ui.label(RichText::new("No models to show yet.").color(theme::subtle(ui)));
+            }
+        });
+}
+
+fn row(app: &mut StudioApp, ui: &mut Ui, m: &ModelInfo) {
+    let in_sidebar = app.entries.iter().any(|e| e.endpoint_id == m.endpoint_id);
+    ui.horizontal(|ui| {
+        thumbnail(app, ui, m.thumbnail_url.as_deref());
+        ui.vertical(|ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(&m.display_name).strong());
+                if m.is_deprecated() {
+                    ui.label(
+                        RichText::new("deprecated")
+                            .small()
+                            .color(theme::tone(ui, Tone::Warning)),
+                    );
+                }
+                for tag in m.tags.iter().filter(|t| t.as_str() == "new") {
+                    ui.label(
+                        RichText::new(tag)
+                            .small()
+                            .color(theme::tone(ui, Tone::Success)),
+                    );
+                }
+            });
+            ui.label(RichText::new(&m.endpoint_id).monospace().small());
+            ui.label(
+                RichText::new(format!(
+                    "{} · {}",
+                    if m.category.is_empty() {
+                        "unlisted"
+                    } else {
+                        &m.category
+                    },
+                    price_label(app, &m.endpoint_id)
+                ))
+                .small()
+                .color(theme::subtle(ui)),
+            );
+            if let Some(note) = app.money.memory.deprecation_note(&m.endpoint_id) {
+                ui.label(
+                    RichText::new(note)
+                        .small()
+                        .color(theme::tone(ui, Tone::Warning)),
+                );
+            }
+        });
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if in_sidebar {
+                ui.label(
+                    RichText::new("In the sidebar")
+                        .small()
+                        .color(theme::subtle(ui)),
+                );
+            } else if ui
+                .add_enabled(
+                    app.browser.adding.is_none() && app.catalog.is_some(),
+                    egui::Button::new("Add"),
+                )
+                .on_hover_text("Fetch its form and list it in the sidebar under its family")
+                .clicked()
+            {
+                add(app, m.clone());
+            }
+        });
+    });
+}

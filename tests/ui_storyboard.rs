@@ -1,0 +1,796 @@
+//! GUI tests of the Storyboard view and the player with sound: egui_kittest drives the real
+//! window against the in-process simulator, with a real journal, real clips (with AAC sound)
+//! imported into the library, real drags, a real extend job and a real export.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::{Harness, HarnessBuilder};
+use reelsmith::ui::app::{Persisted, View};
+use reelsmith::ui::storyboard::{ExportDialog, ExportTarget};
+use reelsmith::ui::{Service, StudioApp, StudioConfig};
+use reelsmith_core::film::storyboard::Storyboard;
+use reelsmith_core::film::{ExportProgress, FrameRange, boards, import_video};
+use reelsmith_core::media::playback::{AudioDevice, AudioStream, SampleQueue};
+use reelsmith_core::store::Journal;
+use reelsmith_sim::clip::{ClipSpec, render_clip_with_sound};
+use reelsmith_sim::{SimConfig, Simulator};
+
+struct Env {
+    rt: tokio::runtime::Runtime,
+    sim: Arc<Simulator>,
+    root: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = rt
+            .block_on(Simulator::start(SimConfig {
+                queue_time: Duration::from_millis(300),
+                run_time: Duration::from_millis(400),
+                initial_queue_position: 2,
+                ..SimConfig::default()
+            }))
+            .unwrap();
+        Env {
+            rt,
+            sim: Arc::new(sim),
+            root: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config(&self) -> StudioConfig {
+        StudioConfig::in_dir(self.root.path(), Service::simulator(Arc::clone(&self.sim)))
+    }
+
+    /// A clip with sound made by the simulator's clip maker, outside the library.
+    fn clip(&self, name: &str, width: u32, height: u32, frames: u32) -> PathBuf {
+        let dir = self.root.path().join("inputs");
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = ClipSpec {
+            width,
+            height,
+            fps: 24,
+            frames,
+        };
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            render_clip_with_sound(&spec, None, Some(&Default::default())).unwrap(),
+        )
+        .unwrap();
+        path
+    }
+
+    /// Imports clips into the library the window will open (as `reelsmith import` would).
+    fn library(&self, config: &StudioConfig, clips: &[PathBuf]) -> Vec<PathBuf> {
+        let journal = Journal::open_in(&config.data_dir).unwrap();
+        std::fs::create_dir_all(&config.default_output_dir).unwrap();
+        clips
+            .iter()
+            .map(|c| {
+                import_video(&journal, c, &config.default_output_dir)
+                    .unwrap()
+                    .path
+            })
+            .collect()
+    }
+
+    fn journal(&self, config: &StudioConfig) -> Journal {
+        Journal::open_in(&config.data_dir).unwrap()
+    }
+}
+
+fn builder() -> HarnessBuilder<StudioApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 1100.0))
+        .with_max_steps(20)
+}
+
+fn harness(config: StudioConfig) -> Harness<'static, StudioApp> {
+    builder()
+        .build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, Persisted::default()))
+}
+
+fn step_until(
+    h: &mut Harness<'_, StudioApp>,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&StudioApp) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if done(h.state()) {
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out waiting until {what}; storyboard error: {:?}",
+            h.state().storyboard.error
+        );
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+fn settle(h: &mut Harness<'_, StudioApp>) {
+    for _ in 0..4 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn idle(h: &mut Harness<'_, StudioApp>) {
+    step_until(
+        h,
+        "the storyboard view is idle",
+        Duration::from_secs(20),
+        |a| !a.storyboard.busy(),
+    );
+    settle(h);
+}
+
+fn board(app: &StudioApp) -> Option<&Storyboard> {
+    app.storyboard.board()
+}
+
+fn shot_paths(app: &StudioApp) -> Vec<Option<PathBuf>> {
+    board(app)
+        .map(|b| {
+            b.shots
+                .iter()
+                .map(|s| s.clip.as_ref().map(|c| c.path.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Presses at `from`, moves to `to` in steps, releases there (the pointer stays, as a hand's
+/// would, so the target sees the release).
+fn drag(h: &mut Harness<'_, StudioApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=8 {
+        h.hover_at(from + (to - from) * (i as f32 / 8.0));
+        h.step();
+    }
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.step();
+    h.remove_cursor();
+    settle(h);
+}
+
+fn center_of(h: &Harness<'_, StudioApp>, label: &str) -> egui::Pos2 {
+    h.get_by_label(label).rect().center()
+}
+
+fn make_board(h: &mut Harness<'_, StudioApp>, name: &str) {
+    h.get_by_label("New storyboard").click();
+    h.step();
+    h.get_by_label("New storyboard").type_text(name);
+    settle(h);
+    h.get_by_label("New").click();
+    step_until(h, "the storyboard exists", Duration::from_secs(10), |a| {
+        board(a).is_some()
+    });
+    settle(h);
+}
+
+#[test]
+fn a_storyboard_is_built_from_the_library_reordered_trimmed_extended_and_exported() {
+    let env = Env::new();
+    let _rt = env.rt.enter();
+    let config = env.config();
+    let a = env.clip("alpha.mp4", 320, 176, 48);
+    let b = env.clip("beta.mp4", 320, 176, 48);
+    let c = env.clip("gamma.mp4", 256, 144, 36);
+    let lib = env.library(&config, &[a, b, c]);
+    let mut h = harness(config.clone());
+    step_until(&mut h, "the engine runs", Duration::from_secs(10), |a| {
+        a.engine.is_ready() && a.engine.library().len() == 3
+    });
+
+    // Ctrl+3 opens the view.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num3);
+    settle(&mut h);
+    assert_eq!(h.state().persisted.view, View::Storyboard);
+    make_board(&mut h, "Opening");
+
+    // Add from the bin with its button, then drag another clip onto the end of the strip.
+    h.get_all_by_label("Add").next().unwrap().click();
+    step_until(&mut h, "one shot", Duration::from_secs(10), |a| {
+        shot_paths(a).len() == 1
+    });
+    settle(&mut h);
+    let from = h.get_by_label("Clip: beta").rect().center();
+    let to = center_of(&h, "Drop clips here");
+    drag(&mut h, from, to);
+    step_until(&mut h, "two shots", Duration::from_secs(10), |a| {
+        shot_paths(a).len() == 2
+    });
+    assert_eq!(shot_paths(h.state())[1].as_deref(), Some(lib[1].as_path()));
+
+    // From the gallery: a grid cell dragged onto the storyboard bar.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num2);
+    settle(&mut h);
+    let cells: Vec<egui::Rect> = h
+        .get_all_by_label_contains("Video:")
+        .map(|n| n.rect())
+        .collect();
+    assert_eq!(cells.len(), 3);
+    // Start the drag so the drop bar appears, then drop on it.
+    let start = cells[0].center();
+    h.hover_at(start);
+    h.step();
+    h.drag_at(start);
+    h.step();
+    for i in 1..=6 {
+        h.hover_at(start + egui::vec2(0.0, 30.0 * i as f32));
+        h.step();
+    }
+    let bar = center_of(&h, "Storyboard drop bar");
+    h.hover_at(bar);
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos: bar,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.step();
+    h.remove_cursor();
+    step_until(&mut h, "three shots", Duration::from_secs(10), |a| {
+        shot_paths(a).len() == 3
+    });
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num3);
+    idle(&mut h);
+
+    // Reorder: shot 3 dragged onto shot 1 takes its place.
+    let before = shot_paths(h.state());
+    let from = center_of(&h, "Shot 3");
+    let to = center_of(&h, "Shot 1");
+    drag(&mut h, from, to);
+    step_until(
+        &mut h,
+        "the shots are reordered",
+        Duration::from_secs(10),
+        |a| shot_paths(a).first() == before.get(2),
+    );
+    let after = shot_paths(h.state());
+    assert_eq!(
+        after,
+        vec![before[2].clone(), before[0].clone(), before[1].clone()]
+    );
+    let journal = env.journal(&config);
+    let stored = boards::find(&journal, "Opening").unwrap();
+    assert_eq!(
+        stored
+            .shots
+            .iter()
+            .map(|s| s.clip.as_ref().map(|c| c.path.clone()))
+            .collect::<Vec<_>>(),
+        after,
+        "the order is in the journal"
+    );
+
+    // Trim shot 2: the out handle dragged to the middle of the strip.
+    h.get_by_label("Shot 2").click();
+    step_until(&mut h, "the trim editor", Duration::from_secs(20), |a| {
+        a.storyboard.player.view().is_some() && !a.storyboard.busy()
+    });
+    settle(&mut h);
+    let handle_in = h.get_by_label("Trim in").rect();
+    let handle_out = h.get_by_label("Trim out").rect();
+    let width = handle_out.center().x - handle_in.center().x;
+    let target = egui::pos2(handle_in.center().x + width * 0.5, handle_out.center().y);
+    drag(&mut h, handle_out.center(), target);
+    step_until(&mut h, "the trim is stored", Duration::from_secs(10), |a| {
+        board(a).is_some_and(|b| b.shots[1].trim.is_some())
+    });
+    let trim = board(h.state()).unwrap().shots[1].trim.unwrap();
+    let frames = reelsmith_core::media::video::probe_video(after[1].as_ref().unwrap())
+        .unwrap()
+        .frame_count;
+    assert_eq!(
+        trim,
+        FrameRange {
+            start: 0,
+            end: frames / 2
+        },
+        "whole frames: half of the clip"
+    );
+    // Frame-accurate scrubbing: the player shows the last frame kept.
+    let pos = h.state().storyboard.player.view().unwrap().state.position;
+    let last_kept = f64::from(frames / 2 - 1) / 24.0;
+    assert!(
+        (pos - last_kept).abs() < 0.5 / 24.0,
+        "scrubbed to {pos}, not {last_kept}"
+    );
+
+    // Extend shot 2: a yes first, then the slot after it shows the job until its clip lands.
+    h.get_by_label("Extend").click();
+    step_until(
+        &mut h,
+        "the extension is prepared",
+        Duration::from_secs(20),
+        |a| a.storyboard.prepared.is_some(),
+    );
+    settle(&mut h);
+    h.get_by_label("Prompt").click();
+    h.step();
+    h.get_by_label("Prompt").type_text("The boats sail out");
+    settle(&mut h);
+    h.get_by_label("Generate").click();
+    step_until(
+        &mut h,
+        "a slot waits for the job",
+        Duration::from_secs(20),
+        |a| board(a).is_some_and(|b| b.shots.len() == 4 && b.shots[2].pending.is_some()),
+    );
+    assert!(board(h.state()).unwrap().shots[2].clip.is_none());
+    // Until its clip lands, the slot says what the job is doing.
+    let mut saw_state = false;
+    let start = Instant::now();
+    loop {
+        h.step();
+        saw_state |= h.query_by_label_contains("Shot 3: extension:").is_some();
+        let landed = board(h.state())
+            .is_some_and(|b| b.shots[2].clip.is_some() && b.shots[2].pending.is_none());
+        if landed {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the extension never landed"
+        );
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    assert!(saw_state, "the slot showed the job's state");
+    let extended = board(h.state()).unwrap().shots[2].clip.clone().unwrap();
+    let job = h
+        .state()
+        .engine
+        .job(extended.job_id.as_deref().unwrap())
+        .cloned()
+        .unwrap();
+    assert_eq!(job.endpoint_id, "fal-ai/veo3.1/extend-video");
+    assert_eq!(job.prompt, "The boats sail out");
+
+    // Export the whole storyboard: progress, then the film; a second export asks first.
+    idle(&mut h);
+    let out = env.root.path().join("film.mp4");
+    h.get_by_label("Export film…").click();
+    settle(&mut h);
+    h.state_mut().storyboard.export.as_mut().unwrap().output = out.to_string_lossy().into();
+    h.get_by_label("Export").click();
+    let mut saw_progress = false;
+    let start = Instant::now();
+    loop {
+        h.step();
+        let d = h.state().storyboard.export.as_ref().unwrap();
+        saw_progress |= d.progress().is_some_and(|p| p.frames_total > 0);
+        if d.outcome().is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the export never ended"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(saw_progress, "the dialog showed the export's progress");
+    let report = h
+        .state()
+        .storyboard
+        .export
+        .as_ref()
+        .unwrap()
+        .outcome()
+        .unwrap()
+        .clone()
+        .unwrap();
+    let frames: u32 = {
+        let b = board(h.state()).unwrap();
+        b.shots
+            .iter()
+            .map(|s| {
+                let info =
+                    reelsmith_core::media::video::probe_video(&s.clip.as_ref().unwrap().path)
+                        .unwrap();
+                s.trim.map_or(info.frame_count, |t| t.len())
+            })
+            .sum()
+    };
+    let info = reelsmith_core::media::video::probe_video(&out).unwrap();
+    assert!(
+        (info.duration_secs - f64::from(frames) / 24.0).abs() <= 1.0 / 24.0 + 1e-6,
+        "film {} s, shots {frames} frames",
+        info.duration_secs
+    );
+    assert_eq!(report.output, out);
+    settle(&mut h);
+    h.get_by_label("Close").click();
+    settle(&mut h);
+    let before = std::fs::metadata(&out).unwrap().modified().unwrap();
+    h.get_by_label("Export film…").click();
+    settle(&mut h);
+    h.state_mut().storyboard.export.as_mut().unwrap().output = out.to_string_lossy().into();
+    h.get_by_label("Export").click();
+    step_until(
+        &mut h,
+        "the dialog asks before replacing",
+        Duration::from_secs(20),
+        |_| true,
+    );
+    let start = Instant::now();
+    while h.query_by_label("Replace").is_none() {
+        h.step();
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no question about the existing film"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().modified().unwrap(),
+        before,
+        "nothing replaced before the yes"
+    );
+    h.get_by_label("Replace").click();
+    step_until(
+        &mut h,
+        "the film is replaced",
+        Duration::from_secs(60),
+        |a| {
+            a.storyboard
+                .export
+                .as_ref()
+                .and_then(|d| d.outcome())
+                .is_some()
+        },
+    );
+    let outcome = h
+        .state()
+        .storyboard
+        .export
+        .as_ref()
+        .unwrap()
+        .outcome()
+        .cloned();
+    assert!(matches!(outcome, Some(Ok(_))), "{outcome:?}");
+    assert_ne!(std::fs::metadata(&out).unwrap().modified().unwrap(), before);
+}
+
+/// A sound device that plays in real time into nothing, counting what it was given.
+struct CountingDevice {
+    loud: Arc<AtomicU64>,
+    played: Arc<AtomicU64>,
+}
+
+struct CountingStream {
+    stop: Arc<AtomicBool>,
+}
+
+impl AudioStream for CountingStream {}
+
+impl Drop for CountingStream {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl AudioDevice for CountingDevice {
+    fn open_stream(
+        &self,
+        rate: u32,
+        channels: u16,
+        queue: Arc<SampleQueue>,
+    ) -> Result<Box<dyn AudioStream>, String> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (loud, played, s) = (self.loud.clone(), self.played.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let frames = (rate / 100) as usize;
+            let mut buf = vec![0f32; frames * usize::from(channels)];
+            while !s.load(Ordering::Relaxed) {
+                queue.fill(&mut buf);
+                played.fetch_add(frames as u64, Ordering::Relaxed);
+                let n = buf.iter().filter(|v| v.abs() > 1e-4).count();
+                loud.fetch_add(n as u64, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        Ok(Box::new(CountingStream { stop }))
+    }
+
+    fn name(&self) -> String {
+        "counting device".into()
+    }
+}
+
+#[test]
+fn the_preview_plays_the_clips_sound_and_answers_space_jkl_volume_and_mute() {
+    let env = Env::new();
+    let _rt = env.rt.enter();
+    let mut config = env.config();
+    let loud = Arc::new(AtomicU64::new(0));
+    let played = Arc::new(AtomicU64::new(0));
+    let device: Arc<dyn AudioDevice> = Arc::new(CountingDevice {
+        loud: loud.clone(),
+        played: played.clone(),
+    });
+    let opened = Arc::new(Mutex::new(0));
+    let count = opened.clone();
+    config.sound = Arc::new(move || {
+        *count.lock().unwrap() += 1;
+        Some(device.clone())
+    });
+    let clip = env.clip("beeps.mp4", 320, 176, 96);
+    env.library(&config, &[clip]);
+    let mut h = harness(config);
+    step_until(&mut h, "the library", Duration::from_secs(10), |a| {
+        a.engine.library().len() == 1
+    });
+    h.state_mut().persisted.view = View::Gallery;
+    settle(&mut h);
+    h.get_by_label_contains("Video:").click();
+    settle(&mut h);
+    h.get_by_label("Play preview").click();
+    let player = |a: &StudioApp| a.gallery.player.as_ref().and_then(|p| p.view());
+    step_until(
+        &mut h,
+        "the clip plays with sound",
+        Duration::from_secs(20),
+        |a| player(a).is_some_and(|v| v.state.playing && v.state.sound_on),
+    );
+    step_until(
+        &mut h,
+        "the device hears the beeps",
+        Duration::from_secs(10),
+        |_| loud.load(Ordering::Relaxed) > 1000,
+    );
+    assert!(
+        player(h.state()).unwrap().state.note.is_none(),
+        "no note with a device"
+    );
+
+    // Space pauses; L plays forward, twice as fast on the second press (and without sound).
+    h.key_press(egui::Key::Space);
+    step_until(&mut h, "paused", Duration::from_secs(5), |a| {
+        player(a).is_some_and(|v| !v.state.playing)
+    });
+    h.key_press(egui::Key::L);
+    h.step();
+    h.key_press(egui::Key::L);
+    step_until(&mut h, "2× forward", Duration::from_secs(5), |a| {
+        player(a).is_some_and(|v| v.state.playing && (v.state.speed.0 - 2.0).abs() < 1e-9)
+    });
+    assert!(!player(h.state()).unwrap().state.sound_on, "no sound at 2×");
+    h.key_press(egui::Key::K);
+    step_until(&mut h, "K pauses", Duration::from_secs(5), |a| {
+        player(a).is_some_and(|v| !v.state.playing)
+    });
+
+    // Mute and volume go to the sound.
+    h.get_by_label("Mute").click();
+    step_until(&mut h, "muted", Duration::from_secs(5), |a| {
+        player(a).is_some_and(|v| v.muted)
+    });
+    h.get_by_label("Mute").click();
+    step_until(&mut h, "unmuted", Duration::from_secs(5), |a| {
+        player(a).is_some_and(|v| !v.muted)
+    });
+    // The volume slider: keyboard Left lowers it.
+    h.get_by_label("Volume").focus();
+    h.step();
+    for _ in 0..5 {
+        h.key_press(egui::Key::ArrowLeft);
+        h.step();
+    }
+    step_until(&mut h, "quieter", Duration::from_secs(5), |a| {
+        player(a).is_some_and(|v| v.volume < 1.0)
+    });
+    assert_eq!(*opened.lock().unwrap(), 1, "the device is looked up once");
+    assert!(played.load(Ordering::Relaxed) > 0);
+}
+
+#[test]
+fn without_a_device_the_player_plays_silent_with_a_note() {
+    let env = Env::new();
+    let _rt = env.rt.enter();
+    let config = env.config();
+    let clip = env.clip("quiet.mp4", 320, 176, 24);
+    env.library(&config, &[clip]);
+    let mut h = harness(config);
+    h.state_mut().persisted.view = View::Gallery;
+    settle(&mut h);
+    h.get_by_label_contains("Video:").click();
+    settle(&mut h);
+    h.get_by_label("Play preview").click();
+    step_until(&mut h, "the clip plays", Duration::from_secs(20), |a| {
+        a.gallery
+            .player
+            .as_ref()
+            .and_then(|p| p.view())
+            .is_some_and(|v| v.state.position > 0.3 || !v.state.playing)
+    });
+    h.get_by_label("No audio device: playing silent");
+}
+
+#[test]
+fn video_files_dropped_on_the_storyboard_are_imported_and_become_shots() {
+    #[derive(Debug)]
+    struct Dropped(PathBuf);
+    impl egui::DroppedFile for Dropped {
+        fn path(&self) -> &Path {
+            &self.0
+        }
+        fn bytes(&self) -> Result<Vec<u8>, String> {
+            std::fs::read(&self.0).map_err(|e| e.to_string())
+        }
+    }
+    let env = Env::new();
+    let _rt = env.rt.enter();
+    let config = env.config();
+    let mine = env.clip("my-footage.mp4", 320, 176, 24);
+    let mut h = harness(config.clone());
+    h.state_mut().persisted.view = View::Storyboard;
+    settle(&mut h);
+    make_board(&mut h, "Mine");
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(mine.clone())));
+    step_until(
+        &mut h,
+        "the footage is a shot",
+        Duration::from_secs(20),
+        |a| shot_paths(a).len() == 1 && a.engine.library().len() == 1,
+    );
+    let shot = shot_paths(h.state())[0].clone().unwrap();
+    assert!(
+        shot.starts_with(&config.default_output_dir),
+        "copied into the library"
+    );
+    assert_eq!(std::fs::read(&shot).unwrap(), std::fs::read(&mine).unwrap());
+    let sidecar =
+        reelsmith_core::library::Sidecar::read(&reelsmith_core::library::sidecar_path(&shot))
+            .unwrap();
+    assert!(reelsmith_core::film::import::is_imported(&sidecar));
+}
+
+#[cfg(unix)]
+mod snapshots {
+    use super::*;
+
+    const THEMES: [(egui::Theme, &str); 2] =
+        [(egui::Theme::Light, "light"), (egui::Theme::Dark, "dark")];
+
+    fn snap(config: StudioConfig, theme: egui::Theme) -> Harness<'static, StudioApp> {
+        reelsmith::ui::show_times_in_utc(true);
+        Harness::builder()
+            .with_size(egui::vec2(1280.0, 860.0))
+            .with_theme(theme)
+            .with_max_steps(20)
+            .wgpu()
+            .build_eframe(move |cc| {
+                StudioApp::with_state(&cc.egui_ctx, config, Persisted::default())
+            })
+    }
+
+    /// A storyboard of three shots, the second trimmed, made through the core.
+    fn setup(env: &Env, config: &StudioConfig) {
+        let a = env.clip("alpha.mp4", 320, 176, 48);
+        let b = env.clip("beta.mp4", 320, 176, 48);
+        let c = env.clip("gamma.mp4", 256, 144, 36);
+        let lib = env.library(config, &[a, b, c]);
+        let journal = env.journal(config);
+        boards::create(&journal, "Harbour").unwrap();
+        for p in &lib {
+            boards::add_clip(&journal, "Harbour", None, p).unwrap();
+        }
+        boards::trim_shot(&journal, "Harbour", 1, FrameRange { start: 6, end: 30 }).unwrap();
+    }
+
+    fn ready(h: &mut Harness<'_, StudioApp>) {
+        h.state_mut().persisted.view = View::Storyboard;
+        step_until(h, "the storyboard", Duration::from_secs(20), |a| {
+            board(a).is_some() && !a.storyboard.busy() && a.storyboard.strips.len() == 3
+        });
+        h.get_by_label("Shot 2").click();
+        step_until(
+            h,
+            "the player and filmstrip",
+            Duration::from_secs(20),
+            |a| {
+                a.storyboard.player.texture().is_some()
+                    && !a.storyboard.busy()
+                    && a.storyboard.strips.values().all(|s| s.len() == 8)
+                    && !a.thumbs.busy()
+            },
+        );
+        h.remove_cursor();
+        settle(h);
+    }
+
+    #[test]
+    fn storyboard_view_with_shots_a_trim_and_the_player() {
+        let env = Env::new();
+        let _rt = env.rt.enter();
+        let config = env.config();
+        setup(&env, &config);
+        let mut results = egui_kittest::SnapshotResults::new();
+        for (theme, name) in THEMES {
+            let mut h = snap(config.clone(), theme);
+            ready(&mut h);
+            results.add(h.try_snapshot(format!("storyboard_{name}")));
+        }
+    }
+
+    #[test]
+    fn export_dialog_with_progress() {
+        let env = Env::new();
+        let _rt = env.rt.enter();
+        let config = env.config();
+        setup(&env, &config);
+        let mut results = egui_kittest::SnapshotResults::new();
+        for (theme, name) in THEMES {
+            let mut h = snap(config.clone(), theme);
+            ready(&mut h);
+            h.state_mut().storyboard.export = Some(ExportDialog::frozen(
+                ExportTarget::Storyboard,
+                PathBuf::from("/home/you/Videos/reelsmith/Harbour.mp4"),
+                ExportProgress {
+                    frames_done: 61,
+                    frames_total: 132,
+                    fraction: 0.46,
+                    elapsed: Duration::from_secs(2),
+                    remaining: Some(Duration::from_secs(3)),
+                    finished: false,
+                },
+            ));
+            settle(&mut h);
+            results.add(h.try_snapshot(format!("storyboard_export_{name}")));
+        }
+    }
+
+    #[test]
+    fn a_shot_dragged_over_another() {
+        let env = Env::new();
+        let _rt = env.rt.enter();
+        let config = env.config();
+        setup(&env, &config);
+        let mut h = snap(config, egui::Theme::Dark);
+        ready(&mut h);
+        let from = center_of(&h, "Shot 3");
+        let to = center_of(&h, "Shot 1");
+        h.hover_at(from);
+        h.step();
+        h.drag_at(from);
+        h.step();
+        for i in 1..=8 {
+            h.hover_at(from + (to - from) * (i as f32 / 8.0));
+            h.step();
+        }
+        settle(&mut h);
+        assert!(
+            h.query_by_label_contains("Shot 3").is_some(),
+            "the dragged shot is still in place until it is dropped"
+        );
+        let mut results = egui_kittest::SnapshotResults::new();
+        results.add(h.try_snapshot("storyboard_drag_dark"));
+    }
+}
