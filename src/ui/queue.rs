@@ -106,7 +106,7 @@ fn job_card(view: &mut QueueView<'_>, ui: &mut Ui, job: &Job) {
             ui.horizontal(|ui| {
                 widgets::chip(ui, label, color);
                 ui.label(
-                    RichText::new(short_name(&view.entries, &job.endpoint_id))
+                    RichText::new(short_name(view.entries, &job.endpoint_id))
                         .small()
                         .strong(),
                 );
