@@ -5,9 +5,7 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use crate::cli::engine_setup::{
-    CliExit, Service, Session, exit, exit_code_for_job, job_json,
-};
+use crate::cli::engine_setup::{CliExit, Service, Session, exit, exit_code_for_job, job_json};
 use crate::cli::generate::{
     Ending, GenerateArgs, absolutize, follow, price_and_check, print_result,
 };

@@ -487,7 +487,8 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
         output: args.output.clone(),
         overwrite_output: args.force,
     };
-    if let Err(stop) = price_and_check(&session, std::slice::from_ref(&new), args.over_budget).await {
+    if let Err(stop) = price_and_check(&session, std::slice::from_ref(&new), args.over_budget).await
+    {
         session.close().await;
         return Err(stop);
     }

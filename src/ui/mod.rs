@@ -4,9 +4,9 @@
 //! the tokio runtime), and workers wake the UI with `request_repaint` when something changes.
 
 pub mod app;
+pub mod banner;
 pub mod budget_notice;
 pub mod budget_settings;
-pub mod banner;
 pub mod closing;
 pub mod config;
 pub mod endpoints;

@@ -243,9 +243,7 @@ impl MoneyLink {
 
     /// True while background work runs.
     pub fn busy(&self) -> bool {
-        self.loading.is_some()
-            || self.prices.is_some()
-            || self.spending.is_some()
+        self.loading.is_some() || self.prices.is_some() || self.spending.is_some()
     }
 }
 

@@ -323,7 +323,10 @@ mod tests {
         let again = Settings::load(dir.path()).settings;
         assert_eq!(again.budgets.monthly_usd, Some(50.0));
         assert_eq!(again.other.get("theme"), Some(&Value::from("dark")));
-        assert_eq!(again.jobs_in_flight, 4, "the window's fields beside the budgets");
+        assert_eq!(
+            again.jobs_in_flight, 4,
+            "the window's fields beside the budgets"
+        );
         std::fs::write(&path, r#"{"budgets": {"daily_usd": -1}}"#).unwrap();
         let negative = Settings::load(dir.path());
         assert_eq!(negative.settings.budgets.daily_usd, None);
