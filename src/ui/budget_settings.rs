@@ -41,6 +41,12 @@ pub fn section(app: &mut StudioApp, ui: &mut Ui) {
         )
         .color(theme::subtle(ui)),
     );
+    if app.engine.is_opening() {
+        // The budgets are in the settings file the session reads: editing before it is read
+        // would save the defaults over the user's other settings.
+        ui.label(RichText::new(app.engine.unavailable_reason()).color(theme::subtle(ui)));
+        return;
+    }
     // The shared settings' budgets (the settings file, read by the session).
     let budgets = app.engine.settings().budgets;
     let inputs = &mut app.budget_inputs;
