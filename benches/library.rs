@@ -89,9 +89,9 @@ fn make_library(dir: &Path) {
             blake3: "0".repeat(64),
             video_url: None,
             result: None,
+            cost: Default::default(),
             timings: SidecarTimings::default(),
             simulated: true,
-            cost: Default::default(),
         };
         let text = serde_json::to_vec_pretty(&sidecar).unwrap();
         std::fs::write(dir.join(format!("{name}.json")), text).unwrap();

@@ -97,7 +97,7 @@ fn a_window_pointed_at_a_simulator_uses_the_runs_key_never_the_saved_one() {
         Service::live(sim.fal_urls()),
         RunKeys::with_fal_key(ApiKey::new(sim.key())),
     );
-    step_until(&mut h, "the studio opens", |a| a.screen == Screen::Studio);
+    step_until(&mut h, "the studio opens", |a| a.studio_ready());
     let key = h.state().key.clone().expect("a key in use");
     assert_eq!(key.source, KeySource::EnvFalKey);
     assert_eq!(key.key.expose(), sim.key());
@@ -218,7 +218,7 @@ fn a_key_saved_in_the_window_is_found_by_reelsmith_generate() {
     h.get_by_label("fal key").type_text(SAVED_KEY);
     settle(&mut h);
     h.get_by_label("Save key").click();
-    step_until(&mut h, "the key is saved", |a| a.screen == Screen::Studio);
+    step_until(&mut h, "the key is saved", |a| a.studio_ready());
     assert!(matches!(
         h.state().key.as_ref().map(|k| &k.source),
         Some(KeySource::Saved(_))

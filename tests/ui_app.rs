@@ -251,7 +251,7 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     assert!(
         h.query_by_label_contains("SIMULATOR").is_some(),
@@ -367,7 +367,7 @@ fn invalid_forms_cannot_be_submitted_and_say_why() {
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
     settle(&mut h);
@@ -427,7 +427,7 @@ fn kling_elements_and_at_references() {
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     click_endpoint(&mut h, "fal-ai/kling-video/o1/standard/reference-to-video");
     h.get_by_label("+ Add element").click();
@@ -513,7 +513,7 @@ fn the_key_entry_never_shows_the_key_in_full() {
     assert_no_text_contains(&h, &key);
     h.get_by_label("Save key").click();
     step_until(&mut h, "the key is saved", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     assert_no_text_contains(&h, &key);
     let saved: serde_json::Value =
@@ -561,7 +561,7 @@ fn a_second_window_shows_the_history_and_resumes_an_unfinished_job() {
     {
         let mut h = harness(env.config());
         step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-            a.screen == Screen::Studio
+            a.studio_ready()
         });
         click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
         drop_files(&mut h, "image_url", &[&street]);
@@ -590,7 +590,7 @@ fn a_second_window_shows_the_history_and_resumes_an_unfinished_job() {
         &mut h,
         "the studio opens again",
         Duration::from_secs(5),
-        |a| a.screen == Screen::Studio,
+        |a| a.studio_ready(),
     );
     assert_eq!(
         h.state().engine.jobs().len(),
@@ -643,13 +643,13 @@ fn one_video_library(env: &Env, h: &mut Harness<'_, StudioApp>) -> LibraryItem {
         blake3: blake3::hash(&bytes).to_hex().to_string(),
         video_url: None,
         result: None,
+        cost: Default::default(),
         timings: reelsmith_core::library::sidecar::SidecarTimings {
             created_at: Some(now),
             saved_at: Some(now),
             ..Default::default()
         },
         simulated: true,
-        cost: Default::default(),
     };
     let sidecar_file = reelsmith_core::library::sidecar_path(&video);
     sidecar.write(&sidecar_file).unwrap();
@@ -678,7 +678,7 @@ fn save_as_onto_the_library_file_is_refused_and_a_foreign_json_is_asked_about() 
     config.save_as = Arc::new(move |_suggested: &Path| Some(picked.lock().unwrap().clone()));
     let mut h = harness(config);
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     let item = one_video_library(&env, &mut h);
     let video_before = std::fs::read(&item.path).unwrap();
@@ -756,7 +756,7 @@ fn save_as_copies_the_video_and_its_sidecar() {
     config.save_as = Arc::new(move |_suggested: &Path| Some(chosen.clone()));
     let mut h = harness(config);
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
     let street = env.png("street.png", 800, 450);
@@ -853,7 +853,7 @@ fn the_window_requests_no_repaint_once_settled() {
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
     let street = env.png("street.png", 800, 450);
@@ -891,7 +891,7 @@ fn endpoints_can_be_filtered_and_added_by_id() {
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     h.get_by_label("Filter endpoints").click();
     h.step();
@@ -997,7 +997,7 @@ mod snapshots {
         for (theme, name) in THEMES {
             let mut h = snap_harness(env.config(), theme);
             step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-                a.screen == Screen::Studio
+                a.studio_ready()
             });
             h.state_mut().persisted.show_queue = false;
             click_endpoint(&mut h, "fal-ai/kling-video/o1/standard/reference-to-video");
@@ -1128,7 +1128,7 @@ mod snapshots {
         for (theme, name) in THEMES {
             let mut h = snap_harness_sized(env.config(), theme, egui::vec2(1280.0, 1000.0));
             step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-                a.screen == Screen::Studio
+                a.studio_ready()
             });
             click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
             let street = env.png("street.png", 1280, 720);
@@ -1230,7 +1230,7 @@ mod snapshots {
         for (theme, name) in THEMES {
             let mut h = snap_harness(env.config(), theme);
             step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-                a.screen == Screen::Studio
+                a.studio_ready()
             });
             let ctx = h.ctx.clone();
             h.state_mut().engine = EngineLink::detached(&ctx, Vec::new(), library.clone());
@@ -1259,7 +1259,7 @@ mod snapshots {
             config.default_output_dir = PathBuf::from("/home/you/Videos/reelsmith");
             let mut h = snap_harness(config, theme);
             step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-                a.screen == Screen::Studio
+                a.studio_ready()
             });
             // The spend strip in the top bar shows once the simulator's usage answered.
             step_until(&mut h, "the spend is read", Duration::from_secs(5), |a| {
@@ -1301,7 +1301,7 @@ fn the_last_endpoint_and_its_form_persist_but_never_the_key() {
     {
         let mut h = harness(env.config());
         step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-            a.screen == Screen::Studio
+            a.studio_ready()
         });
         click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
         type_prompt(&mut h, "a kite over the dunes");
@@ -1318,7 +1318,7 @@ fn the_last_endpoint_and_its_form_persist_but_never_the_key() {
     let mut h =
         builder().build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, restored));
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     assert_eq!(
         h.state().endpoint_id(),
@@ -1335,7 +1335,7 @@ fn paste_reorder_and_help() {
     let _rt = env.rt.enter();
     let mut h = harness(env.config());
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     click_endpoint(&mut h, "fal-ai/veo3.1/reference-to-video");
     let a = env.png("a.png", 640, 480);
@@ -1407,7 +1407,7 @@ fn an_unknown_submission_shows_its_card_and_is_sent_again_only_after_confirmatio
         .lose_next_submit_answers(reelsmith_sim::LostAnswer::CloseConnection, 1);
     let mut h = harness(env.config());
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     click_endpoint(&mut h, "fal-ai/veo3.1");
     type_prompt(&mut h, "a paper boat in the rain");
@@ -1475,7 +1475,7 @@ fn closing_the_window_waits_for_a_submit_on_its_way_and_records_its_answer() {
     );
     let mut h = harness(env.config());
     step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
     click_endpoint(&mut h, "fal-ai/veo3.1");
     type_prompt(&mut h, "closed mid-submit");

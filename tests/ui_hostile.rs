@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::{Harness, HarnessBuilder};
-use reelsmith::ui::app::{Persisted, Screen};
+use reelsmith::ui::app::Persisted;
 use reelsmith::ui::{Service, StudioApp, StudioConfig};
 use reelsmith_core::fuzzing::crafted;
 use reelsmith_core::jobs::preflight;
@@ -161,7 +161,7 @@ fn settle(h: &mut Harness<'_, StudioApp>) {
 
 fn open_studio(h: &mut Harness<'_, StudioApp>) {
     step_until(h, "the studio opens", Duration::from_secs(10), |a| {
-        a.screen == Screen::Studio
+        a.studio_ready()
     });
 }
 

@@ -5,9 +5,7 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use crate::cli::engine_setup::{
-    CliExit, Service, Session, exit, exit_code_for_job, job_json, open_journal,
-};
+use crate::cli::engine_setup::{CliExit, Service, Session, exit, exit_code_for_job, job_json};
 use crate::cli::generate::{
     Ending, GenerateArgs, absolutize, follow, price_and_check, print_result,
 };
@@ -97,6 +95,7 @@ pub async fn run(
     args: &GenerateArgs,
     model: &FormModel,
     service: Service,
+    core: std::sync::Arc<reelsmith_core::session::Session>,
     base: FormState,
 ) -> Result<u8, CliExit> {
     if let Some(output) = &args.output
@@ -136,8 +135,7 @@ pub async fn run(
         return Ok(exit::INTERRUPTED);
     }
 
-    let journal = open_journal()?;
-    let mut session = Session::start_with(service, journal)?;
+    let mut session = Session::start_with(service, core).await?;
     let (labels, news): (Vec<String>, Vec<NewJob>) = jobs
         .into_iter()
         .map(|(what, form)| {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::engine_setup::{CliExit, EXIT_CODES_HELP, Session, exit, open_journal};
+use crate::cli::engine_setup::{CliExit, EXIT_CODES_HELP, Session, exit, open_session};
 use reelsmith_core::jobs::{CancelResult, EngineError};
 
 /// Arguments of `reelsmith cancel`.
@@ -19,7 +19,8 @@ pub async fn run(args: CancelArgs, simulate: bool) -> anyhow::Result<ExitCode> {
 }
 
 async fn cancel(args: CancelArgs, simulate: bool) -> Result<u8, CliExit> {
-    let journal = open_journal()?;
+    let session = open_session()?;
+    let journal = session.journal().clone();
     let job = journal
         .find_job(&args.job_id)
         .map_err(|e| CliExit::new(exit::OTHER, e.to_string()))?
@@ -43,7 +44,7 @@ async fn cancel(args: CancelArgs, simulate: bool) -> Result<u8, CliExit> {
     }
     // Telling fal needs the key; a job fal does not have yet can be cancelled without one.
     let need_key = job.request_id.is_some();
-    let session = Session::start(simulate || job.simulated, need_key, journal).await?;
+    let session = Session::start(simulate || job.simulated, need_key, session).await?;
     let outcome = session.engine.cancel(&job.id).await;
     session.close().await;
     match outcome {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::cli::engine_setup::{
     CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
-    open_journal, print_unknown,
+    open_session, print_unknown,
 };
 use reelsmith_core::jobs::{
     EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues,
@@ -441,7 +441,8 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
     }
     let model = crate::cli::engine_setup::model_for(&args.endpoint, simulate).await?;
     // The key first: a run that could never be sent says so before the input is looked at.
-    let service = crate::cli::engine_setup::service(simulate, true).await?;
+    let session = open_session()?;
+    let service = crate::cli::engine_setup::service(simulate, true, &session.settings()).await?;
     let form = build_form(&model, &args)?;
     if let Some(name) = &args.save_preset {
         let store = reelsmith_core::schema::presets::PresetStore::new(
@@ -453,7 +454,7 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
         eprintln!("saved the preset {name:?} as {}", path.display());
     }
     if crate::cli::batch::wanted(&args) {
-        return crate::cli::batch::run(&args, &model, service, form).await;
+        return crate::cli::batch::run(&args, &model, service, session, form).await;
     }
     let issues = check_input(&model, &form);
     for issue in issues.iter().filter(|i| i.severity == Severity::Warning) {
@@ -479,8 +480,7 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
              exits, so the detached job cannot be finished later"
         );
     }
-    let journal = open_journal()?;
-    let mut session = Session::start_with(service, journal)?;
+    let mut session = Session::start_with(service, session).await?;
     let new = NewJob {
         endpoint_id: args.endpoint.clone(),
         form,

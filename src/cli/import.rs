@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use reelsmith_core::film::import_video;
 
-use crate::cli::engine_setup::{CliExit, exit, exit_code, open_journal};
+use crate::cli::engine_setup::{CliExit, exit, exit_code, open_session};
 
 /// Arguments of `reelsmith import`.
 #[derive(Debug, clap::Args)]
@@ -21,8 +21,10 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn import(args: ImportArgs) -> Result<u8, CliExit> {
-    let journal = open_journal()?;
-    let library = reelsmith_core::library::output_dir();
+    // The session's library folder: the one chosen in the shared settings, as for generate.
+    let session = open_session()?;
+    let journal = session.journal().clone();
+    let library = session.output_dir();
     for file in &args.files {
         let item =
             import_video(&journal, file, &library).map_err(crate::cli::export_run::film_exit)?;

@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 
-use crate::cli::engine_setup::{EXIT_CODES_HELP, engine_config, job_json, open_journal};
+use crate::cli::engine_setup::{EXIT_CODES_HELP, job_json, open_session};
 use reelsmith_core::jobs::JobState;
+use reelsmith_core::session::FrontEnd;
 
 /// Arguments of `reelsmith jobs`.
 #[derive(Debug, clap::Args)]
@@ -18,14 +19,15 @@ pub struct JobsArgs {
 
 /// Lists the jobs, oldest first.
 pub async fn run(args: JobsArgs, simulate: bool) -> anyhow::Result<ExitCode> {
-    let journal = match open_journal() {
-        Ok(j) => j,
+    let session = match open_session() {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("error: {}", e.message);
             return Ok(ExitCode::from(e.code));
         }
     };
-    let stall_after = engine_config(simulate).stall_after;
+    let journal = session.journal().clone();
+    let stall_after = session.engine_config(FrontEnd::Cli, simulate).stall_after;
     let now = Utc::now();
     let jobs = journal.jobs()?;
     if args.json {

@@ -12,7 +12,7 @@ use reelsmith_core::paths;
 use serde_json::json;
 
 use crate::cli::engine_setup::{
-    CliExit, client, exit, exit_code, money_for, refresh_prices, service,
+    CliExit, client, exit, exit_code, load_settings, money_for, refresh_prices, service,
 };
 
 /// Arguments of `reelsmith models`.
@@ -89,7 +89,7 @@ fn trim_price(p: f64) -> String {
 }
 
 async fn search(args: SearchArgs, simulate: bool) -> Result<u8, CliExit> {
-    let service = service(simulate, false).await?;
+    let service = service(simulate, false, &load_settings()).await?;
     let client = client(&service)?;
     let sim = service.sim;
     let query = ModelQuery {
@@ -199,7 +199,7 @@ fn print_table(models: &[ModelInfo], book: &PriceBook) {
 }
 
 async fn add(args: AddArgs, simulate: bool) -> Result<u8, CliExit> {
-    let service = service(simulate, false).await?;
+    let service = service(simulate, false, &load_settings()).await?;
     let client = client(&service)?;
     let sim = service.sim;
     let id = args.endpoint_id.trim().to_string();

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use crate::cli::engine_setup::{
     CliExit, EXIT_CODES_HELP, ProgressPrinter, Session, exit, exit_code_for_job, job_json,
-    open_journal, print_unknown,
+    open_session, print_unknown,
 };
 use reelsmith_core::jobs::{JobEvent, JobState};
 
@@ -30,7 +30,8 @@ pub async fn run(args: ResumeArgs, simulate: bool) -> anyhow::Result<ExitCode> {
 }
 
 async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
-    let journal = open_journal()?;
+    let session = open_session()?;
+    let journal = session.journal().clone();
     let mut resubmit = Vec::new();
     for text in &args.resubmit_unknown {
         let job = journal
@@ -79,7 +80,7 @@ async fn resume(args: ResumeArgs, simulate: bool) -> Result<u8, CliExit> {
         eprintln!("nothing to resume");
         return Ok(exit::DONE);
     }
-    let mut session = Session::start(simulate, true, journal).await?;
+    let mut session = Session::start(simulate, true, session).await?;
     // The named unknown jobs are sent again first, so a lookup does not start on them.
     let mut started = Vec::new();
     for id in &resubmit {

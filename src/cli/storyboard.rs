@@ -11,7 +11,7 @@ use reelsmith_core::film::{FilmError, Storyboard};
 use reelsmith_core::jobs::JobId;
 use reelsmith_core::store::Journal;
 
-use crate::cli::engine_setup::{CliExit, exit, exit_code, open_journal};
+use crate::cli::engine_setup::{CliExit, exit, exit_code, open_session};
 use crate::cli::export_run::{
     TrimArg, film_exit, parse_trim, print_report, resolve_clip, run_export,
 };
@@ -122,8 +122,8 @@ fn index(shot: usize) -> Result<usize, CliExit> {
 }
 
 async fn storyboard(args: StoryboardArgs) -> Result<u8, CliExit> {
-    let journal = open_journal()?;
-    let j: &Journal = &journal;
+    let session = open_session()?;
+    let j: &Journal = session.journal();
     use StoryboardCommand as C;
     match args.command {
         C::List { json } => list(j, json).map_err(film_exit)?,

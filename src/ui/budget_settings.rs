@@ -2,7 +2,7 @@
 
 use egui::{RichText, Ui};
 
-use super::app::StudioApp;
+use super::app::{Action, StudioApp};
 use super::theme::{self, Tone};
 use reelsmith_core::settings::Budgets;
 
@@ -41,7 +41,14 @@ pub fn section(app: &mut StudioApp, ui: &mut Ui) {
         )
         .color(theme::subtle(ui)),
     );
-    let budgets = app.money.handle.budgets();
+    if app.engine.is_opening() {
+        // The budgets are in the settings file the session reads: editing before it is read
+        // would save the defaults over the user's other settings.
+        ui.label(RichText::new(app.engine.unavailable_reason()).color(theme::subtle(ui)));
+        return;
+    }
+    // The shared settings' budgets (the settings file, read by the session).
+    let budgets = app.engine.settings().budgets;
     let inputs = &mut app.budget_inputs;
     let daily = inputs.daily.get_or_insert_with(|| shown(budgets.daily_usd));
     let monthly = inputs
@@ -81,18 +88,20 @@ pub fn section(app: &mut StudioApp, ui: &mut Ui) {
                     monthly_usd: m,
                 };
                 if new != budgets {
+                    // In effect at once; saved with the other shared settings (one writer).
                     app.money.set_budgets(new);
+                    let mut settings = app.engine.settings().clone();
+                    settings.budgets = new;
+                    app.act(Action::ApplySettings {
+                        settings,
+                        restart: false,
+                    });
                 }
             }
             (Err(e), _) | (_, Err(e)) => inputs.error = Some(e),
         }
     }
-    if let Some(e) = app
-        .budget_inputs
-        .error
-        .clone()
-        .or(app.money.settings_error.clone())
-    {
+    if let Some(e) = app.budget_inputs.error.clone() {
         ui.label(RichText::new(e).color(theme::tone(ui, Tone::Danger)));
     }
     if let Some(spend) = &app.money.spend {

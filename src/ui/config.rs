@@ -11,6 +11,10 @@ use reelsmith_sim::Simulator;
 /// Picks where "Save as…" writes; the default opens a native dialog, tests inject a path.
 pub type SaveAsPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
 
+/// Picks the library folder in Settings; the default opens a native dialog, tests inject one.
+/// Blocking: it runs on a worker thread, never the UI thread.
+pub type FolderPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
+
 /// Finds the sound output for the player. Called off the UI thread (opening a device may
 /// block); `None` plays silent with a note.
 pub type SoundOutput = Arc<dyn Fn() -> Option<Arc<dyn AudioDevice>> + Send + Sync>;
@@ -66,6 +70,8 @@ pub struct StudioConfig {
     pub run_keys: RunKeys,
     /// Chooses the destination of "Save as…".
     pub save_as: SaveAsPicker,
+    /// Chooses the library folder in Settings.
+    pub pick_folder: FolderPicker,
     /// The player's sound output (the system's; none in tests unless they give one).
     pub sound: SoundOutput,
 }
@@ -87,6 +93,7 @@ impl StudioConfig {
             key_store,
             run_keys: RunKeys::from_env(),
             save_as: Arc::new(native_save_dialog),
+            pick_folder: Arc::new(native_folder_dialog),
             sound: Arc::new(reelsmith_audio_device::system_output),
         }
     }
@@ -103,9 +110,27 @@ impl StudioConfig {
             default_output_dir: root.join("videos"),
             service,
             save_as: Arc::new(native_save_dialog),
+            pick_folder: Arc::new(native_folder_dialog),
             sound: Arc::new(|| None),
         }
     }
+}
+
+impl StudioConfig {
+    /// The session's folders (the same the command line uses for the same environment).
+    pub fn session_paths(&self) -> reelsmith_core::session::SessionPaths {
+        reelsmith_core::session::SessionPaths {
+            config_dir: self.config_dir.clone(),
+            data_dir: self.data_dir.clone(),
+            cache_dir: self.cache_dir.clone(),
+            default_output_dir: self.default_output_dir.clone(),
+        }
+    }
+}
+
+/// The native folder dialog. Blocking: call it from a worker thread.
+fn native_folder_dialog(start: &Path) -> Option<PathBuf> {
+    rfd::FileDialog::new().set_directory(start).pick_folder()
 }
 
 /// The native "Save as" dialog. Blocking: call it from a worker thread, never the UI thread.

@@ -3,9 +3,8 @@
 //! block on D-Bus or a system prompt, and the UI thread never waits.
 
 use poll_promise::Promise;
-use reelsmith_core::fal::{
-    ApiKey, FalError, FalUrls, ResolvedKey, RunKeys, origin_of, resolve_key,
-};
+use reelsmith_core::fal::{ApiKey, FalError, FalUrls, ResolvedKey, RunKeys, origin_of};
+use reelsmith_core::session::Session;
 
 use super::app::{Screen, StudioApp};
 use super::theme::Tone;
@@ -41,7 +40,8 @@ pub struct KeyTasks {
 }
 
 fn find(store: &KeyStore, urls: &FalUrls, run: &RunKeys) -> Lookup {
-    match resolve_key(store, urls, run) {
+    // The session's one key resolution, the command line's too.
+    match Session::resolve_key(store, urls, run) {
         Ok(found) => Lookup::Found(found),
         // Nothing saved yet: the welcome screen's usual offer says enough.
         Err(FalError::MissingCredentials) => Lookup::Missing(String::new()),

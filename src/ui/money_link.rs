@@ -1,4 +1,6 @@
 //! The window's side of money: live prices, the catalog memory, the spend and the budgets.
+//! The budgets live in the shared settings, which the engine link reads and saves through the
+//! core session (one writer of `settings.json`); this holds the handle the engine checks.
 //! Everything that touches disk or network runs on the tokio runtime; the UI thread only takes
 //! finished results (and locks the shared price book, which never waits on I/O).
 
@@ -17,17 +19,11 @@ use reelsmith_core::money::{
     refresh_prices,
 };
 use reelsmith_core::schema::cost::{CostEstimate, NoEstimate};
-use reelsmith_core::settings::{Budgets, SETTINGS_FILE, Settings};
+use reelsmith_core::settings::Budgets;
 use reelsmith_core::store::Journal;
 
 /// How often the spend strip asks again.
 const SPEND_EVERY: Duration = Duration::from_secs(60);
-
-/// What the first load from disk found.
-struct Loaded {
-    settings: Result<Settings, String>,
-    memory: CatalogMemory,
-}
 
 /// A Generate the budgets refused, with the numbers (shown until dismissed).
 #[derive(Debug, Clone)]
@@ -48,48 +44,35 @@ pub struct MoneyLink {
     pub spend: Option<Spend>,
     /// Why the spend could not be read.
     pub spend_error: Option<String>,
-    /// The settings as last loaded or saved.
-    pub settings: Settings,
-    /// Why the settings could not be read or written.
-    pub settings_error: Option<String>,
     /// The Generate refused last, if its message is up.
     pub refused: Option<Refusal>,
-    settings_path: PathBuf,
     cache_dir: PathBuf,
     simulated: bool,
     client: Option<FalClient>,
     journal: Option<Arc<Journal>>,
-    loading: Option<Promise<Loaded>>,
+    loading: Option<Promise<CatalogMemory>>,
     prices: Option<Promise<(PriceBook, CatalogMemory)>>,
     spending: Option<Promise<Result<Spend, String>>>,
-    saving: Option<Promise<Result<Settings, String>>>,
     last_spend: Option<Instant>,
     ctx: egui::Context,
 }
 
 impl MoneyLink {
-    /// Starts loading the settings and the catalog memory (off the UI thread).
+    /// Starts loading the catalog memory (off the UI thread).
     pub fn new(ctx: &egui::Context, config: &StudioConfig) -> MoneyLink {
-        let settings_path = config.config_dir.join(SETTINGS_FILE);
         let cache_dir = config.cache_dir.clone();
-        let (path, cache, wake) = (settings_path.clone(), cache_dir.clone(), ctx.clone());
+        let (cache, wake) = (cache_dir.clone(), ctx.clone());
         let loading = Promise::spawn_blocking(move || {
-            let loaded = Loaded {
-                settings: Settings::load(&path).map_err(|e| e.to_string()),
-                memory: CatalogMemory::load(&CatalogMemory::path_in(&cache)),
-            };
+            let memory = CatalogMemory::load(&CatalogMemory::path_in(&cache));
             wake.request_repaint();
-            loaded
+            memory
         });
         MoneyLink {
             handle: MoneyHandle::default(),
             memory: CatalogMemory::default(),
             spend: None,
             spend_error: None,
-            settings: Settings::default(),
-            settings_error: None,
             refused: None,
-            settings_path,
             cache_dir,
             simulated: config.service.is_simulated(),
             client: None,
@@ -97,7 +80,6 @@ impl MoneyLink {
             loading: Some(loading),
             prices: None,
             spending: None,
-            saving: None,
             last_spend: None,
             ctx: ctx.clone(),
         }
@@ -151,6 +133,15 @@ impl MoneyLink {
         self.refresh_spend();
     }
 
+    /// The journal the spend is summed from, once the session opened (it opens in the
+    /// background, possibly after the first connect).
+    pub fn set_journal(&mut self, journal: Arc<Journal>) {
+        if self.journal.is_none() {
+            self.journal = Some(journal);
+            self.refresh_spend();
+        }
+    }
+
     /// Asks for the spend again (after a job finished, or when the strip is clicked).
     pub fn refresh_spend(&mut self) {
         let (Some(client), Some(journal)) = (self.client.clone(), self.journal.clone()) else {
@@ -178,15 +169,8 @@ impl MoneyLink {
         if let Some(p) = self.loading.take() {
             match p.try_take() {
                 Ok(loaded) => {
-                    match loaded.settings {
-                        Ok(s) => {
-                            self.handle.set_budgets(s.budgets);
-                            self.settings = s;
-                        }
-                        Err(e) => self.settings_error = Some(e),
-                    }
                     // Facts already fetched this session win over the disk copy.
-                    let mut memory = loaded.memory;
+                    let mut memory = loaded;
                     memory
                         .models
                         .extend(std::mem::take(&mut self.memory.models));
@@ -224,42 +208,15 @@ impl MoneyLink {
                 Err(p) => self.spending = Some(p),
             }
         }
-        if let Some(p) = self.saving.take() {
-            match p.try_take() {
-                Ok(Ok(s)) => {
-                    self.settings = s;
-                    self.settings_error = None;
-                    changed = true;
-                }
-                Ok(Err(e)) => {
-                    self.settings_error = Some(e);
-                    changed = true;
-                }
-                Err(p) => self.saving = Some(p),
-            }
-        }
         if self.last_spend.is_some_and(|t| t.elapsed() >= SPEND_EVERY) {
             self.refresh_spend();
         }
         changed
     }
 
-    /// Uses new budgets at once and saves them to the settings file (off the UI thread).
+    /// Uses new budgets at once (the caller saves them with the other settings).
     pub fn set_budgets(&mut self, budgets: Budgets) {
         self.handle.set_budgets(budgets);
-        let mut settings = self.settings.clone();
-        settings.budgets = budgets;
-        self.settings = settings.clone();
-        let path = self.settings_path.clone();
-        let wake = self.ctx.clone();
-        self.saving = Some(Promise::spawn_blocking(move || {
-            let saved = settings
-                .save(&path)
-                .map(|_| settings)
-                .map_err(|e| e.to_string());
-            wake.request_repaint();
-            saved
-        }));
     }
 
     /// The estimate of a payload from the live price (else the bundled table).
@@ -285,10 +242,7 @@ impl MoneyLink {
 
     /// True while background work runs.
     pub fn busy(&self) -> bool {
-        self.loading.is_some()
-            || self.prices.is_some()
-            || self.spending.is_some()
-            || self.saving.is_some()
+        self.loading.is_some() || self.prices.is_some() || self.spending.is_some()
     }
 }
 

@@ -3,10 +3,13 @@
 use chrono::Utc;
 use egui::{RichText, Ui};
 
-use super::app::{Action, StudioApp, short_name};
+use super::app::{Action, Commands, short_name};
+use super::engine_link::EngineLink;
 use super::engine_link::excerpt;
 use super::theme::{self, Tone};
+use super::thumbs::Thumbnails;
 use super::widgets;
+use reelsmith_core::catalog::CatalogEntry;
 use reelsmith_core::jobs::{FailKind, Job, JobState};
 
 /// Jobs listed at most (older ones live in the gallery).
@@ -31,9 +34,21 @@ pub fn state_label(job: &Job, stalled: bool) -> (&'static str, Tone) {
     }
 }
 
+/// What the queue panel draws, and where it sends what the user asks for.
+pub struct QueueView<'a> {
+    /// The jobs, their stalled flags and videos.
+    pub engine: &'a EngineLink,
+    /// The catalog's entries (endpoint names).
+    pub entries: &'a [CatalogEntry],
+    /// Thumbnails of the jobs' inputs.
+    pub thumbs: &'a mut Thumbnails,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
+}
+
 /// Draws the queue.
-pub fn show(app: &mut StudioApp, ui: &mut Ui) {
-    let jobs = app.engine.jobs();
+pub fn show(view: &mut QueueView<'_>, ui: &mut Ui) {
+    let jobs = view.engine.jobs();
     let active = jobs.iter().filter(|j| !j.state.is_settled()).count();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Queue").strong().size(16.0));
@@ -59,12 +74,12 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         return;
     }
     let jobs: Vec<Job> = jobs.iter().take(MAX_LISTED).cloned().collect();
-    let hidden = app.engine.jobs().len().saturating_sub(MAX_LISTED);
+    let hidden = view.engine.jobs().len().saturating_sub(MAX_LISTED);
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
             for job in &jobs {
-                job_card(app, ui, job);
+                job_card(view, ui, job);
                 ui.add_space(6.0);
             }
             if hidden > 0 {
@@ -79,8 +94,8 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         });
 }
 
-fn job_card(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
-    let stalled = app.engine.is_stalled(&job.id);
+fn job_card(view: &mut QueueView<'_>, ui: &mut Ui, job: &Job) {
+    let stalled = view.engine.is_stalled(&job.id);
     let (label, tone) = state_label(job, stalled);
     let color = theme::tone(ui, tone);
     let now = Utc::now();
@@ -91,7 +106,7 @@ fn job_card(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
             ui.horizontal(|ui| {
                 widgets::chip(ui, label, color);
                 ui.label(
-                    RichText::new(short_name(&app.entries, &job.endpoint_id))
+                    RichText::new(short_name(view.entries, &job.endpoint_id))
                         .small()
                         .strong(),
                 );
@@ -113,9 +128,9 @@ fn job_card(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
                 excerpt(&job.prompt, 90)
             };
             ui.label(RichText::new(prompt)).on_hover_text(&job.prompt);
-            inputs_row(app, ui, job);
-            detail(app, ui, job, stalled, now);
-            actions(app, ui, job);
+            inputs_row(view, ui, job);
+            detail(view, ui, job, stalled, now);
+            actions(view, ui, job);
             if !job.logs.is_empty() {
                 egui::CollapsingHeader::new(
                     RichText::new(format!("Logs ({})", job.logs.len())).small(),
@@ -136,14 +151,14 @@ fn job_card(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
 }
 
 /// Small thumbnails of the job's local input files.
-fn inputs_row(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
+fn inputs_row(view: &mut QueueView<'_>, ui: &mut Ui, job: &Job) {
     if job.uploads.is_empty() {
         return;
     }
     ui.horizontal(|ui| {
         for up in job.uploads.iter().take(7) {
             let video = super::references::looks_like_video(&up.path);
-            let view = app.thumbs.get(&up.path, video);
+            let view = view.thumbs.get(&up.path, video);
             let (rect, r) = ui.allocate_exact_size(egui::vec2(34.0, 34.0), egui::Sense::hover());
             ui.painter()
                 .rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
@@ -173,7 +188,13 @@ fn inputs_row(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
     });
 }
 
-fn detail(app: &mut StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chrono::DateTime<Utc>) {
+fn detail(
+    view: &mut QueueView<'_>,
+    ui: &mut Ui,
+    job: &Job,
+    stalled: bool,
+    now: chrono::DateTime<Utc>,
+) {
     let subtle = theme::subtle(ui);
     let dark = ui.visuals().dark_mode;
     let tone_c = |t| theme::tone_color(t, dark);
@@ -232,7 +253,7 @@ fn detail(app: &mut StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chron
         JobState::Running => {
             let elapsed = job.running_for(now).unwrap_or_default();
             let mut text = format!("Running for {}", widgets::duration(elapsed));
-            if let Some(typical) = app.engine.typical_run_time(&job.endpoint_id) {
+            if let Some(typical) = view.engine.typical_run_time(&job.endpoint_id) {
                 text.push_str(&format!(" · usually about {}", widgets::duration(typical)));
                 ui.label(RichText::new(text).small());
                 let f = elapsed.as_secs_f32() / typical.as_secs_f32().max(0.1);
@@ -299,7 +320,9 @@ fn detail(app: &mut StudioApp, ui: &mut Ui, job: &Job, stalled: bool, now: chron
                     .color(subtle),
             );
         }
-        JobState::SubmissionUnknown => super::unknown_card::show(app, ui, job),
+        JobState::SubmissionUnknown => {
+            super::unknown_card::show(view.engine, view.commands, ui, job)
+        }
         JobState::Prepared | JobState::Submitting | JobState::Submitted => {}
     }
     if stalled && !job.state.is_settled() {
@@ -333,23 +356,23 @@ pub fn failure_headline(kind: FailKind) -> &'static str {
     }
 }
 
-fn actions(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
+fn actions(view: &mut QueueView<'_>, ui: &mut Ui, job: &Job) {
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
         if !job.state.is_settled() && ui.small_button("Cancel").clicked() {
-            app.act(Action::Cancel(job.id.clone()));
+            view.commands.send(Action::Cancel(job.id.clone()));
         }
         if matches!(job.state, JobState::Failed | JobState::Cancelled)
             && ui.small_button("Retry").clicked()
         {
-            app.act(Action::Retry(job.id.clone()));
+            view.commands.send(Action::Retry(job.id.clone()));
         }
         if ui
             .small_button("Use settings")
             .on_hover_text("Copy this job's settings back into the form")
             .clicked()
         {
-            app.act(Action::UseSettings {
+            view.commands.send(Action::UseSettings {
                 endpoint_id: job.endpoint_id.clone(),
                 form: job.form.clone(),
             });
@@ -358,17 +381,17 @@ fn actions(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
             && let Some(p) = job
                 .output_path
                 .clone()
-                .or_else(|| app.engine.video_of(&job.id))
+                .or_else(|| view.engine.video_of(&job.id))
         {
             if ui.small_button("Open").clicked() {
-                app.act(Action::Open(p.clone()));
+                view.commands.send(Action::Open(p.clone()));
             }
             if ui
                 .small_button("Reveal")
                 .on_hover_text("Show in folder")
                 .clicked()
             {
-                app.act(Action::Reveal(p));
+                view.commands.send(Action::Reveal(p));
             }
         }
         let remove_hint = if job.state == JobState::SubmissionUnknown {
@@ -383,7 +406,7 @@ fn actions(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
                 .on_hover_text(remove_hint)
                 .clicked()
         {
-            app.act(Action::Remove(job.id.clone()));
+            view.commands.send(Action::Remove(job.id.clone()));
         }
     });
 }

@@ -22,7 +22,10 @@ pub struct SettingsState {
     /// The last "Check key" outcome.
     pub check_result: Option<Result<(), String>>,
     folder: Option<Promise<Option<PathBuf>>>,
-    engine_dirty: bool,
+    /// Jobs in flight being edited (applied when the drag or typing ends).
+    jobs_draft: Option<u32>,
+    /// Simulator timing being dragged (saved when the drag ends).
+    sim_draft: Option<(f32, f32)>,
 }
 
 /// Draws the settings page.
@@ -72,16 +75,26 @@ fn poll(app: &mut StudioApp) {
     if let Some(p) = app.settings.folder.take() {
         match p.try_take() {
             Ok(Some(dir)) => {
-                app.persisted.output_dir = Some(dir);
-                app.settings.engine_dirty = true;
+                let mut settings = app.engine.settings().clone();
+                settings.output_dir = Some(dir);
+                app.act(Action::ApplySettings {
+                    settings,
+                    restart: true,
+                });
             }
             Ok(None) => {}
             Err(p) => app.settings.folder = Some(p),
         }
     }
-    if app.settings.engine_dirty {
-        app.settings.engine_dirty = false;
-        app.act(Action::RestartEngine);
+}
+
+/// The engine's state while it cannot take jobs, with a spinner ("Restarting the engine…").
+fn engine_status(app: &StudioApp, ui: &mut Ui) {
+    if let Some(status) = app.engine.status() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(RichText::new(status).color(theme::subtle(ui)));
+        });
     }
 }
 
@@ -221,6 +234,10 @@ fn start_check(app: &mut StudioApp, ctx: &egui::Context) {
 }
 
 fn folder_section(app: &mut StudioApp, ui: &mut Ui) {
+    if app.engine.is_opening() {
+        engine_status(app, ui);
+        return;
+    }
     let dir = app.output_dir();
     ui.label(RichText::new(dir.display().to_string()).monospace());
     ui.label(
@@ -231,37 +248,65 @@ fn folder_section(app: &mut StudioApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
         if ui.button("Choose…").clicked() && app.settings.folder.is_none() {
             let start = dir.clone();
-            let ctx = ui.ctx().clone();
-            app.settings.folder = Some(Promise::spawn_blocking(move || {
-                let picked = rfd::FileDialog::new().set_directory(&start).pick_folder();
-                ctx.request_repaint();
-                picked
-            }));
+            let pick = app.config.pick_folder.clone();
+            app.settings.folder = Some(super::task::blocking(
+                ui.ctx(),
+                move || pick(&start),
+                |_| None,
+            ));
         }
         if ui.button("Reveal").clicked() {
             app.act(Action::Open(dir.clone()));
         }
-        if app.persisted.output_dir.is_some() && ui.button("Use the default").clicked() {
-            app.persisted.output_dir = None;
-            app.settings.engine_dirty = true;
+        if app.engine.settings().output_dir.is_some() && ui.button("Use the default").clicked() {
+            let mut settings = app.engine.settings().clone();
+            settings.output_dir = None;
+            app.act(Action::ApplySettings {
+                settings,
+                restart: true,
+            });
         }
     });
+    ui.label(
+        RichText::new(format!(
+            "Kept in {} and used by the command line too.",
+            reelsmith_core::settings::Settings::path(&app.config.config_dir).display()
+        ))
+        .small()
+        .color(theme::subtle(ui)),
+    );
 }
 
 fn jobs_section(app: &mut StudioApp, ui: &mut Ui) {
+    if app.engine.is_opening() {
+        engine_status(app, ui);
+        return;
+    }
     ui.horizontal(|ui| {
         let label = ui.label("Jobs in flight");
-        let mut n = app.persisted.jobs_in_flight;
+        let saved = app.engine.settings().jobs_in_flight;
+        let mut n = app.settings.jobs_draft.unwrap_or(saved);
         let r = ui
             .add(egui::DragValue::new(&mut n).range(1..=16))
             .labelled_by(label.id);
-        if n != app.persisted.jobs_in_flight {
-            app.persisted.jobs_in_flight = n;
+        if n != saved {
+            app.settings.jobs_draft = Some(n);
         }
-        if (r.drag_stopped() || r.lost_focus()) && app.engine.is_ready() {
-            app.settings.engine_dirty = true;
+        let done =
+            r.drag_stopped() || r.lost_focus() || (r.changed() && !r.dragged() && !r.has_focus());
+        if done
+            && let Some(n) = app.settings.jobs_draft.take()
+            && n != saved
+        {
+            let mut settings = app.engine.settings().clone();
+            settings.jobs_in_flight = n;
+            app.act(Action::ApplySettings {
+                settings,
+                restart: true,
+            });
         }
     });
+    engine_status(app, ui);
     ui.label(
         RichText::new(
             "How many jobs upload and download at once; fal queues the rest on its side.",
@@ -292,32 +337,59 @@ fn simulator_section(app: &mut StudioApp, ui: &mut Ui) {
         .color(theme::subtle(ui)),
     )
     .on_hover_text(sim.base_url());
+    let saved = app.engine.settings().clone();
+    let (mut queue, mut run) = app
+        .settings
+        .sim_draft
+        .unwrap_or((saved.sim_queue_secs, saved.sim_run_secs));
     let mut changed = false;
+    let mut released = false;
     egui::Grid::new("sim_timing").num_columns(2).show(ui, |ui| {
         let l = ui.label("Time in queue");
         let r = ui
-            .add(egui::Slider::new(&mut app.persisted.sim_queue_secs, 0.0..=30.0).suffix(" s"))
+            .add(egui::Slider::new(&mut queue, 0.0..=30.0).suffix(" s"))
             .labelled_by(l.id);
         changed |= r.changed();
+        released |= r.drag_stopped() || (r.changed() && !r.dragged());
         ui.end_row();
         let l = ui.label("Time running");
         let r = ui
-            .add(egui::Slider::new(&mut app.persisted.sim_run_secs, 0.0..=60.0).suffix(" s"))
+            .add(egui::Slider::new(&mut run, 0.0..=60.0).suffix(" s"))
             .labelled_by(l.id);
         changed |= r.changed();
+        released |= r.drag_stopped() || (r.changed() && !r.dragged());
         ui.end_row();
     });
     if changed {
+        // The simulator follows the slider at once (a lock, no disk); the file is saved on release.
+        app.settings.sim_draft = Some((queue, run));
         sim.set_timing(
-            Duration::from_secs_f32(app.persisted.sim_queue_secs.max(0.0)),
-            Duration::from_secs_f32(app.persisted.sim_run_secs.max(0.0)),
+            Duration::from_secs_f32(queue.max(0.0)),
+            Duration::from_secs_f32(run.max(0.0)),
         );
+    }
+    if released && let Some((queue, run)) = app.settings.sim_draft.take() {
+        let mut settings = saved;
+        settings.sim_queue_secs = queue;
+        settings.sim_run_secs = run;
+        app.act(Action::ApplySettings {
+            settings,
+            restart: false,
+        });
     }
 }
 
 fn about_section(app: &mut StudioApp, ui: &mut Ui) {
     let subtle = theme::subtle(ui);
     ui.label(format!("reelsmith {}", env!("CARGO_PKG_VERSION")));
+    if let Some(summary) = app.engine.summary() {
+        // The same line `REELSMITH_SESSION_REPORT=1 reelsmith …` prints for a command.
+        ui.label(
+            RichText::new(format!("Engine: {summary}"))
+                .small()
+                .color(subtle),
+        );
+    }
     for (k, v) in [
         ("Data", &app.config.data_dir),
         ("Config", &app.config.config_dir),

@@ -4,7 +4,8 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::app::{Action, StudioApp};
+use super::app::{Action, Commands, StudioApp};
+use super::engine_link::EngineLink;
 use super::theme::{self, Tone};
 use reelsmith_core::jobs::Job;
 use reelsmith_core::jobs::unknown::summary;
@@ -13,7 +14,7 @@ use reelsmith_core::jobs::unknown::summary;
 pub const CONFIRM_TITLE: &str = "Submit this job again?";
 
 /// Draws the unknown job's details and its two buttons.
-pub fn show(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
+pub fn show(engine: &EngineLink, commands: &mut Commands, ui: &mut Ui, job: &Job) {
     let Some(info) = summary(job) else {
         return;
     };
@@ -35,7 +36,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
         );
     }
     ui.add(egui::Label::new(RichText::new(&info.reason).small().color(subtle)).wrap());
-    let looking = app.engine.is_running(&job.id);
+    let looking = engine.is_running(&job.id);
     let lookup = match (&info.last_lookup, looking) {
         (_, true) => "Looking in fal's request history…".to_string(),
         (Some((at, text)), false) => format!(
@@ -69,14 +70,14 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui, job: &Job) {
             .on_hover_text("Look for this job in fal's request history again (free)")
             .clicked()
         {
-            app.act(Action::LookAgain(job.id.clone()));
+            commands.send(Action::LookAgain(job.id.clone()));
         }
         if ui
             .small_button(info.resubmit_label())
             .on_hover_text("Send it again: if fal got the first one, you pay twice")
             .clicked()
         {
-            app.confirm_resubmit = Some(job.id.clone());
+            commands.send(Action::ConfirmResubmit(job.id.clone()));
         }
     });
 }

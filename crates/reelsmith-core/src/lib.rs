@@ -2,7 +2,9 @@
 //!
 //! The fal client ([`fal`]), endpoint schemas and forms ([`schema`]), the endpoint catalog
 //! ([`catalog`]), the job engine ([`jobs`]), the SQLite journal ([`store`]), finished videos
-//! ([`library`]), media work ([`media`]) and where a saved key is kept ([`keystore`]). No GUI
+//! ([`library`]), media work ([`media`]), where a saved key is kept ([`keystore`]), the
+//! settings both front ends share ([`settings`]) and the one way they set up the engine
+//! ([`session`]). No GUI
 //! toolkit, no HTTP server, no unsafe code.
 
 #![forbid(unsafe_code)]
@@ -21,5 +23,6 @@ pub mod media;
 pub mod money;
 pub mod paths;
 pub mod schema;
+pub mod session;
 pub mod settings;
 pub mod store;

@@ -90,14 +90,13 @@ pub fn import_video(
         blake3: hash,
         video_url: None,
         result: None,
+        cost: Default::default(),
         timings: SidecarTimings {
             created_at: Some(now),
             saved_at: Some(now),
             ..SidecarTimings::default()
         },
         simulated: false,
-        // Your own footage cost nothing at fal.
-        cost: Default::default(),
     };
     let side = sidecar_path(&dest);
     if let Err(e) = sidecar.write(&side) {

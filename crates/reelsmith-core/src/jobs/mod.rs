@@ -31,6 +31,7 @@ mod tasks;
 pub mod unknown;
 pub mod upload_cache;
 mod upload_step;
+pub mod variations;
 
 pub use budget_gate::{BudgetCheck, estimate_form};
 pub use config::EngineConfig;

@@ -96,9 +96,9 @@ mod tests {
             blake3: "h".into(),
             video_url: None,
             result: None,
+            cost: Default::default(),
             timings: SidecarTimings::default(),
             simulated: true,
-            cost: Default::default(),
         }
     }
 

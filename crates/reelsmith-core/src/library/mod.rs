@@ -7,6 +7,8 @@ pub mod index;
 pub mod indexer;
 pub mod item;
 pub mod naming;
+pub mod query;
+pub mod reuse;
 pub mod search;
 pub mod sidecar;
 pub mod trash;

@@ -15,6 +15,7 @@ pub mod conform;
 pub mod cost;
 pub mod describe;
 pub mod media_limits;
+pub mod mentions;
 pub mod presets;
 pub mod rules;
 

@@ -6,9 +6,7 @@ use serde_json::{Map, Value};
 use super::classify::{is_advanced, is_prompt_name, media_kind};
 use super::error::SchemaError;
 use super::media_limits::MediaLimits;
-use super::payload::build_payload;
 use super::resolve::{Flat, Resolver};
-use super::state::FormState;
 
 /// How deep objects may nest (`elements[].reference…`) before a field falls back to raw JSON.
 const MAX_NESTING: usize = 4;
@@ -209,24 +207,6 @@ impl FormModel {
     /// The field called `name`, if the form has one.
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
-    }
-
-    /// The input sent if the user changes nothing: the top-level schema defaults, as the form
-    /// built from them sends them (an empty default text or list is not sent).
-    pub fn defaults(&self) -> Map<String, Value> {
-        let state = FormState::from_defaults(self);
-        // Defaults are URLs or plain values, never local files, so nothing needs resolving.
-        match build_payload(self, &state, &|_| None) {
-            Ok(Value::Object(map)) => map
-                .into_iter()
-                .filter(|(name, _)| state.values.contains_key(name))
-                .collect(),
-            _ => self
-                .fields
-                .iter()
-                .filter_map(|f| f.default.clone().map(|d| (f.name.clone(), d)))
-                .collect(),
-        }
     }
 
     /// The field names, comma-separated (for error messages).

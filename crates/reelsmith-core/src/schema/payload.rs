@@ -142,3 +142,25 @@ fn number_json(f: f64) -> Option<Value> {
     }
     Number::from_f64(f).map(Value::Number)
 }
+
+// Here rather than in model.rs: the defaults are what the payload builder makes of a fresh
+// form, and model.rs then needs neither the form state nor the payload (no import circle).
+impl FormModel {
+    /// The input sent if the user changes nothing: the top-level schema defaults, as the form
+    /// built from them sends them (an empty default text or list is not sent).
+    pub fn defaults(&self) -> Map<String, Value> {
+        let state = FormState::from_defaults(self);
+        // Defaults are URLs or plain values, never local files, so nothing needs resolving.
+        match build_payload(self, &state, &|_| None) {
+            Ok(Value::Object(map)) => map
+                .into_iter()
+                .filter(|(name, _)| state.values.contains_key(name))
+                .collect(),
+            _ => self
+                .fields
+                .iter()
+                .filter_map(|f| f.default.clone().map(|d| (f.name.clone(), d)))
+                .collect(),
+        }
+    }
+}

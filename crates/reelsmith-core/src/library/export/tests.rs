@@ -34,9 +34,9 @@ impl Lib {
             blake3: blake3::hash(&bytes).to_hex().to_string(),
             video_url: None,
             result: None,
+            cost: Default::default(),
             timings: SidecarTimings::default(),
             simulated: true,
-            cost: Default::default(),
         }
         .write(&sidecar)
         .unwrap();

@@ -21,9 +21,9 @@ pub(crate) fn add_video(dir: &Path, name: &str, prompt: &str) {
         blake3: "h".into(),
         video_url: None,
         result: None,
+        cost: Default::default(),
         timings: SidecarTimings::default(),
         simulated: true,
-        cost: Default::default(),
     }
     .write(&dir.join(format!("{name}.json")))
     .unwrap();

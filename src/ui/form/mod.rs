@@ -1,0 +1,270 @@
+//! The form drawn from the endpoint's form model: one widget per field kind, messages beside
+//! their field, and the cost estimate with Generate at the bottom.
+
+use std::collections::HashMap;
+
+use egui::text::{CCursor, CCursorRange};
+use egui::{RichText, Ui};
+use rand::Rng;
+use serde_json::Value;
+
+use crate::ui::app::{Action, GENERATE_SHORTCUT, StudioApp};
+use crate::ui::references;
+use crate::ui::theme::{self, Tone};
+use crate::ui::widgets;
+use reelsmith_core::schema::mentions::{
+    at_word_before, insert_reference, reference_names, references_supported,
+};
+use reelsmith_core::schema::{Field, FieldKind, FieldValue, FormModel, FormState, Issue, Severity};
+
+mod generate_bar;
+mod inputs;
+mod issues;
+mod nested;
+mod prompt;
+
+use generate_bar::*;
+use inputs::*;
+use issues::*;
+use nested::*;
+use prompt::*;
+
+/// Enum choices drawn as segmented buttons when there are at most this many…
+const SEGMENTED_MAX_CHOICES: usize = 5;
+/// …and their labels add up to at most this many characters; otherwise a combo box.
+const SEGMENTED_MAX_CHARS: usize = 40;
+/// Largest seed the dice picks (fal accepts 32-bit seeds everywhere).
+const SEED_MAX: i64 = 2_147_483_647;
+
+/// Form-drawing state that is not part of the values.
+#[derive(Debug, Default)]
+pub struct FormUi {
+    /// Raw text of `json` fields by path, so invalid JSON can be kept while typing.
+    pub json_text: HashMap<String, String>,
+    /// The JSON parse error of each `json` field.
+    pub json_error: HashMap<String, String>,
+    /// The `@` word being completed in the prompt, from the last frame.
+    pub completing: Option<String>,
+    /// Generate was tried: from now on, empty required fields are flagged too.
+    pub attempted: bool,
+}
+
+/// Everything a field widget needs besides its own value.
+pub struct FieldCtx<'a> {
+    /// The app (the model and the form state are taken out while drawing).
+    pub app: &'a mut StudioApp,
+    /// All validation issues of the form.
+    pub issues: &'a [Issue],
+    /// `@Element`/`@Image` names the prompt may use.
+    pub references: Vec<String>,
+}
+
+/// Draws the form and the Generate bar.
+pub fn show(app: &mut StudioApp, ui: &mut Ui) {
+    let Some(model) = app.model.take() else {
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.centered_and_justified(|ui| {
+                let text = app
+                    .model_error
+                    .clone()
+                    .unwrap_or_else(|| "Pick an endpoint on the left to start.".into());
+                ui.label(RichText::new(text).color(theme::subtle(ui)));
+            });
+        });
+        return;
+    };
+    // Asked before the model is taken out of the app, which `can_generate` looks at.
+    app.model = Some(model);
+    let can = app.can_generate();
+    let Some(model) = app.model.take() else {
+        return;
+    };
+    let mut state = app
+        .persisted
+        .forms
+        .remove(&model.endpoint_id)
+        .unwrap_or_else(|| FormState::from_defaults(&model));
+    egui::Panel::bottom("generate_bar")
+        .frame(
+            egui::Frame::new()
+                .fill(ui.visuals().window_fill)
+                .stroke(theme::card_stroke(ui))
+                .inner_margin(egui::Margin::symmetric(20, 10)),
+        )
+        .show(ui, |ui| generate_bar(app, ui, &model, can));
+    let issues = std::mem::take(&mut app.issues);
+    egui::CentralPanel::default()
+        .frame(egui::Frame::new().fill(theme::canvas(ui)))
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    let width = ui.available_width().min(760.0);
+                    let side = ((ui.available_width() - width) / 2.0).max(0.0);
+                    ui.horizontal(|ui| {
+                        ui.add_space(side.max(16.0));
+                        ui.vertical(|ui| {
+                            ui.set_width(width - 32.0);
+                            ui.add_space(16.0);
+                            header(ui, app, &model);
+                            ui.add_space(8.0);
+                            let references = reference_names(&model, &state);
+                            let mut cx = FieldCtx {
+                                app,
+                                issues: &issues,
+                                references,
+                            };
+                            fields(ui, &mut cx, &model.fields, &mut state, "", false);
+                            let advanced: Vec<&Field> =
+                                model.fields.iter().filter(|f| f.advanced).collect();
+                            if !advanced.is_empty() {
+                                ui.add_space(6.0);
+                                egui::CollapsingHeader::new(RichText::new("More options").strong())
+                                    .id_salt(("more_options", &model.endpoint_id))
+                                    .default_open(false)
+                                    .show(ui, |ui| {
+                                        fields(ui, &mut cx, &model.fields, &mut state, "", true);
+                                    });
+                            }
+                            orphan_issues(ui, &model, &issues);
+                            ui.add_space(24.0);
+                        });
+                    });
+                });
+        });
+    app.issues = issues;
+    app.persisted.forms.insert(model.endpoint_id.clone(), state);
+    app.model = Some(model);
+}
+
+fn header(ui: &mut Ui, app: &StudioApp, model: &FormModel) {
+    let entry = app
+        .entries
+        .iter()
+        .find(|e| e.endpoint_id == model.endpoint_id);
+    ui.horizontal(|ui| {
+        if let Some(e) = entry {
+            widgets::chip(ui, &e.family, theme::ACCENT);
+            ui.label(RichText::new(&e.name).size(22.0).strong());
+        } else {
+            ui.label(RichText::new(&model.title).size(22.0).strong());
+        }
+    });
+    ui.label(
+        RichText::new(&model.endpoint_id)
+            .monospace()
+            .color(theme::subtle(ui)),
+    );
+}
+
+/// Draws the fields of one object (`advanced` picks which half).
+fn fields(
+    ui: &mut Ui,
+    cx: &mut FieldCtx<'_>,
+    list: &[Field],
+    state: &mut FormState,
+    prefix: &str,
+    advanced: bool,
+) {
+    for field in list
+        .iter()
+        .filter(|f| f.advanced == advanced || !prefix.is_empty())
+    {
+        let path = join(prefix, &field.name, None);
+        ui.add_space(6.0);
+        field_widget(ui, cx, field, state, &path);
+        // A fresh form is not shouted at: "required" errors of fields still empty wait until
+        // the user tries to generate (the Generate bar says why it is disabled meanwhile).
+        let quiet = !cx.app.form_ui.attempted && is_empty(state.get(&field.name));
+        field_issues(ui, cx.issues, &path, quiet);
+    }
+}
+
+/// True for a value the user has not filled in yet.
+fn is_empty(value: Option<&FieldValue>) -> bool {
+    match value {
+        None => true,
+        Some(FieldValue::Text(t)) => t.trim().is_empty(),
+        Some(FieldValue::MediaList(l)) => l.is_empty(),
+        Some(FieldValue::ObjectList(l)) => l.is_empty(),
+        Some(_) => false,
+    }
+}
+
+/// `prefix.name` or `prefix.name[index]`.
+pub fn join(prefix: &str, name: &str, index: Option<usize>) -> String {
+    let base = if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    };
+    match index {
+        Some(i) => format!("{base}[{i}]"),
+        None => base,
+    }
+}
+
+/// The field's label row: name, required mark, description on hover; returns the label's id.
+fn label_row(ui: &mut Ui, field: &Field, extra: impl FnOnce(&mut Ui)) -> egui::Id {
+    let mut id = egui::Id::NULL;
+    ui.horizontal(|ui| {
+        let r = ui.label(RichText::new(&field.label).strong());
+        id = r.id;
+        if !field.description.is_empty() {
+            r.on_hover_text(&field.description);
+        }
+        if field.required {
+            ui.label(RichText::new("required").small().color(theme::subtle(ui)));
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), extra);
+    });
+    id
+}
+
+fn field_widget(
+    ui: &mut Ui,
+    cx: &mut FieldCtx<'_>,
+    field: &Field,
+    state: &mut FormState,
+    path: &str,
+) {
+    match field.kind {
+        FieldKind::Prompt => prompt(ui, cx, field, state, path),
+        FieldKind::Text => text(ui, field, state),
+        FieldKind::Enum => enumeration(ui, field, state),
+        FieldKind::Bool => toggle(ui, field, state),
+        FieldKind::Integer | FieldKind::Number if field.name == "seed" => seed(ui, field, state),
+        FieldKind::Integer | FieldKind::Number => number(ui, field, state),
+        FieldKind::Image | FieldKind::Video | FieldKind::Audio | FieldKind::File => {
+            let id = label_row(ui, field, |_| {});
+            references::single(ui, cx.app, field, state, path, id);
+        }
+        FieldKind::ImageList | FieldKind::VideoList => {
+            let count = state.media(&field.name).len();
+            let id = label_row(ui, field, |ui| {
+                if let Some(max) = field.max_items {
+                    ui.label(
+                        RichText::new(format!("{count} / {max}"))
+                            .small()
+                            .color(theme::subtle(ui)),
+                    );
+                }
+            });
+            references::list(ui, cx.app, field, state, path, id);
+        }
+        FieldKind::Object => {
+            label_row(ui, field, |_| {});
+            let value = state
+                .values
+                .entry(field.name.clone())
+                .or_insert_with(|| FieldValue::Object(FormState::default()));
+            if let FieldValue::Object(inner) = value {
+                theme::card(ui).show(ui, |ui| {
+                    fields(ui, cx, &field.item_fields, inner, path, false);
+                });
+            }
+        }
+        FieldKind::ObjectList => object_list(ui, cx, field, state, path),
+        FieldKind::Json => json(ui, cx, field, state, path),
+    }
+}

@@ -1,0 +1,182 @@
+//! The selected video: its details, the player and the ways to reuse it.
+
+use super::*;
+
+pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("Details").strong().size(16.0));
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.small_button("Close").clicked() {
+                        app.gallery.selected = None;
+                        if let Some(p) = app.gallery.player.as_mut() {
+                            p.close();
+                        }
+                    }
+                });
+            });
+            player(app, ui, item);
+            ui.add_space(6.0);
+            ui.add(egui::Label::new(RichText::new(&item.prompt)).wrap());
+            ui.add_space(4.0);
+            egui::Grid::new("video_meta")
+                .num_columns(2)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    let subtle = theme::subtle(ui);
+                    let mut row = |k: &str, v: String| {
+                        ui.label(RichText::new(k).small().color(subtle));
+                        ui.label(RichText::new(v).small());
+                        ui.end_row();
+                    };
+                    row("Endpoint", item.endpoint_id.clone());
+                    row(
+                        "Finished",
+                        crate::ui::display_time(item.finished_at)
+                            .format("%Y-%m-%d %H:%M:%S")
+                            .to_string(),
+                    );
+                    if let Some(s) = item.seed {
+                        row("Seed", s.to_string());
+                    }
+                    if let Some(r) = &item.request_id {
+                        row("Request", r.clone());
+                    }
+                    if let Some(cost) = crate::ui::money_link::cost_of(&app.engine, &item.job_id) {
+                        row("Cost", cost);
+                    }
+                    row("Size", reelsmith_core::human::bytes(item.size));
+                    row(
+                        "File",
+                        item.path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                    );
+                });
+            ui.add_space(8.0);
+            ui.horizontal_wrapped(|ui| {
+                if ui
+                    .button("Open in player")
+                    .on_hover_text("Plays with sound in your video player")
+                    .clicked()
+                {
+                    app.act(Action::Open(item.path.clone()));
+                }
+                if ui
+                    .button("Add to storyboard")
+                    .on_hover_text("A new shot at the end of the storyboard (Ctrl+3)")
+                    .clicked()
+                {
+                    app.act(Action::AddToStoryboard(item.path.clone()));
+                }
+                if ui
+                    .button("Reveal")
+                    .on_hover_text("Show in folder")
+                    .clicked()
+                {
+                    app.act(Action::Reveal(item.path.clone()));
+                }
+                if ui
+                    .add_enabled(!app.gallery.save.busy(), egui::Button::new("Save as…"))
+                    .on_hover_text("Saves a copy of the video and its sidecar elsewhere")
+                    .clicked()
+                {
+                    app.act(Action::SaveAs(item.clone()));
+                }
+                if ui.button("Copy prompt").clicked() {
+                    app.act(Action::CopyText(item.prompt.clone(), "Prompt"));
+                }
+                if ui.button("Reuse settings").clicked() {
+                    reuse_settings(app, item);
+                }
+            });
+            save_copy::status(app, ui, item);
+            ui.add_space(4.0);
+            ui.label(
+                RichText::new("Continue from this clip")
+                    .small()
+                    .strong()
+                    .color(theme::subtle(ui)),
+            );
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Extend this clip").clicked() {
+                    app.act(Action::ExtendClip(item.path.clone()));
+                }
+                if ui.button("Use last frame as first frame").clicked() {
+                    app.act(Action::LastFrameAsFirst(item.path.clone()));
+                }
+                if ui.button("Use as motion reference").clicked() {
+                    app.act(Action::MotionReference(item.path.clone()));
+                }
+            });
+            ui.add_space(6.0);
+            let danger = theme::tone(ui, Tone::Danger);
+            if ui
+                .add(egui::Button::new(RichText::new("Delete…").color(danger)))
+                .clicked()
+            {
+                app.gallery.confirm_delete = Some(item.clone());
+            }
+            ui.add_space(8.0);
+            let sidecar = app
+                .gallery
+                .sidecar
+                .as_ref()
+                .filter(|(id, _)| id == &item.job_id)
+                .map(|(_, p)| p);
+            match sidecar.and_then(|p| p.ready()) {
+                Some(Ok(sc)) => {
+                    egui::CollapsingHeader::new("Full input")
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            let text = serde_json::to_string_pretty(&sc.input).unwrap_or_default();
+                            let mut text = text.as_str();
+                            ui.add(
+                                egui::TextEdit::multiline(&mut text)
+                                    .code_editor()
+                                    .desired_width(f32::INFINITY),
+                            );
+                            if !sc.references.is_empty() {
+                                ui.label(RichText::new("Reference files").small().strong());
+                                for r in &sc.references {
+                                    ui.label(
+                                        RichText::new(r.path.display().to_string())
+                                            .small()
+                                            .monospace(),
+                                    );
+                                }
+                            }
+                            if sc.simulated {
+                                ui.label(
+                                    RichText::new("Made by the simulator, not by fal.")
+                                        .small()
+                                        .color(theme::tone(ui, Tone::Warning)),
+                                );
+                            }
+                        });
+                }
+                Some(Err(e)) => {
+                    ui.label(
+                        RichText::new(format!("The sidecar could not be read: {e}"))
+                            .small()
+                            .color(danger),
+                    );
+                }
+                None => {}
+            }
+        });
+}
+
+pub(super) fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
+    let poster = app.thumbs.get(&item.path, true).texture.cloned();
+    crate::ui::player::clip_preview(
+        ui,
+        &mut app.gallery.player,
+        &app.config.sound,
+        &item.path,
+        poster.as_ref(),
+    );
+}

@@ -1,0 +1,335 @@
+//! Media inputs: every image or video field is a drop zone (files from the file manager, Ctrl+V
+//! of an image or URL, a native dialog, a typed URL), with thumbnails that show their problems,
+//! reordering by dragging, and removal.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use egui::{Color32, RichText, Sense, Ui};
+use poll_promise::Promise;
+
+use crate::ui::app::StudioApp;
+use crate::ui::theme::{self, Tone};
+use crate::ui::thumbs;
+use reelsmith_core::media::MediaKind;
+use reelsmith_core::schema::{Field, FieldKind, FieldValue, FormModel, FormState, MediaRef};
+
+mod drop;
+mod tile;
+
+pub use drop::{add_to_field, file_drop_overlay};
+use tile::*;
+
+/// Side of a reference tile, in points.
+const TILE: f32 = 104.0;
+
+/// One drop zone drawn this frame.
+#[derive(Debug, Clone)]
+struct Zone {
+    path: String,
+    rect: egui::Rect,
+    kind: FieldKind,
+}
+
+/// A tile being dragged to a new place in its list.
+#[derive(Debug, Clone)]
+struct DragItem {
+    path: String,
+    index: usize,
+}
+
+type PendingMedia = Promise<(String, Result<Vec<MediaRef>, String>)>;
+
+/// Media waiting for a field: dialogs and pastes run off the UI thread and land here.
+#[derive(Default)]
+pub struct MediaInbox {
+    zones: Vec<Zone>,
+    /// The zone the user last clicked (paste and drops outside any zone go there).
+    pub active: Option<String>,
+    /// The zone files hovering over the window would land in (None when nothing hovers).
+    pub hover_target: Option<String>,
+    url_input: HashMap<String, String>,
+    pending: Vec<PendingMedia>,
+    reorder: Option<(String, usize, usize)>,
+}
+
+impl MediaInbox {
+    /// Finished dialogs and pastes: `(field path, items)`.
+    pub fn poll(&mut self) -> Vec<(String, Vec<MediaRef>)> {
+        let mut done = Vec::new();
+        let mut still = Vec::new();
+        for p in self.pending.drain(..) {
+            match p.try_take() {
+                Ok((path, Ok(items))) => done.push((path, items)),
+                Ok((_, Err(e))) => tracing::warn!("media input: {e}"),
+                Err(p) => still.push(p),
+            }
+        }
+        self.pending = still;
+        done
+    }
+
+    /// The field paths of the drop zones drawn in the last frame.
+    pub fn zone_paths(&self) -> Vec<String> {
+        self.zones.iter().map(|z| z.path.clone()).collect()
+    }
+
+    /// Where the drop zone of `path` was drawn in the last frame.
+    pub fn zone_rect(&self, path: &str) -> Option<egui::Rect> {
+        self.zones.iter().find(|z| z.path == path).map(|z| z.rect)
+    }
+
+    /// Forgets last frame's zones; called before drawing a new frame.
+    pub fn begin_frame(&mut self) {
+        self.zones.clear();
+    }
+
+    fn register(&mut self, path: &str, rect: egui::Rect, kind: FieldKind) {
+        self.zones.push(Zone {
+            path: path.to_string(),
+            rect,
+            kind,
+        });
+    }
+
+    /// The zone for a drop at `pos` (or the active zone, or the first zone taking `video`).
+    fn target(&self, pos: Option<egui::Pos2>, video: bool) -> Option<&Zone> {
+        let accepts = |z: &&Zone| is_video_kind(z.kind) == video;
+        pos.and_then(|p| self.zones.iter().find(|z| z.rect.contains(p)))
+            .or_else(|| {
+                self.active
+                    .as_ref()
+                    .and_then(|a| self.zones.iter().find(|z| &z.path == a))
+                    .filter(accepts)
+            })
+            .or_else(|| self.zones.iter().find(accepts))
+    }
+}
+
+fn is_video_kind(kind: FieldKind) -> bool {
+    matches!(kind, FieldKind::Video | FieldKind::VideoList)
+}
+
+/// True for file names that look like videos.
+pub fn looks_like_video(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "mp4" | "mov" | "webm" | "m4v" | "mkv"
+            )
+        })
+        .unwrap_or(false)
+}
+
+/// Draws a single-media field (image, video, audio, file).
+pub fn single(
+    ui: &mut Ui,
+    app: &mut StudioApp,
+    field: &Field,
+    state: &mut FormState,
+    path: &str,
+    label: egui::Id,
+) {
+    let current = state.media(&field.name).first().map(|m| (*m).clone());
+    let mut remove = false;
+    let zone = zone_frame(ui, app, path).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal(|ui| {
+            if let Some(m) = &current
+                && tile(ui, app, field, m, path, None).removed
+            {
+                remove = true;
+            }
+            ui.vertical(|ui| {
+                let what = kind_word(field.kind);
+                let hint = if current.is_some() {
+                    format!("Drop another {what} to replace it")
+                } else {
+                    format!(
+                        "Drop a{} {what} here",
+                        if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                            "n"
+                        } else {
+                            ""
+                        }
+                    )
+                };
+                ui.label(RichText::new(hint).color(theme::subtle(ui)));
+                sources_row(ui, app, field, path, label);
+            });
+        });
+    });
+    app.inbox.register(path, zone.response.rect, field.kind);
+    mark_active_on_click(ui, app, path, zone.response.rect);
+    if remove {
+        state.values.remove(&field.name);
+    }
+}
+
+/// Draws a media-list field (reference images), with reordering and removal.
+pub fn list(
+    ui: &mut Ui,
+    app: &mut StudioApp,
+    field: &Field,
+    state: &mut FormState,
+    path: &str,
+    label: egui::Id,
+) {
+    let items: Vec<MediaRef> = state.media(&field.name).into_iter().cloned().collect();
+    let mut remove = None;
+    let zone = zone_frame(ui, app, path).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        if items.is_empty() {
+            ui.label(
+                RichText::new(format!("Drop {}s here", kind_word(field.kind)))
+                    .color(theme::subtle(ui)),
+            );
+        } else {
+            ui.horizontal_wrapped(|ui| {
+                for (i, m) in items.iter().enumerate() {
+                    let t = tile(ui, app, field, m, path, Some(i));
+                    if t.removed {
+                        remove = Some(i);
+                    }
+                }
+            });
+            if items.len() > 1 {
+                ui.label(
+                    RichText::new("Drag to reorder")
+                        .small()
+                        .color(theme::subtle(ui)),
+                );
+            }
+        }
+        sources_row(ui, app, field, path, label);
+    });
+    app.inbox.register(path, zone.response.rect, field.kind);
+    mark_active_on_click(ui, app, path, zone.response.rect);
+    let mut items = items;
+    let mut changed = false;
+    if let Some(i) = remove {
+        items.remove(i);
+        changed = true;
+    }
+    if let Some((p, from, to)) = app.inbox.reorder.take() {
+        if p == path && from < items.len() && to < items.len() {
+            let m = items.remove(from);
+            items.insert(to, m);
+            changed = true;
+        } else if p != path {
+            app.inbox.reorder = Some((p, from, to));
+        }
+    }
+    if changed {
+        if items.is_empty() {
+            state.values.remove(&field.name);
+        } else {
+            state
+                .values
+                .insert(field.name.clone(), FieldValue::MediaList(items));
+        }
+    }
+}
+
+/// A click anywhere in the zone makes it the target of pastes. Read from the input rather
+/// than registered as a widget, so the zone never sits on top of its own buttons.
+fn mark_active_on_click(ui: &Ui, app: &mut StudioApp, path: &str, rect: egui::Rect) {
+    let clicked = ui.input(|i| {
+        i.pointer.primary_clicked() && i.pointer.interact_pos().is_some_and(|p| rect.contains(p))
+    });
+    if clicked {
+        app.inbox.active = Some(path.to_string());
+    }
+}
+
+fn kind_word(kind: FieldKind) -> &'static str {
+    match kind {
+        FieldKind::Image | FieldKind::ImageList => "image",
+        FieldKind::Video | FieldKind::VideoList => "video",
+        FieldKind::Audio => "audio file",
+        _ => "file",
+    }
+}
+
+fn zone_frame(ui: &Ui, app: &StudioApp, path: &str) -> egui::Frame {
+    let hovering = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
+    let active = app.inbox.active.as_deref() == Some(path);
+    let stroke = if hovering {
+        egui::Stroke::new(2.0, theme::ACCENT)
+    } else if active {
+        egui::Stroke::new(1.0, theme::ACCENT.linear_multiply(0.7))
+    } else {
+        egui::Stroke::new(1.0, ui.visuals().widgets.noninteractive.bg_stroke.color)
+    };
+    egui::Frame::new()
+        .fill(ui.visuals().faint_bg_color)
+        .stroke(stroke)
+        .corner_radius(8)
+        .inner_margin(egui::Margin::same(10))
+}
+
+/// Browse, paste and URL entry under a zone.
+fn sources_row(ui: &mut Ui, app: &mut StudioApp, field: &Field, path: &str, label: egui::Id) {
+    ui.horizontal(|ui| {
+        if ui
+            .button("Browse…")
+            .on_hover_text("Choose files with the system dialog")
+            .clicked()
+        {
+            app.inbox.active = Some(path.to_string());
+            browse(app, field, path, ui.ctx());
+        }
+        let url = app.inbox.url_input.entry(path.to_string()).or_default();
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(url)
+                    .hint_text("or paste a URL")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label);
+        if r.gained_focus() {
+            app.inbox.active = Some(path.to_string());
+        }
+        let submit = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let text = url.trim().to_string();
+        let valid = text.starts_with("https://") || text.starts_with("http://");
+        if (ui
+            .add_enabled(valid, egui::Button::new("Add URL"))
+            .clicked()
+            || (submit && valid))
+            && !text.is_empty()
+        {
+            app.inbox.url_input.remove(path);
+            app.inbox.pending.push(Promise::from_ready((
+                path.to_string(),
+                Ok(vec![MediaRef::Url(text)]),
+            )));
+            ui.ctx().request_repaint();
+        }
+    });
+}
+
+fn browse(app: &mut StudioApp, field: &Field, path: &str, ctx: &egui::Context) {
+    let many = field.kind.is_media_list();
+    let video = is_video_kind(field.kind);
+    let path = path.to_string();
+    let ctx = ctx.clone();
+    // rfd's dialog blocks until the user answers: never on the UI thread.
+    app.inbox.pending.push(Promise::spawn_blocking(move || {
+        let mut dialog = rfd::FileDialog::new();
+        dialog = if video {
+            dialog.add_filter("Video", &["mp4", "mov", "webm", "m4v"])
+        } else {
+            dialog.add_filter("Image", &["jpg", "jpeg", "png", "webp"])
+        };
+        let picked: Vec<PathBuf> = if many {
+            dialog.pick_files().unwrap_or_default()
+        } else {
+            dialog.pick_file().into_iter().collect()
+        };
+        ctx.request_repaint();
+        (path, Ok(picked.into_iter().map(MediaRef::Local).collect()))
+    }));
+}
