@@ -184,14 +184,17 @@ impl Settings {
         };
         self.sim_queue_secs = secs(self.sim_queue_secs, 1.5);
         self.sim_run_secs = secs(self.sim_run_secs, 2.0);
-        self.budgets.daily_usd = self.budgets.daily_usd.filter(|v| valid_budget(*v));
-        self.budgets.monthly_usd = self.budgets.monthly_usd.filter(|v| valid_budget(*v));
+        // Money safety: a budget that is not a valid amount fails closed (a budget of $0, so
+        // every job needs the user's "anyway") rather than open (no limit at all).
+        let closed = |v: Option<f64>| v.map(|v| if valid_budget(v) { v } else { 0.0 });
+        self.budgets.daily_usd = closed(self.budgets.daily_usd);
+        self.budgets.monthly_usd = closed(self.budgets.monthly_usd);
         self.output_dir = self.output_dir.filter(|p| !p.as_os_str().is_empty());
         self
     }
 
-    /// A sentence for a budget that is not a positive amount (a hand-edited file): it is not
-    /// in effect, and the user must know that no limit is checked.
+    /// A sentence for a budget that is not a positive amount (a hand-edited file): it counts
+    /// as $0 until fixed, and the user must know why every job is refused.
     fn budget_problem(&self, path: &Path) -> Option<String> {
         [
             ("daily", self.budgets.daily_usd),
@@ -201,8 +204,8 @@ impl Settings {
         .find_map(|(name, v)| {
             v.filter(|v| !valid_budget(*v)).map(|v| {
                 format!(
-                    "The {name} budget in {} must be a positive amount, not {v}; no {name} \
-                     budget is checked until it is fixed (Settings → Budgets).",
+                    "The {name} budget in {} must be a positive amount, not {v}; until it is \
+                     fixed it counts as $0, so every job is over it (Settings → Budgets).",
                     path.display()
                 )
             })
@@ -329,7 +332,7 @@ mod tests {
         );
         std::fs::write(&path, r#"{"budgets": {"daily_usd": -1}}"#).unwrap();
         let negative = Settings::load(dir.path());
-        assert_eq!(negative.settings.budgets.daily_usd, None);
+        assert_eq!(negative.settings.budgets.daily_usd, Some(0.0), "fails closed");
         let notice = negative.notice.expect("a notice for the negative budget");
         assert!(notice.contains("daily budget"), "{notice}");
     }
