@@ -332,7 +332,11 @@ mod tests {
         );
         std::fs::write(&path, r#"{"budgets": {"daily_usd": -1}}"#).unwrap();
         let negative = Settings::load(dir.path());
-        assert_eq!(negative.settings.budgets.daily_usd, Some(0.0), "fails closed");
+        assert_eq!(
+            negative.settings.budgets.daily_usd,
+            Some(0.0),
+            "fails closed"
+        );
         let notice = negative.notice.expect("a notice for the negative budget");
         assert!(notice.contains("daily budget"), "{notice}");
     }
