@@ -84,7 +84,7 @@ impl Journal {
     /// a new journal, then is moved aside to `<path>.damaged-<time>`; see
     /// [`Journal::recovery`].
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        match Journal::open_checked(path) {
+        match Journal::open_patiently(path) {
             Ok(conn) => Ok(Journal {
                 conn: Mutex::new(conn),
                 path: path.to_path_buf(),
@@ -106,6 +106,27 @@ impl Journal {
                 })
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// [`Journal::open_checked`], again while another process holds the file: SQLite answers
+    /// "database is locked" without waiting in a few places of opening (switching a new file
+    /// to WAL, reading the WAL index while another connection sets it up), so the window and a
+    /// command started together would otherwise fail. Each step is its own transaction, so a
+    /// retry starts clean.
+    fn open_patiently(path: &Path) -> Result<Connection, JournalError> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match Journal::open_checked(path) {
+                Err(JournalError::Sqlite { ref source, .. })
+                    if is_busy(source) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                other => return other,
+            }
         }
     }
 
@@ -178,6 +199,14 @@ impl Journal {
             source,
         })
     }
+}
+
+/// Whether SQLite said another connection holds the file (busy or locked).
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 #[cfg(test)]
