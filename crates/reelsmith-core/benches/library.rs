@@ -1,5 +1,5 @@
 //! Library benchmark (issue #15): indexing a folder of 10,000 sidecars in the background, and a
-//! search keystroke over 10,000 prompts. Run with `cargo bench --bench library` (release).
+//! search keystroke over 10,000 prompts. Run with `cargo bench -p reelsmith-core --bench library` (release).
 //!
 //! Reference from the issue: rebuilding the index from 5,000 sidecars blocked the first frame
 //! for 1.4–1.7 s; the target for a keystroke is under 5 ms.

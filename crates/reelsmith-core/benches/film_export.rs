@@ -3,7 +3,7 @@
 //! multiple of real time, beside `ffmpeg -c:v libx264 -preset veryfast` on the same input when
 //! ffmpeg is installed).
 //!
-//! Run with `cargo bench --bench film_export` (release build; not part of CI). Targets: the
+//! Run with `cargo bench -p reelsmith-core --bench film_export` (release build; not part of CI). Targets: the
 //! stream copy under 1 s and close to `cp`; the re-encode at least 2× real time on 2 cores.
 
 use std::path::{Path, PathBuf};
