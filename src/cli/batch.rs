@@ -79,7 +79,7 @@ fn expand(
 }
 
 /// Asks once on stderr/stdin; anything but y/yes (also no answer at all) is no.
-fn confirm(question: &str) -> bool {
+pub(crate) fn confirm(question: &str) -> bool {
     eprint!("{question} [y/N] ");
     // The question must be seen before the answer is read.
     let _ = std::io::stderr().flush();

@@ -10,6 +10,7 @@ pub mod export_run;
 pub mod generate;
 pub mod import;
 pub mod jobs;
+pub mod library;
 pub mod models;
 pub mod presets;
 pub mod report;
@@ -69,6 +70,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Copy your own videos (H.264 MP4) into the library.
     Import(import::ImportArgs),
+    /// The library: list (search, filter, sort), mark, delete to the trash, clear, copy out.
+    Library(library::LibraryArgs),
 }
 
 /// Sets up `tracing` on stderr; `RUST_LOG` overrides the level chosen by `-v`.
@@ -105,6 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Storyboard(args)) => runtime.block_on(storyboard::run(args)),
         Some(Command::Export(args)) => runtime.block_on(export::run(args)),
         Some(Command::Import(args)) => runtime.block_on(import::run(args)),
+        Some(Command::Library(args)) => library::run(args),
         None => {
             // The window makes its own runtime and enters it on the UI thread.
             drop(runtime);

@@ -53,3 +53,15 @@ mod count_tests {
         assert_eq!(super::count(1_234_567), "1,234,567");
     }
 }
+
+/// The first `n` characters of `s` (trimmed), with "…" when it was longer.
+pub fn excerpt(s: &str, n: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}

@@ -423,16 +423,7 @@ fn sort_library(items: &mut [LibraryItem]) {
 }
 
 /// The first `n` characters of `s`, with an ellipsis when cut.
-pub fn excerpt(s: &str, n: usize) -> String {
-    let s = s.trim();
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n).collect();
-        t.push('…');
-        t
-    }
-}
+pub use reelsmith_core::human::excerpt;
 
 impl Drop for EngineLink {
     fn drop(&mut self) {

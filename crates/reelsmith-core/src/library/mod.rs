@@ -11,6 +11,7 @@ pub mod query;
 pub mod reuse;
 pub mod search;
 pub mod sidecar;
+pub mod snapshot;
 pub mod trash;
 
 use std::path::PathBuf;

@@ -114,7 +114,8 @@ fn moved(from: &Path, to: &Path) -> Result<(), TrashError> {
 
 impl Trash {
     /// The trash of the library at `library`. Deletions left waiting by an earlier run that
-    /// stopped are sent on to the OS trash now (or stay in the trash folder).
+    /// stopped are sent on to the OS trash now (or stay in the trash folder); one younger than
+    /// the undo time is left alone, as another process (the window) may still undo it.
     pub fn new(library: &Path, options: TrashOptions) -> Trash {
         let root = library.join(TRASH_DIR);
         let trash = Trash {
@@ -126,7 +127,19 @@ impl Trash {
         if trash.options.os_trash
             && let Ok(leftovers) = std::fs::read_dir(&trash.root)
         {
-            for dir in leftovers.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+            let undo_for = trash.options.undo_for;
+            let stale = |p: &Path| {
+                std::fs::metadata(p)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_none_or(|age| age >= undo_for)
+            };
+            for dir in leftovers
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() && stale(p))
+            {
                 trash.to_os_trash(&dir);
             }
         }
