@@ -1,6 +1,7 @@
 //! Exporting a film: one MP4 (H.264 + AAC) of a list of trimmed clips, written on its own
 //! thread under a temporary name and renamed when whole, with progress, time left and cancel.
 
+mod encode_piece;
 mod publish;
 mod sound;
 mod write;

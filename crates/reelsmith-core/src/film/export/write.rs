@@ -5,9 +5,11 @@ use std::io::{Seek, Write};
 
 use super::sound::SoundWriter;
 use super::{Progress, Stop};
-use crate::film::encode::{PieceEncoder, free_ids};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::encode_piece::{PieceJob, encode_piece, spawn_helper};
+use crate::film::encode::{EncodedSample, free_ids};
 use crate::film::error::FilmError;
-use crate::film::frames::decode_range;
 use crate::film::h264::{NalIds, join_length_prefixed, read_ids, split_length_prefixed};
 use crate::film::plan::{Piece, Plan, registry_for};
 use crate::film::source::SourceClip;
@@ -96,111 +98,136 @@ pub(crate) fn write_film<W: Write + Seek>(
         }
         Ok(())
     };
-    for (k, shot) in plan.shots.iter().enumerate() {
-        for piece in &shot.pieces {
-            match *piece {
-                Piece::Copy { start, end } => {
-                    let source = &mut sources[k];
-                    let length_size = usize::from(source.video.avcc.nal_length_size);
-                    let src_ts = u128::from(source.video.timescale.max(1));
-                    let base_cts = i64::from(source.video.samples.samples[start].cts_offset);
-                    let mut buf = Vec::new();
-                    for i in start..end {
-                        stop.check()?;
-                        interleave(&mut writer, film_frame, &mut sound, &mut next_sound_at)?;
-                        let source = &mut sources[k];
-                        let entry = source.video.samples.samples[i];
-                        source
-                            .file
-                            .read_into(&entry, &mut buf)
-                            .map_err(|e| FilmError::Source {
-                                path: source.path(),
-                                reason: e.to_string(),
-                            })?;
-                        if length_size != 4 {
-                            let nals =
-                                split_length_prefixed(&buf, length_size).ok_or_else(|| {
+    let (width, height) = (format.width as usize, format.height as usize);
+    let piece_job = |source: &SourceClip, start: u32, end: u32, frames: u32| PieceJob {
+        path: source.path(),
+        start,
+        end,
+        frames,
+        fps,
+        size: (width, height),
+        bitrate: bitrate_of(source),
+        ids,
+    };
+    // Every second re-encoded piece goes to a helper thread, which encodes it while this one
+    // encodes (or copies) the pieces before it: two encoders on two cores.
+    let helper_jobs: Vec<PieceJob> = plan
+        .shots
+        .iter()
+        .enumerate()
+        .flat_map(|(k, shot)| shot.pieces.iter().map(move |p| (k, p)))
+        .filter_map(|(k, p)| match *p {
+            Piece::Encode { start, end, frames } => {
+                Some(piece_job(&sources[k], start, end, frames))
+            }
+            Piece::Copy { .. } => None,
+        })
+        .skip(1)
+        .step_by(2)
+        .collect();
+    let abandon = AtomicBool::new(false);
+    std::thread::scope(|scope| -> Result<(), FilmError> {
+        let helper = (!helper_jobs.is_empty())
+            .then(|| spawn_helper(scope, helper_jobs, stop, &abandon, progress));
+        let mut encode_ordinal = 0usize;
+        let written = (|| -> Result<(), FilmError> {
+            for (k, shot) in plan.shots.iter().enumerate() {
+                for piece in &shot.pieces {
+                    match *piece {
+                        Piece::Copy { start, end } => {
+                            let source = &mut sources[k];
+                            let length_size = usize::from(source.video.avcc.nal_length_size);
+                            let src_ts = u128::from(source.video.timescale.max(1));
+                            let base_cts =
+                                i64::from(source.video.samples.samples[start].cts_offset);
+                            let mut buf = Vec::new();
+                            for i in start..end {
+                                stop.check()?;
+                                interleave(
+                                    &mut writer,
+                                    film_frame,
+                                    &mut sound,
+                                    &mut next_sound_at,
+                                )?;
+                                let source = &mut sources[k];
+                                let entry = source.video.samples.samples[i];
+                                source.file.read_into(&entry, &mut buf).map_err(|e| {
                                     FilmError::Source {
                                         path: source.path(),
-                                        reason: format!("frame {i}: a NAL length lies"),
+                                        reason: e.to_string(),
                                     }
                                 })?;
-                            buf = join_length_prefixed(nals);
+                                if length_size != 4 {
+                                    let nals = split_length_prefixed(&buf, length_size)
+                                        .ok_or_else(|| FilmError::Source {
+                                            path: source.path(),
+                                            reason: format!("frame {i}: a NAL length lies"),
+                                        })?;
+                                    buf = join_length_prefixed(nals);
+                                }
+                                // Composition offsets relative to the group's key frame, in film ticks.
+                                let cts = i64::from(entry.cts_offset) - base_cts;
+                                let cts = (i128::from(cts) * i128::from(format.rate.timescale)
+                                    / src_ts as i128)
+                                    as i32;
+                                writer
+                                    .write_sample(0, &buf, frame_ticks, cts, entry.sync)
+                                    .map_err(io_err)?;
+                                film_frame += 1;
+                                stats.frames_copied += 1;
+                                progress.advance(1, false);
+                            }
                         }
-                        // Composition offsets relative to the group's key frame, in film ticks.
-                        let cts = i64::from(entry.cts_offset) - base_cts;
-                        let cts = (i128::from(cts) * i128::from(format.rate.timescale)
-                            / src_ts as i128) as i32;
-                        writer
-                            .write_sample(0, &buf, frame_ticks, cts, entry.sync)
-                            .map_err(io_err)?;
-                        film_frame += 1;
-                        stats.frames_copied += 1;
-                        progress.advance(1, false);
-                    }
-                }
-                Piece::Encode { start, end, frames } => {
-                    let source = &mut sources[k];
-                    let bitrate = bitrate_of(source);
-                    let path = source.path();
-                    let codec = |frame: u32, reason: String| FilmError::Codec {
-                        path: path.clone(),
-                        frame,
-                        reason,
-                    };
-                    let mut encoder =
-                        PieceEncoder::new(fps, bitrate, ids).map_err(|r| codec(start, r))?;
-                    let ratio = source.fps() / fps;
-                    let span = end - start;
-                    let (w, h) = (format.width as usize, format.height as usize);
-                    // Output frame j shows source frame start + round(j × ratio).
-                    let source_of = |j: u32| -> u32 {
-                        start + ((f64::from(j) * ratio).round() as u32).min(span - 1)
-                    };
-                    let mut written = 0u32;
-                    let mut last: Option<crate::film::frames::Frame420> = None;
-                    let mut each = |index: u32,
-                                    frame: crate::film::frames::Frame420|
-                     -> Result<bool, FilmError> {
-                        while written < frames && source_of(written) == index {
-                            stop.check()?;
-                            let fitted = frame.fitted(w, h).map_err(|r| codec(index, r))?;
-                            let sample = encoder.encode(&fitted).map_err(|r| codec(index, r))?;
-                            interleave(&mut writer, film_frame, &mut sound, &mut next_sound_at)?;
-                            writer
-                                .write_sample(0, &sample.data, frame_ticks, 0, sample.sync)
-                                .map_err(io_err)?;
-                            film_frame += 1;
-                            written += 1;
-                            stats.frames_encoded += 1;
-                            progress.advance(1, true);
-                            last = Some(fitted);
+                        Piece::Encode { start, end, frames } => {
+                            let ordinal = encode_ordinal;
+                            encode_ordinal += 1;
+                            let mut put = |sample: EncodedSample| -> Result<(), FilmError> {
+                                interleave(
+                                    &mut writer,
+                                    film_frame,
+                                    &mut sound,
+                                    &mut next_sound_at,
+                                )?;
+                                writer
+                                    .write_sample(0, &sample.data, frame_ticks, 0, sample.sync)
+                                    .map_err(io_err)?;
+                                film_frame += 1;
+                                stats.frames_encoded += 1;
+                                Ok(())
+                            };
+                            let sets = match &helper {
+                                Some(rx) if ordinal % 2 == 1 => {
+                                    let (samples, sets) =
+                                        rx.recv().map_err(|_| FilmError::Codec {
+                                            path: sources[k].path(),
+                                            frame: start,
+                                            reason: "the encoder thread stopped".into(),
+                                        })??;
+                                    for sample in samples {
+                                        stop.check()?;
+                                        put(sample)?;
+                                    }
+                                    sets
+                                }
+                                _ => {
+                                    let job = piece_job(&sources[k], start, end, frames);
+                                    let check = || stop.check();
+                                    encode_piece(&mut sources[k], &job, &check, progress, &mut put)?
+                                }
+                            };
+                            if encoded_sps.is_none() {
+                                (encoded_sps, encoded_pps) = sets;
+                            }
                         }
-                        Ok(written < frames)
-                    };
-                    decode_range(source, start, end, &mut each)?;
-                    // A decoder that gave fewer frames than asked: hold the last one.
-                    while written < frames {
-                        let Some(frame) = &last else {
-                            return Err(codec(start, "no frame of this piece decoded".into()));
-                        };
-                        let sample = encoder.encode(frame).map_err(|r| codec(end - 1, r))?;
-                        writer
-                            .write_sample(0, &sample.data, frame_ticks, 0, sample.sync)
-                            .map_err(io_err)?;
-                        film_frame += 1;
-                        written += 1;
-                        stats.frames_encoded += 1;
-                        progress.advance(1, true);
-                    }
-                    if encoded_sps.is_none() {
-                        encoded_sps = encoder.sps.clone();
-                        encoded_pps = encoder.pps.clone();
                     }
                 }
             }
-        }
-    }
+            Ok(())
+        })();
+        // However the writing ended, the helper stops at its next frame.
+        abandon.store(true, Ordering::Relaxed);
+        written
+    })?;
     if let Some(s) = sound.as_mut() {
         s.write_until(u64::MAX, 1, &mut writer)?;
         stats.sound_copied = s.copied;
