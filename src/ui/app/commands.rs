@@ -19,6 +19,8 @@ pub enum Action {
     ConfirmResubmit(JobId),
     /// Submit a job whose submission is unknown again (the user confirmed the cost).
     ResubmitUnknown(JobId),
+    /// A queue-wide command (cancel all or what waits, retry all failed, pause, reorder).
+    Queue(crate::ui::engine_link::QueueOp),
     /// Forget a finished job from the queue (the video stays).
     Remove(JobId),
     /// Fill the form from a job's or video's settings.
@@ -117,6 +119,7 @@ impl StudioApp {
             Action::ConfirmResubmit(id) => self.confirm_resubmit = Some(id),
             Action::ResubmitUnknown(id) => self.engine.resubmit_unknown(&id),
             Action::Remove(id) => self.engine.remove(&id),
+            Action::Queue(op) => self.engine.queue_op(op),
             Action::UseSettings { endpoint_id, form } => self.use_settings(&endpoint_id, &form),
             Action::Open(path) => {
                 if let Err(e) = opener::open(&path) {

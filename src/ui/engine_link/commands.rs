@@ -8,7 +8,7 @@ use reelsmith_core::schema::{FormModel, FormState};
 
 impl EngineLink {
     /// The engine, or why commands cannot be sent now.
-    fn engine_or_reason(&self) -> Result<EngineHandle, String> {
+    pub(super) fn engine_or_reason(&self) -> Result<EngineHandle, String> {
         match &self.engine {
             Some(e) => Ok(e.clone()),
             None if self.detached => {
@@ -18,7 +18,7 @@ impl EngineLink {
         }
     }
 
-    fn command<F>(&mut self, name: &str, fut: F)
+    pub(super) fn command<F>(&mut self, name: &str, fut: F)
     where
         F: std::future::Future<Output = Result<Option<String>, String>> + Send + 'static,
     {
