@@ -38,6 +38,8 @@ fn three_jobs_one_running(env: &Env) -> egui_kittest::Harness<'static, StudioApp
             count(a, JobState::Running) == 1
                 && count(a, JobState::Prepared) == 2
                 && a.engine.queue_info().order.len() == 2
+                // The queue is read in the background: wait for a read after the job ran.
+                && a.engine.queue_info().cost.jobs == 2
         },
     );
     settle(&mut h);

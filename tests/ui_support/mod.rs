@@ -80,7 +80,11 @@ impl Env {
 
     /// The app, opened on the studio.
     pub fn harness(&self) -> Harness<'static, StudioApp> {
-        let config = self.config();
+        self.harness_with(self.config())
+    }
+
+    /// The app with this configuration (e.g. injected file pickers), opened on the studio.
+    pub fn harness_with(&self, config: StudioConfig) -> Harness<'static, StudioApp> {
         let mut h = Harness::builder()
             .with_size(egui::vec2(1400.0, 1300.0))
             .with_max_steps(20)

@@ -98,6 +98,7 @@ impl StudioApp {
         let Some(model) = self.model.clone() else {
             return;
         };
+        form::batch::offer_photos(self, field, &items);
         let Some(state) = self.form_state_mut() else {
             return;
         };
@@ -249,6 +250,11 @@ impl StudioApp {
     }
 
     pub(super) fn generate(&mut self) {
+        // A batch has its own checks and one question for all its jobs.
+        if form::batch::is_active(self) {
+            form::batch::ask(self);
+            return;
+        }
         self.form_ui.attempted = true;
         if let Err(reason) = self.can_generate() {
             self.toast(Tone::Warning, reason);
@@ -261,7 +267,11 @@ impl StudioApp {
         // The last spend read answers at once; the engine checks again before anything is sent.
         let adding = self.cost.as_ref().map_or(0.0, |c| c.usd * f64::from(count));
         if let Some(over) = self.money.would_pass(adding, count) {
-            self.money.refused = Some(crate::ui::money_link::Refusal { over, count });
+            self.money.refused = Some(crate::ui::money_link::Refusal {
+                over,
+                count,
+                batch: None,
+            });
             return;
         }
         self.submit_now(model, state, count, false);
@@ -269,6 +279,11 @@ impl StudioApp {
 
     /// Generates once over the budget (the refusal's "Generate anyway").
     pub fn generate_over_budget(&mut self) {
+        // The refusal of a batch carries its forms: those, and only those, are sent.
+        if let Some(forms) = self.money.refused.as_mut().and_then(|r| r.batch.take()) {
+            form::batch::send(self, forms, true);
+            return;
+        }
         let (Some(model), Some(state)) = (self.model.clone(), self.form_state().cloned()) else {
             return;
         };

@@ -57,6 +57,33 @@ impl EngineLink {
         Ok(count)
     }
 
+    /// Submits one job per form, as one batch (the budgets see them together).
+    pub fn submit_forms(
+        &mut self,
+        endpoint_id: &str,
+        forms: Vec<FormState>,
+        over_budget: bool,
+    ) -> Result<(), String> {
+        let engine = self.engine_or_reason()?;
+        let batch: Vec<NewJob> = forms
+            .into_iter()
+            .map(|form| NewJob {
+                endpoint_id: endpoint_id.to_string(),
+                form,
+                output: None,
+                overwrite_output: false,
+            })
+            .collect();
+        self.command("Submitting a batch", async move {
+            engine
+                .submit_batch(batch, over_budget)
+                .await
+                .map(|_| None)
+                .map_err(|e| format!("Could not submit the batch: {e}"))
+        });
+        Ok(())
+    }
+
     /// Cancels a job (at fal too).
     pub fn cancel(&mut self, id: &JobId) {
         if let Ok(engine) = self.engine_or_reason() {

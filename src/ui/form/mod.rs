@@ -17,6 +17,7 @@ use reelsmith_core::schema::mentions::{
 };
 use reelsmith_core::schema::{Field, FieldKind, FieldValue, FormModel, FormState, Issue, Severity};
 
+pub mod batch;
 mod generate_bar;
 mod inputs;
 mod issues;
@@ -47,6 +48,8 @@ pub struct FormUi {
     pub completing: Option<String>,
     /// Generate was tried: from now on, empty required fields are flagged too.
     pub attempted: bool,
+    /// The batch chosen in the form, if any.
+    pub batch: batch::BatchUi,
 }
 
 /// Everything a field widget needs besides its own value.
@@ -91,7 +94,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                 .stroke(theme::card_stroke(ui))
                 .inner_margin(egui::Margin::symmetric(20, 10)),
         )
-        .show(ui, |ui| generate_bar(app, ui, &model, can));
+        .show(ui, |ui| generate_bar(app, ui, &model, &state, can));
     let issues = std::mem::take(&mut app.issues);
     egui::CentralPanel::default()
         .frame(egui::Frame::new().fill(theme::canvas(ui)))
@@ -126,6 +129,8 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                                         fields(ui, &mut cx, &model.fields, &mut state, "", true);
                                     });
                             }
+                            ui.add_space(10.0);
+                            batch::section(ui, cx.app, &model);
                             orphan_issues(ui, &model, &issues);
                             ui.add_space(24.0);
                         });
@@ -135,6 +140,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
     app.issues = issues;
     app.persisted.forms.insert(model.endpoint_id.clone(), state);
     app.model = Some(model);
+    batch::confirm(app, ui.ctx());
 }
 
 fn header(ui: &mut Ui, app: &StudioApp, model: &FormModel) {
