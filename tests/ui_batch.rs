@@ -166,3 +166,86 @@ fn a_csv_of_three_rows_makes_three_jobs_with_the_rows_values() {
         ]
     );
 }
+
+/// The prompt in the form now.
+fn prompt_of(app: &reelsmith::ui::StudioApp) -> String {
+    match app.form_state().and_then(|f| f.values.get("prompt")) {
+        Some(reelsmith_core::schema::FieldValue::Text(t)) => t.clone(),
+        _ => String::new(),
+    }
+}
+
+#[test]
+fn presets_are_saved_applied_renamed_and_deleted_as_files() {
+    let env = Env::new(Duration::from_millis(100), Duration::from_millis(200), 4);
+    let _rt = env.rt.enter();
+    let store = reelsmith_core::schema::presets::PresetStore::new(env.config_dir().join("presets"));
+    let mut h = env.harness();
+    click_endpoint(&mut h, ENDPOINT);
+    type_prompt(&mut h, "A foggy harbour");
+
+    click(&mut h, "Presets");
+    click(&mut h, "Save as preset…");
+    h.get_by_label("Preset name").click();
+    h.step();
+    h.get_by_label("Preset name").type_text("Harbour");
+    settle(&mut h);
+    click(&mut h, "Save preset");
+    step_until(&mut h, "the preset is saved", Duration::from_secs(5), |a| {
+        a.form_ui
+            .presets
+            .list
+            .as_ref()
+            .is_some_and(|l| l.len() == 1)
+    });
+    let saved = store.list(ENDPOINT);
+    assert_eq!(saved.len(), 1, "one file in the presets folder");
+    assert_eq!(saved[0].name, "Harbour");
+
+    type_prompt(&mut h, " at noon");
+    assert_eq!(prompt_of(h.state()), "A foggy harbour at noon");
+    click(&mut h, "Presets");
+    click(&mut h, "Apply \"Harbour\"");
+    assert_eq!(
+        prompt_of(h.state()),
+        "A foggy harbour",
+        "the preset's values are back"
+    );
+
+    click(&mut h, "Presets");
+    click(&mut h, "Rename…");
+    h.get_by_label("Preset name").click();
+    h.step();
+    h.get_by_label("Preset name").type_text(" at dusk");
+    settle(&mut h);
+    click(&mut h, "Save preset");
+    step_until(
+        &mut h,
+        "the preset is renamed",
+        Duration::from_secs(5),
+        |_| {
+            store
+                .list(ENDPOINT)
+                .iter()
+                .any(|p| p.name == "Harbour at dusk")
+        },
+    );
+    settle(&mut h);
+    assert_eq!(store.list(ENDPOINT).len(), 1);
+
+    click(&mut h, "Presets");
+    click(&mut h, "Delete");
+    step_until(
+        &mut h,
+        "the preset is deleted",
+        Duration::from_secs(5),
+        |a| {
+            a.form_ui
+                .presets
+                .list
+                .as_ref()
+                .is_some_and(|l| l.is_empty())
+        },
+    );
+    assert!(store.list(ENDPOINT).is_empty(), "its file is gone");
+}

@@ -22,6 +22,7 @@ mod generate_bar;
 mod inputs;
 mod issues;
 mod nested;
+pub mod presets;
 mod prompt;
 
 use generate_bar::*;
@@ -50,6 +51,8 @@ pub struct FormUi {
     pub attempted: bool,
     /// The batch chosen in the form, if any.
     pub batch: batch::BatchUi,
+    /// The presets menu of the endpoint.
+    pub presets: presets::PresetsUi,
 }
 
 /// Everything a field widget needs besides its own value.
@@ -110,6 +113,8 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                             ui.set_width(width - 32.0);
                             ui.add_space(16.0);
                             header(ui, app, &model);
+                            let folder = app.config.config_dir.join("presets");
+                            presets::menu(ui, app, &model, &mut state, folder);
                             ui.add_space(8.0);
                             let references = reference_names(&model, &state);
                             let mut cx = FieldCtx {
