@@ -249,3 +249,90 @@ fn presets_are_saved_applied_renamed_and_deleted_as_files() {
     );
     assert!(store.list(ENDPOINT).is_empty(), "its file is gone");
 }
+
+#[test]
+fn a_batch_over_the_budget_is_refused_once_and_generate_anyway_sends_it_all() {
+    let env = Env::new(Duration::from_millis(100), Duration::from_millis(200), 4);
+    let _rt = env.rt.enter();
+    let mut settings = reelsmith_core::settings::Settings::load(&env.config_dir()).settings;
+    settings.budgets.daily_usd = Some(5.0);
+    settings.save(&env.config_dir()).unwrap();
+    let mut h = env.harness();
+    step_until(&mut h, "the spend is read", Duration::from_secs(10), |a| {
+        !a.money.busy()
+    });
+    click_endpoint(&mut h, ENDPOINT);
+    let photos: Vec<PathBuf> = (0..3)
+        .map(|i| env.png(&format!("p{i}.png"), 640, 360, 60 * i as u8))
+        .collect();
+    let refs: Vec<&std::path::Path> = photos.iter().map(|p| p.as_path()).collect();
+    drop_files(&mut h, "image_url", &refs);
+    type_prompt(&mut h, "Over budget");
+    wait_for_media(&mut h);
+    click(&mut h, "One job per photo (3)");
+    click(&mut h, "Send 3 jobs");
+    assert!(
+        h.state().money.refused.is_some(),
+        "the budget refuses the batch as a whole"
+    );
+    assert!(
+        h.query_by_label_contains("Send 3 jobs, est. $").is_none(),
+        "the refusal is the one question"
+    );
+    h.get_by_label_contains("Generate anyway").click();
+    settle(&mut h);
+    step_until(
+        &mut h,
+        "three jobs are sent",
+        Duration::from_secs(30),
+        |_| env.sim.submissions().len() == 3,
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    settle(&mut h);
+    assert_eq!(env.sim.submissions().len(), 3, "the batch, once");
+    assert!(h.state().money.refused.is_none());
+}
+
+#[test]
+fn photos_from_a_folder_make_one_job_each() {
+    let env = Env::new(Duration::from_millis(100), Duration::from_millis(200), 4);
+    let _rt = env.rt.enter();
+    let dir = env.root.path().join("shoot");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..4 {
+        let src = env.png(&format!("s{i}.png"), 640, 360, 30 * i as u8);
+        std::fs::copy(&src, dir.join(format!("s{i}.png"))).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not a photo").unwrap();
+    let mut config = env.config();
+    let folder = dir.clone();
+    config.pick_folder = Arc::new(move |_| Some(folder.clone()));
+    let mut h = env.harness_with(config);
+    click_endpoint(&mut h, ENDPOINT);
+    let first = env.png("first.png", 640, 360, 5);
+    drop_files(&mut h, "image_url", &[&first]);
+    type_prompt(&mut h, "From a folder");
+    wait_for_media(&mut h);
+    h.get_by_label_contains("Batch: many jobs at once").click();
+    settle(&mut h);
+    click(&mut h, "One job per photo");
+    click(&mut h, "Photos from a folder…");
+    step_until(&mut h, "the folder is read", Duration::from_secs(10), |a| {
+        a.form_ui
+            .batch
+            .photos
+            .as_ref()
+            .is_some_and(|p| p.paths.len() == 4)
+    });
+    settle(&mut h);
+    click(&mut h, "Send 4 jobs");
+    click(&mut h, "Yes, send 4 jobs");
+    step_until(&mut h, "four jobs are sent", Duration::from_secs(30), |a| {
+        photo_by_request(a).len() == 4
+    });
+    let mut sent: Vec<PathBuf> = photo_by_request(h.state()).into_values().collect();
+    sent.sort();
+    let want: Vec<PathBuf> = (0..4).map(|i| dir.join(format!("s{i}.png"))).collect();
+    assert_eq!(sent, want, "the folder's photos, the text file left out");
+    assert_eq!(env.sim.submissions().len(), 4);
+}
