@@ -138,3 +138,31 @@ fn pause_holds_new_jobs_and_reorder_changes_which_starts_next() {
     });
     assert_eq!(env.sim.submissions().len(), 1, "nothing more was sent");
 }
+
+#[test]
+fn retry_all_failed_sends_the_failed_job_again_once() {
+    let env = Env::new(Duration::from_millis(50), Duration::from_millis(150), 4);
+    let _rt = env.rt.enter();
+    env.sim
+        .model_error_next("internal_server_error", "The model crashed; try again.");
+    let mut h = env.harness();
+    click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
+    let street = env.png("street.png", 1280, 720, 90);
+    drop_files(&mut h, "image_url", &[&street]);
+    type_prompt(&mut h, "A lighthouse in a storm");
+    wait_for_media(&mut h);
+    click(&mut h, "Generate");
+    step_until(&mut h, "the job fails", Duration::from_secs(30), |a| {
+        count(a, JobState::Failed) == 1
+    });
+    settle(&mut h);
+    assert_eq!(env.sim.submissions().len(), 1);
+    click(&mut h, "Retry all failed");
+    step_until(
+        &mut h,
+        "the retried job is done",
+        Duration::from_secs(30),
+        |a| count(a, JobState::Done) == 1,
+    );
+    assert_eq!(env.sim.submissions().len(), 2, "sent again exactly once");
+}
