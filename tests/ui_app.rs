@@ -1019,6 +1019,12 @@ mod snapshots {
         }
     }
 
+    /// The queue's "now" in the queue snapshot: elapsed times are drawn to it, so the picture
+    /// shows real numbers and stays the same from run to run.
+    fn queue_now() -> chrono::DateTime<chrono::Utc> {
+        at(10, 12)
+    }
+
     fn demo_jobs(env: &Env) -> Vec<Job> {
         let photo = env.png("portrait.png", 600, 800);
         let upload = |sent| FileUpload {
@@ -1034,7 +1040,7 @@ mod snapshots {
             let mut j = Job::new(endpoint, prompt, serde_json::json!({}));
             j.created_at = at(10, minute);
             j.state = state;
-            j.state_changed_at = chrono::Utc::now();
+            j.state_changed_at = queue_now();
             j
         };
         let mut up = make(
@@ -1059,7 +1065,7 @@ mod snapshots {
             "A cat naps on a sunny windowsill, tail twitching",
             JobState::Running,
         );
-        running.started_at = Some(chrono::Utc::now() - chrono::Duration::seconds(42));
+        running.started_at = Some(queue_now() - chrono::Duration::seconds(42));
         running.logs = vec![JobLog {
             message: "step 12/40".into(),
             level: Some("info".into()),
@@ -1073,7 +1079,7 @@ mod snapshots {
             JobState::InQueue,
         );
         stalled.queue_position = Some(14);
-        stalled.state_changed_at = chrono::Utc::now() - chrono::Duration::minutes(45);
+        stalled.state_changed_at = queue_now() - chrono::Duration::minutes(45);
         jobs.push(stalled);
         let mut dl = make(
             5,
@@ -1147,13 +1153,17 @@ mod snapshots {
                 .clone();
             h.state_mut().engine = EngineLink::detached(&ctx, jobs, Vec::new());
             h.state_mut().engine.set_stalled(&stalled, true);
+            h.state_mut().fixed_now = Some(queue_now());
             step_until(&mut h, "thumbnails", Duration::from_secs(10), |a| {
                 !a.thumbs.busy()
             });
             h.remove_cursor();
             settle(&mut h);
-            // Elapsed times follow the clock: masked so the picture is stable.
-            mask_label(&mut h, "Running for");
+            // Elapsed times are drawn to the fixed "now" above: no mask, the numbers show.
+            assert!(
+                h.query_by_label_contains("Running for 42 s").is_some(),
+                "the running job shows its elapsed time"
+            );
             // The live price line carries the time it was fetched.
             mask_label(&mut h, "fal's live price");
             results.add(h.try_snapshot(format!("queue_{name}")));

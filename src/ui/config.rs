@@ -11,6 +11,10 @@ use reelsmith_sim::Simulator;
 /// Picks where "Save as…" writes; the default opens a native dialog, tests inject a path.
 pub type SaveAsPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
 
+/// Picks a file to open (a batch's CSV); the default opens a native dialog, tests inject a
+/// path. Blocking: it runs on a worker thread, never the UI thread.
+pub type FilePicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
+
 /// Picks the library folder in Settings; the default opens a native dialog, tests inject one.
 /// Blocking: it runs on a worker thread, never the UI thread.
 pub type FolderPicker = Arc<dyn Fn(&Path) -> Option<PathBuf> + Send + Sync>;
@@ -74,6 +78,8 @@ pub struct StudioConfig {
     pub pick_folder: FolderPicker,
     /// The player's sound output (the system's; none in tests unless they give one).
     pub sound: SoundOutput,
+    /// Chooses the CSV of a batch ("Import CSV…" in the form).
+    pub pick_csv: FilePicker,
 }
 
 impl StudioConfig {
@@ -95,6 +101,7 @@ impl StudioConfig {
             save_as: Arc::new(native_save_dialog),
             pick_folder: Arc::new(native_folder_dialog),
             sound: Arc::new(reelsmith_audio_device::system_output),
+            pick_csv: Arc::new(native_csv_dialog),
         }
     }
 
@@ -112,6 +119,7 @@ impl StudioConfig {
             save_as: Arc::new(native_save_dialog),
             pick_folder: Arc::new(native_folder_dialog),
             sound: Arc::new(|| None),
+            pick_csv: Arc::new(native_csv_dialog),
         }
     }
 }
@@ -126,6 +134,14 @@ impl StudioConfig {
             default_output_dir: self.default_output_dir.clone(),
         }
     }
+}
+
+/// The native "open" dialog for a CSV file. Blocking: call it from a worker thread.
+fn native_csv_dialog(start: &Path) -> Option<PathBuf> {
+    rfd::FileDialog::new()
+        .set_directory(start)
+        .add_filter("CSV", &["csv"])
+        .pick_file()
 }
 
 /// The native folder dialog. Blocking: call it from a worker thread.

@@ -32,6 +32,8 @@ pub struct Refusal {
     pub over: OverBudget,
     /// How many jobs the Generate would have submitted.
     pub count: u32,
+    /// The forms of a batch the refusal stands for ("Generate anyway" sends them).
+    pub batch: Option<Vec<reelsmith_core::schema::FormState>>,
 }
 
 /// Money as the window sees it.

@@ -19,6 +19,8 @@ pub enum Action {
     ConfirmResubmit(JobId),
     /// Submit a job whose submission is unknown again (the user confirmed the cost).
     ResubmitUnknown(JobId),
+    /// A queue-wide command (cancel all or what waits, retry all failed, pause, reorder).
+    Queue(crate::ui::engine_link::QueueOp),
     /// Forget a finished job from the queue (the video stays).
     Remove(JobId),
     /// Fill the form from a job's or video's settings.
@@ -96,6 +98,7 @@ impl StudioApp {
         let Some(model) = self.model.clone() else {
             return;
         };
+        form::batch::offer_photos(self, field, &items);
         let Some(state) = self.form_state_mut() else {
             return;
         };
@@ -117,6 +120,7 @@ impl StudioApp {
             Action::ConfirmResubmit(id) => self.confirm_resubmit = Some(id),
             Action::ResubmitUnknown(id) => self.engine.resubmit_unknown(&id),
             Action::Remove(id) => self.engine.remove(&id),
+            Action::Queue(op) => self.engine.queue_op(op),
             Action::UseSettings { endpoint_id, form } => self.use_settings(&endpoint_id, &form),
             Action::Open(path) => {
                 if let Err(e) = opener::open(&path) {
@@ -246,6 +250,11 @@ impl StudioApp {
     }
 
     pub(super) fn generate(&mut self) {
+        // A batch has its own checks and one question for all its jobs.
+        if form::batch::is_active(self) {
+            form::batch::ask(self);
+            return;
+        }
         self.form_ui.attempted = true;
         if let Err(reason) = self.can_generate() {
             self.toast(Tone::Warning, reason);
@@ -258,7 +267,11 @@ impl StudioApp {
         // The last spend read answers at once; the engine checks again before anything is sent.
         let adding = self.cost.as_ref().map_or(0.0, |c| c.usd * f64::from(count));
         if let Some(over) = self.money.would_pass(adding, count) {
-            self.money.refused = Some(crate::ui::money_link::Refusal { over, count });
+            self.money.refused = Some(crate::ui::money_link::Refusal {
+                over,
+                count,
+                batch: None,
+            });
             return;
         }
         self.submit_now(model, state, count, false);
@@ -266,6 +279,11 @@ impl StudioApp {
 
     /// Generates once over the budget (the refusal's "Generate anyway").
     pub fn generate_over_budget(&mut self) {
+        // The refusal of a batch carries its forms: those, and only those, are sent.
+        if let Some(forms) = self.money.refused.as_mut().and_then(|r| r.batch.take()) {
+            form::batch::send(self, forms, true);
+            return;
+        }
         let (Some(model), Some(state)) = (self.model.clone(), self.form_state().cloned()) else {
             return;
         };

@@ -104,6 +104,8 @@ pub struct StudioApp {
     pub storyboard: super::storyboard::StoryboardState,
     /// The help overlay is open.
     pub help_open: bool,
+    /// A fixed "now" for the queue's elapsed times (snapshot tests, previews); None: the clock.
+    pub fixed_now: Option<chrono::DateTime<chrono::Utc>>,
     /// "Submit again" of an unknown job is waiting for confirmation.
     pub confirm_resubmit: Option<JobId>,
     first_frame: crate::ui::startup::FirstFrameProbe,
@@ -170,6 +172,7 @@ impl StudioApp {
             settings: SettingsState::default(),
             storyboard: super::storyboard::StoryboardState::new(config.sound.clone()),
             help_open: false,
+            fixed_now: None,
             confirm_resubmit: None,
             first_frame: crate::ui::startup::FirstFrameProbe::from_env(),
             pending_demo_jobs: 0,
@@ -353,6 +356,7 @@ impl StudioApp {
                         entries: &self.entries,
                         thumbs: &mut self.thumbs,
                         commands: &mut self.commands,
+                        now: self.fixed_now.unwrap_or_else(chrono::Utc::now),
                     };
                     queue::show(&mut view, ui)
                 });

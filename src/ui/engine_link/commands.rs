@@ -8,7 +8,7 @@ use reelsmith_core::schema::{FormModel, FormState};
 
 impl EngineLink {
     /// The engine, or why commands cannot be sent now.
-    fn engine_or_reason(&self) -> Result<EngineHandle, String> {
+    pub(super) fn engine_or_reason(&self) -> Result<EngineHandle, String> {
         match &self.engine {
             Some(e) => Ok(e.clone()),
             None if self.detached => {
@@ -18,7 +18,7 @@ impl EngineLink {
         }
     }
 
-    fn command<F>(&mut self, name: &str, fut: F)
+    pub(super) fn command<F>(&mut self, name: &str, fut: F)
     where
         F: std::future::Future<Output = Result<Option<String>, String>> + Send + 'static,
     {
@@ -55,6 +55,33 @@ impl EngineLink {
                 .map_err(|e| format!("Could not submit: {e}"))
         });
         Ok(count)
+    }
+
+    /// Submits one job per form, as one batch (the budgets see them together).
+    pub fn submit_forms(
+        &mut self,
+        endpoint_id: &str,
+        forms: Vec<FormState>,
+        over_budget: bool,
+    ) -> Result<(), String> {
+        let engine = self.engine_or_reason()?;
+        let batch: Vec<NewJob> = forms
+            .into_iter()
+            .map(|form| NewJob {
+                endpoint_id: endpoint_id.to_string(),
+                form,
+                output: None,
+                overwrite_output: false,
+            })
+            .collect();
+        self.command("Submitting a batch", async move {
+            engine
+                .submit_batch(batch, over_budget)
+                .await
+                .map(|_| None)
+                .map_err(|e| format!("Could not submit the batch: {e}"))
+        });
+        Ok(())
     }
 
     /// Cancels a job (at fal too).

@@ -4,6 +4,7 @@
 
 mod commands;
 mod lifecycle;
+mod queue;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ use reelsmith_core::session::{EngineSummary, Session};
 use reelsmith_core::settings::Settings;
 
 pub use lifecycle::Opened;
+pub use queue::{QueueInfo, QueueOp, jobs_word};
 
 /// While a job runs, the window repaints this often: the elapsed time shows whole seconds, and
 /// every real change (position, logs, bytes) repaints through the engine's events anyway.
@@ -59,6 +61,8 @@ enum Done {
     Command(Result<Option<String>, String>),
     /// A video and its sidecar were deleted (or not).
     Deleted(Result<LibraryItem, String>),
+    /// The queue's order, pause and cost were read.
+    Queue(queue::QueueInfo),
 }
 
 /// The engine as the window sees it.
@@ -92,6 +96,12 @@ pub struct EngineLink {
     close_after_lifecycle: bool,
     /// Prices and budgets shared with the engine (see `money_link`).
     money: reelsmith_core::money::MoneyHandle,
+    /// The queue's order, pause and cost, as last read (see [`queue`]).
+    queue: queue::QueueInfo,
+    /// Something changed since the queue was last read.
+    queue_dirty: bool,
+    /// A read of the queue is under way.
+    queue_reading: bool,
     ctx: egui::Context,
 }
 
@@ -119,6 +129,9 @@ impl EngineLink {
             closing_text: None,
             close_after_lifecycle: false,
             money: Default::default(),
+            queue: Default::default(),
+            queue_dirty: false,
+            queue_reading: false,
             ctx: ctx.clone(),
         }
     }
@@ -262,6 +275,12 @@ impl EngineLink {
             .collect();
         let mut reload_library = self.drain_events(&mut notices);
         for finished in self.tasks.poll() {
+            // Any other answer (a command, a restart) may change what waits.
+            if finished.name == queue::READ_TASK {
+                self.queue_reading = false;
+            } else {
+                self.queue_dirty = true;
+            }
             match finished.outcome {
                 Ok(done) => reload_library |= self.finish(done, &mut notices),
                 Err(text) => {
@@ -278,6 +297,9 @@ impl EngineLink {
             }
         }
         self.run_pending();
+        if self.queue_dirty {
+            self.refresh_queue();
+        }
         if reload_library {
             self.reload_library();
         }
@@ -290,7 +312,9 @@ impl EngineLink {
         let mut resync = false;
         if let Some(rx) = self.events.as_mut() {
             loop {
-                match rx.try_recv() {
+                let event = rx.try_recv();
+                self.queue_dirty |= event.is_ok();
+                match event {
                     Ok(JobEvent::Changed { job, stalled, .. }) => {
                         if stalled {
                             self.stalled.insert(job.id.clone());
@@ -333,6 +357,7 @@ impl EngineLink {
             Done::Opened(r) => self.opened(r),
             Done::Started(r) => self.started(r),
             Done::Library(items) => self.library = items,
+            Done::Queue(info) => self.queue_read(info),
             Done::Command(Ok(Some(text))) => notices.push(Notice {
                 tone: Tone::Muted,
                 text,

@@ -6,8 +6,12 @@ pub(super) fn generate_bar(
     app: &mut StudioApp,
     ui: &mut Ui,
     model: &FormModel,
+    state: &FormState,
     can: Result<(), String>,
 ) {
+    if batch::is_active(app) {
+        return batch::bar(app, ui, model, state);
+    }
     if let Err(reason) = &can {
         ui.add(egui::Label::new(RichText::new(reason).color(theme::tone(ui, Tone::Danger))).wrap());
     }

@@ -17,10 +17,12 @@ use reelsmith_core::schema::mentions::{
 };
 use reelsmith_core::schema::{Field, FieldKind, FieldValue, FormModel, FormState, Issue, Severity};
 
+pub mod batch;
 mod generate_bar;
 mod inputs;
 mod issues;
 mod nested;
+pub mod presets;
 mod prompt;
 
 use generate_bar::*;
@@ -47,6 +49,10 @@ pub struct FormUi {
     pub completing: Option<String>,
     /// Generate was tried: from now on, empty required fields are flagged too.
     pub attempted: bool,
+    /// The batch chosen in the form, if any.
+    pub batch: batch::BatchUi,
+    /// The presets menu of the endpoint.
+    pub presets: presets::PresetsUi,
 }
 
 /// Everything a field widget needs besides its own value.
@@ -91,7 +97,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                 .stroke(theme::card_stroke(ui))
                 .inner_margin(egui::Margin::symmetric(20, 10)),
         )
-        .show(ui, |ui| generate_bar(app, ui, &model, can));
+        .show(ui, |ui| generate_bar(app, ui, &model, &state, can));
     let issues = std::mem::take(&mut app.issues);
     egui::CentralPanel::default()
         .frame(egui::Frame::new().fill(theme::canvas(ui)))
@@ -107,6 +113,8 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                             ui.set_width(width - 32.0);
                             ui.add_space(16.0);
                             header(ui, app, &model);
+                            let folder = app.config.config_dir.join("presets");
+                            presets::menu(ui, app, &model, &mut state, folder);
                             ui.add_space(8.0);
                             let references = reference_names(&model, &state);
                             let mut cx = FieldCtx {
@@ -126,6 +134,8 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                                         fields(ui, &mut cx, &model.fields, &mut state, "", true);
                                     });
                             }
+                            ui.add_space(10.0);
+                            batch::section(ui, cx.app, &model);
                             orphan_issues(ui, &model, &issues);
                             ui.add_space(24.0);
                         });
@@ -135,6 +145,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
     app.issues = issues;
     app.persisted.forms.insert(model.endpoint_id.clone(), state);
     app.model = Some(model);
+    batch::confirm(app, ui.ctx());
 }
 
 fn header(ui: &mut Ui, app: &StudioApp, model: &FormModel) {

@@ -1,11 +1,14 @@
-//! The queue panel: every job with its live state, progress, logs and actions.
+//! The queue panel: every job with its live state, progress, logs and actions, and the
+//! queue-wide commands above them ([`toolbar`]).
 
-use chrono::Utc;
+mod toolbar;
+
+use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 
 use super::app::{Action, Commands, short_name};
-use super::engine_link::EngineLink;
 use super::engine_link::excerpt;
+use super::engine_link::{EngineLink, QueueOp};
 use super::theme::{self, Tone};
 use super::thumbs::Thumbnails;
 use super::widgets;
@@ -44,6 +47,8 @@ pub struct QueueView<'a> {
     pub thumbs: &'a mut Thumbnails,
     /// Commands for the app, applied at frame end.
     pub commands: &'a mut Commands,
+    /// The time elapsed times are measured to (the clock, or a fixed time under test).
+    pub now: DateTime<Utc>,
 }
 
 /// Draws the queue.
@@ -61,6 +66,10 @@ pub fn show(view: &mut QueueView<'_>, ui: &mut Ui) {
         }
     });
     ui.add_space(4.0);
+    if !jobs.is_empty() {
+        toolbar::show(view, ui);
+        ui.add_space(4.0);
+    }
     if jobs.is_empty() {
         ui.add_space(20.0);
         ui.vertical_centered(|ui| {
@@ -98,7 +107,7 @@ fn job_card(view: &mut QueueView<'_>, ui: &mut Ui, job: &Job) {
     let stalled = view.engine.is_stalled(&job.id);
     let (label, tone) = state_label(job, stalled);
     let color = theme::tone(ui, tone);
-    let now = Utc::now();
+    let now = view.now;
     theme::card(ui)
         .inner_margin(egui::Margin::same(10))
         .show(ui, |ui| {
@@ -129,6 +138,7 @@ fn job_card(view: &mut QueueView<'_>, ui: &mut Ui, job: &Job) {
             };
             ui.label(RichText::new(prompt)).on_hover_text(&job.prompt);
             inputs_row(view, ui, job);
+            start_order(view, ui, job);
             detail(view, ui, job, stalled, now);
             actions(view, ui, job);
             if !job.logs.is_empty() {
@@ -148,6 +158,38 @@ fn job_card(view: &mut QueueView<'_>, ui: &mut Ui, job: &Job) {
                 });
             }
         });
+}
+
+/// For a job not yet sent: its place in the start order, with buttons to move it.
+fn start_order(view: &mut QueueView<'_>, ui: &mut Ui, job: &Job) {
+    let order = &view.engine.queue_info().order;
+    let Some(place) = order.iter().position(|o| o == &job.id) else {
+        return;
+    };
+    let last = order.len() - 1;
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        let text = if place == 0 {
+            "Starts next".to_string()
+        } else {
+            format!("Starts after {}", super::engine_link::jobs_word(place))
+        };
+        ui.label(RichText::new(text).small().color(theme::subtle(ui)));
+        let up = ui
+            .add_enabled(place > 0, egui::Button::new("⬆").small())
+            .on_hover_text("Start earlier");
+        if up.clicked() {
+            view.commands
+                .send(Action::Queue(QueueOp::Move(job.id.clone(), place - 1)));
+        }
+        let down = ui
+            .add_enabled(place < last, egui::Button::new("⬇").small())
+            .on_hover_text("Start later");
+        if down.clicked() {
+            view.commands
+                .send(Action::Queue(QueueOp::Move(job.id.clone(), place + 1)));
+        }
+    });
 }
 
 /// Small thumbnails of the job's local input files.

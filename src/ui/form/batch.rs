@@ -1,0 +1,564 @@
+//! Batches in the form: one job per photo (several photos dropped on an image field, or a
+//! folder), per line of a prompt list, or per row of a CSV (a column per field). The forms come
+//! from the core's `schema::batch`; the bar shows "N jobs · est. $X total" and one question (or
+//! the budget's refusal) covers the whole batch before anything is sent.
+
+use std::path::{Path, PathBuf};
+
+use egui::{RichText, Ui};
+use poll_promise::Promise;
+
+use crate::ui::app::{Action, StudioApp};
+use crate::ui::theme::{self, Tone};
+use reelsmith_core::schema::batch::{
+    BatchSummary, per_csv_row, per_photo, per_prompt, photo_field, photos_in, summarize,
+};
+use reelsmith_core::schema::{FieldKind, FormModel, FormState, MediaRef, Severity, validate};
+
+/// Where the jobs of a batch come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// No batch: Generate sends the form (Variations times).
+    #[default]
+    Off,
+    /// One job per photo, into one image field.
+    Photos,
+    /// One job per line of the prompt list.
+    Prompts,
+    /// One job per CSV row.
+    Csv,
+}
+
+/// Photos for a one-job-per-photo batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Photos {
+    /// The image field each goes into.
+    pub field: String,
+    /// The photos, in order.
+    pub paths: Vec<PathBuf>,
+}
+
+/// An imported CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Csv {
+    /// Where it was read from (media cells are relative to its folder).
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+/// The forms of a batch and what they are expected to cost.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// One form per job.
+    pub forms: Vec<FormState>,
+    /// Count and estimate.
+    pub summary: BatchSummary,
+}
+
+/// What a background pick answered.
+enum Picked {
+    Folder(Result<Option<Photos>, String>),
+    Csv(Result<Option<Csv>, String>),
+}
+
+/// What the form keeps of a batch between frames.
+#[derive(Default)]
+pub struct BatchUi {
+    /// The source in use.
+    pub source: Source,
+    /// Photos dropped or read from a folder.
+    pub photos: Option<Photos>,
+    /// The prompt list, one prompt per line.
+    pub prompts: String,
+    /// The imported CSV.
+    pub csv: Option<Csv>,
+    /// The batch waiting for the user's "Send".
+    pub asking: Option<Prepared>,
+    /// Photos were just offered: the section opens to show the offer.
+    offered: bool,
+    /// A folder or CSV being picked and read (dialogs and disk off the UI thread).
+    picking: Option<Promise<Picked>>,
+    /// The last preparation and what it was made from.
+    cache: Option<(Key, Result<Prepared, String>)>,
+}
+
+impl std::fmt::Debug for BatchUi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchUi")
+            .field("source", &self.source)
+            .field("photos", &self.photos)
+            .field("csv", &self.csv.as_ref().map(|c| &c.path))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a preparation depends on.
+type Key = (Source, FormState, String, Option<Csv>, Option<Photos>);
+
+impl BatchUi {
+    /// The batch's forms, or why they cannot be made; None when no batch is chosen.
+    pub fn prepare(
+        &mut self,
+        model: &FormModel,
+        base: &FormState,
+    ) -> Option<Result<Prepared, String>> {
+        if self.source == Source::Off {
+            return None;
+        }
+        let key: Key = (
+            self.source,
+            base.clone(),
+            self.prompts.clone(),
+            self.csv.clone(),
+            self.photos.clone(),
+        );
+        if let Some((k, r)) = &self.cache
+            && k == &key
+        {
+            return Some(r.clone());
+        }
+        let made = self.make(model, base);
+        self.cache = Some((key, made.clone()));
+        Some(made)
+    }
+
+    fn make(&self, model: &FormModel, base: &FormState) -> Result<Prepared, String> {
+        let forms = match self.source {
+            Source::Off => Vec::new(),
+            Source::Photos => {
+                let p = self
+                    .photos
+                    .as_ref()
+                    .ok_or("Drop several photos on an image field, or pick a folder.")?;
+                per_photo(base, &p.field, &p.paths)
+            }
+            Source::Prompts => per_prompt(model, base, &self.prompts, "the prompt list")
+                .map_err(|e| format!("Prompt list: {e}"))?,
+            Source::Csv => {
+                let csv = self.csv.as_ref().ok_or("Import a CSV first.")?;
+                let dir = csv.path.parent().unwrap_or(Path::new("."));
+                let name = csv.path.display().to_string();
+                per_csv_row(model, base, &csv.text, dir, &name).map_err(|e| format!("{e}"))?
+            }
+        };
+        // Each job is checked on its own: the base form may lack what the rows fill in.
+        for (n, form) in forms.iter().enumerate() {
+            if let Some(issue) = validate(model, form)
+                .into_iter()
+                .find(|i| i.severity == Severity::Error)
+            {
+                return Err(format!("Job {}: {}: {}", n + 1, issue.field, issue.message));
+            }
+        }
+        let summary = summarize(model, &forms);
+        Ok(Prepared { forms, summary })
+    }
+
+    /// Applies a finished pick; never blocks.
+    fn poll(&mut self) -> Option<String> {
+        let done = self.picking.as_ref()?.ready().is_some();
+        if !done {
+            return None;
+        }
+        let picked = self.picking.take()?.block_and_take();
+        match picked {
+            Picked::Folder(Ok(Some(photos))) => {
+                self.photos = Some(photos);
+                self.source = Source::Photos;
+            }
+            Picked::Csv(Ok(Some(csv))) => {
+                self.csv = Some(csv);
+                self.source = Source::Csv;
+            }
+            Picked::Folder(Ok(None)) | Picked::Csv(Ok(None)) => {}
+            Picked::Folder(Err(e)) | Picked::Csv(Err(e)) => return Some(e),
+        }
+        None
+    }
+}
+
+/// "5 jobs · est. $4.00 total" (and the unpriced ones).
+pub fn summary_text(s: &BatchSummary) -> String {
+    let mut text = format!(
+        "{} · est. ${:.2} total",
+        crate::ui::engine_link::jobs_word(s.jobs),
+        s.usd
+    );
+    if s.unpriced > 0 {
+        text.push_str(&format!(" ({} not priced)", s.unpriced));
+    }
+    text
+}
+
+/// Several photos dropped on a single-image field of the top level: offered as a batch (the
+/// field itself keeps the last one, as a drop on a single field always did).
+pub fn offer_photos(app: &mut StudioApp, field: &str, items: &[MediaRef]) {
+    let Some(model) = app.model.as_ref() else {
+        return;
+    };
+    let single_image = model
+        .field(field)
+        .is_some_and(|f| f.kind == FieldKind::Image);
+    let paths: Vec<PathBuf> = items
+        .iter()
+        .filter_map(|m| match m {
+            MediaRef::Local(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    if !single_image || paths.len() < 2 || paths.len() != items.len() {
+        return;
+    }
+    let n = paths.len();
+    app.form_ui.batch.photos = Some(Photos {
+        field: field.to_string(),
+        paths,
+    });
+    app.form_ui.batch.offered = true;
+    app.toast(
+        Tone::Waiting,
+        format!(
+            "{n} photos dropped on a field that takes one. To send one job per photo, choose \
+             \"One job per photo\" under Batch."
+        ),
+    );
+}
+
+/// Draws the batch section of the form.
+pub(super) fn section(ui: &mut Ui, app: &mut StudioApp, model: &FormModel) {
+    if let Some(error) = app.form_ui.batch.poll() {
+        app.act(Action::Toast(Tone::Danger, error));
+    }
+    let photo_target = photo_field(model, None).ok();
+    let batch = &mut app.form_ui.batch;
+    let offered = std::mem::take(&mut batch.offered);
+    egui::CollapsingHeader::new(RichText::new("Batch: many jobs at once").strong())
+        .id_salt(("batch", &model.endpoint_id))
+        .default_open(batch.source != Source::Off)
+        .open(offered.then_some(true))
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.radio_value(&mut batch.source, Source::Off, "One job");
+                if photo_target.is_some() {
+                    let label = match &batch.photos {
+                        Some(p) => format!("One job per photo ({})", p.paths.len()),
+                        None => "One job per photo".to_string(),
+                    };
+                    ui.radio_value(&mut batch.source, Source::Photos, label);
+                }
+                if model.field("prompt").is_some() {
+                    ui.radio_value(&mut batch.source, Source::Prompts, "Prompt list");
+                }
+                ui.radio_value(&mut batch.source, Source::Csv, "CSV");
+            });
+            match batch.source {
+                Source::Off => {
+                    ui.label(
+                        RichText::new(
+                            "Drop several photos on an image field, write a prompt list or \
+                             import a CSV to send one job each.",
+                        )
+                        .small()
+                        .color(theme::subtle(ui)),
+                    );
+                }
+                Source::Photos => photos_part(ui, batch, photo_target.as_deref()),
+                Source::Prompts => {
+                    let r = ui.add(
+                        egui::TextEdit::multiline(&mut batch.prompts)
+                            .desired_rows(4)
+                            .desired_width(f32::INFINITY)
+                            .hint_text("One prompt per line; the other fields come from the form"),
+                    );
+                    let label = ui.label(RichText::new("Prompt list").small());
+                    r.labelled_by(label.id);
+                }
+                Source::Csv => csv_part(ui, batch),
+            }
+        });
+    let folder_pick = app.config.pick_folder.clone();
+    let csv_pick = app.config.pick_csv.clone();
+    let start = app.config.default_output_dir.clone();
+    let ctx = ui.ctx().clone();
+    let batch = &mut app.form_ui.batch;
+    let wanted = ui.data_mut(|d| {
+        let w = d.get_temp::<PickWanted>(pick_id());
+        d.remove::<PickWanted>(pick_id());
+        w
+    });
+    match wanted {
+        Some(PickWanted::Folder(field)) if batch.picking.is_none() => {
+            batch.picking = Some(Promise::spawn_blocking(move || {
+                let out = pick_folder(&folder_pick, &start, field);
+                ctx.request_repaint();
+                Picked::Folder(out)
+            }));
+        }
+        Some(PickWanted::Csv) if batch.picking.is_none() => {
+            batch.picking = Some(Promise::spawn_blocking(move || {
+                let out = pick_csv(&csv_pick, &start);
+                ctx.request_repaint();
+                Picked::Csv(out)
+            }));
+        }
+        _ => {}
+    }
+}
+
+/// A pick asked for this frame (kept in egui's memory until the section starts it).
+#[derive(Debug, Clone)]
+enum PickWanted {
+    Folder(String),
+    Csv,
+}
+
+fn pick_id() -> egui::Id {
+    egui::Id::unique("batch_pick")
+}
+
+fn photos_part(ui: &mut Ui, batch: &mut BatchUi, target: Option<&str>) {
+    match &batch.photos {
+        Some(p) => {
+            ui.label(
+                RichText::new(format!(
+                    "{} photos, one job each, into {}",
+                    p.paths.len(),
+                    p.field
+                ))
+                .small(),
+            );
+            let names: Vec<String> = p
+                .paths
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            ui.label(
+                RichText::new(names.join(", "))
+                    .small()
+                    .color(theme::subtle(ui)),
+            );
+        }
+        None => {
+            ui.label(
+                RichText::new("Drop several photos on the image field, or pick a folder.")
+                    .small()
+                    .color(theme::subtle(ui)),
+            );
+        }
+    }
+    if let Some(field) = target
+        && ui
+            .add_enabled(
+                batch.picking.is_none(),
+                egui::Button::new("Photos from a folder…"),
+            )
+            .clicked()
+    {
+        let field = batch
+            .photos
+            .as_ref()
+            .map_or(field.to_string(), |p| p.field.clone());
+        ui.data_mut(|d| d.insert_temp(pick_id(), PickWanted::Folder(field)));
+    }
+}
+
+fn csv_part(ui: &mut Ui, batch: &mut BatchUi) {
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(batch.picking.is_none(), egui::Button::new("Import CSV…"))
+            .on_hover_text("A header row naming fields (prompt, image_url, seed…), one job per row")
+            .clicked()
+        {
+            ui.data_mut(|d| d.insert_temp(pick_id(), PickWanted::Csv));
+        }
+        if let Some(csv) = &batch.csv {
+            ui.label(RichText::new(csv.path.display().to_string()).small());
+        }
+    });
+}
+
+/// Asks the folder dialog, then lists its photos (both block: run on a worker thread).
+fn pick_folder(
+    pick: &crate::ui::config::FolderPicker,
+    start: &Path,
+    field: String,
+) -> Result<Option<Photos>, String> {
+    let Some(dir) = pick(start) else {
+        return Ok(None);
+    };
+    let paths = photos_in(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(Some(Photos { field, paths }))
+}
+
+/// Asks the file dialog, then reads the CSV (both block: run on a worker thread).
+fn pick_csv(pick: &crate::ui::config::FilePicker, start: &Path) -> Result<Option<Csv>, String> {
+    let Some(path) = pick(start) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "The CSV {} cannot be read ({e}). Check that it is a text file you may read.",
+            path.display()
+        )
+    })?;
+    Ok(Some(Csv { path, text }))
+}
+
+/// True when Generate sends a batch.
+pub fn is_active(app: &StudioApp) -> bool {
+    app.form_ui.batch.source != Source::Off
+}
+
+/// Why the batch cannot be sent now, or its forms.
+pub fn ready(app: &mut StudioApp) -> Result<Prepared, String> {
+    let (Some(model), Some(base)) = (app.model.clone(), app.form_state().cloned()) else {
+        return Err("Pick an endpoint first.".into());
+    };
+    ready_with(app, &model, &base)
+}
+
+/// [`ready`] while the form is drawn (the model and the values are out of the app then).
+fn ready_with(
+    app: &mut StudioApp,
+    model: &FormModel,
+    base: &FormState,
+) -> Result<Prepared, String> {
+    if app.key.is_none() {
+        return Err("Enter your fal key in Settings (or try the simulator).".into());
+    }
+    if !app.engine.is_ready() {
+        return Err(app.engine.unavailable_reason());
+    }
+    app.form_ui
+        .batch
+        .prepare(model, base)
+        .unwrap_or_else(|| Err("No batch is chosen.".into()))
+}
+
+/// Generate with a batch chosen: the budget's refusal, or the one question.
+pub fn ask(app: &mut StudioApp) {
+    let prepared = match ready(app) {
+        Ok(p) => p,
+        Err(why) => {
+            app.toast(Tone::Warning, why);
+            return;
+        }
+    };
+    let n = prepared.forms.len();
+    // The refusal is then the one question ("Generate anyway" sends the batch).
+    if let Some(over) = app.money.would_pass(prepared.summary.usd, n as u32) {
+        app.money.refused = Some(crate::ui::money_link::Refusal {
+            over,
+            count: n as u32,
+            batch: Some(prepared.forms),
+        });
+        return;
+    }
+    app.form_ui.batch.asking = Some(prepared);
+}
+
+/// Sends `forms` as one batch (the budgets see them together).
+pub fn send(app: &mut StudioApp, forms: Vec<FormState>, over_budget: bool) {
+    let Some(endpoint_id) = app.endpoint_id().map(str::to_string) else {
+        return;
+    };
+    let n = forms.len();
+    match app.engine.submit_forms(&endpoint_id, forms, over_budget) {
+        Ok(()) => {
+            app.persisted.show_queue = true;
+            app.toast(
+                Tone::Waiting,
+                format!("{} queued.", crate::ui::engine_link::jobs_word(n)),
+            );
+        }
+        Err(e) => app.toast(Tone::Danger, e),
+    }
+}
+
+/// The one question of a batch: "Send 5 jobs, est. $4.00?".
+pub fn confirm(app: &mut StudioApp, ctx: &egui::Context) {
+    let Some(prepared) = app.form_ui.batch.asking.clone() else {
+        return;
+    };
+    let s = &prepared.summary;
+    let jobs = crate::ui::engine_link::jobs_word(s.jobs);
+    let mut close = false;
+    let mut go = false;
+    let modal = egui::Modal::new(egui::Id::unique("batch_confirm")).show(ctx, |ui| {
+        ui.set_max_width(420.0);
+        ui.label(
+            RichText::new(format!("Send {jobs}, est. ${:.2}?", s.usd))
+                .size(17.0)
+                .strong(),
+        );
+        if s.unpriced > 0 {
+            ui.label(
+                RichText::new(format!(
+                    "{} of them have no price on record: the total may be higher.",
+                    s.unpriced
+                ))
+                .color(theme::tone(ui, Tone::Warning)),
+            );
+        }
+        ui.label(
+            RichText::new("Each job is charged by fal when it runs.")
+                .small()
+                .color(theme::subtle(ui)),
+        );
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui
+                .add(theme::primary_button(format!("Yes, send {jobs}")))
+                .clicked()
+            {
+                go = true;
+            }
+            if ui.button("Not now").clicked() {
+                close = true;
+            }
+        });
+    });
+    if go {
+        app.form_ui.batch.asking = None;
+        send(app, prepared.forms, false);
+    } else if modal.should_close() || close {
+        app.form_ui.batch.asking = None;
+    }
+}
+
+/// The Generate bar of a batch: its count and total, and the button that asks.
+pub(super) fn bar(app: &mut StudioApp, ui: &mut Ui, model: &FormModel, base: &FormState) {
+    let ready = ready_with(app, model, base);
+    ui.horizontal(|ui| {
+        ui.vertical(|ui| match &ready {
+            Ok(p) => {
+                ui.label(RichText::new(summary_text(&p.summary)).size(18.0).strong());
+                ui.label(
+                    RichText::new("Variations do not apply to a batch")
+                        .small()
+                        .color(theme::subtle(ui)),
+                );
+            }
+            Err(why) => {
+                ui.add(
+                    egui::Label::new(RichText::new(why).color(theme::tone(ui, Tone::Danger)))
+                        .wrap(),
+                );
+            }
+        });
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let label = match &ready {
+                Ok(p) => format!("Send {}", crate::ui::engine_link::jobs_word(p.forms.len())),
+                Err(_) => "Send batch".to_string(),
+            };
+            let r = ui.add_enabled(
+                ready.is_ok(),
+                theme::primary_button(label).min_size(egui::vec2(130.0, 34.0)),
+            );
+            if r.clicked() {
+                app.act(Action::Generate);
+            }
+        });
+    });
+}

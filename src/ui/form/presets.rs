@@ -1,0 +1,235 @@
+//! The presets menu of the form: the current endpoint's named presets (plain JSON files in the
+//! config folder, through the core's `schema::presets`, the same the command line uses) to
+//! apply, save, rename or delete. Every file operation, even a small one, runs on a worker
+//! thread: the config folder may sit on a slow or network disk.
+
+use std::path::PathBuf;
+
+use egui::{RichText, Ui};
+use poll_promise::Promise;
+
+use crate::ui::app::{Action, StudioApp};
+use crate::ui::theme::{self, Tone};
+use reelsmith_core::schema::presets::{Preset, PresetStore};
+use reelsmith_core::schema::{FormModel, FormState};
+
+/// What a file operation answered: the endpoint's presets afterwards, and a sentence.
+type Answer = Result<(Vec<Preset>, Option<String>), String>;
+
+/// The name being typed for "Save as preset…" or "Rename…".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Naming {
+    /// The preset renamed (None: saving the form as a new preset).
+    pub renaming: Option<String>,
+    /// The name typed so far.
+    pub text: String,
+}
+
+/// The presets menu's state (reset with the form when the endpoint changes).
+#[derive(Default)]
+pub struct PresetsUi {
+    /// The presets of the endpoint, by name, once read.
+    pub list: Option<Vec<Preset>>,
+    /// The name dialog, when open.
+    pub naming: Option<Naming>,
+    task: Option<Promise<Answer>>,
+}
+
+impl std::fmt::Debug for PresetsUi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PresetsUi")
+            .field("list", &self.list.as_ref().map(|l| l.len()))
+            .field("naming", &self.naming)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The operations on the presets' files.
+enum Op {
+    List,
+    Save(String, FormState),
+    Rename(String, String),
+    Delete(String),
+}
+
+fn store(app: &StudioApp) -> PresetStore {
+    PresetStore::new(app.config.config_dir.join("presets"))
+}
+
+/// Runs `op` on a worker thread, then lists the endpoint's presets again.
+fn start(app: &mut StudioApp, endpoint: &str, op: Op, ctx: &egui::Context) {
+    if app.form_ui.presets.task.is_some() {
+        return;
+    }
+    let store = store(app);
+    let endpoint = endpoint.to_string();
+    let ctx = ctx.clone();
+    app.form_ui.presets.task = Some(Promise::spawn_blocking(move || {
+        let said = match op {
+            Op::List => Ok(None),
+            Op::Save(name, form) => store
+                .save(&endpoint, &name, &form, false)
+                .map(|_| Some(format!("Preset \"{name}\" saved."))),
+            Op::Rename(from, to) => store
+                .rename(&endpoint, &from, &to)
+                .map(|()| Some(format!("Preset \"{from}\" renamed to \"{to}\"."))),
+            Op::Delete(name) => store
+                .delete(&endpoint, &name)
+                .map(|()| Some(format!("Preset \"{name}\" deleted."))),
+        };
+        let out = said
+            .map(|s| (store.list(&endpoint), s))
+            .map_err(|e| format!("Presets: {e}"));
+        ctx.request_repaint();
+        out
+    }));
+}
+
+/// Applies a finished file operation; never blocks.
+fn poll(app: &mut StudioApp) {
+    let ready = app
+        .form_ui
+        .presets
+        .task
+        .as_ref()
+        .is_some_and(|t| t.ready().is_some());
+    if !ready {
+        return;
+    }
+    let Some(task) = app.form_ui.presets.task.take() else {
+        return;
+    };
+    match task.block_and_take() {
+        Ok((list, said)) => {
+            app.form_ui.presets.list = Some(list);
+            if let Some(said) = said {
+                app.act(Action::Toast(Tone::Waiting, said));
+            }
+        }
+        Err(e) => {
+            // The list is read again: the operation may have half happened.
+            app.form_ui.presets.list = None;
+            app.act(Action::Toast(Tone::Danger, e));
+        }
+    }
+}
+
+/// Draws the "Presets" menu beside the form's title, and its name dialog.
+pub(super) fn menu(
+    ui: &mut Ui,
+    app: &mut StudioApp,
+    model: &FormModel,
+    state: &mut FormState,
+    folder_hint: PathBuf,
+) {
+    poll(app);
+    if app.form_ui.presets.list.is_none() {
+        start(app, &model.endpoint_id, Op::List, ui.ctx());
+    }
+    let busy = app.form_ui.presets.task.is_some();
+    let list = app.form_ui.presets.list.clone().unwrap_or_default();
+    let mut op = None;
+    ui.menu_button("Presets", |ui| {
+        if ui
+            .add_enabled(!busy, egui::Button::new("Save as preset…"))
+            .clicked()
+        {
+            app.form_ui.presets.naming = Some(Naming {
+                renaming: None,
+                text: String::new(),
+            });
+            ui.close();
+        }
+        if list.is_empty() {
+            ui.label(
+                RichText::new("No presets for this endpoint yet")
+                    .small()
+                    .color(theme::subtle(ui)),
+            );
+        }
+        for preset in &list {
+            ui.separator();
+            if ui
+                .button(format!("Apply \"{}\"", preset.name))
+                .on_hover_text("Put the preset's values into the form")
+                .clicked()
+            {
+                preset.apply(model, state);
+                app.invalidate();
+                app.act(Action::Toast(
+                    Tone::Waiting,
+                    format!("Preset \"{}\" applied.", preset.name),
+                ));
+                ui.close();
+            }
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(!busy, egui::Button::new("Rename…").small())
+                    .clicked()
+                {
+                    app.form_ui.presets.naming = Some(Naming {
+                        renaming: Some(preset.name.clone()),
+                        text: preset.name.clone(),
+                    });
+                    ui.close();
+                }
+                if ui
+                    .add_enabled(!busy, egui::Button::new("Delete").small())
+                    .on_hover_text(format!("Delete \"{}\"", preset.name))
+                    .clicked()
+                {
+                    op = Some(Op::Delete(preset.name.clone()));
+                    ui.close();
+                }
+            });
+        }
+        ui.label(
+            RichText::new(format!("Files in {}", folder_hint.display()))
+                .small()
+                .color(theme::subtle(ui)),
+        );
+    });
+    if let Some(op) = op.or_else(|| naming_dialog(app, state, ui.ctx())) {
+        start(app, &model.endpoint_id, op, ui.ctx());
+    }
+}
+
+/// The name dialog of "Save as preset…" and "Rename…"; the operation once confirmed.
+fn naming_dialog(app: &mut StudioApp, state: &FormState, ctx: &egui::Context) -> Option<Op> {
+    let naming = app.form_ui.presets.naming.as_mut()?;
+    let title = match &naming.renaming {
+        Some(from) => format!("Rename \"{from}\""),
+        None => "Save as preset".to_string(),
+    };
+    let mut done = None;
+    let mut close = false;
+    let modal = egui::Modal::new(egui::Id::unique("preset_name")).show(ctx, |ui| {
+        ui.set_max_width(360.0);
+        ui.label(RichText::new(title).size(17.0).strong());
+        let label = ui.label("Preset name");
+        let r = ui
+            .add(egui::TextEdit::singleline(&mut naming.text).desired_width(300.0))
+            .labelled_by(label.id);
+        let entered = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let name = naming.text.trim().to_string();
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            let ok = ui
+                .add_enabled(!name.is_empty(), theme::primary_button("Save preset"))
+                .clicked();
+            if (ok || entered) && !name.is_empty() {
+                done = Some(match &naming.renaming {
+                    Some(from) => Op::Rename(from.clone(), name.clone()),
+                    None => Op::Save(name.clone(), state.clone()),
+                });
+            }
+            if ui.button("Cancel").clicked() {
+                close = true;
+            }
+        });
+    });
+    if done.is_some() || close || modal.should_close() {
+        app.form_ui.presets.naming = None;
+    }
+    done
+}
