@@ -408,3 +408,57 @@ fn clear_history_keeps_the_two_favourites_which_survive_a_restart() {
     settle(&mut h);
     assert_eq!(h.state_mut().gallery.visible(), [1, 3].map(job).to_vec());
 }
+
+#[test]
+fn save_copies_of_a_selection_numbers_a_taken_name_and_replaces_nothing() {
+    let env = Env::new();
+    let _rt = env.rt.enter();
+    env.videos(3);
+    let out = env.root.path().join("exports");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join(name(1)), b"someone else's").unwrap();
+    let mut config = env.config();
+    let chosen = out.clone();
+    config.pick_folder = Arc::new(move |_start: &std::path::Path| Some(chosen.clone()));
+    let mut h = harness(config);
+    step_until(&mut h, "the studio opens", Duration::from_secs(10), |a| {
+        a.studio_ready()
+    });
+    h.state_mut().persisted.view = View::Gallery;
+    step_until(
+        &mut h,
+        "the library is read",
+        Duration::from_secs(20),
+        |a| a.gallery.index.index.len() == 3 && !a.gallery.index.scanning(),
+    );
+    settle(&mut h);
+    h.get_by_label(&cell(0)).click();
+    settle(&mut h);
+    h.get_by_label(&cell(1)).click_modifiers(Modifiers::COMMAND);
+    settle(&mut h);
+    h.get_by_label("Save copies…").click();
+    step_until(
+        &mut h,
+        "the copies are made",
+        Duration::from_secs(20),
+        |a| !a.gallery.export_busy(),
+    );
+    settle(&mut h);
+    assert_eq!(std::fs::read(out.join(name(1))).unwrap(), b"someone else's");
+    for (copy, i) in [("shot-00.mp4", 0), ("shot-01 (2).mp4", 1)] {
+        let copied = out.join(copy);
+        assert_eq!(
+            std::fs::read(&copied).unwrap(),
+            std::fs::read(env.library().join(name(i))).unwrap()
+        );
+        let sidecar = Sidecar::read(&copied.with_extension("json")).unwrap();
+        assert_eq!(sidecar.file, copy);
+        assert_eq!(sidecar.job_id, job(i));
+    }
+    assert!(!out.join(name(2)).exists(), "only the selection is copied");
+    assert!(
+        h.query_by_label_contains("Saved 2 copies").is_some()
+            && h.query_by_label_contains("1 renamed").is_some(),
+        "the outcome names the renamed copy"
+    );
+}

@@ -94,7 +94,6 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                 }
             });
             save_copy::status(app, ui, item);
-            export_selection::status(app, ui);
             ui.add_space(4.0);
             ui.label(
                 RichText::new("Continue from this clip")
@@ -263,7 +262,6 @@ pub(super) fn bulk_details(app: &mut StudioApp, ui: &mut Ui) {
             trash_link::delete(app, &ids);
         }
     });
-    export_selection::status(app, ui);
     ui.add_space(8.0);
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])

@@ -98,7 +98,7 @@ pub fn poll(app: &mut StudioApp) {
     }
 }
 
-/// "Saved 12 copies in /x (2 renamed: a.mp4 → a (2).mp4); 1 failed: …".
+/// "Saved 12 copies in /x (1 renamed, the name was taken: a.mp4 as a (2).mp4). 1 not copied: …".
 fn summary(
     folder: &std::path::Path,
     report: &SelectionReport,
@@ -111,7 +111,7 @@ fn summary(
             let item = items.iter().find(|i| &i.job_id == id)?;
             let was = item.path.file_name()?;
             let now = exported.video.file_name()?;
-            (was != now).then(|| format!("{} → {}", was.to_string_lossy(), now.to_string_lossy()))
+            (was != now).then(|| format!("{} as {}", was.to_string_lossy(), now.to_string_lossy()))
         })
         .collect();
     let mut text = format!(
