@@ -49,8 +49,12 @@ impl Env {
     /// `n` real clips with sidecars in the library folder; video `i` is `i` minutes older
     /// than video 0, so the gallery (newest first) shows them in order.
     fn videos(&self, n: usize) {
-        let dir = self.library();
-        std::fs::create_dir_all(&dir).unwrap();
+        self.videos_in(&self.library(), 0..n);
+    }
+
+    /// Videos numbered `numbers` in `dir`.
+    fn videos_in(&self, dir: &std::path::Path, numbers: std::ops::Range<usize>) {
+        std::fs::create_dir_all(dir).unwrap();
         let spec = reelsmith_sim::clip::ClipSpec {
             width: 160,
             height: 90,
@@ -59,7 +63,7 @@ impl Env {
         };
         let bytes = reelsmith_sim::clip::render_clip(&spec, None).unwrap();
         let base = chrono::Utc::now() - chrono::Duration::hours(1);
-        for i in 0..n {
+        for i in numbers {
             let video = dir.join(name(i));
             std::fs::write(&video, &bytes).unwrap();
             let when = base - chrono::Duration::minutes(i as i64);
@@ -461,4 +465,39 @@ fn save_copies_of_a_selection_numbers_a_taken_name_and_replaces_nothing() {
             && h.query_by_label_contains("1 renamed").is_some(),
         "the outcome names the renamed copy"
     );
+}
+
+#[test]
+fn the_index_follows_the_library_folder_when_settings_move_it() {
+    let env = Env::new();
+    let _rt = env.rt.enter();
+    env.videos(3);
+    let elsewhere = env.root.path().join("elsewhere");
+    env.videos_in(&elsewhere, 10..12);
+    let mut h = gallery_with(&env, 3);
+    let mut settings = h.state().engine.settings().clone();
+    settings.output_dir = Some(elsewhere.clone());
+    h.state_mut()
+        .act(reelsmith::ui::app::Action::ApplySettings {
+            settings,
+            restart: true,
+        });
+    step_until(
+        &mut h,
+        "the other folder's videos replace the first's",
+        Duration::from_secs(20),
+        |a| {
+            let ids: BTreeSet<&str> = a
+                .gallery
+                .index
+                .index
+                .entries()
+                .map(|e| e.item.job_id.as_str())
+                .collect();
+            ids == [job(10), job(11)].iter().map(String::as_str).collect()
+        },
+    );
+    settle(&mut h);
+    assert_eq!(h.state().gallery.index.folder(), Some(elsewhere.as_path()));
+    assert_eq!(h.get_all_by_label_contains("Video: ").count(), 2);
 }

@@ -154,7 +154,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         .and_then(|id| app.gallery.index.index.get(id))
         .map(|e| e.item.clone());
     load_sidecar(app, focused.as_ref());
-    let many = app.gallery.selection.set.len() > 1;
+    let many = app.gallery.selected_ids().len() > 1;
     crate::ui::storyboard::gallery_drop_bar(app, ui);
     if many || focused.is_some() {
         egui::Panel::right("gallery_details")

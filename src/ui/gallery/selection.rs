@@ -127,25 +127,22 @@ impl Selection {
     }
 
     /// The selected videos in the visible order; the focused one alone when none is selected.
+    /// Selected videos the search or a filter hides are left out: what is acted on (marked,
+    /// deleted, copied) is always on screen.
     pub fn ordered(&self, visible: &[String]) -> Vec<String> {
         if self.set.is_empty() {
-            return self.focus.iter().cloned().collect();
+            return self
+                .focus
+                .iter()
+                .filter(|f| visible.contains(f))
+                .cloned()
+                .collect();
         }
-        let mut out: Vec<String> = visible
+        visible
             .iter()
             .filter(|v| self.set.contains(*v))
             .cloned()
-            .collect();
-        // Selected videos the filter hides still count (they were chosen).
-        let mut hidden: Vec<String> = self
-            .set
-            .iter()
-            .filter(|id| !out.contains(id))
-            .cloned()
-            .collect();
-        hidden.sort();
-        out.extend(hidden);
-        out
+            .collect()
     }
 }
 

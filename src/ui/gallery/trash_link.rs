@@ -3,7 +3,7 @@
 //! Ctrl+Z (or the banner's Undo) puts it back. Every trash call moves files, so each runs on a
 //! worker; the UI only starts them and reads their answers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -187,6 +187,24 @@ fn finished(app: &mut StudioApp, done: Done) {
     }
     match done {
         Done::Deleted { deleted, asked } => {
+            // A preview of a video that went stops (its file is in the trash now).
+            let playing = app
+                .gallery
+                .player
+                .as_ref()
+                .and_then(|p| p.path().map(Path::to_path_buf));
+            let gone_playing = playing.is_some_and(|path| {
+                deleted.moved.iter().any(|id| {
+                    app.gallery
+                        .index
+                        .index
+                        .get(id)
+                        .is_some_and(|e| e.item.path == path)
+                })
+            });
+            if gone_playing && let Some(p) = app.gallery.player.as_mut() {
+                p.close();
+            }
             app.gallery.index.remove(&deleted.moved);
             let gone: std::collections::HashSet<&String> = deleted.moved.iter().collect();
             app.gallery
