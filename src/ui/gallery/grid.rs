@@ -142,6 +142,7 @@ pub(super) fn grid(app: &mut StudioApp, ui: &mut Ui) {
     if let Some(y) = app.gallery.scroll_to.take() {
         area = area.vertical_scroll_offset(y);
     }
+    app.gallery.cell_focused = false;
     let out = area.show_rows(ui, CELL_H + GAP, rows, |ui, range| {
         for row in range {
             ui.horizontal(|ui| {
@@ -178,6 +179,9 @@ pub(super) fn cell(app: &mut StudioApp, ui: &mut Ui, entry: &IndexEntry, visible
     if r.drag_started() || r.dragged() {
         // Dropped on the storyboard bar below the grid, it becomes a shot.
         r.dnd_set_drag_payload(crate::ui::storyboard::ClipDrag(item.path.clone()));
+    }
+    if r.has_focus() {
+        app.gallery.cell_focused = true;
     }
     if r.secondary_clicked() && !selected {
         app.gallery

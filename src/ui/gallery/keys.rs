@@ -1,7 +1,8 @@
 //! The gallery's keys: arrows move the focus (Up/Down by a row), Shift+arrows extend a range,
 //! Space toggles, Ctrl+A selects every visible video, Enter plays the focused one, Esc clears,
 //! F and X mark, Delete trashes, Ctrl+Z undoes the last deletion. Only while the gallery is on
-//! show and no text field has the keyboard; keys are taken before any widget sees them.
+//! show and no other widget (text field, slider, button) has the keyboard; keys are taken
+//! before any widget sees them.
 
 use egui::{Key, Modifiers};
 
@@ -12,7 +13,9 @@ use crate::ui::app::StudioApp;
 /// Applies this frame's gallery keys.
 pub fn handle(app: &mut StudioApp, ctx: &egui::Context) {
     let dialog_up = ctx.memory(|m| m.top_modal_layer().is_some()) || ctx.any_popup_open();
-    if ctx.text_edit_focused() || dialog_up || app.gallery.trash.confirm_clear {
+    // A focused text field, slider or button keeps its keys; a focused cell does not.
+    let widget_has_keys = ctx.memory(|m| m.focused().is_some()) && !app.gallery.cell_focused;
+    if ctx.text_edit_focused() || widget_has_keys || dialog_up || app.gallery.trash.confirm_clear {
         return;
     }
     let cols = app.gallery.cols.max(1) as isize;

@@ -83,6 +83,8 @@ pub struct GalleryState {
     scroll_to: Option<f32>,
     /// The grid's scroll offset and height as last drawn.
     viewport: (f32, f32),
+    /// A cell had the keyboard focus last frame (the gallery's keys still apply).
+    cell_focused: bool,
 }
 
 impl GalleryState {
