@@ -256,6 +256,19 @@ fn arrows_and_shift_select_exactly_the_expected_videos() {
     press(&mut h, Modifiers::NONE, Key::Escape);
     assert!(selected(&h).is_empty() && focus(&h).is_none());
 
+    // Enter plays the focused video in the preview.
+    press(&mut h, Modifiers::NONE, Key::ArrowRight);
+    assert_eq!(focus(&h), Some(0));
+    press(&mut h, Modifiers::NONE, Key::Enter);
+    let playing = h
+        .state()
+        .gallery
+        .player
+        .as_ref()
+        .and_then(|p| p.path().map(|p| p.to_path_buf()));
+    assert_eq!(playing, Some(env.library().join(name(0))));
+    press(&mut h, Modifiers::NONE, Key::Escape);
+
     // Keys typed into the search field are text, not gallery keys.
     h.get_by_label("Search prompts").click();
     settle(&mut h);

@@ -210,7 +210,9 @@ fn load_sidecar(app: &mut StudioApp, item: Option<&LibraryItem>) {
     {
         return;
     }
-    if let Some(p) = app.gallery.player.as_mut() {
+    if let Some(p) = app.gallery.player.as_mut()
+        && p.path() != Some(item.path.as_path())
+    {
         p.close();
     }
     let path = item.sidecar.clone();
