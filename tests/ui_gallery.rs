@@ -514,3 +514,43 @@ fn the_index_follows_the_library_folder_when_settings_move_it() {
     assert_eq!(h.state().gallery.index.folder(), Some(elsewhere.as_path()));
     assert_eq!(h.get_all_by_label_contains("Video: ").count(), 2);
 }
+
+#[test]
+fn the_header_shows_the_indexers_progress_while_it_reads_a_large_folder() {
+    let env = Env::new();
+    let _rt = env.rt.enter();
+    env.videos(400);
+    let config = env.config();
+    let persisted = Persisted {
+        view: View::Gallery,
+        ..Persisted::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1300.0))
+        .with_max_steps(20)
+        .build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, persisted));
+    // The indexer starts with the first frame after the journal opened, and says so at once.
+    let start = Instant::now();
+    loop {
+        h.step();
+        if h.query_by_label_contains("indexing ").is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no progress label seen"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        h.query_by_label_contains(" of 400").is_some()
+            || h.query_by_label_contains(" of 0").is_some(),
+        "the label counts the folder's sidecars"
+    );
+    step_until(&mut h, "the scan ends", Duration::from_secs(60), |a| {
+        a.gallery.index.index.len() == 400 && !a.gallery.index.scanning()
+    });
+    settle(&mut h);
+    assert!(h.query_by_label_contains("indexing ").is_none());
+    assert!(h.query_by_label("400 videos").is_some());
+}

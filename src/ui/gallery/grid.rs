@@ -22,10 +22,15 @@ fn header(app: &mut StudioApp, ui: &mut Ui, total: usize) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Gallery").strong().size(18.0));
         let noun = if total == 1 { "video" } else { "videos" };
-        ui.label(RichText::new(format!("{total} {noun}")).color(theme::subtle(ui)));
-        if let Some(label) = app.gallery.index.progress_label() {
-            ui.add(egui::Spinner::new().size(12.0));
-            ui.label(RichText::new(label).small().color(theme::subtle(ui)));
+        match app.gallery.index.progress_label() {
+            Some(progress) => {
+                let text = format!("{total} {noun} · {progress}");
+                ui.label(RichText::new(text).color(theme::subtle(ui)));
+                ui.add(egui::Spinner::new().size(12.0));
+            }
+            None => {
+                ui.label(RichText::new(format!("{total} {noun}")).color(theme::subtle(ui)));
+            }
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.menu_button("☰ Library", |ui| {
