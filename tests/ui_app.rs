@@ -349,10 +349,10 @@ fn every_family_generates_from_dropped_files_into_the_gallery() {
             .count(),
         cases.len()
     );
-    // Search by prompt text narrows the grid.
+    // The search (prompts, endpoints and seeds, through the core's index) narrows the grid.
     h.get_by_label("Search prompts").click();
     h.step();
-    h.get_by_label("Search prompts").type_text("storm 3");
+    h.get_by_label("Search prompts").type_text("storm kling");
     settle(&mut h);
     assert_eq!(
         h.get_all_by_label_contains("Video: a lighthouse keeper")
@@ -833,15 +833,13 @@ fn save_as_copies_the_video_and_its_sidecar() {
     assert!(img.width() > 0 && img.height() > 0);
     h.get_by_label_contains("Gallery ").click();
     settle(&mut h);
-    // Delete asks first, then removes the video and its sidecar.
-    h.get_by_label("Delete…").click();
-    settle(&mut h);
-    h.get_by_label("Delete video").click();
+    // Delete asks nothing: the video and its sidecar go to the trash (undoable).
+    h.get_by_label("Move to the trash").click();
     step_until(
         &mut h,
-        "the video is deleted",
+        "the video is in the trash",
         Duration::from_secs(10),
-        |a| a.engine.library().is_empty() && !a.engine.busy(),
+        |a| a.gallery.index.index.is_empty() && !a.gallery.trash_busy() && !a.engine.busy(),
     );
     assert!(!item.path.exists() && !item.sidecar.exists());
     assert!(dest.is_file(), "the exported copy stays");
@@ -1208,7 +1206,11 @@ mod snapshots {
                     blake3: String::new(),
                     video_url: None,
                     result: None,
-                    timings: Default::default(),
+                    timings: reelsmith_core::library::sidecar::SidecarTimings {
+                        created_at: Some(when),
+                        saved_at: Some(when),
+                        ..Default::default()
+                    },
                     simulated: true,
                     cost: Default::default(),
                 }

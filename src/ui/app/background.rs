@@ -138,6 +138,7 @@ impl StudioApp {
             let count = std::mem::take(&mut self.pending_demo_jobs);
             self.queue_demo_jobs(count);
         }
+        crate::ui::gallery::poll_background(self);
         if self.thumbs.poll() {
             self.invalidate();
         }

@@ -36,8 +36,6 @@ pub enum Action {
     Reveal(PathBuf),
     /// Copy a video and its sidecar elsewhere.
     SaveAs(LibraryItem),
-    /// Delete a video and its sidecar (after confirmation).
-    DeleteVideo(LibraryItem),
     /// Add this clip to the storyboard on show.
     AddToStoryboard(PathBuf),
     /// Open extend-video with this clip.
@@ -139,8 +137,6 @@ impl StudioApp {
                 }
             }
             Action::SaveAs(item) => crate::ui::save_copy::start(self, item),
-            // "Video deleted." is said once the files are gone (see the engine link).
-            Action::DeleteVideo(item) => self.engine.delete_video(&item),
             Action::AddToStoryboard(path) => {
                 if self.storyboard.selected.is_none() {
                     self.toast(

@@ -89,7 +89,8 @@ impl StudioApp {
                         ] {
                             let selected = self.persisted.view == view;
                             let text = if view == View::Gallery {
-                                format!("{label}  {}", self.engine.library().len())
+                                // The gallery's index: the folder's truth, kept current.
+                                format!("{label}  {}", self.gallery.index.index.len())
                             } else {
                                 label.to_string()
                             };

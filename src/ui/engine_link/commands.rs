@@ -3,7 +3,6 @@
 
 use super::{Done, EngineLink};
 use reelsmith_core::jobs::{EngineHandle, JobId, NewJob};
-use reelsmith_core::library::LibraryItem;
 use reelsmith_core::schema::{FormModel, FormState};
 
 impl EngineLink {
@@ -161,36 +160,5 @@ impl EngineLink {
             }
             Err(_) => self.jobs.retain(|j| &j.id != id),
         }
-    }
-
-    /// Deletes a video and its sidecar from disk and from the library index; the gallery
-    /// drops it and says "Video deleted." once that succeeded.
-    pub fn delete_video(&mut self, item: &LibraryItem) {
-        let session = self.session.clone();
-        let item = item.clone();
-        self.tasks.spawn_blocking("Deleting a video", move || {
-            let delete = || -> Result<(), String> {
-                for p in [&item.path, &item.sidecar] {
-                    match std::fs::remove_file(p) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => {
-                            return Err(format!(
-                                "Could not delete {}: {e}. Check that the file is not open \
-                                 elsewhere and the folder is writable.",
-                                p.display()
-                            ));
-                        }
-                    }
-                }
-                if let Some(s) = session {
-                    s.journal().unindex(&item.job_id).map_err(|e| {
-                        format!("The video was deleted but the library index kept it: {e}")
-                    })?;
-                }
-                Ok(())
-            };
-            Done::Deleted(delete().map(|()| item))
-        });
     }
 }

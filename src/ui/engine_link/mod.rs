@@ -59,8 +59,6 @@ enum Done {
     Library(Vec<LibraryItem>),
     /// A command finished: a sentence worth a toast, or an error.
     Command(Result<Option<String>, String>),
-    /// A video and its sidecar were deleted (or not).
-    Deleted(Result<LibraryItem, String>),
     /// The queue's order, pause and cost were read.
     Queue(queue::QueueInfo),
 }
@@ -76,6 +74,8 @@ pub struct EngineLink {
     jobs: Vec<Job>,
     stalled: HashSet<JobId>,
     library: Vec<LibraryItem>,
+    /// Changes whenever `library` is replaced (the gallery's index syncs on it).
+    library_generation: u64,
     tasks: Tasks<Done>,
     /// What the one lifecycle task under way does ("Restarting the engine…").
     lifecycle: Option<&'static str>,
@@ -117,6 +117,7 @@ impl EngineLink {
             jobs: Vec::new(),
             stalled: HashSet::new(),
             library: Vec::new(),
+            library_generation: next_generation(),
             tasks: Tasks::new(ctx),
             lifecycle: None,
             target: None,
@@ -234,6 +235,12 @@ impl EngineLink {
     /// Every finished video, newest first.
     pub fn library(&self) -> &[LibraryItem] {
         &self.library
+    }
+
+    /// A number that changes whenever [`Self::library`] is read again; unique across links,
+    /// so a replaced link never looks unchanged.
+    pub fn library_generation(&self) -> u64 {
+        self.library_generation
     }
 
     /// Jobs not finished yet (an unknown submission waits for the user: not active).
@@ -356,7 +363,10 @@ impl EngineLink {
         match done {
             Done::Opened(r) => self.opened(r),
             Done::Started(r) => self.started(r),
-            Done::Library(items) => self.library = items,
+            Done::Library(items) => {
+                self.library = items;
+                self.library_generation = next_generation();
+            }
             Done::Queue(info) => self.queue_read(info),
             Done::Command(Ok(Some(text))) => notices.push(Notice {
                 tone: Tone::Muted,
@@ -367,20 +377,6 @@ impl EngineLink {
                 tone: Tone::Danger,
                 text,
             }),
-            Done::Deleted(Ok(item)) => {
-                self.library.retain(|i| i.job_id != item.job_id);
-                notices.push(Notice {
-                    tone: Tone::Waiting,
-                    text: "Video deleted.".into(),
-                });
-            }
-            Done::Deleted(Err(text)) => {
-                notices.push(Notice {
-                    tone: Tone::Danger,
-                    text,
-                });
-                return true;
-            }
         }
         false
     }
@@ -437,6 +433,12 @@ fn state_notice(job: &Job) -> Option<Notice> {
         }),
         _ => None,
     }
+}
+
+/// A fresh library generation (process-wide, so two links never share one).
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn sort_jobs(jobs: &mut [Job]) {

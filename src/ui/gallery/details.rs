@@ -10,7 +10,7 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                 ui.label(RichText::new("Details").strong().size(16.0));
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.small_button("Close").clicked() {
-                        app.gallery.selected = None;
+                        app.gallery.selection.clear();
                         if let Some(p) = app.gallery.player.as_mut() {
                             p.close();
                         }
@@ -114,12 +114,19 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
             });
             ui.add_space(6.0);
             let danger = theme::tone(ui, Tone::Danger);
-            if ui
-                .add(egui::Button::new(RichText::new("Delete…").color(danger)))
-                .clicked()
-            {
-                app.gallery.confirm_delete = Some(item.clone());
-            }
+            let ids = [item.job_id.clone()];
+            ui.horizontal_wrapped(|ui| {
+                marks_buttons(app, ui, &ids);
+                if ui
+                    .add(egui::Button::new(
+                        RichText::new("Move to the trash").color(danger),
+                    ))
+                    .on_hover_text("Delete; undo from the banner or with Ctrl+Z")
+                    .clicked()
+                {
+                    trash_link::delete(app, &ids);
+                }
+            });
             ui.add_space(8.0);
             let sidecar = app
                 .gallery
@@ -179,4 +186,95 @@ pub(super) fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
         &item.path,
         poster.as_ref(),
     );
+}
+
+/// Favourite and reject toggles for `ids`.
+fn marks_buttons(app: &mut StudioApp, ui: &mut Ui, ids: &[String]) {
+    let all = |f: fn(&reelsmith_core::store::Marks) -> bool| {
+        ids.iter()
+            .all(|id| app.gallery.index.index.get(id).is_some_and(|e| f(&e.marks)))
+    };
+    let (fav, rej) = (all(|m| m.favourite), all(|m| m.rejected));
+    if ui
+        .selectable_label(fav, "★ Favourite")
+        .on_hover_text("F")
+        .clicked()
+    {
+        marks::toggle(app, ids, marks::Mark::Favourite);
+    }
+    if ui
+        .selectable_label(rej, "× Reject")
+        .on_hover_text("X")
+        .clicked()
+    {
+        marks::toggle(app, ids, marks::Mark::Reject);
+    }
+}
+
+/// Several videos selected: how many, and what can be done with all of them.
+pub(super) fn bulk_details(app: &mut StudioApp, ui: &mut Ui) {
+    let ids = app.gallery.selected_ids();
+    let items = context_menu::items_of(app, &ids);
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!("{} selected", items.len()))
+                .strong()
+                .size(16.0),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.small_button("Clear").on_hover_text("Esc").clicked() {
+                app.gallery.selection.clear();
+            }
+        });
+    });
+    let bytes: u64 = items.iter().map(|i| i.size).sum();
+    ui.label(
+        RichText::new(format!("{} on disk", reelsmith_core::human::bytes(bytes)))
+            .small()
+            .color(theme::subtle(ui)),
+    );
+    ui.add_space(8.0);
+    ui.horizontal_wrapped(|ui| {
+        marks_buttons(app, ui, &ids);
+        if ui
+            .add_enabled(
+                !app.gallery.export.busy(),
+                egui::Button::new("Save copies…"),
+            )
+            .on_hover_text("Copies the videos and their sidecars into a folder")
+            .clicked()
+        {
+            export_selection::start(app, items.clone());
+        }
+        if ui.button("Add to storyboard").clicked() {
+            for item in &items {
+                app.act(Action::AddToStoryboard(item.path.clone()));
+            }
+        }
+        let danger = theme::tone(ui, Tone::Danger);
+        if ui
+            .add(egui::Button::new(
+                RichText::new("Move to the trash").color(danger),
+            ))
+            .on_hover_text("Delete; undo from the banner or with Ctrl+Z")
+            .clicked()
+        {
+            trash_link::delete(app, &ids);
+        }
+    });
+    ui.add_space(8.0);
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for item in items.iter().take(200) {
+                ui.label(RichText::new(excerpt(&item.prompt, 60)).small());
+            }
+            if items.len() > 200 {
+                ui.label(
+                    RichText::new(format!("and {} more", items.len() - 200))
+                        .small()
+                        .color(theme::subtle(ui)),
+                );
+            }
+        });
 }

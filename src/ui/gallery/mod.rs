@@ -1,5 +1,7 @@
-//! The gallery: every finished video as a virtualised grid of poster frames, newest first, with
-//! a details panel to play, export, reuse and delete.
+//! The gallery: every finished video as a virtualised grid of poster frames, searched, filtered
+//! and sorted through the core's library index (fed in the background by its indexer), with a
+//! multi-selection driven by mouse and keys, marks, delete with undo, "Save copies…" of a
+//! selection and a details panel to play, export and reuse.
 
 use std::path::PathBuf;
 
@@ -10,13 +12,23 @@ use crate::ui::app::{Action, StudioApp, short_name};
 use crate::ui::engine_link::excerpt;
 use crate::ui::save_copy::{self, SaveCopyState};
 use crate::ui::theme::{self, Tone};
-use reelsmith_core::library::{LibraryItem, Sidecar};
+use reelsmith_core::library::{LibraryItem, LibraryQuery, Sidecar, SortKey};
 
+mod context_menu;
 mod details;
+mod export_selection;
 mod grid;
+mod index_link;
+mod keys;
+mod marks;
+pub mod selection;
+mod trash_link;
 
 use details::*;
 use grid::*;
+
+pub use index_link::IndexLink;
+pub use selection::Selection;
 
 /// Grid cell size (poster 16:9 plus two caption lines), in points.
 const CELL_W: f32 = 208.0;
@@ -24,37 +36,129 @@ const POSTER_H: f32 = 117.0;
 const CELL_H: f32 = POSTER_H + 50.0;
 const GAP: f32 = 10.0;
 
+/// Which marks the gallery shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MarkFilter {
+    /// Every video.
+    #[default]
+    All,
+    /// Favourites only.
+    Favourites,
+    /// Everything but rejects.
+    NotRejected,
+}
+
 /// Gallery state.
 #[derive(Default)]
 pub struct GalleryState {
-    /// Text search over prompts.
+    /// Text search over prompts, endpoints and seeds.
     pub search: String,
     /// Only this endpoint (None = all).
     pub endpoint: Option<String>,
-    /// The selected video's job id.
-    pub selected: Option<String>,
-    /// The sidecar of the selected video.
+    /// All / favourites / not rejected.
+    pub marks_filter: MarkFilter,
+    /// The order.
+    pub sort: SortKey,
+    /// Selected videos, anchor and focus.
+    pub selection: Selection,
+    /// The library index and its cached query answer.
+    pub index: IndexLink,
+    /// Journal writes of marks.
+    marks: marks::MarkSaves,
+    /// Deletions and their undo.
+    trash: trash_link::TrashLink,
+    /// "Save copies…" of the selection.
+    export: export_selection::ExportState,
+    copy_json: context_menu::CopyJson,
+    /// The sidecar of the focused video.
     sidecar: Option<(String, Promise<Result<Sidecar, String>>)>,
     /// The preview player (with sound), made on first use.
     pub player: Option<crate::ui::player::PlayerPanel>,
-    /// Delete is waiting for confirmation.
-    pub confirm_delete: Option<LibraryItem>,
     /// "Save as…": the copy running, its outcome, a question.
     pub save: SaveCopyState,
     last_frame: Option<Promise<Result<PathBuf, String>>>,
+    /// Columns of the grid as last drawn (Up/Down move by this many).
+    cols: usize,
+    /// Where the grid scrolls to next frame (the keys moved the focus off screen).
+    scroll_to: Option<f32>,
+    /// The grid's scroll offset and height as last drawn.
+    viewport: (f32, f32),
+    /// A cell had the keyboard focus last frame (the gallery's keys still apply).
+    cell_focused: bool,
+}
+
+impl GalleryState {
+    /// The query the grid shows.
+    pub fn query(&self) -> LibraryQuery {
+        LibraryQuery {
+            text: self.search.clone(),
+            endpoint: self.endpoint.clone(),
+            favourites_only: self.marks_filter == MarkFilter::Favourites,
+            hide_rejected: self.marks_filter == MarkFilter::NotRejected,
+            sort: self.sort,
+            ascending: false,
+        }
+    }
+
+    /// The job ids on show, in order (cached; see [`IndexLink::visible`]).
+    pub fn visible(&mut self) -> Vec<String> {
+        let query = self.query();
+        self.index.visible(&query).to_vec()
+    }
+
+    /// The selected videos in the visible order (the focused one when none is selected).
+    pub fn selected_ids(&mut self) -> Vec<String> {
+        let visible = self.visible();
+        self.selection.ordered(&visible)
+    }
+
+    /// True while a deletion or undo runs.
+    pub fn trash_busy(&self) -> bool {
+        self.trash.busy()
+    }
+
+    /// True while a "Save copies…" runs.
+    pub fn export_busy(&self) -> bool {
+        self.export.busy()
+    }
+
+    /// Columns of the grid as last drawn (Up/Down move by this many).
+    pub fn columns(&self) -> usize {
+        self.cols
+    }
+
+    /// True while the last deletion can be undone (its banner is up).
+    pub fn can_undo(&self) -> bool {
+        self.trash.last.is_some()
+    }
+}
+
+/// Keeps the index fed and collects finished gallery work; called every frame, whichever view
+/// is on show (never waits).
+pub fn poll_background(app: &mut StudioApp) {
+    index_link::poll(app);
+    marks::poll(app);
+    trash_link::poll(app);
+    export_selection::poll(app);
+    context_menu::poll(app);
 }
 
 /// Draws the gallery view.
 pub fn show(app: &mut StudioApp, ui: &mut Ui) {
     poll(app);
-    let selected = app
+    // Before any widget: a focused cell would take Space and Enter as a click.
+    keys::handle(app, ui.ctx());
+    let focused = app
         .gallery
-        .selected
+        .selection
+        .focus
         .as_ref()
-        .and_then(|id| app.engine.library().iter().find(|i| &i.job_id == id))
-        .cloned();
+        .and_then(|id| app.gallery.index.index.get(id))
+        .map(|e| e.item.clone());
+    load_sidecar(app, focused.as_ref());
+    let many = app.gallery.selected_ids().len() > 1;
     crate::ui::storyboard::gallery_drop_bar(app, ui);
-    if let Some(item) = &selected {
+    if many || focused.is_some() {
         egui::Panel::right("gallery_details")
             .resizable(true)
             .default_size(400.0)
@@ -64,7 +168,10 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                     .fill(ui.visuals().panel_fill)
                     .inner_margin(egui::Margin::same(14)),
             )
-            .show(ui, |ui| details(app, ui, item));
+            .show(ui, |ui| match (&focused, many) {
+                (Some(item), false) => details(app, ui, item),
+                _ => bulk_details(app, ui),
+            });
     }
     egui::CentralPanel::default()
         .frame(
@@ -73,7 +180,7 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                 .inner_margin(egui::Margin::same(14)),
         )
         .show(ui, |ui| grid(app, ui));
-    confirm_delete(app, ui.ctx());
+    trash_link::confirm_clear(app, ui.ctx());
     save_copy::confirm(app, ui.ctx());
 }
 
@@ -89,7 +196,38 @@ fn poll(app: &mut StudioApp) {
     }
 }
 
-fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
+/// Reads the focused video's sidecar (once per video), on a worker; a new focus closes the
+/// preview of the old one.
+fn load_sidecar(app: &mut StudioApp, item: Option<&LibraryItem>) {
+    let Some(item) = item else {
+        return;
+    };
+    if app
+        .gallery
+        .sidecar
+        .as_ref()
+        .is_some_and(|(id, _)| id == &item.job_id)
+    {
+        return;
+    }
+    if let Some(p) = app.gallery.player.as_mut()
+        && p.path() != Some(item.path.as_path())
+    {
+        p.close();
+    }
+    let path = item.sidecar.clone();
+    let ctx = app.egui_ctx();
+    app.gallery.sidecar = Some((
+        item.job_id.clone(),
+        crate::ui::task::blocking(
+            &ctx,
+            move || Sidecar::read(&path).map_err(|e| e.to_string()),
+            |m| Err(format!("reading it stopped unexpectedly ({m})")),
+        ),
+    ));
+}
+
+pub(super) fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
     let form = app
         .engine
         .jobs()
@@ -116,43 +254,6 @@ fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
     }
 }
 
-fn confirm_delete(app: &mut StudioApp, ctx: &egui::Context) {
-    let Some(item) = app.gallery.confirm_delete.clone() else {
-        return;
-    };
-    let modal = egui::Modal::new(egui::Id::unique("confirm_delete")).show(ctx, |ui| {
-        ui.set_width(380.0);
-        ui.label(RichText::new("Delete this video?").strong().size(16.0));
-        ui.label(format!(
-            "{} and its sidecar will be deleted from disk. This cannot be undone.",
-            item.path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        ));
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            let danger = theme::tone(ui, Tone::Danger);
-            if ui
-                .add(
-                    egui::Button::new(RichText::new("Delete video").color(Color32::WHITE))
-                        .fill(danger),
-                )
-                .clicked()
-            {
-                app.act(Action::DeleteVideo(item.clone()));
-                app.gallery.confirm_delete = None;
-            }
-            if ui.button("Keep it").clicked() {
-                app.gallery.confirm_delete = None;
-            }
-        });
-    });
-    if modal.should_close() {
-        app.gallery.confirm_delete = None;
-    }
-}
-
 /// Extracts the clip's last frame to a PNG, then opens image-to-video with it.
 pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
     let dir = app.config.cache_dir.join("frames");
@@ -171,5 +272,10 @@ pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
 
 /// True while a save, frame extraction or preview start runs.
 pub fn busy(g: &GalleryState) -> bool {
-    g.save.busy() || g.last_frame.is_some() || g.player.as_ref().is_some_and(|p| p.is_opening())
+    g.save.busy()
+        || g.last_frame.is_some()
+        || g.player.as_ref().is_some_and(|p| p.is_opening())
+        || g.trash.busy()
+        || g.export.busy()
+        || g.marks.busy()
 }

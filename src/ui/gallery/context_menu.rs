@@ -1,0 +1,129 @@
+//! What can be done with the selection: the cell's right-click menu and the details panel's
+//! bulk buttons share these actions.
+
+use egui::{RichText, Ui};
+use poll_promise::Promise;
+use reelsmith_core::library::{LibraryItem, Sidecar};
+
+use super::marks::{self, Mark};
+use crate::ui::app::{Action, StudioApp};
+use crate::ui::theme::{self, Tone};
+
+/// The items of `ids` known to the index, in that order.
+pub fn items_of(app: &StudioApp, ids: &[String]) -> Vec<LibraryItem> {
+    ids.iter()
+        .filter_map(|id| app.gallery.index.index.get(id).map(|e| e.item.clone()))
+        .collect()
+}
+
+/// The right-click menu of a cell; acts on the selection (the cell is selected first when it
+/// was not).
+pub fn show(app: &mut StudioApp, ui: &mut Ui, ids: &[String]) {
+    let items = items_of(app, ids);
+    let Some(first) = items.first().cloned() else {
+        return;
+    };
+    if items.len() > 1 {
+        ui.label(RichText::new(format!("{} selected", items.len())).color(theme::subtle(ui)));
+        ui.separator();
+    }
+    if ui.button("Copy prompt").clicked() {
+        let text: Vec<&str> = items.iter().map(|i| i.prompt.as_str()).collect();
+        app.act(Action::CopyText(text.join("\n\n"), "Prompt"));
+    }
+    let seeds: Vec<String> = items
+        .iter()
+        .filter_map(|i| i.seed.map(|s| s.to_string()))
+        .collect();
+    if ui
+        .add_enabled(!seeds.is_empty(), egui::Button::new("Copy seed"))
+        .clicked()
+    {
+        app.act(Action::CopyText(seeds.join(", "), "Seed"));
+    }
+    if ui
+        .button("Copy settings as JSON")
+        .on_hover_text("The input the job was sent with, from its sidecar")
+        .clicked()
+    {
+        copy_settings(app, &items);
+    }
+    if ui
+        .add_enabled(items.len() == 1, egui::Button::new("Reuse settings"))
+        .clicked()
+    {
+        super::reuse_settings(app, &first);
+    }
+    ui.separator();
+    if ui.button("Reveal in file manager").clicked() {
+        app.act(Action::Reveal(first.path.clone()));
+    }
+    if ui
+        .add_enabled(
+            !app.gallery.export.busy(),
+            egui::Button::new("Save copies…"),
+        )
+        .on_hover_text("Copies the videos and their sidecars into a folder")
+        .clicked()
+    {
+        super::export_selection::start(app, items.clone());
+    }
+    if ui.button("Add to storyboard").clicked() {
+        for item in &items {
+            app.act(Action::AddToStoryboard(item.path.clone()));
+        }
+    }
+    ui.separator();
+    if ui.button("Favourite (F)").clicked() {
+        marks::toggle(app, ids, Mark::Favourite);
+    }
+    if ui.button("Reject (X)").clicked() {
+        marks::toggle(app, ids, Mark::Reject);
+    }
+    let danger = theme::tone(ui, Tone::Danger);
+    if ui
+        .button(RichText::new("Move to the trash (Delete)").color(danger))
+        .clicked()
+    {
+        super::trash_link::delete(app, ids);
+    }
+}
+
+/// Reads the sidecars on a worker, then copies their inputs (one object, or an array for
+/// several videos).
+fn copy_settings(app: &mut StudioApp, items: &[LibraryItem]) {
+    let sidecars: Vec<std::path::PathBuf> = items.iter().map(|i| i.sidecar.clone()).collect();
+    let ctx = app.egui_ctx();
+    app.gallery.copy_json = Some(crate::ui::task::blocking(
+        &ctx,
+        move || {
+            let mut inputs = Vec::new();
+            for path in &sidecars {
+                let sc = Sidecar::read(path)
+                    .map_err(|e| format!("The settings could not be read: {e}"))?;
+                inputs.push(sc.input);
+            }
+            let value = match inputs.len() {
+                1 => inputs.remove(0),
+                _ => serde_json::Value::Array(inputs),
+            };
+            serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
+        },
+        |m| Err(format!("Reading the settings stopped unexpectedly ({m}).")),
+    ));
+}
+
+/// Copies the settings once read.
+pub fn poll(app: &mut StudioApp) {
+    let Some(p) = app.gallery.copy_json.take() else {
+        return;
+    };
+    match p.try_take() {
+        Ok(Ok(json)) => app.act(Action::CopyText(json, "Settings")),
+        Ok(Err(e)) => app.toast(Tone::Danger, e),
+        Err(p) => app.gallery.copy_json = Some(p),
+    }
+}
+
+/// The copy of settings under way.
+pub type CopyJson = Option<Promise<Result<String, String>>>;

@@ -1,0 +1,187 @@
+//! "Save copies…" of the selection: a folder is picked (the native dialog, on a worker), the
+//! core's [`export_selection`] copies each video with its sidecar there on the same worker
+//! (never replacing a file; a taken name gets a number), and the gallery shows "Exporting 3 of
+//! 12" with a bar, then what was renamed and what failed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use egui::{RichText, Ui};
+use poll_promise::Promise;
+use reelsmith_core::library::LibraryItem;
+use reelsmith_core::library::export_selection::{SelectionReport, export_selection};
+
+use crate::ui::app::StudioApp;
+use crate::ui::theme::{self, Tone};
+
+/// How far the copy is, written by the worker and read by the UI.
+#[derive(Default)]
+struct Progress {
+    videos_done: AtomicUsize,
+    videos: AtomicUsize,
+    bytes_done: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// The copy under way.
+struct Running {
+    progress: Arc<Progress>,
+    promise: Promise<Option<(std::path::PathBuf, SelectionReport, Vec<LibraryItem>)>>,
+}
+
+/// State of "Save copies…".
+#[derive(Default)]
+pub struct ExportState {
+    running: Option<Running>,
+    /// What the last copy did, in words.
+    pub note: Option<(Tone, String)>,
+}
+
+impl ExportState {
+    /// True while a folder is being picked or copies made.
+    pub fn busy(&self) -> bool {
+        self.running.is_some()
+    }
+}
+
+/// Asks for a folder, then copies `items` there, all on a worker.
+pub fn start(app: &mut StudioApp, items: Vec<LibraryItem>) {
+    if items.is_empty() || app.gallery.export.busy() {
+        return;
+    }
+    let pick = app.config.pick_folder.clone();
+    let start_at = app.output_dir();
+    let progress = Arc::new(Progress::default());
+    let shared = progress.clone();
+    let ctx = app.egui_ctx();
+    let wake = ctx.clone();
+    let promise = crate::ui::task::blocking(
+        &ctx,
+        move || {
+            let folder = pick(&start_at)?;
+            let report = export_selection(&items, &folder, &mut |p| {
+                shared.videos_done.store(p.videos_done, Ordering::Relaxed);
+                shared.videos.store(p.videos, Ordering::Relaxed);
+                shared.bytes_done.store(p.bytes_done, Ordering::Relaxed);
+                shared.bytes.store(p.bytes, Ordering::Relaxed);
+                wake.request_repaint();
+            });
+            Some((folder, report, items))
+        },
+        |m| {
+            tracing::error!("saving copies stopped: {m}");
+            None
+        },
+    );
+    app.gallery.export = ExportState {
+        running: Some(Running { progress, promise }),
+        note: None,
+    };
+}
+
+/// Reads the finished copy.
+pub fn poll(app: &mut StudioApp) {
+    let Some(running) = app.gallery.export.running.take() else {
+        return;
+    };
+    match running.promise.try_take() {
+        Ok(Some((folder, report, items))) => {
+            app.gallery.export.note = Some(summary(&folder, &report, &items));
+        }
+        Ok(None) => {}
+        Err(promise) => {
+            app.gallery.export.running = Some(Running {
+                progress: running.progress,
+                promise,
+            })
+        }
+    }
+}
+
+/// "Saved 12 copies in /x (1 renamed, the name was taken: a.mp4 as a (2).mp4). 1 not copied: …".
+fn summary(
+    folder: &std::path::Path,
+    report: &SelectionReport,
+    items: &[LibraryItem],
+) -> (Tone, String) {
+    let renamed: Vec<String> = report
+        .copied
+        .iter()
+        .filter_map(|(id, exported)| {
+            let item = items.iter().find(|i| &i.job_id == id)?;
+            let was = item.path.file_name()?;
+            let now = exported.video.file_name()?;
+            (was != now).then(|| format!("{} as {}", was.to_string_lossy(), now.to_string_lossy()))
+        })
+        .collect();
+    let mut text = format!(
+        "Saved {} in {}",
+        copies(report.copied.len()),
+        folder.display()
+    );
+    if !renamed.is_empty() {
+        text.push_str(&format!(
+            " ({} renamed, the name was taken: {})",
+            renamed.len(),
+            renamed.join(", ")
+        ));
+    }
+    text.push('.');
+    if !report.failed.is_empty() {
+        let why: Vec<String> = report
+            .failed
+            .iter()
+            .take(3)
+            .map(|(id, e)| format!("{id}: {e}"))
+            .collect();
+        text.push_str(&format!(
+            " {} not copied: {}",
+            report.failed.len(),
+            why.join("; ")
+        ));
+    }
+    let tone = if report.failed.is_empty() {
+        Tone::Success
+    } else {
+        Tone::Danger
+    };
+    (tone, text)
+}
+
+fn copies(n: usize) -> String {
+    if n == 1 {
+        "1 copy".into()
+    } else {
+        format!("{n} copies")
+    }
+}
+
+/// The progress bar while copies are made, then the outcome.
+pub fn status(app: &mut StudioApp, ui: &mut Ui) {
+    if let Some(running) = &app.gallery.export.running {
+        let p = &running.progress;
+        let videos = p.videos.load(Ordering::Relaxed);
+        if videos > 0 {
+            let done = p.videos_done.load(Ordering::Relaxed);
+            let bytes = p.bytes.load(Ordering::Relaxed).max(1);
+            let fraction = p.bytes_done.load(Ordering::Relaxed) as f32 / bytes as f32;
+            let shown = (done + 1).min(videos);
+            ui.add(
+                egui::ProgressBar::new(fraction.clamp(0.0, 1.0))
+                    .text(format!("Exporting {shown} of {videos}"))
+                    .desired_width(320.0),
+            );
+        } else {
+            ui.label(RichText::new("Choose a folder for the copies…").color(theme::subtle(ui)));
+        }
+        ui.add_space(4.0);
+    } else if let Some((tone, text)) = app.gallery.export.note.clone() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(text).small().color(theme::tone(ui, tone)));
+            if ui.small_button("OK").clicked() {
+                app.gallery.export.note = None;
+            }
+        });
+        ui.add_space(4.0);
+    }
+}
