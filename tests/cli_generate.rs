@@ -821,3 +821,45 @@ async fn output_file_that_appears_while_the_job_runs_is_kept() {
         job.logs
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_queued_cancels_every_waiting_job_at_fal_and_leaves_finished_ones() {
+    let env = Env::new(10_000, 100).await;
+    let photo = png(&env.file("p.png"), 1280, 720, 6);
+    let mut waiting = Vec::new();
+    for prompt in ["one", "two"] {
+        let out = env.run(&[
+            "generate", "-e", I2V, "-p", prompt, "--image", &photo, "--detach", "--json",
+        ]);
+        assert_code(&out, 0);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        waiting.push(v["job_id"].as_str().unwrap().to_string());
+    }
+    let out = env.run(&["cancel", "--queued"]);
+    assert_code(&out, 0);
+    assert!(
+        text(&out.stderr).contains("2 of 2 waiting job(s) cancelled"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        env.count(Route::Cancel),
+        2,
+        "each waiting job is cancelled at fal once"
+    );
+    for job in env.journal_jobs() {
+        assert!(waiting.iter().any(|w| w == job.id.as_str()));
+        assert_eq!(job.state, JobState::Cancelled);
+    }
+    // Nothing left: a second bulk cancel sends nothing.
+    let out = env.run(&["cancel", "--all"]);
+    assert_code(&out, 0);
+    assert!(
+        text(&out.stderr).contains("no unfinished job"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(env.count(Route::Cancel), 2);
+    // A job id and --all together is a usage error.
+    assert_code(&env.run(&["cancel", "--all", &waiting[0]]), 2);
+}
