@@ -236,7 +236,10 @@ fn pick(
                 e.item.job_id == *want
                     || (want.len() >= 4 && e.item.job_id.starts_with(want.as_str()))
                     || by_path.as_ref().is_some_and(|p| {
-                        std::fs::canonicalize(&e.item.path).ok().as_ref() == Some(p)
+                        // Only a video of the same name is resolved on disk: one lookup, not
+                        // one per video of the library.
+                        p.file_name() == e.item.path.file_name()
+                            && std::fs::canonicalize(&e.item.path).ok().as_ref() == Some(p)
                     })
             })
             .collect();
