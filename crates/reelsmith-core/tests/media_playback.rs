@@ -126,6 +126,12 @@ fn the_picture_follows_the_sound() {
     assert!(half > 0.01, "{half}");
     player.set_muted(true);
     player.seek(0.0);
+    // A fill the device began before the mute may still add sound: the mark is taken after
+    // one more fill has ended, so every sample past it was taken once muted.
+    let in_flight = heard.lock().unwrap().len();
+    wait_until("a fill after the mute", 5.0, || {
+        heard.lock().unwrap().len() > in_flight
+    });
     let mark = heard.lock().unwrap().len();
     wait_until("muted sound", 5.0, || {
         heard.lock().unwrap().len() >= mark + 2 * 19_200
