@@ -148,12 +148,19 @@ pub async fn run(
             (what, new)
         })
         .unzip();
-    if let Err(stop) = price_and_check(&session, &news, args.over_budget).await {
-        session.close().await;
-        return Err(stop);
-    }
+    let priced = match price_and_check(&session, &news, args.over_budget).await {
+        Ok(priced) => priced,
+        Err(stop) => {
+            session.close().await;
+            return Err(stop);
+        }
+    };
     // One batch: the budgets see the jobs together, and none is recorded when one is refused.
-    let ids = match session.engine.submit_batch(news, args.over_budget).await {
+    let ids = match session
+        .engine
+        .submit_priced(news, priced, args.over_budget)
+        .await
+    {
         Ok(ids) => ids,
         Err(e) => {
             session.close().await;

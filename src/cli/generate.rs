@@ -9,7 +9,7 @@ use crate::cli::engine_setup::{
     open_session, print_unknown,
 };
 use reelsmith_core::jobs::{
-    EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues,
+    BudgetCheck, EngineError, JobEvent, JobId, JobState, NewJob, check_input, describe_issues,
 };
 use reelsmith_core::schema::{
     Field, FieldKind, FieldValue, FormModel, FormState, MediaRef, Severity,
@@ -93,12 +93,13 @@ pub struct GenerateArgs {
 }
 
 /// Fetches the endpoint's live price, prints the estimate (or why there is none) and checks
-/// the budgets: over budget stops here (exit 7) unless `over_budget`, which is said.
+/// the budgets: over budget stops here (exit 7) unless `over_budget`, which is said. The check
+/// is handed to the submit, so the spend is read once.
 pub(crate) async fn price_and_check(
     session: &Session,
     jobs: &[NewJob],
     over_budget: bool,
-) -> Result<(), CliExit> {
+) -> Result<BudgetCheck, CliExit> {
     let engine = &session.engine;
     let mut endpoints: Vec<String> = jobs.iter().map(|j| j.endpoint_id.clone()).collect();
     endpoints.dedup();
@@ -122,16 +123,16 @@ pub(crate) async fn price_and_check(
             spend.source.describe()
         );
     }
-    match check.over {
+    match &check.over {
         Some(over) if over_budget => {
             eprintln!("warning: going on over budget (--over-budget): {over}");
-            Ok(())
+            Ok(check)
         }
         Some(over) => Err(CliExit::new(
             exit::OVER_BUDGET,
-            EngineError::OverBudget(over).to_string(),
+            EngineError::OverBudget(over.clone()).to_string(),
         )),
-        None => Ok(()),
+        None => Ok(check),
     }
 }
 
@@ -487,14 +488,17 @@ async fn generate(args: GenerateArgs, simulate: bool) -> Result<u8, CliExit> {
         output: args.output.clone(),
         overwrite_output: args.force,
     };
-    if let Err(stop) = price_and_check(&session, std::slice::from_ref(&new), args.over_budget).await
+    let priced = match price_and_check(&session, std::slice::from_ref(&new), args.over_budget).await
     {
-        session.close().await;
-        return Err(stop);
-    }
+        Ok(priced) => priced,
+        Err(stop) => {
+            session.close().await;
+            return Err(stop);
+        }
+    };
     let submitted = session
         .engine
-        .submit_batch(vec![new], args.over_budget)
+        .submit_priced(vec![new], priced, args.over_budget)
         .await
         .and_then(|mut ids| {
             ids.pop().ok_or_else(|| EngineError::Io {

@@ -26,7 +26,7 @@ use crate::jobs::shared::{Inner, lock};
 use crate::jobs::state::{FailKind, Job, JobId, JobState};
 use crate::jobs::submit_gate::SubmitGate;
 use crate::jobs::upload_cache::UploadCache;
-use crate::schema::{FormState, Severity};
+use crate::schema::FormState;
 use crate::store::Journal;
 
 /// A job to submit.
@@ -160,50 +160,7 @@ impl EngineHandle {
         })
     }
 
-    /// Submits several jobs (variations) as one: every input is checked and the batch's total
-    /// estimate is checked against the budgets (unless `over_budget`) before any is recorded,
-    /// uploaded or sent.
-    pub async fn submit_batch(
-        &self,
-        batch: Vec<NewJob>,
-        over_budget: bool,
-    ) -> Result<Vec<JobId>, EngineError> {
-        for new in &batch {
-            let model = self
-                .inner
-                .models
-                .model(&new.endpoint_id)
-                .map_err(|detail| EngineError::UnknownEndpoint {
-                    endpoint: new.endpoint_id.clone(),
-                    detail,
-                })?;
-            // The media check decodes files: off the async workers.
-            let form = new.form.clone();
-            let issues = tokio::task::spawn_blocking(move || preflight::check_input(&model, &form))
-                .await
-                .map_err(|e| EngineError::Io {
-                    path: PathBuf::from("preflight"),
-                    source: std::io::Error::other(e),
-                })?;
-            if issues.iter().any(|i| matches!(i.severity, Severity::Error)) {
-                return Err(EngineError::Invalid(issues));
-            }
-        }
-        let priced = self.check_budget(&batch).await?;
-        if let Some(over) = priced.over {
-            if !over_budget {
-                return Err(EngineError::OverBudget(over));
-            }
-            tracing::info!("going on over budget as asked: {over}");
-        }
-        let mut ids = Vec::with_capacity(batch.len());
-        for (new, estimate) in batch.into_iter().zip(priced.estimates) {
-            ids.push(self.record_and_start(new, estimate.ok().as_ref())?);
-        }
-        Ok(ids)
-    }
-
-    fn record_and_start(
+    pub(crate) fn record_and_start(
         &self,
         new: NewJob,
         estimate: Option<&crate::schema::cost::CostEstimate>,

@@ -8,6 +8,7 @@
 //! handle; [`tasks`] runs one task per job, and [`runner`] is that job's path; both change jobs
 //! through the state they share ([`shared`]), which is why [`runner`] never needs [`engine`].
 
+mod batch_submit;
 pub mod budget_gate;
 pub mod config;
 mod delivery;
