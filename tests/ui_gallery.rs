@@ -554,3 +554,180 @@ fn the_header_shows_the_indexers_progress_while_it_reads_a_large_folder() {
     assert!(h.query_by_label_contains("indexing ").is_none());
     assert!(h.query_by_label("400 videos").is_some());
 }
+
+/// The clipboard texts the app put out while stepping until one came (at most `timeout`).
+fn copied(h: &mut Harness<'_, StudioApp>, timeout: Duration) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        h.step();
+        let texts: Vec<String> = h
+            .output()
+            .platform_output
+            .commands
+            .iter()
+            .filter_map(|c| match c {
+                egui::OutputCommand::CopyText(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        if !texts.is_empty() {
+            return texts;
+        }
+        assert!(start.elapsed() < timeout, "nothing was copied");
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+/// Right-clicks video `i` and clicks `item` in its menu; the click's frame is not stepped.
+/// The details panel has buttons of the same names: the menu's is the one nearest the click.
+fn menu_item(h: &mut Harness<'_, StudioApp>, i: usize, item: &str) {
+    let at = h.get_by_label(&cell(i)).rect().center();
+    h.get_by_label(&cell(i)).click_secondary();
+    settle(h);
+    let nearest = h
+        .query_all_by_label(item)
+        .min_by(|a, b| {
+            let (da, db) = (
+                a.rect().center().distance(at),
+                b.rect().center().distance(at),
+            );
+            da.total_cmp(&db)
+        })
+        .unwrap_or_else(|| panic!("no {item:?} in the menu"));
+    nearest.click();
+}
+
+#[test]
+fn the_context_menu_copies_reuses_reveals_and_adds_to_a_storyboard() {
+    let env = Env::new();
+    let _rt = env.rt.enter();
+    env.videos(4);
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut config = env.config();
+    let record = Arc::clone(&asked);
+    config.system_open = Arc::new(move |request| {
+        record.lock().unwrap().push(request.clone());
+        Ok(())
+    });
+    let mut h = harness(config);
+    step_until(&mut h, "the studio opens", Duration::from_secs(10), |a| {
+        a.studio_ready()
+    });
+    // A storyboard to add to (Ctrl+3), then the gallery (Ctrl+2).
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num3);
+    settle(&mut h);
+    h.get_by_label("New storyboard").click();
+    h.step();
+    h.get_by_label("New storyboard").type_text("Harbour");
+    settle(&mut h);
+    h.get_by_label("New").click();
+    step_until(
+        &mut h,
+        "the storyboard exists",
+        Duration::from_secs(10),
+        |a| a.storyboard.board().is_some(),
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num2);
+    step_until(
+        &mut h,
+        "the indexer has read the library folder",
+        Duration::from_secs(20),
+        |a| a.gallery.index.index.len() == 4 && !a.gallery.index.scanning(),
+    );
+    settle(&mut h);
+
+    // Two selected: the menu acts on both, in the grid's order.
+    h.get_by_label(&cell(1)).click();
+    settle(&mut h);
+    h.get_by_label(&cell(2)).click_modifiers(Modifiers::COMMAND);
+    settle(&mut h);
+    // The header says "2 selected"; the menu's title says it too.
+    let before = h.query_all_by_label("2 selected").count();
+    h.get_by_label(&cell(2)).click_secondary();
+    settle(&mut h);
+    assert_eq!(
+        h.query_all_by_label("2 selected").count(),
+        before + 1,
+        "the menu says it acts on both"
+    );
+    h.get_by_label("Copy prompt").click();
+    assert_eq!(
+        copied(&mut h, Duration::from_secs(2)),
+        [format!("{}\n\n{}", prompt(1), prompt(2))]
+    );
+    settle(&mut h);
+    menu_item(&mut h, 2, "Copy seed");
+    assert_eq!(copied(&mut h, Duration::from_secs(2)), ["1, 2"]);
+    settle(&mut h);
+    // The settings come from the sidecars, read on a worker: one JSON array for two videos.
+    menu_item(&mut h, 2, "Copy settings as JSON");
+    let json = copied(&mut h, Duration::from_secs(10));
+    let value: serde_json::Value = serde_json::from_str(&json[0]).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!([
+            {"prompt": prompt(1), "duration": "8s"},
+            {"prompt": prompt(2), "duration": "8s"}
+        ])
+    );
+    settle(&mut h);
+    menu_item(&mut h, 2, "Add to storyboard");
+    step_until(&mut h, "both shots are in", Duration::from_secs(10), |a| {
+        a.storyboard.board().is_some_and(|b| b.shots.len() == 2)
+    });
+    let shots: Vec<Option<PathBuf>> = h
+        .state()
+        .storyboard
+        .board()
+        .unwrap()
+        .shots
+        .iter()
+        .map(|s| s.clip.as_ref().map(|c| c.path.clone()))
+        .collect();
+    assert_eq!(
+        shots,
+        [
+            Some(env.library().join(name(1))),
+            Some(env.library().join(name(2)))
+        ]
+    );
+    settle(&mut h);
+    // Reveal shows the first selected video, through the system's handler.
+    menu_item(&mut h, 2, "Reveal in file manager");
+    step_until(
+        &mut h,
+        "the file manager is asked",
+        Duration::from_secs(5),
+        |_| !asked.lock().unwrap().is_empty(),
+    );
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [reelsmith::ui::system_open::OpenRequest::Reveal(
+            env.library().join(name(1))
+        )]
+    );
+
+    // One video: reuse its settings fills the form of its endpoint with its prompt.
+    h.get_by_label(&cell(3)).click();
+    settle(&mut h);
+    // Its sidecar is read for the details panel (the settings of a video no job knows).
+    step_until(&mut h, "the sidecar is read", Duration::from_secs(5), |a| {
+        a.gallery.focused_sidecar_ready()
+    });
+    menu_item(&mut h, 3, "Reuse settings");
+    settle(&mut h);
+    assert_eq!(h.state().persisted.view, View::Create);
+    let model = h.state().model.as_ref().map(|m| m.endpoint_id.clone());
+    assert_eq!(model.as_deref(), Some("fal-ai/veo3.1/image-to-video"));
+    let form = h
+        .state()
+        .persisted
+        .forms
+        .get("fal-ai/veo3.1/image-to-video")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        form.values.get("prompt"),
+        Some(&reelsmith_core::schema::FieldValue::Text(prompt(3)))
+    );
+}

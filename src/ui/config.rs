@@ -80,6 +80,8 @@ pub struct StudioConfig {
     pub sound: SoundOutput,
     /// Chooses the CSV of a batch ("Import CSV…" in the form).
     pub pick_csv: FilePicker,
+    /// Opens files and shows them in the file manager (the system's; tests record instead).
+    pub system_open: crate::ui::system_open::SystemOpener,
 }
 
 impl StudioConfig {
@@ -102,6 +104,7 @@ impl StudioConfig {
             pick_folder: Arc::new(native_folder_dialog),
             sound: Arc::new(reelsmith_audio_device::system_output),
             pick_csv: Arc::new(native_csv_dialog),
+            system_open: crate::ui::system_open::native_opener(),
         }
     }
 
@@ -120,6 +123,7 @@ impl StudioConfig {
             pick_folder: Arc::new(native_folder_dialog),
             sound: Arc::new(|| None),
             pick_csv: Arc::new(native_csv_dialog),
+            system_open: crate::ui::system_open::native_opener(),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod settings;
 pub mod spend_strip;
 pub mod startup;
 pub mod storyboard;
+pub mod system_open;
 pub mod task;
 pub mod theme;
 pub mod thumbs;

@@ -81,6 +81,9 @@ impl StudioApp {
         for outcome in self.key_tasks.poll() {
             self.key_outcome(outcome);
         }
+        for failed in self.opens.poll() {
+            self.toast(Tone::Danger, failed);
+        }
         if let Some(p) = self.sim_starting.take() {
             match p.try_take() {
                 Ok(Ok(sim)) => {

@@ -1,6 +1,7 @@
 //! What panels ask the app to do, and the one place it is done, at the end of each frame.
 
 use super::*;
+use crate::ui::system_open::OpenRequest;
 
 /// Something a panel asks the app to do; applied in one place after drawing.
 #[derive(Debug, Clone)]
@@ -92,6 +93,12 @@ impl Commands {
 }
 
 impl StudioApp {
+    /// Hands a file to the system's handlers on a worker (they may take long).
+    fn system_open(&mut self, request: OpenRequest) {
+        let opener = self.config.system_open.clone();
+        self.opens.start(&self.ctx, &opener, request);
+    }
+
     pub(super) fn add_media(&mut self, field: &str, items: Vec<schema::MediaRef>) {
         let Some(model) = self.model.clone() else {
             return;
@@ -120,22 +127,8 @@ impl StudioApp {
             Action::Remove(id) => self.engine.remove(&id),
             Action::Queue(op) => self.engine.queue_op(op),
             Action::UseSettings { endpoint_id, form } => self.use_settings(&endpoint_id, &form),
-            Action::Open(path) => {
-                if let Err(e) = opener::open(&path) {
-                    self.toast(
-                        Tone::Danger,
-                        format!("Could not open {}: {e}", path.display()),
-                    );
-                }
-            }
-            Action::Reveal(path) => {
-                if let Err(e) = opener::reveal(&path) {
-                    self.toast(
-                        Tone::Danger,
-                        format!("Could not show {} in its folder: {e}", path.display()),
-                    );
-                }
-            }
+            Action::Open(path) => self.system_open(OpenRequest::Open(path)),
+            Action::Reveal(path) => self.system_open(OpenRequest::Reveal(path)),
             Action::SaveAs(item) => crate::ui::save_copy::start(self, item),
             Action::AddToStoryboard(path) => {
                 if self.storyboard.selected.is_none() {

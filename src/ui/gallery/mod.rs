@@ -127,6 +127,13 @@ impl GalleryState {
         self.cols
     }
 
+    /// True once the focused video's sidecar has been read (its settings can be reused).
+    pub fn focused_sidecar_ready(&self) -> bool {
+        self.sidecar
+            .as_ref()
+            .is_some_and(|(_, p)| p.ready().is_some())
+    }
+
     /// True while the last deletion can be undone (its banner is up).
     pub fn can_undo(&self) -> bool {
         self.trash.last.is_some()
