@@ -957,15 +957,31 @@ mod snapshots {
             .unwrap()
     }
 
-    /// Masks every node whose label contains `text` (temp paths, ports, clocks).
-    fn mask_label(h: &mut Harness<'_, StudioApp>, text: &str) {
-        let rects: Vec<egui::Rect> = h
-            .get_all_by_label_contains(text)
-            .map(|n| n.rect())
-            .collect();
-        for r in rects {
-            h.mask(r);
+    /// Stamps fal's live prices with a fixed fetch time once they are in, so the form's price
+    /// line shows a real date that stays the same from run to run (the fetch itself ran at the
+    /// wall clock).
+    fn pin_price_times(h: &mut Harness<'_, StudioApp>) {
+        step_until(h, "fal's live prices", Duration::from_secs(10), |a| {
+            !a.money.busy() && !prices_of(a).prices.is_empty()
+        });
+        for price in prices_of(h.state()).prices.values_mut() {
+            price.fetched_at = at(10, 5);
         }
+        h.state_mut().invalidate();
+        settle(h);
+        assert!(
+            h.query_by_label_contains("fal's live price, fetched 2026-01-28 10:05 UTC")
+                .is_some(),
+            "the price line shows the pinned fetch time"
+        );
+    }
+
+    fn prices_of(app: &StudioApp) -> std::sync::MutexGuard<'_, reelsmith_core::money::PriceBook> {
+        app.money
+            .handle
+            .prices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     #[test]
@@ -1011,8 +1027,8 @@ mod snapshots {
             wait_for_media(&mut h);
             h.remove_cursor();
             settle(&mut h);
-            // The live price line carries the time it was fetched.
-            mask_label(&mut h, "fal's live price");
+            // The live price line carries the time it was fetched: a fixed one here.
+            pin_price_times(&mut h);
             results.add(h.try_snapshot(format!("form_references_{name}")));
         }
     }
@@ -1162,8 +1178,8 @@ mod snapshots {
                 h.query_by_label_contains("Running for 42 s").is_some(),
                 "the running job shows its elapsed time"
             );
-            // The live price line carries the time it was fetched.
-            mask_label(&mut h, "fal's live price");
+            // The live price line carries the time it was fetched: a fixed one here.
+            pin_price_times(&mut h);
             results.add(h.try_snapshot(format!("queue_{name}")));
         }
     }

@@ -98,15 +98,33 @@ fn open_studio(h: &mut Harness<'_, StudioApp>) {
     settle(h);
 }
 
-/// Masks every node whose label contains `text` (clock times).
-fn mask_label(h: &mut Harness<'_, StudioApp>, text: &str) {
-    let rects: Vec<egui::Rect> = h
-        .get_all_by_label_contains(text)
-        .map(|n| n.rect())
-        .collect();
-    for r in rects {
-        h.mask(r);
+/// Stamps fal's live prices with a fixed fetch time once they are in, so the form's price line
+/// shows a real date that stays the same from run to run (the fetch ran at the wall clock).
+fn pin_price_times(h: &mut Harness<'_, StudioApp>) {
+    step_until(h, "fal's live prices", |a| {
+        !a.money.busy() && !prices_of(a).prices.is_empty()
+    });
+    let fetched = chrono::DateTime::parse_from_rfc3339("2026-01-28T10:05:00Z")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap();
+    for price in prices_of(h.state()).prices.values_mut() {
+        price.fetched_at = fetched;
     }
+    h.state_mut().invalidate();
+    settle(h);
+    assert!(
+        h.query_by_label_contains("fal's live price, fetched 2026-01-28 10:05 UTC")
+            .is_some(),
+        "the price line shows the pinned fetch time"
+    );
+}
+
+fn prices_of(app: &StudioApp) -> std::sync::MutexGuard<'_, reelsmith_core::money::PriceBook> {
+    app.money
+        .handle
+        .prices
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
 }
 
 #[test]
@@ -140,7 +158,7 @@ fn the_model_browser_searches_shows_prices_and_adds_under_the_family() {
         h.get_by_label_contains("text-to-video · $0.224/s");
         h.get_by_label_contains("fal marks this endpoint deprecated");
         h.get_by_label_contains("offers Veo 3.1 Lite Image to Video");
-        mask_label(&mut h, "fal's live price");
+        pin_price_times(&mut h);
         results.add(h.try_snapshot(format!("model_browser_{name}")));
     }
     // Adding one (a fresh window on the same folders, which already remembers the catalog).
@@ -201,7 +219,7 @@ fn the_spend_strip_says_where_its_figures_come_from() {
         ));
         if scope == KeyScope::Admin {
             h.get_by_label_contains("Balance $100.00");
-            mask_label(&mut h, "fal's live price");
+            pin_price_times(&mut h);
             results.add(h.try_snapshot("spend_strip"));
         } else {
             assert!(
@@ -246,7 +264,7 @@ fn a_generate_over_the_budget_is_refused_with_the_numbers_before_any_upload() {
         assert!(h.state().engine.jobs().is_empty());
         h.remove_cursor();
         settle(&mut h);
-        mask_label(&mut h, "fal's live price");
+        pin_price_times(&mut h);
         results.add(h.try_snapshot(format!("refused_generate_{name}")));
         if name == "dark" {
             h.get_by_label("Generate anyway ($3.20)").click();
