@@ -23,7 +23,7 @@ use reelsmith_core::schema::{
 /// Longest side of the thumbnails the window asks for.
 pub const THUMB_SIDE: u32 = 192;
 /// Textures kept before the least recently drawn are dropped (down to three quarters): each is
-/// at most `THUMB_SIDE`² RGBA (147 KiB), so posters and thumbnails hold at most about 86 MiB of
+/// at most `THUMB_SIDE`² RGBA (144 KiB), so posters and thumbnails hold at most about 84 MiB of
 /// texture memory however large the library (a 16:9 poster is 81 KiB, 600 of them 48 MiB).
 const MAX_TEXTURES: usize = 600;
 /// Poster frames decoded at once.
