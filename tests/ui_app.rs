@@ -1035,6 +1035,43 @@ mod snapshots {
 
     /// The queue's "now" in the queue snapshot: elapsed times are drawn to it, so the picture
     /// shows real numbers and stays the same from run to run.
+    /// Five photos dropped on one field with "one job per photo": the count and the total
+    /// estimate on the bar, and the one question asked before anything is sent.
+    #[test]
+    fn batch_of_photos() {
+        let env = Env::fast();
+        let _rt = env.rt.enter();
+        let photos: Vec<PathBuf> = (0..5)
+            .map(|i| env.png(&format!("photo-{i}.png"), 640, 360))
+            .collect();
+        let refs: Vec<&Path> = photos.iter().map(|p| p.as_path()).collect();
+        let mut results = egui_kittest::SnapshotResults::new();
+        for (theme, name) in THEMES {
+            let mut h = snap_harness(env.config(), theme);
+            step_until(&mut h, "the studio opens", Duration::from_secs(5), |a| {
+                a.studio_ready()
+            });
+            h.state_mut().persisted.show_queue = false;
+            click_endpoint(&mut h, "fal-ai/veo3.1/image-to-video");
+            drop_files(&mut h, "image_url", &refs);
+            type_prompt(&mut h, "The camera slowly pushes in");
+            wait_for_media(&mut h);
+            h.get_by_label("One job per photo (5)").scroll_to_me();
+            settle(&mut h);
+            h.get_by_label("One job per photo (5)").click();
+            settle(&mut h);
+            h.get_by_label("Send 5 jobs").click();
+            settle(&mut h);
+            assert!(
+                h.query_by_label_contains("Send 5 jobs, est. $").is_some(),
+                "the question is up"
+            );
+            h.remove_cursor();
+            settle(&mut h);
+            results.add(h.try_snapshot(format!("batch_{name}")));
+        }
+    }
+
     fn queue_now() -> chrono::DateTime<chrono::Utc> {
         at(10, 12)
     }
@@ -1264,10 +1301,24 @@ mod snapshots {
             h.state_mut().engine = EngineLink::detached(&ctx, Vec::new(), library.clone());
             h.state_mut().persisted.view = View::Gallery;
             settle(&mut h);
-            h.get_by_label_contains("Video: Two friends").click();
+            // Marks as a user leaves them: two favourites (F), one reject (X).
+            for (video, key) in [
+                ("Video: Sunrise", egui::Key::F),
+                ("Video: A fox", egui::Key::X),
+                ("Video: Two friends", egui::Key::F),
+            ] {
+                h.get_by_label_contains(video).click();
+                settle(&mut h);
+                h.key_press(key);
+                settle(&mut h);
+            }
+            // Then a second video added to the selection with Ctrl-click.
+            h.get_by_label_contains("Video: Rain on")
+                .click_modifiers(egui::Modifiers::COMMAND);
             step_until(&mut h, "posters decode", Duration::from_secs(20), |a| {
                 !a.thumbs.busy()
             });
+            assert_eq!(h.state().gallery.selection.set.len(), 2);
             h.remove_cursor();
             settle(&mut h);
             results.add(h.try_snapshot(format!("gallery_{name}")));
