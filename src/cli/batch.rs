@@ -6,9 +6,8 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 
 use crate::cli::engine_setup::{CliExit, Service, Session, exit, exit_code_for_job, job_json};
-use crate::cli::generate::{
-    Ending, GenerateArgs, absolutize, follow, price_and_check, print_result,
-};
+use crate::cli::form_args::absolutize;
+use crate::cli::generate::{Ending, GenerateArgs, follow, price_and_check, print_result};
 use reelsmith_core::jobs::{EngineError, NewJob, check_input, describe_issues};
 use reelsmith_core::schema::batch::{
     BatchError, per_csv_row, per_photo, per_prompt, photo_field, photos_in, summarize,

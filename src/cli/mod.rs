@@ -7,6 +7,7 @@ pub mod engine_setup;
 pub mod exit;
 pub mod export;
 pub mod export_run;
+pub mod form_args;
 pub mod generate;
 pub mod import;
 pub mod jobs;
