@@ -22,10 +22,13 @@ use reelsmith_core::schema::{
 
 /// Longest side of the thumbnails the window asks for.
 pub const THUMB_SIDE: u32 = 192;
-/// Textures kept before the least recently drawn are dropped (down to three quarters): each is
-/// at most `THUMB_SIDE`² RGBA (144 KiB), so posters and thumbnails hold at most about 84 MiB of
-/// texture memory however large the library (a 16:9 poster is 81 KiB, 600 of them 48 MiB).
+/// Files tracked before the least recently drawn are dropped (down to three quarters).
 const MAX_TEXTURES: usize = 600;
+/// Texture memory kept before the least recently drawn pictures are dropped (down to three
+/// quarters): however large the library, posters and thumbnails hold at most this much. A
+/// poster is up to `2 × THUMB_SIDE` wide for sharp cells on HiDPI screens (a 720p clip's is
+/// 384 × 216, 324 KiB), so the count alone would not bound it.
+pub const MAX_TEXTURE_BYTES: usize = 96 * 1024 * 1024;
 /// Poster frames decoded at once.
 const MAX_POSTERS: usize = 2;
 
@@ -296,10 +299,26 @@ impl Thumbnails {
                 };
             }
         }
-        if self.entries.len() > MAX_TEXTURES {
+        self.bound();
+        new_facts
+    }
+
+    /// Bytes of the textures held now (RGBA).
+    pub fn texture_bytes(&self) -> usize {
+        self.entries
+            .values()
+            .map(|e| match &e.picture {
+                Picture::Ready(t) => t.size()[0] * t.size()[1] * 4,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Drops the least recently drawn files while over either bound.
+    fn bound(&mut self) {
+        if self.entries.len() > MAX_TEXTURES || self.texture_bytes() > MAX_TEXTURE_BYTES {
             self.evict();
         }
-        new_facts
     }
 
     /// Installs a picture made elsewhere (a video's poster frame) for `path`.
@@ -309,6 +328,7 @@ impl Thumbnails {
             image,
             egui::TextureOptions::LINEAR,
         );
+        self.frame += 1;
         let frame = self.frame;
         let entry = self.entries.entry(path.to_path_buf()).or_insert(Entry {
             facts: None,
@@ -318,6 +338,8 @@ impl Thumbnails {
             last_used: frame,
         });
         entry.picture = Picture::Ready(texture);
+        entry.last_used = frame;
+        self.bound();
     }
 
     fn evict(&mut self) {
@@ -327,9 +349,18 @@ impl Thumbnails {
             .map(|(p, e)| (e.last_used, p.clone()))
             .collect();
         ages.sort();
-        let extra = self.entries.len().saturating_sub(MAX_TEXTURES * 3 / 4);
-        for (_, p) in ages.into_iter().take(extra) {
-            self.entries.remove(&p);
+        let mut bytes = self.texture_bytes();
+        for (_, p) in ages {
+            if self.entries.len() <= MAX_TEXTURES * 3 / 4 && bytes <= MAX_TEXTURE_BYTES * 3 / 4 {
+                break;
+            }
+            if let Some(Entry {
+                picture: Picture::Ready(t),
+                ..
+            }) = self.entries.remove(&p)
+            {
+                bytes = bytes.saturating_sub(t.size()[0] * t.size()[1] * 4);
+            }
         }
     }
 
@@ -555,5 +586,42 @@ mod tests {
         );
         let p = problems(&f, Some(&limits), "clip.mp4");
         assert!(p[0].blocks && p[0].message.contains("longer"));
+    }
+
+    #[test]
+    fn posters_of_a_large_library_stay_within_the_memory_bound() {
+        let ctx = egui::Context::default();
+        let dir = tempfile::tempdir().unwrap();
+        let mut thumbs = Thumbnails::new(&ctx, dir.path());
+        // 720p posters at their size in the grid: 324 KiB each, 500 of them 158 MiB in all.
+        let poster = egui::ColorImage::filled([384, 216], egui::Color32::GRAY);
+        let mut peak = 0;
+        for i in 0..500 {
+            let path = PathBuf::from(format!("/library/clip-{i:03}.mp4"));
+            thumbs.put_picture(&path, poster.clone());
+            peak = peak.max(thumbs.texture_bytes());
+        }
+        assert!(peak <= MAX_TEXTURE_BYTES, "peak {peak} B");
+        assert!(peak > MAX_TEXTURE_BYTES / 2, "the cache is used: {peak} B");
+        // The newest stays; the oldest went first.
+        assert!(
+            thumbs
+                .entries
+                .contains_key(Path::new("/library/clip-499.mp4"))
+        );
+        assert!(
+            !thumbs
+                .entries
+                .contains_key(Path::new("/library/clip-000.mp4"))
+        );
+        // egui frees what the cache dropped: its live textures are the cache's.
+        let live: usize = ctx
+            .tex_manager()
+            .read()
+            .allocated()
+            .filter(|(_, m)| m.name.starts_with("poster:"))
+            .map(|(_, m)| m.bytes_used())
+            .sum();
+        assert_eq!(live, thumbs.texture_bytes());
     }
 }

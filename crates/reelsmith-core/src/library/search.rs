@@ -100,6 +100,9 @@ pub struct LibraryIndex {
     slots: Vec<Slot>,
     by_job: HashMap<String, usize>,
     by_path: HashMap<PathBuf, String>,
+    /// How many videos each endpoint has: the endpoint filter lists these keys every frame,
+    /// which must not walk the whole library.
+    endpoint_counts: std::collections::BTreeMap<String, usize>,
 }
 
 fn haystack(entry: &IndexEntry) -> String {
@@ -144,6 +147,9 @@ impl LibraryIndex {
                 self.by_path.remove(&self.slots[i].entry.item.path);
                 self.by_path
                     .insert(entry.item.path.clone(), entry.item.job_id.clone());
+                let old = self.slots[i].entry.item.endpoint_id.clone();
+                self.count_endpoint(&old, false);
+                self.count_endpoint(&entry.item.endpoint_id, true);
                 self.slots[i] = Slot {
                     haystack: haystack(&entry),
                     entry,
@@ -154,6 +160,7 @@ impl LibraryIndex {
                     .insert(entry.item.job_id.clone(), self.slots.len());
                 self.by_path
                     .insert(entry.item.path.clone(), entry.item.job_id.clone());
+                self.count_endpoint(&entry.item.endpoint_id, true);
                 self.slots.push(Slot {
                     haystack: haystack(&entry),
                     entry,
@@ -167,10 +174,26 @@ impl LibraryIndex {
         let i = self.by_job.remove(job_id)?;
         let slot = self.slots.swap_remove(i);
         self.by_path.remove(&slot.entry.item.path);
+        self.count_endpoint(&slot.entry.item.endpoint_id, false);
         if let Some(moved) = self.slots.get(i) {
             self.by_job.insert(moved.entry.item.job_id.clone(), i);
         }
         Some(slot.entry)
+    }
+
+    /// Counts a video of `endpoint` in (`add`) or out.
+    fn count_endpoint(&mut self, endpoint: &str, add: bool) {
+        if add {
+            *self
+                .endpoint_counts
+                .entry(endpoint.to_string())
+                .or_default() += 1;
+        } else if let Some(n) = self.endpoint_counts.get_mut(endpoint) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.endpoint_counts.remove(endpoint);
+            }
+        }
     }
 
     /// Removes the video whose file is at `path`.
@@ -210,14 +233,7 @@ impl LibraryIndex {
 
     /// The endpoints present, sorted (for the filter's choices).
     pub fn endpoints(&self) -> Vec<String> {
-        let mut all: Vec<String> = self
-            .slots
-            .iter()
-            .map(|s| s.entry.item.endpoint_id.clone())
-            .collect();
-        all.sort();
-        all.dedup();
-        all
+        self.endpoint_counts.keys().cloned().collect()
     }
 
     /// The videos matching `query`, in its order.

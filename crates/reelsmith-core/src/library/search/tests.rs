@@ -177,3 +177,24 @@ fn incremental_updates_keep_paths_unique() {
     assert_eq!(ids(&index.query(&LibraryQuery::default())), ["c"]);
     assert!(index.get("c").is_some());
 }
+
+#[test]
+fn the_endpoint_list_follows_replacements_and_removals() {
+    let mut index = sample();
+    assert_eq!(index.endpoints(), ["fal-ai/kling", "fal-ai/veo3.1"]);
+    // b's video re-read under another endpoint: kling has none left.
+    index.upsert(entry("b", "fal-ai/wan", "a blue whale", 2, None, None));
+    assert_eq!(index.endpoints(), ["fal-ai/veo3.1", "fal-ai/wan"]);
+    // One of veo's two goes: veo stays; the second goes: veo leaves the list.
+    index.remove("a");
+    assert_eq!(index.endpoints(), ["fal-ai/veo3.1", "fal-ai/wan"]);
+    index.remove_path(Path::new("/lib/c.mp4"));
+    assert_eq!(index.endpoints(), ["fal-ai/wan"]);
+    // A video taking another's path replaces it, endpoint and all.
+    let mut moved = entry("d", "fal-ai/kling", "new", 4, None, None);
+    moved.item.path = PathBuf::from("/lib/b.mp4");
+    index.upsert(moved);
+    assert_eq!(index.endpoints(), ["fal-ai/kling"]);
+    index.remove("d");
+    assert!(index.endpoints().is_empty());
+}
