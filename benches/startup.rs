@@ -13,7 +13,9 @@
 //!
 //! `REELSMITH_BENCH_BINARY=path` measures that binary instead of building one (the figure
 //! before the change was measured so, on a build of the older tree);
-//! `REELSMITH_BENCH_LIBRARY_ONLY=1` runs only the large-library measurement.
+//! `REELSMITH_BENCH_LIBRARY_ONLY=1` runs only the large-library measurement;
+//! `REELSMITH_BENCH_LIBRARY_DIR=path` makes that library there (or uses the one already there)
+//! and keeps it.
 //!
 //! Needs `apt-get install -y xvfb mesa-vulkan-drivers libvulkan1` (Vulkan on the CPU).
 
@@ -135,20 +137,28 @@ fn main() {
 
 /// The first frame over a library of [`BIG_LIBRARY`] videos and a journal of as many jobs.
 fn big_library_first_frame(binary: &Path, xvfb: &Xvfb) {
-    let dirs = tempfile::tempdir().expect("temp dir");
-    let made = Instant::now();
-    big_library::make(dirs.path(), BIG_LIBRARY);
-    println!(
-        "large library: {BIG_LIBRARY} videos with sidecars and {BIG_LIBRARY} journal jobs made in {:.1} s",
-        made.elapsed().as_secs_f64()
-    );
+    let temp = tempfile::tempdir().expect("temp dir");
+    // A kept folder lets an older binary be measured on the same library (its journal taken
+    // back to that binary's schema by hand, see the README).
+    let kept = std::env::var_os("REELSMITH_BENCH_LIBRARY_DIR").map(PathBuf::from);
+    let root = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    if kept.is_some() && root.join("videos").exists() {
+        println!("large library: using the one in {}", root.display());
+    } else {
+        let made = Instant::now();
+        big_library::make(&root, BIG_LIBRARY);
+        println!(
+            "large library: {BIG_LIBRARY} videos with sidecars and {BIG_LIBRARY} journal jobs made in {:.1} s",
+            made.elapsed().as_secs_f64()
+        );
+    }
     let mut outside = Vec::new();
     let mut inside = Vec::new();
     for run in 0..BIG_RUNS {
         let mut app = App::spawn(
             binary,
             &xvfb.display,
-            dirs.path(),
+            &root,
             &[("REELSMITH_EXIT_AFTER_FIRST_FRAME", "1")],
         );
         let (wall, reported) = app.wait_first_frame(Duration::from_secs(60));
