@@ -397,7 +397,12 @@ impl eframe::App for StudioApp {
                 });
             }
             Screen::Welcome => {
-                egui::CentralPanel::default().show(ui, |ui| welcome::show(self, ui));
+                let mut view = welcome::WelcomeView {
+                    state: &mut self.welcome,
+                    key_problem: self.key_problem.as_deref(),
+                    commands: &mut self.commands,
+                };
+                egui::CentralPanel::default().show(ui, |ui| welcome::show(&mut view, ui));
             }
             Screen::Studio => match self.persisted.view {
                 View::Create => self.create_view(ui),
