@@ -414,7 +414,10 @@ impl eframe::App for StudioApp {
             },
         }
         if self.help_open {
-            help::show(self, ui.ctx());
+            let mut view = help::HelpView {
+                open: &mut self.help_open,
+            };
+            help::show(&mut view, ui.ctx());
         }
         unknown_card::confirm(self, ui.ctx());
         super::model_browser::show(self, ui.ctx());
