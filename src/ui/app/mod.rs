@@ -419,7 +419,12 @@ impl eframe::App for StudioApp {
             };
             help::show(&mut view, ui.ctx());
         }
-        unknown_card::confirm(self, ui.ctx());
+        let mut view = unknown_card::ConfirmView {
+            engine: &self.engine,
+            pending: &mut self.confirm_resubmit,
+            commands: &mut self.commands,
+        };
+        unknown_card::confirm(&mut view, ui.ctx());
         super::model_browser::show(self, ui.ctx());
         super::budget_notice::show(self, ui.ctx());
         closing::show(self, ui.ctx());
