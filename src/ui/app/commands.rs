@@ -9,6 +9,8 @@ pub enum Action {
     SelectEndpoint(String),
     /// Submit the current form (Variations times).
     Generate,
+    /// Submit once over the budget: the refused batch's forms, or the current form.
+    GenerateOverBudget(Option<Vec<FormState>>),
     /// Cancel a job.
     Cancel(JobId),
     /// Submit a failed or cancelled job again.
@@ -112,6 +114,7 @@ impl StudioApp {
         match action {
             Action::SelectEndpoint(id) => self.select_endpoint(&id),
             Action::Generate => self.generate(),
+            Action::GenerateOverBudget(batch) => self.generate_over_budget(batch),
             Action::Cancel(id) => self.engine.cancel(&id),
             Action::Retry(id) => self.engine.retry(&id),
             Action::LookAgain(id) => self.engine.look_again(&id),
@@ -273,10 +276,10 @@ impl StudioApp {
         self.submit_now(model, state, count, false);
     }
 
-    /// Generates once over the budget (the refusal's "Generate anyway").
-    pub fn generate_over_budget(&mut self) {
+    /// Generates once over the budget (the refusal's "Generate anyway"; `batch`: its forms).
+    pub fn generate_over_budget(&mut self, batch: Option<Vec<FormState>>) {
         // The refusal of a batch carries its forms: those, and only those, are sent.
-        if let Some(forms) = self.money.refused.as_mut().and_then(|r| r.batch.take()) {
+        if let Some(forms) = batch {
             form::batch::send(self, forms, true);
             return;
         }

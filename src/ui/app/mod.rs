@@ -426,7 +426,11 @@ impl eframe::App for StudioApp {
         };
         unknown_card::confirm(&mut view, ui.ctx());
         super::model_browser::show(self, ui.ctx());
-        super::budget_notice::show(self, ui.ctx());
+        let mut view = super::budget_notice::BudgetNoticeView {
+            refused: &mut self.money.refused,
+            commands: &mut self.commands,
+        };
+        super::budget_notice::show(&mut view, ui.ctx());
         closing::show(self, ui.ctx());
         if self.screen == Screen::Studio
             && matches!(self.persisted.view, View::Storyboard | View::Gallery)
