@@ -376,7 +376,7 @@ fn panel_frame(ui: &egui::Ui) -> egui::Frame {
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.first_frame.frame_begins(ctx);
-        closing::on_close_request(self, ctx);
+        closing::on_close_request(&mut self.engine, ctx);
         self.poll_background();
         self.shortcuts(ctx);
         self.revalidate();
@@ -431,7 +431,10 @@ impl eframe::App for StudioApp {
             commands: &mut self.commands,
         };
         super::budget_notice::show(&mut view, ui.ctx());
-        closing::show(self, ui.ctx());
+        let view = closing::ClosingView {
+            engine: &self.engine,
+        };
+        closing::show(&view, ui.ctx());
         if self.screen == Screen::Studio
             && matches!(self.persisted.view, View::Storyboard | View::Gallery)
         {
