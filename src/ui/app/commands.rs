@@ -59,6 +59,8 @@ pub enum Action {
     SetView(View),
     /// Show a toast.
     Toast(Tone, String),
+    /// Read the spend again (the spend strip was clicked).
+    RefreshSpend,
     /// Save this key (from welcome or settings) and use it where saved keys may go.
     UseKey(ApiKey),
     /// Start the in-process simulator.
@@ -163,6 +165,7 @@ impl StudioApp {
             Action::Toast(tone, text) => {
                 self.toast(tone, text);
             }
+            Action::RefreshSpend => self.money.refresh_spend(),
             Action::UseKey(key) => {
                 if key.is_empty() {
                     self.welcome.error = Some("Paste your fal key first.".into());

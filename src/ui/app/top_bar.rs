@@ -124,7 +124,13 @@ impl StudioApp {
                             }
                         }
                         if self.screen == Screen::Studio {
-                            crate::ui::spend_strip::show(self, ui);
+                            let mut view = crate::ui::spend_strip::SpendStripView {
+                                spend: self.money.spend.as_ref(),
+                                spend_error: self.money.spend_error.as_deref(),
+                                budgets: self.money.handle.budgets(),
+                                commands: &mut self.commands,
+                            };
+                            crate::ui::spend_strip::show(&mut view, ui);
                         }
                         if let Some(status) = self.engine.status() {
                             ui.label(RichText::new(status).color(theme::subtle(ui)));
