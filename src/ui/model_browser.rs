@@ -5,12 +5,14 @@
 //! on the tokio runtime.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 use poll_promise::Promise;
 
 use super::app::StudioApp;
+use super::money_link::MoneyLink;
 use super::theme::{self, Tone};
 use reelsmith_core::catalog::Catalog;
 use reelsmith_core::catalog::browse::{self, CatalogMemory, ResultSource, SearchResults};
@@ -87,14 +89,15 @@ impl ModelBrowser {
     }
 }
 
-/// Opens the browser with what was seen before, and asks fal again.
-pub fn open(app: &mut StudioApp) {
-    app.browser.open = true;
-    app.browser.focus = true;
-    let q = app.browser.query();
-    if app.browser.results.is_none() {
-        app.browser.results = app.money.memory.cached(&q).or_else(|| {
-            let seen = app.money.memory.seen_matching(&q);
+/// Opens the browser with what was seen before, and asks fal again (searches' caches go in
+/// `cache_dir`; `wake` repaints when they answer).
+pub fn open(browser: &mut ModelBrowser, money: &MoneyLink, cache_dir: &Path, wake: &egui::Context) {
+    browser.open = true;
+    browser.focus = true;
+    let q = browser.query();
+    if browser.results.is_none() {
+        browser.results = money.memory.cached(&q).or_else(|| {
+            let seen = money.memory.seen_matching(&q);
             (!seen.is_empty()).then_some(SearchResults {
                 models: seen,
                 source: ResultSource::Seen,
@@ -103,20 +106,20 @@ pub fn open(app: &mut StudioApp) {
             })
         });
     }
-    search(app);
+    search(browser, money, cache_dir, wake);
 }
 
-fn search(app: &mut StudioApp) {
-    let Some(client) = app.money.client().cloned() else {
+fn search(browser: &mut ModelBrowser, money: &MoneyLink, cache_dir: &Path, wake: &egui::Context) {
+    let Some(client) = money.client().cloned() else {
         return;
     };
-    let q = app.browser.query();
-    let mut memory = app.money.memory.clone();
-    let mut book = app.money.handle.price_book();
-    let path = PriceBook::path_in(&app.config.cache_dir);
-    let memory_path = CatalogMemory::path_in(&app.config.cache_dir);
-    let wake = app.egui_ctx();
-    app.browser.searching = Some(Promise::spawn_async(async move {
+    let q = browser.query();
+    let mut memory = money.memory.clone();
+    let mut book = money.handle.price_book();
+    let path = PriceBook::path_in(cache_dir);
+    let memory_path = CatalogMemory::path_in(cache_dir);
+    let wake = wake.clone();
+    browser.searching = Some(Promise::spawn_async(async move {
         let found = browse::search(&client, &mut memory, &q).await;
         if found.source == ResultSource::Live
             && let Err(e) = memory.save(&memory_path)
@@ -183,7 +186,8 @@ pub fn poll(app: &mut StudioApp) {
         .is_some_and(|t| t.elapsed() >= DEBOUNCE && app.browser.searching.is_none())
     {
         app.browser.edited = None;
-        search(app);
+        let wake = app.egui_ctx();
+        search(&mut app.browser, &app.money, &app.config.cache_dir, &wake);
     }
 }
 

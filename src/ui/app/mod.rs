@@ -343,7 +343,20 @@ impl StudioApp {
             .default_size(270.0)
             .size_range(220.0..=420.0)
             .frame(panel_frame(ui))
-            .show(ui, |ui| endpoints::show(self, ui));
+            .show(ui, |ui| {
+                let mut view = endpoints::EndpointsView {
+                    picker: &mut self.picker,
+                    entries: &self.entries,
+                    current: self.model.as_ref().map(|m| m.endpoint_id.as_str()),
+                    money: &self.money,
+                    browser: &mut self.browser,
+                    cache_dir: &self.config.cache_dir,
+                    catalog: &mut self.catalog,
+                    openapi_url: &self.config.service.urls.openapi,
+                    commands: &mut self.commands,
+                };
+                endpoints::show(&mut view, ui)
+            });
         if self.persisted.show_queue {
             egui::Panel::right("queue")
                 .resizable(true)

@@ -31,7 +31,12 @@ impl StudioApp {
         }
         // Before Ctrl+K, which would otherwise take Ctrl+Shift+K too.
         if ctx.input_mut(|i| i.consume_shortcut(&crate::ui::model_browser::BROWSER_SHORTCUT)) {
-            crate::ui::model_browser::open(self);
+            crate::ui::model_browser::open(
+                &mut self.browser,
+                &self.money,
+                &self.config.cache_dir,
+                ctx,
+            );
         }
         if ctx.input_mut(|i| i.consume_shortcut(&GENERATE_SHORTCUT))
             && self.persisted.view == View::Create
