@@ -1,9 +1,10 @@
 //! The eframe app: its state ([`state`]), the commands panels send and their handling in one
 //! place ([`commands`]), background work ([`background`], [`tasks`]), the top bar
-//! ([`top_bar`]) and the layout of the panels.
+//! ([`top_bar`]), the keyboard shortcuts ([`shortcuts`]) and the layout of the panels.
 
 mod background;
 mod commands;
+mod shortcuts;
 mod state;
 pub mod tasks;
 mod top_bar;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+use egui::RichText;
 use poll_promise::Promise;
 use serde::{Deserialize, Serialize};
 
@@ -398,7 +399,23 @@ impl eframe::App for StudioApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.inbox.begin_frame();
-        self.top_bar(ui);
+        let mut view = top_bar::TopBarView {
+            screen: self.screen,
+            service: &self.config.service,
+            key: self.key.as_ref(),
+            view: &mut self.persisted.view,
+            show_queue: &mut self.persisted.show_queue,
+            help_open: &mut self.help_open,
+            gallery_count: self.gallery.index.index.len(),
+            engine: &self.engine,
+            spend_strip: super::spend_strip::SpendStripView {
+                spend: self.money.spend.as_ref(),
+                spend_error: self.money.spend_error.as_deref(),
+                budgets: self.money.handle.budgets(),
+                commands: &mut self.commands,
+            },
+        };
+        top_bar::show(&mut view, ui);
         match self.screen {
             Screen::Loading => {
                 egui::CentralPanel::default().show(ui, |ui| {
