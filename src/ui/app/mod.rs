@@ -439,7 +439,22 @@ impl eframe::App for StudioApp {
                 View::Gallery => gallery::show(self, ui),
                 View::Storyboard => super::storyboard::show(self, ui),
                 View::Settings => {
-                    egui::CentralPanel::default().show(ui, |ui| settings::show(self, ui));
+                    let output_dir = self.output_dir();
+                    let mut view = settings::SettingsView {
+                        state: &mut self.settings,
+                        budget_inputs: &mut self.budget_inputs,
+                        engine: &self.engine,
+                        config: &self.config,
+                        key: self.key.as_ref(),
+                        key_problem: self.key_problem.as_deref(),
+                        key_busy: self.key_tasks.busy(),
+                        output_dir,
+                        theme: self.persisted.theme,
+                        money: &self.money.handle,
+                        spend: self.money.spend.as_ref(),
+                        commands: &mut self.commands,
+                    };
+                    egui::CentralPanel::default().show(ui, |ui| settings::show(&mut view, ui));
                 }
             },
         }
