@@ -273,11 +273,6 @@ impl StudioApp {
         }
     }
 
-    /// Shows an endpoint's form (the model browser uses this after adding one).
-    pub fn select_endpoint_pub(&mut self, id: &str) {
-        self.select_endpoint(id);
-    }
-
     fn select_endpoint(&mut self, id: &str) {
         let Some(catalog) = self.catalog.as_ref() else {
             return;
@@ -470,7 +465,14 @@ impl eframe::App for StudioApp {
             commands: &mut self.commands,
         };
         unknown_card::confirm(&mut view, ui.ctx());
-        super::model_browser::show(self, ui.ctx());
+        let mut view = super::model_browser::ModelBrowserView {
+            browser: &mut self.browser,
+            money: &self.money,
+            entries: &self.entries,
+            catalog: &mut self.catalog,
+            openapi_url: &self.config.service.urls.openapi,
+        };
+        super::model_browser::show(&mut view, ui.ctx());
         let mut view = super::budget_notice::BudgetNoticeView {
             refused: &mut self.money.refused,
             commands: &mut self.commands,
