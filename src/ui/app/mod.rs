@@ -374,6 +374,26 @@ impl StudioApp {
             .frame(egui::Frame::new().inner_margin(egui::Margin::same(0)))
             .show(ui, |ui| form::show(self, ui));
     }
+
+    fn gallery_view(&mut self, ui: &mut egui::Ui) {
+        gallery::poll_shown(self);
+        super::storyboard::poll_for_gallery(self);
+        let output_dir = self.output_dir();
+        let mut view = gallery::GalleryView {
+            gallery: &mut self.gallery,
+            engine: &self.engine,
+            thumbs: &mut self.thumbs,
+            entries: &self.entries,
+            sound: &self.config.sound,
+            output_dir,
+            pick_folder: &self.config.pick_folder,
+            drop_target: self.storyboard.board().map(|b| b.name.as_str()),
+            commands: &mut self.commands,
+        };
+        gallery::show(&mut view, ui);
+        // Over the gallery, but save_copy's: its answer starts a copy, which takes the app.
+        super::save_copy::confirm(self, ui.ctx());
+    }
 }
 
 fn panel_frame(ui: &egui::Ui) -> egui::Frame {
@@ -431,7 +451,7 @@ impl eframe::App for StudioApp {
             }
             Screen::Studio => match self.persisted.view {
                 View::Create => self.create_view(ui),
-                View::Gallery => gallery::show(self, ui),
+                View::Gallery => self.gallery_view(ui),
                 View::Storyboard => super::storyboard::show(self, ui),
                 View::Settings => {
                     let output_dir = self.output_dir();

@@ -412,21 +412,25 @@ fn drag_ghost(ctx: &egui::Context) {
     );
 }
 
-/// While a clip is dragged from the gallery grid: a bar along the bottom to drop it on, which
-/// adds it to the storyboard on show.
-pub fn gallery_drop_bar(app: &mut StudioApp, ui: &mut Ui) {
-    // The storyboards are read (and kept up to date) while the gallery is on show too, so
-    // "Add to storyboard" knows where to add.
+/// Collects the storyboards' finished work while the gallery is on show (the app calls this
+/// before drawing the gallery): they are read and kept up to date, so "Add to storyboard"
+/// knows where to add.
+pub fn poll_for_gallery(app: &mut StudioApp) {
     tasks::poll(app);
+}
+
+/// While a clip is dragged from the gallery grid: a bar along the bottom to drop it on, which
+/// adds it to the storyboard on show (`target`: its name, None when there is none).
+pub fn gallery_drop_bar(target: Option<&str>, commands: &mut super::app::Commands, ui: &mut Ui) {
     if !egui::DragAndDrop::has_payload_of_type::<ClipDrag>(ui.ctx()) {
         return;
     }
-    let name = app.storyboard.board().map(|b| b.name.clone());
+    let name = target;
     let mut dropped = None;
     egui::Panel::bottom("gallery_storyboard_drop")
         .exact_size(64.0)
         .show(ui, |ui| {
-            let text = match &name {
+            let text = match name {
                 Some(n) => format!("Drop here to add it to the storyboard {n:?}"),
                 None => "Make a storyboard first (Storyboard, Ctrl+3)".to_string(),
             };
@@ -455,6 +459,6 @@ pub fn gallery_drop_bar(app: &mut StudioApp, ui: &mut Ui) {
         });
     drag_ghost(ui.ctx());
     if let Some(path) = dropped {
-        app.act(super::app::Action::AddToStoryboard(path));
+        commands.send(super::app::Action::AddToStoryboard(path));
     }
 }
