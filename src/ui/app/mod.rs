@@ -375,9 +375,20 @@ impl StudioApp {
             .show(ui, |ui| form::show(self, ui));
     }
 
+    fn storyboard_view(&mut self, ui: &mut egui::Ui) {
+        super::storyboard::poll_shown(self);
+        let mut view = super::storyboard::StoryboardView {
+            storyboard: &mut self.storyboard,
+            engine: &self.engine,
+            thumbs: &mut self.thumbs,
+        };
+        let commands = super::storyboard::show(&mut view, ui);
+        super::storyboard::finish(self, commands, ui.ctx());
+    }
+
     fn gallery_view(&mut self, ui: &mut egui::Ui) {
         gallery::poll_shown(self);
-        super::storyboard::poll_for_gallery(self);
+        super::storyboard::poll_shown(self);
         let output_dir = self.output_dir();
         let mut view = gallery::GalleryView {
             gallery: &mut self.gallery,
@@ -452,7 +463,7 @@ impl eframe::App for StudioApp {
             Screen::Studio => match self.persisted.view {
                 View::Create => self.create_view(ui),
                 View::Gallery => self.gallery_view(ui),
-                View::Storyboard => super::storyboard::show(self, ui),
+                View::Storyboard => self.storyboard_view(ui),
                 View::Settings => {
                     let output_dir = self.output_dir();
                     let mut view = settings::SettingsView {
