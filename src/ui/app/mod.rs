@@ -518,7 +518,12 @@ impl eframe::App for StudioApp {
         {
             super::storyboard::take_dropped_videos(self, ui.ctx());
         }
-        references::file_drop_overlay(self, ui.ctx());
+        let mut view = references::DropView {
+            inbox: &mut self.inbox,
+            cache_dir: &self.config.cache_dir,
+            commands: &mut self.commands,
+        };
+        references::file_drop_overlay(&mut view, ui.ctx());
         // Every command of the frame is handled here, in one place, after drawing.
         for action in self.commands.take() {
             self.apply(action);

@@ -248,7 +248,11 @@ fn field_widget(
         FieldKind::Integer | FieldKind::Number => number(ui, field, state),
         FieldKind::Image | FieldKind::Video | FieldKind::Audio | FieldKind::File => {
             let id = label_row(ui, field, |_| {});
-            references::single(ui, cx.app, field, state, path, id);
+            let mut media = references::ReferencesView {
+                inbox: &mut cx.app.inbox,
+                thumbs: &mut cx.app.thumbs,
+            };
+            references::single(ui, &mut media, field, state, path, id);
         }
         FieldKind::ImageList | FieldKind::VideoList => {
             let count = state.media(&field.name).len();
@@ -261,7 +265,11 @@ fn field_widget(
                     );
                 }
             });
-            references::list(ui, cx.app, field, state, path, id);
+            let mut media = references::ReferencesView {
+                inbox: &mut cx.app.inbox,
+                thumbs: &mut cx.app.thumbs,
+            };
+            references::list(ui, &mut media, field, state, path, id);
         }
         FieldKind::Object => {
             label_row(ui, field, |_| {});
