@@ -372,7 +372,35 @@ impl StudioApp {
         }
         egui::CentralPanel::default()
             .frame(egui::Frame::new().inner_margin(egui::Margin::same(0)))
-            .show(ui, |ui| form::show(self, ui));
+            .show(ui, |ui| {
+                let can = self.can_generate();
+                // The current form's values, from the defaults on first use.
+                let state = self.model.as_ref().map(|m| {
+                    self.persisted
+                        .forms
+                        .entry(m.endpoint_id.clone())
+                        .or_insert_with(|| FormState::from_defaults(m))
+                });
+                let mut view = form::FormView {
+                    model: self.model.as_ref(),
+                    model_error: self.model_error.as_deref(),
+                    state,
+                    form_ui: &mut self.form_ui,
+                    issues: &self.issues,
+                    can,
+                    cost: self.cost.as_ref(),
+                    cost_why: self.cost_why.as_deref(),
+                    variations: &mut self.persisted.variations,
+                    entries: &self.entries,
+                    inbox: &mut self.inbox,
+                    thumbs: &mut self.thumbs,
+                    config: &self.config,
+                    has_key: self.key.is_some(),
+                    engine: &self.engine,
+                    commands: &mut self.commands,
+                };
+                form::show(&mut view, ui)
+            });
     }
 
     fn storyboard_view(&mut self, ui: &mut egui::Ui) {
