@@ -3,12 +3,21 @@
 
 use egui::RichText;
 
-use super::app::{Action, StudioApp, View};
+use super::app::{Action, Commands, View};
+use super::money_link::Refusal;
 use super::theme::{self, Tone};
 
+/// What the refusal draws, and where it sends the answer.
+pub struct BudgetNoticeView<'a> {
+    /// The refusal up, if any; cleared when it closes.
+    pub refused: &'a mut Option<Refusal>,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
+}
+
 /// Draws the refusal, if one is up.
-pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
-    let Some(refusal) = app.money.refused.clone() else {
+pub fn show(view: &mut BudgetNoticeView<'_>, ctx: &egui::Context) {
+    let Some(refusal) = view.refused.clone() else {
         return;
     };
     let mut close = false;
@@ -58,7 +67,7 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui.button("Change budgets…").clicked() {
-                app.act(Action::SetView(View::Settings));
+                view.commands.send(Action::SetView(View::Settings));
                 close = true;
             }
             if ui
@@ -66,7 +75,9 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
                 .on_hover_text("Submit once over the budget; the budget stays as it is")
                 .clicked()
             {
-                app.generate_over_budget();
+                // The refusal closes below: the batch it stands for travels with the command.
+                let batch = view.refused.as_mut().and_then(|r| r.batch.take());
+                view.commands.send(Action::GenerateOverBudget(batch));
                 close = true;
             }
             if ui.button("Cancel").clicked() {
@@ -75,6 +86,6 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         });
     });
     if modal.should_close() || close {
-        app.money.refused = None;
+        *view.refused = None;
     }
 }

@@ -2,8 +2,10 @@
 
 use egui::{RichText, Ui};
 
-use super::app::{Action, StudioApp};
+use super::app::{Action, Commands};
+use super::engine_link::EngineLink;
 use super::theme::{self, Tone};
+use reelsmith_core::money::{MoneyHandle, Spend};
 use reelsmith_core::settings::Budgets;
 
 /// The text boxes being edited (kept between frames).
@@ -31,8 +33,22 @@ fn shown(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.2}")).unwrap_or_default()
 }
 
+/// What the budgets section draws, and where it sends what the user saves.
+pub struct BudgetView<'a> {
+    /// The text boxes being edited.
+    pub inputs: &'a mut BudgetInputs,
+    /// The shared settings (the budgets saved) and whether they are read yet.
+    pub engine: &'a EngineLink,
+    /// The budgets in effect (set at once when saved).
+    pub money: &'a MoneyHandle,
+    /// The last spend read.
+    pub spend: Option<&'a Spend>,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
+}
+
 /// Draws the budgets section.
-pub fn section(app: &mut StudioApp, ui: &mut Ui) {
+pub fn section(view: &mut BudgetView<'_>, ui: &mut Ui) {
     ui.label(
         RichText::new(
             "A Generate (or a batch of variations) whose estimate would pass a budget is refused \
@@ -41,15 +57,15 @@ pub fn section(app: &mut StudioApp, ui: &mut Ui) {
         )
         .color(theme::subtle(ui)),
     );
-    if app.engine.is_opening() {
+    if view.engine.is_opening() {
         // The budgets are in the settings file the session reads: editing before it is read
         // would save the defaults over the user's other settings.
-        ui.label(RichText::new(app.engine.unavailable_reason()).color(theme::subtle(ui)));
+        ui.label(RichText::new(view.engine.unavailable_reason()).color(theme::subtle(ui)));
         return;
     }
     // The shared settings' budgets (the settings file, read by the session).
-    let budgets = app.engine.settings().budgets;
-    let inputs = &mut app.budget_inputs;
+    let budgets = view.engine.settings().budgets;
+    let inputs = &mut *view.inputs;
     let daily = inputs.daily.get_or_insert_with(|| shown(budgets.daily_usd));
     let monthly = inputs
         .monthly
@@ -89,10 +105,10 @@ pub fn section(app: &mut StudioApp, ui: &mut Ui) {
                 };
                 if new != budgets {
                     // In effect at once; saved with the other shared settings (one writer).
-                    app.money.set_budgets(new);
-                    let mut settings = app.engine.settings().clone();
+                    view.money.set_budgets(new);
+                    let mut settings = view.engine.settings().clone();
                     settings.budgets = new;
-                    app.act(Action::ApplySettings {
+                    view.commands.send(Action::ApplySettings {
                         settings,
                         restart: false,
                     });
@@ -101,10 +117,10 @@ pub fn section(app: &mut StudioApp, ui: &mut Ui) {
             (Err(e), _) | (_, Err(e)) => inputs.error = Some(e),
         }
     }
-    if let Some(e) = app.budget_inputs.error.clone() {
+    if let Some(e) = view.inputs.error.clone() {
         ui.label(RichText::new(e).color(theme::tone(ui, Tone::Danger)));
     }
-    if let Some(spend) = &app.money.spend {
+    if let Some(spend) = view.spend {
         ui.label(
             RichText::new(format!(
                 "Spent ${:.2} today and ${:.2} this month ({}).",

@@ -5,27 +5,33 @@
 
 use egui::RichText;
 
-use super::app::StudioApp;
+use super::engine_link::EngineLink;
 use super::theme;
 
 /// Called at the start of every frame: holds a close request back while submits are in
 /// flight, and closes once they are recorded.
-pub fn on_close_request(app: &mut StudioApp, ctx: &egui::Context) {
-    if app.engine.poll_closing() {
+pub fn on_close_request(engine: &mut EngineLink, ctx: &egui::Context) {
+    if engine.poll_closing() {
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         return;
     }
     if !ctx.input(|i| i.viewport().close_requested()) {
         return;
     }
-    if app.engine.is_closing() || app.engine.begin_closing() {
+    if engine.is_closing() || engine.begin_closing() {
         ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
     }
 }
 
+/// What the closing notice draws.
+pub struct ClosingView<'a> {
+    /// The engine whose shutdown the close waits for.
+    pub engine: &'a EngineLink,
+}
+
 /// The notice shown while the close waits.
-pub fn show(app: &StudioApp, ctx: &egui::Context) {
-    let Some(text) = app.engine.closing_notice() else {
+pub fn show(view: &ClosingView<'_>, ctx: &egui::Context) {
+    let Some(text) = view.engine.closing_notice() else {
         return;
     };
     egui::Modal::new(egui::Id::unique("finishing_submits")).show(ctx, |ui| {

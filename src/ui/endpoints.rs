@@ -3,7 +3,11 @@
 use egui::RichText;
 use poll_promise::Promise;
 
-use super::app::{Action, StudioApp};
+use std::path::Path;
+
+use super::app::{Action, Commands};
+use super::model_browser::ModelBrowser;
+use super::money_link::MoneyLink;
 use super::theme;
 use reelsmith_core::catalog::{Catalog, CatalogEntry};
 
@@ -54,32 +58,53 @@ pub fn matches(entry: &CatalogEntry, filter: &str) -> bool {
         .all(|word| hay.contains(word))
 }
 
+/// What the picker draws, and where it sends what the user asks for.
+pub struct EndpointsView<'a> {
+    /// The filter, the add box and its fetch.
+    pub picker: &'a mut Picker,
+    /// The catalog's entries, grouped by family.
+    pub entries: &'a [CatalogEntry],
+    /// The endpoint shown now.
+    pub current: Option<&'a str>,
+    /// fal's catalog as seen (deprecation notes) and the client the browser searches with.
+    pub money: &'a MoneyLink,
+    /// The model browser, which "Add endpoint…" opens at once (drawn later this frame).
+    pub browser: &'a mut ModelBrowser,
+    /// Where the browser caches its searches.
+    pub cache_dir: &'a Path,
+    /// The catalog; a fetch by id takes it along and gives it back when done.
+    pub catalog: &'a mut Option<Catalog>,
+    /// Where endpoint schemas are fetched from.
+    pub openapi_url: &'a str,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
+}
+
 /// Draws the picker.
-pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
+pub fn show(view: &mut EndpointsView<'_>, ui: &mut egui::Ui) {
     ui.label(RichText::new("Endpoints").strong().size(16.0));
     ui.add_space(2.0);
-    let filter = egui::TextEdit::singleline(&mut app.picker.filter)
+    let filter = egui::TextEdit::singleline(&mut view.picker.filter)
         .hint_text("Filter endpoints  (Ctrl+K)")
         .desired_width(f32::INFINITY);
     let r = ui.add(filter);
     let r = r.on_hover_text("Type part of a family, name or endpoint id");
     accesskit_label(&r, "Filter endpoints");
-    if app.picker.focus_filter {
+    if view.picker.focus_filter {
         r.request_focus();
-        app.picker.focus_filter = false;
+        view.picker.focus_filter = false;
     }
     ui.add_space(4.0);
-    let current = app.endpoint_id().map(str::to_string);
-    let filter = app.picker.filter.clone();
-    let bottom_space = if app.picker.adding { 150.0 } else { 44.0 };
+    let current = view.current;
+    let filter = view.picker.filter.clone();
+    let bottom_space = if view.picker.adding { 150.0 } else { 44.0 };
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .max_height((ui.available_height() - bottom_space).max(80.0))
         .show(ui, |ui| {
             let mut family: Option<&str> = None;
             let mut shown = 0;
-            let entries = std::mem::take(&mut app.entries);
-            for entry in &entries {
+            for entry in view.entries {
                 if !matches(entry, &filter) {
                     continue;
                 }
@@ -94,18 +119,18 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                             .color(theme::subtle(ui)),
                     );
                 }
-                let selected = current.as_deref() == Some(entry.endpoint_id.as_str());
-                let note = app.money.memory.deprecation_note(&entry.endpoint_id);
+                let selected = current == Some(entry.endpoint_id.as_str());
+                let note = view.money.memory.deprecation_note(&entry.endpoint_id);
                 let row = endpoint_row(ui, entry, selected, note.is_some());
                 let row = match note {
                     Some(n) => row.on_hover_text(n),
                     None => row,
                 };
                 if row.clicked() && !selected {
-                    app.act(Action::SelectEndpoint(entry.endpoint_id.clone()));
+                    view.commands
+                        .send(Action::SelectEndpoint(entry.endpoint_id.clone()));
                 }
             }
-            app.entries = entries;
             if shown == 0 {
                 ui.add_space(8.0);
                 ui.label(
@@ -115,7 +140,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             }
         });
     ui.separator();
-    add_by_id(app, ui);
+    add_by_id(view, ui);
 }
 
 fn endpoint_row(
@@ -169,18 +194,18 @@ fn endpoint_row(
     r.on_hover_text(&entry.endpoint_id)
 }
 
-fn add_by_id(app: &mut StudioApp, ui: &mut egui::Ui) {
-    if !app.picker.adding {
+fn add_by_id(view: &mut EndpointsView<'_>, ui: &mut egui::Ui) {
+    if !view.picker.adding {
         ui.horizontal_wrapped(|ui| {
             if ui
                 .button("Add endpoint…")
                 .on_hover_text("Search fal's catalog (Ctrl+Shift+K)")
                 .clicked()
             {
-                super::model_browser::open(app);
+                super::model_browser::open(view.browser, view.money, view.cache_dir, ui.ctx());
             }
             if ui.button("By id…").clicked() {
-                app.picker.adding = true;
+                view.picker.adding = true;
             }
         });
         return;
@@ -189,26 +214,26 @@ fn add_by_id(app: &mut StudioApp, ui: &mut egui::Ui) {
     let label = ui.label(RichText::new("Endpoint id").small());
     let r = ui
         .add(
-            egui::TextEdit::singleline(&mut app.picker.add_id)
+            egui::TextEdit::singleline(&mut view.picker.add_id)
                 .hint_text("fal-ai/owner/model")
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(label.id);
     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     ui.horizontal(|ui| {
-        if app.picker.is_fetching() {
+        if view.picker.is_fetching() {
             ui.spinner();
             ui.label("Fetching schema…");
         } else {
-            let id = app.picker.add_id.trim().to_string();
+            let id = view.picker.add_id.trim().to_string();
             let ok = !id.is_empty();
             if (ui.add_enabled(ok, egui::Button::new("Fetch")).clicked() || (enter && ok))
-                && let Some(catalog) = app.catalog.take()
+                && let Some(catalog) = view.catalog.take()
             {
-                app.picker.add_error = None;
-                let url = app.config.service.urls.openapi.clone();
+                view.picker.add_error = None;
+                let url = view.openapi_url.to_string();
                 let ctx = ui.ctx().clone();
-                app.picker.fetching = Some(Promise::spawn_async(async move {
+                view.picker.fetching = Some(Promise::spawn_async(async move {
                     let mut catalog = catalog;
                     let r = catalog
                         .fetch(&id, &url)
@@ -220,12 +245,12 @@ fn add_by_id(app: &mut StudioApp, ui: &mut egui::Ui) {
                 }));
             }
             if ui.button("Close").clicked() {
-                app.picker.adding = false;
-                app.picker.add_error = None;
+                view.picker.adding = false;
+                view.picker.add_error = None;
             }
         }
     });
-    if let Some(e) = &app.picker.add_error {
+    if let Some(e) = &view.picker.add_error {
         ui.colored_label(ui.visuals().error_fg_color, e);
     }
 }

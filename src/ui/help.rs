@@ -4,12 +4,18 @@ use egui::RichText;
 
 use super::app::{
     CREATE_SHORTCUT, FILTER_SHORTCUT, GALLERY_SHORTCUT, GENERATE_SHORTCUT, HELP_SHORTCUT,
-    SETTINGS_SHORTCUT, STORYBOARD_SHORTCUT, StudioApp,
+    SETTINGS_SHORTCUT, STORYBOARD_SHORTCUT,
 };
 use super::theme;
 
-/// Draws the overlay while `app.help_open`.
-pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
+/// What the help overlay changes: nothing but whether it stays open.
+pub struct HelpView<'a> {
+    /// The overlay is open; Close and Esc clear it.
+    pub open: &'a mut bool,
+}
+
+/// Draws the overlay (the app calls this while it is open).
+pub fn show(view: &mut HelpView<'_>, ctx: &egui::Context) {
     let fmt = |s| ctx.format_shortcut(s);
     let rows = [
         (fmt(&GENERATE_SHORTCUT), "Generate with the current form"),
@@ -67,10 +73,10 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         );
         ui.add_space(6.0);
         if ui.button("Close").clicked() {
-            app.help_open = false;
+            *view.open = false;
         }
     });
     if modal.should_close() {
-        app.help_open = false;
+        *view.open = false;
     }
 }

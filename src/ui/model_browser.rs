@@ -5,15 +5,16 @@
 //! on the tokio runtime.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 use poll_promise::Promise;
 
-use super::app::StudioApp;
+use super::money_link::MoneyLink;
 use super::theme::{self, Tone};
-use reelsmith_core::catalog::Catalog;
 use reelsmith_core::catalog::browse::{self, CatalogMemory, ResultSource, SearchResults};
+use reelsmith_core::catalog::{Catalog, CatalogEntry};
 use reelsmith_core::fal::platform::{ModelInfo, ModelQuery, ModelStatus};
 use reelsmith_core::money::{PRICE_MAX_AGE, PriceBook, refresh_prices};
 use reelsmith_core::schema::cost::UnitKind;
@@ -37,7 +38,8 @@ const CATEGORIES: &[&str] = &[
 const DEBOUNCE: Duration = Duration::from_millis(350);
 
 type SearchDone = (CatalogMemory, SearchResults, Option<PriceBook>);
-type AddDone = (Catalog, Result<String, String>);
+/// A finished add: the catalog back, and the added id or why it failed.
+pub type AddDone = (Catalog, Result<String, String>);
 
 enum Thumb {
     Loading(Promise<Option<egui::ColorImage>>),
@@ -87,14 +89,38 @@ impl ModelBrowser {
     }
 }
 
-/// Opens the browser with what was seen before, and asks fal again.
-pub fn open(app: &mut StudioApp) {
-    app.browser.open = true;
-    app.browser.focus = true;
-    let q = app.browser.query();
-    if app.browser.results.is_none() {
-        app.browser.results = app.money.memory.cached(&q).or_else(|| {
-            let seen = app.money.memory.seen_matching(&q);
+/// What the browser window draws and changes.
+pub struct ModelBrowserView<'a> {
+    /// The browser's own state (search, results, thumbnails, the add under way).
+    pub browser: &'a mut ModelBrowser,
+    /// The fal client, the catalog memory and the prices.
+    pub money: &'a MoneyLink,
+    /// The sidebar's entries (what is added already).
+    pub entries: &'a [CatalogEntry],
+    /// The catalog; an add takes it along and [`poll`] gives it back.
+    pub catalog: &'a mut Option<Catalog>,
+    /// Where endpoint schemas are fetched from.
+    pub openapi_url: &'a str,
+}
+
+/// What [`poll`] found that the app must apply.
+#[derive(Default)]
+pub struct Polled {
+    /// New prices arrived (estimates change).
+    pub prices_changed: bool,
+    /// An add finished: the catalog back, and the added id or why it failed.
+    pub added: Option<AddDone>,
+}
+
+/// Opens the browser with what was seen before, and asks fal again (searches' caches go in
+/// `cache_dir`; `wake` repaints when they answer).
+pub fn open(browser: &mut ModelBrowser, money: &MoneyLink, cache_dir: &Path, wake: &egui::Context) {
+    browser.open = true;
+    browser.focus = true;
+    let q = browser.query();
+    if browser.results.is_none() {
+        browser.results = money.memory.cached(&q).or_else(|| {
+            let seen = money.memory.seen_matching(&q);
             (!seen.is_empty()).then_some(SearchResults {
                 models: seen,
                 source: ResultSource::Seen,
@@ -103,20 +129,20 @@ pub fn open(app: &mut StudioApp) {
             })
         });
     }
-    search(app);
+    search(browser, money, cache_dir, wake);
 }
 
-fn search(app: &mut StudioApp) {
-    let Some(client) = app.money.client().cloned() else {
+fn search(browser: &mut ModelBrowser, money: &MoneyLink, cache_dir: &Path, wake: &egui::Context) {
+    let Some(client) = money.client().cloned() else {
         return;
     };
-    let q = app.browser.query();
-    let mut memory = app.money.memory.clone();
-    let mut book = app.money.handle.price_book();
-    let path = PriceBook::path_in(&app.config.cache_dir);
-    let memory_path = CatalogMemory::path_in(&app.config.cache_dir);
-    let wake = app.egui_ctx();
-    app.browser.searching = Some(Promise::spawn_async(async move {
+    let q = browser.query();
+    let mut memory = money.memory.clone();
+    let mut book = money.handle.price_book();
+    let path = PriceBook::path_in(cache_dir);
+    let memory_path = CatalogMemory::path_in(cache_dir);
+    let wake = wake.clone();
+    browser.searching = Some(Promise::spawn_async(async move {
         let found = browse::search(&client, &mut memory, &q).await;
         if found.source == ResultSource::Live
             && let Err(e) = memory.save(&memory_path)
@@ -141,60 +167,56 @@ fn search(app: &mut StudioApp) {
     }));
 }
 
-/// Takes finished searches and adds; called every frame.
-pub fn poll(app: &mut StudioApp) {
-    if let Some(p) = app.browser.searching.take() {
+/// Takes finished searches and adds, and starts a search once typing pauses; called every
+/// frame. The add's result is the app's to apply (the catalog, the toast, the endpoint).
+pub fn poll(
+    browser: &mut ModelBrowser,
+    money: &mut MoneyLink,
+    cache_dir: &Path,
+    wake: &egui::Context,
+) -> Polled {
+    let mut polled = Polled::default();
+    if let Some(p) = browser.searching.take() {
         match p.try_take() {
             Ok((memory, found, priced)) => {
-                app.money.memory = memory;
+                money.memory = memory;
                 if let Some(book) = priced {
-                    *app.money
+                    *money
                         .handle
                         .prices
                         .lock()
                         .unwrap_or_else(|e| e.into_inner()) = book;
-                    app.invalidate();
+                    polled.prices_changed = true;
                 }
-                app.browser.results = Some(found);
+                browser.results = Some(found);
             }
-            Err(p) => app.browser.searching = Some(p),
+            Err(p) => browser.searching = Some(p),
         }
     }
-    if let Some(p) = app.browser.adding.take() {
+    if let Some(p) = browser.adding.take() {
         match p.try_take() {
-            Ok((catalog, result)) => {
-                app.entries = catalog.entries();
-                app.catalog = Some(catalog);
-                match result {
-                    Ok(id) => {
-                        app.browser.add_error = None;
-                        app.toast(Tone::Success, format!("Added {id}"));
-                        app.select_endpoint_pub(&id);
-                    }
-                    Err(e) => app.browser.add_error = Some(e),
-                }
-            }
-            Err(p) => app.browser.adding = Some(p),
+            Ok(done) => polled.added = Some(done),
+            Err(p) => browser.adding = Some(p),
         }
     }
-    if app
-        .browser
+    if browser
         .edited
-        .is_some_and(|t| t.elapsed() >= DEBOUNCE && app.browser.searching.is_none())
+        .is_some_and(|t| t.elapsed() >= DEBOUNCE && browser.searching.is_none())
     {
-        app.browser.edited = None;
-        search(app);
+        browser.edited = None;
+        search(browser, money, cache_dir, wake);
     }
+    polled
 }
 
-fn add(app: &mut StudioApp, info: ModelInfo) {
-    let (Some(client), Some(mut catalog)) = (app.money.client().cloned(), app.catalog.take())
+fn add(view: &mut ModelBrowserView<'_>, info: ModelInfo, wake: &egui::Context) {
+    let (Some(client), Some(mut catalog)) = (view.money.client().cloned(), view.catalog.take())
     else {
         return;
     };
-    let openapi = app.config.service.urls.openapi.clone();
-    let wake = app.egui_ctx();
-    app.browser.adding = Some(Promise::spawn_async(async move {
+    let openapi = view.openapi_url.to_string();
+    let wake = wake.clone();
+    view.browser.adding = Some(Promise::spawn_async(async move {
         let result = catalog
             .add_from_catalog(&client, &info, &openapi)
             .await
@@ -206,9 +228,8 @@ fn add(app: &mut StudioApp, info: ModelInfo) {
 }
 
 /// The price of a model as "$0.40/s", if fetched.
-pub fn price_label(app: &StudioApp, endpoint_id: &str) -> String {
-    let book = app
-        .money
+pub fn price_label(money: &MoneyLink, endpoint_id: &str) -> String {
+    let book = money
         .handle
         .prices
         .lock()
@@ -233,25 +254,21 @@ fn trim(p: f64) -> String {
     }
 }
 
-fn thumbnail(app: &mut StudioApp, ui: &mut Ui, url: Option<&str>) {
+fn thumbnail(browser: &mut ModelBrowser, ui: &mut Ui, url: Option<&str>) {
     let size = egui::vec2(64.0, 36.0);
     let Some(url) = url else {
         ui.add_sized(size, egui::Label::new(""));
         return;
     };
-    let entry = app
-        .browser
-        .thumbs
-        .entry(url.to_string())
-        .or_insert_with(|| {
-            let url = url.to_string();
-            let wake = ui.ctx().clone();
-            Thumb::Loading(Promise::spawn_async(async move {
-                let img = fetch_thumbnail(&url).await;
-                wake.request_repaint();
-                img
-            }))
-        });
+    let entry = browser.thumbs.entry(url.to_string()).or_insert_with(|| {
+        let url = url.to_string();
+        let wake = ui.ctx().clone();
+        Thumb::Loading(Promise::spawn_async(async move {
+            let img = fetch_thumbnail(&url).await;
+            wake.request_repaint();
+            img
+        }))
+    });
     if let Thumb::Loading(p) = entry
         && let Some(done) = p.ready()
     {
@@ -288,8 +305,8 @@ async fn fetch_thumbnail(url: &str) -> Option<egui::ColorImage> {
 }
 
 /// Draws the browser window.
-pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
-    if !app.browser.open {
+pub fn show(view: &mut ModelBrowserView<'_>, ctx: &egui::Context) {
+    if !view.browser.open {
         return;
     }
     let mut open = true;
@@ -298,83 +315,87 @@ pub fn show(app: &mut StudioApp, ctx: &egui::Context) {
         .open(&mut open)
         .default_size([760.0, 560.0])
         .collapsible(false)
-        .show(ctx, |ui| body(app, ui));
+        .show(ctx, |ui| body(view, ui));
     if !open {
-        app.browser.open = false;
+        view.browser.open = false;
     }
 }
 
-fn body(app: &mut StudioApp, ui: &mut Ui) {
+fn body(view: &mut ModelBrowserView<'_>, ui: &mut Ui) {
     let mut edited = false;
     ui.horizontal(|ui| {
         let label = ui.label("Search");
         let r = ui
             .add(
-                egui::TextEdit::singleline(&mut app.browser.text)
+                egui::TextEdit::singleline(&mut view.browser.text)
                     .hint_text("name, id, category")
                     .desired_width(240.0),
             )
             .labelled_by(label.id);
-        if app.browser.focus {
+        if view.browser.focus {
             r.request_focus();
-            app.browser.focus = false;
+            view.browser.focus = false;
         }
         edited |= r.changed();
         let category_label = ui.label("Category");
         let category = egui::ComboBox::from_id_salt("browser_category")
-            .selected_text(if app.browser.category.is_empty() {
+            .selected_text(if view.browser.category.is_empty() {
                 "Any category"
             } else {
-                app.browser.category.as_str()
+                view.browser.category.as_str()
             })
             .show_ui(ui, |ui| {
                 edited |= ui
-                    .selectable_value(&mut app.browser.category, String::new(), "Any category")
+                    .selectable_value(&mut view.browser.category, String::new(), "Any category")
                     .changed();
                 for c in CATEGORIES {
                     edited |= ui
-                        .selectable_value(&mut app.browser.category, c.to_string(), *c)
+                        .selectable_value(&mut view.browser.category, c.to_string(), *c)
                         .changed();
                 }
             });
         category.response.labelled_by(category_label.id);
         let status_label = ui.label("Status");
         let status = egui::ComboBox::from_id_salt("browser_status")
-            .selected_text(match app.browser.status {
+            .selected_text(match view.browser.status {
                 None => "Any status",
                 Some(ModelStatus::Active) => "Active",
                 Some(ModelStatus::Deprecated) => "Deprecated",
             })
             .show_ui(ui, |ui| {
                 edited |= ui
-                    .selectable_value(&mut app.browser.status, None, "Any status")
-                    .changed();
-                edited |= ui
-                    .selectable_value(&mut app.browser.status, Some(ModelStatus::Active), "Active")
+                    .selectable_value(&mut view.browser.status, None, "Any status")
                     .changed();
                 edited |= ui
                     .selectable_value(
-                        &mut app.browser.status,
+                        &mut view.browser.status,
+                        Some(ModelStatus::Active),
+                        "Active",
+                    )
+                    .changed();
+                edited |= ui
+                    .selectable_value(
+                        &mut view.browser.status,
                         Some(ModelStatus::Deprecated),
                         "Deprecated",
                     )
                     .changed();
             });
         status.response.labelled_by(status_label.id);
-        if app.browser.busy() {
+        if view.browser.busy() {
             ui.spinner();
         }
     });
     if edited {
-        app.browser.edited = Some(Instant::now());
+        view.browser.edited = Some(Instant::now());
     }
-    if app.money.client().is_none() {
+    if view.money.client().is_none() {
         ui.label(
             RichText::new("Enter your fal key in Settings to search fal's catalog.")
                 .color(theme::subtle(ui)),
         );
     }
-    if let Some(r) = &app.browser.results {
+    if let Some(r) = &view.browser.results {
         let line = match (&r.source, &r.error) {
             (ResultSource::Live, _) => format!("{} models from fal's catalog", r.models.len()),
             (ResultSource::Cached(at), _) => format!(
@@ -386,11 +407,11 @@ fn body(app: &mut StudioApp, ui: &mut Ui) {
         ui.label(RichText::new(line).small().color(theme::subtle(ui)))
             .on_hover_text(r.error.clone().unwrap_or_default());
     }
-    if let Some(e) = app.browser.add_error.clone() {
+    if let Some(e) = view.browser.add_error.clone() {
         ui.label(RichText::new(e).color(theme::tone(ui, Tone::Danger)));
     }
     ui.separator();
-    let models = app
+    let models = view
         .browser
         .results
         .as_ref()
@@ -400,7 +421,7 @@ fn body(app: &mut StudioApp, ui: &mut Ui) {
         .auto_shrink([false, false])
         .show(ui, |ui| {
             for m in &models {
-                row(app, ui, m);
+                row(view, ui, m);
                 ui.separator();
             }
             if models.is_empty() {
@@ -409,10 +430,10 @@ fn body(app: &mut StudioApp, ui: &mut Ui) {
         });
 }
 
-fn row(app: &mut StudioApp, ui: &mut Ui, m: &ModelInfo) {
-    let in_sidebar = app.entries.iter().any(|e| e.endpoint_id == m.endpoint_id);
+fn row(view: &mut ModelBrowserView<'_>, ui: &mut Ui, m: &ModelInfo) {
+    let in_sidebar = view.entries.iter().any(|e| e.endpoint_id == m.endpoint_id);
     ui.horizontal(|ui| {
-        thumbnail(app, ui, m.thumbnail_url.as_deref());
+        thumbnail(view.browser, ui, m.thumbnail_url.as_deref());
         ui.vertical(|ui| {
             ui.horizontal(|ui| {
                 ui.label(RichText::new(&m.display_name).strong());
@@ -440,12 +461,12 @@ fn row(app: &mut StudioApp, ui: &mut Ui, m: &ModelInfo) {
                     } else {
                         &m.category
                     },
-                    price_label(app, &m.endpoint_id)
+                    price_label(view.money, &m.endpoint_id)
                 ))
                 .small()
                 .color(theme::subtle(ui)),
             );
-            if let Some(note) = app.money.memory.deprecation_note(&m.endpoint_id) {
+            if let Some(note) = view.money.memory.deprecation_note(&m.endpoint_id) {
                 ui.label(
                     RichText::new(note)
                         .small()
@@ -462,13 +483,13 @@ fn row(app: &mut StudioApp, ui: &mut Ui, m: &ModelInfo) {
                 );
             } else if ui
                 .add_enabled(
-                    app.browser.adding.is_none() && app.catalog.is_some(),
+                    view.browser.adding.is_none() && view.catalog.is_some(),
                     egui::Button::new("Add"),
                 )
                 .on_hover_text("Fetch its form and list it in the sidebar under its family")
                 .clicked()
             {
-                add(app, m.clone());
+                add(view, m.clone(), ui.ctx());
             }
         });
     });

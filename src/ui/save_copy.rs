@@ -208,8 +208,7 @@ pub fn poll(app: &mut StudioApp) {
 }
 
 /// The progress of a running copy, or the last outcome, for the video `item`.
-pub fn status(app: &StudioApp, ui: &mut Ui, item: &LibraryItem) {
-    let state = &app.gallery.save;
+pub fn status(state: &SaveCopyState, ui: &mut Ui, item: &LibraryItem) {
     if let Some(running) = state
         .running
         .as_ref()

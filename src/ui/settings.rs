@@ -7,11 +7,15 @@ use std::time::Duration;
 use egui::{RichText, Ui};
 use poll_promise::Promise;
 
-use super::app::{Action, StudioApp};
+use super::app::{Action, Commands};
+use super::budget_settings::{BudgetInputs, BudgetView};
+use super::config::StudioConfig;
+use super::engine_link::EngineLink;
 use super::keystore::{mask, stored_in};
 use super::theme::{self, ThemeChoice, Tone};
 use super::widgets;
-use reelsmith_core::fal::{ApiKey, KeySource, origin_of};
+use reelsmith_core::fal::{ApiKey, KeySource, ResolvedKey, origin_of};
+use reelsmith_core::money::{MoneyHandle, Spend};
 
 /// Settings page state.
 #[derive(Default)]
@@ -28,9 +32,37 @@ pub struct SettingsState {
     sim_draft: Option<(f32, f32)>,
 }
 
+/// What the settings page draws, and where it sends what the user asks for.
+pub struct SettingsView<'a> {
+    /// The page's own state (key being typed, checks, drafts).
+    pub state: &'a mut SettingsState,
+    /// Settings → Budgets being edited.
+    pub budget_inputs: &'a mut BudgetInputs,
+    /// The shared settings, the engine's status and summary.
+    pub engine: &'a EngineLink,
+    /// Folders, service and the folder picker.
+    pub config: &'a StudioConfig,
+    /// The key in use.
+    pub key: Option<&'a ResolvedKey>,
+    /// Why there is no key, when that is more than "none saved".
+    pub key_problem: Option<&'a str>,
+    /// A key save or forget is under way.
+    pub key_busy: bool,
+    /// The output folder in use.
+    pub output_dir: PathBuf,
+    /// The theme chosen.
+    pub theme: ThemeChoice,
+    /// The budgets in effect (set at once when saved).
+    pub money: &'a MoneyHandle,
+    /// The last spend read.
+    pub spend: Option<&'a Spend>,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
+}
+
 /// Draws the settings page.
-pub fn show(app: &mut StudioApp, ui: &mut Ui) {
-    poll(app);
+pub fn show(view: &mut SettingsView<'_>, ui: &mut Ui) {
+    poll(view);
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -41,15 +73,24 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                     ui.add_space(12.0);
                     ui.label(RichText::new("Settings").size(22.0).strong());
                     ui.add_space(8.0);
-                    section(ui, "fal key", |ui| key_section(app, ui));
-                    section(ui, "Output folder", |ui| folder_section(app, ui));
-                    section(ui, "Jobs", |ui| jobs_section(app, ui));
-                    section(ui, "Budgets", |ui| super::budget_settings::section(app, ui));
-                    section(ui, "Appearance", |ui| theme_section(app, ui));
-                    if app.config.service.is_simulated() {
-                        section(ui, "Simulator", |ui| simulator_section(app, ui));
+                    section(ui, "fal key", |ui| key_section(view, ui));
+                    section(ui, "Output folder", |ui| folder_section(view, ui));
+                    section(ui, "Jobs", |ui| jobs_section(view, ui));
+                    section(ui, "Budgets", |ui| {
+                        let mut budgets = BudgetView {
+                            inputs: &mut *view.budget_inputs,
+                            engine: view.engine,
+                            money: view.money,
+                            spend: view.spend,
+                            commands: &mut *view.commands,
+                        };
+                        super::budget_settings::section(&mut budgets, ui)
+                    });
+                    section(ui, "Appearance", |ui| theme_section(view, ui));
+                    if view.config.service.is_simulated() {
+                        section(ui, "Simulator", |ui| simulator_section(view, ui));
                     }
-                    section(ui, "About", |ui| about_section(app, ui));
+                    section(ui, "About", |ui| about_section(view, ui));
                 });
             });
         });
@@ -65,32 +106,32 @@ fn section(ui: &mut Ui, title: &str, body: impl FnOnce(&mut Ui)) {
     ui.add_space(10.0);
 }
 
-fn poll(app: &mut StudioApp) {
-    if let Some(p) = app.settings.check.take() {
+fn poll(view: &mut SettingsView<'_>) {
+    if let Some(p) = view.state.check.take() {
         match p.try_take() {
-            Ok(r) => app.settings.check_result = Some(r),
-            Err(p) => app.settings.check = Some(p),
+            Ok(r) => view.state.check_result = Some(r),
+            Err(p) => view.state.check = Some(p),
         }
     }
-    if let Some(p) = app.settings.folder.take() {
+    if let Some(p) = view.state.folder.take() {
         match p.try_take() {
             Ok(Some(dir)) => {
-                let mut settings = app.engine.settings().clone();
+                let mut settings = view.engine.settings().clone();
                 settings.output_dir = Some(dir);
-                app.act(Action::ApplySettings {
+                view.commands.send(Action::ApplySettings {
                     settings,
                     restart: true,
                 });
             }
             Ok(None) => {}
-            Err(p) => app.settings.folder = Some(p),
+            Err(p) => view.state.folder = Some(p),
         }
     }
 }
 
 /// The engine's state while it cannot take jobs, with a spinner ("Restarting the engine…").
-fn engine_status(app: &StudioApp, ui: &mut Ui) {
-    if let Some(status) = app.engine.status() {
+fn engine_status(view: &SettingsView<'_>, ui: &mut Ui) {
+    if let Some(status) = view.engine.status() {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label(RichText::new(status).color(theme::subtle(ui)));
@@ -98,9 +139,9 @@ fn engine_status(app: &StudioApp, ui: &mut Ui) {
     }
 }
 
-fn key_section(app: &mut StudioApp, ui: &mut Ui) {
-    let simulated = app.config.service.is_simulated();
-    match &app.key {
+fn key_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
+    let simulated = view.config.service.is_simulated();
+    match view.key {
         Some(k) => {
             ui.horizontal(|ui| {
                 ui.label("Key in use:");
@@ -133,20 +174,17 @@ fn key_section(app: &mut StudioApp, ui: &mut Ui) {
             ui.label(RichText::new(text).small().color(c));
         }
         None => {
-            let text = app
-                .key_problem
-                .clone()
-                .unwrap_or_else(|| "No key yet. Paste one below.".into());
+            let text = view.key_problem.unwrap_or("No key yet. Paste one below.");
             ui.label(RichText::new(text).color(theme::tone(ui, Tone::Warning)));
         }
     }
     ui.add_space(4.0);
-    if !simulated && !app.config.service.urls.is_fal() {
+    if !simulated && !view.config.service.urls.is_fal() {
         ui.label(
             RichText::new(format!(
                 "This window talks to {}, not fal: it uses only a key given for this run \
                  (FAL_KEY, or FAL_KEY_ID and FAL_KEY_SECRET). A key saved here is kept for fal.",
-                origin_of(&app.config.service.urls.queue)
+                origin_of(&view.config.service.urls.queue)
             ))
             .small()
             .color(theme::subtle(ui)),
@@ -162,34 +200,34 @@ fn key_section(app: &mut StudioApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
         let label = ui.label("New key");
         let r = ui.add(
-            egui::TextEdit::singleline(&mut app.settings.key_input)
+            egui::TextEdit::singleline(&mut view.state.key_input)
                 .password(true)
                 .hint_text("key-id:key-secret")
                 .desired_width(280.0),
         );
         r.labelled_by(label.id);
-        let ok = !app.settings.key_input.trim().is_empty() && !app.key_tasks.busy();
+        let ok = !view.state.key_input.trim().is_empty() && !view.key_busy;
         if ui.add_enabled(ok, egui::Button::new("Save key")).clicked() {
-            let key = ApiKey::new(std::mem::take(&mut app.settings.key_input));
-            app.act(Action::UseKey(key));
+            let key = ApiKey::new(std::mem::take(&mut view.state.key_input));
+            view.commands.send(Action::UseKey(key));
         }
     });
     ui.horizontal(|ui| {
-        let checking = app.settings.check.is_some();
+        let checking = view.state.check.is_some();
         if ui
             .add_enabled(
-                app.key.is_some() && !checking,
+                view.key.is_some() && !checking,
                 egui::Button::new("Check key"),
             )
             .on_hover_text("Makes a harmless authenticated request to fal")
             .clicked()
         {
-            start_check(app, ui.ctx());
+            start_check(view, ui.ctx());
         }
         if checking {
             ui.spinner();
         }
-        match &app.settings.check_result {
+        match &view.state.check_result {
             Some(Ok(())) => {
                 ui.label(RichText::new("The key works.").color(theme::tone(ui, Tone::Success)));
             }
@@ -198,7 +236,7 @@ fn key_section(app: &mut StudioApp, ui: &mut Ui) {
             }
             None => {}
         }
-        let stored = app.key.as_ref().is_some_and(|k| {
+        let stored = view.key.is_some_and(|k| {
             matches!(
                 k.source,
                 KeySource::Saved(_) | KeySource::CredentialsFile(_)
@@ -207,23 +245,23 @@ fn key_section(app: &mut StudioApp, ui: &mut Ui) {
         if !simulated
             && stored
             && ui
-                .add_enabled(!app.key_tasks.busy(), egui::Button::new("Forget key"))
+                .add_enabled(!view.key_busy, egui::Button::new("Forget key"))
                 .clicked()
         {
-            app.act(Action::ForgetKey);
+            view.commands.send(Action::ForgetKey);
         }
     });
 }
 
-fn start_check(app: &mut StudioApp, ctx: &egui::Context) {
-    let Some(k) = &app.key else {
+fn start_check(view: &mut SettingsView<'_>, ctx: &egui::Context) {
+    let Some(k) = view.key else {
         return;
     };
     let key = k.key.clone();
-    let urls = app.config.service.urls.clone();
+    let urls = view.config.service.urls.clone();
     let ctx = ctx.clone();
-    app.settings.check_result = None;
-    app.settings.check = Some(Promise::spawn_async(async move {
+    view.state.check_result = None;
+    view.state.check = Some(Promise::spawn_async(async move {
         let r = match reelsmith_core::fal::FalClient::new(urls, Some(key)) {
             Ok(client) => client.check_key().await.map_err(|e| e.user_message()),
             Err(e) => Err(e.user_message()),
@@ -233,12 +271,12 @@ fn start_check(app: &mut StudioApp, ctx: &egui::Context) {
     }));
 }
 
-fn folder_section(app: &mut StudioApp, ui: &mut Ui) {
-    if app.engine.is_opening() {
-        engine_status(app, ui);
+fn folder_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
+    if view.engine.is_opening() {
+        engine_status(view, ui);
         return;
     }
-    let dir = app.output_dir();
+    let dir = view.output_dir.clone();
     ui.label(RichText::new(dir.display().to_string()).monospace());
     ui.label(
         RichText::new("Finished videos and their .json sidecars are saved here.")
@@ -246,22 +284,22 @@ fn folder_section(app: &mut StudioApp, ui: &mut Ui) {
             .color(theme::subtle(ui)),
     );
     ui.horizontal(|ui| {
-        if ui.button("Choose…").clicked() && app.settings.folder.is_none() {
+        if ui.button("Choose…").clicked() && view.state.folder.is_none() {
             let start = dir.clone();
-            let pick = app.config.pick_folder.clone();
-            app.settings.folder = Some(super::task::blocking(
+            let pick = view.config.pick_folder.clone();
+            view.state.folder = Some(super::task::blocking(
                 ui.ctx(),
                 move || pick(&start),
                 |_| None,
             ));
         }
         if ui.button("Reveal").clicked() {
-            app.act(Action::Open(dir.clone()));
+            view.commands.send(Action::Open(dir.clone()));
         }
-        if app.engine.settings().output_dir.is_some() && ui.button("Use the default").clicked() {
-            let mut settings = app.engine.settings().clone();
+        if view.engine.settings().output_dir.is_some() && ui.button("Use the default").clicked() {
+            let mut settings = view.engine.settings().clone();
             settings.output_dir = None;
-            app.act(Action::ApplySettings {
+            view.commands.send(Action::ApplySettings {
                 settings,
                 restart: true,
             });
@@ -270,43 +308,43 @@ fn folder_section(app: &mut StudioApp, ui: &mut Ui) {
     ui.label(
         RichText::new(format!(
             "Kept in {} and used by the command line too.",
-            reelsmith_core::settings::Settings::path(&app.config.config_dir).display()
+            reelsmith_core::settings::Settings::path(&view.config.config_dir).display()
         ))
         .small()
         .color(theme::subtle(ui)),
     );
 }
 
-fn jobs_section(app: &mut StudioApp, ui: &mut Ui) {
-    if app.engine.is_opening() {
-        engine_status(app, ui);
+fn jobs_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
+    if view.engine.is_opening() {
+        engine_status(view, ui);
         return;
     }
     ui.horizontal(|ui| {
         let label = ui.label("Jobs in flight");
-        let saved = app.engine.settings().jobs_in_flight;
-        let mut n = app.settings.jobs_draft.unwrap_or(saved);
+        let saved = view.engine.settings().jobs_in_flight;
+        let mut n = view.state.jobs_draft.unwrap_or(saved);
         let r = ui
             .add(egui::DragValue::new(&mut n).range(1..=16))
             .labelled_by(label.id);
         if n != saved {
-            app.settings.jobs_draft = Some(n);
+            view.state.jobs_draft = Some(n);
         }
         let done =
             r.drag_stopped() || r.lost_focus() || (r.changed() && !r.dragged() && !r.has_focus());
         if done
-            && let Some(n) = app.settings.jobs_draft.take()
+            && let Some(n) = view.state.jobs_draft.take()
             && n != saved
         {
-            let mut settings = app.engine.settings().clone();
+            let mut settings = view.engine.settings().clone();
             settings.jobs_in_flight = n;
-            app.act(Action::ApplySettings {
+            view.commands.send(Action::ApplySettings {
                 settings,
                 restart: true,
             });
         }
     });
-    engine_status(app, ui);
+    engine_status(view, ui);
     ui.label(
         RichText::new(
             "How many jobs upload and download at once; fal queues the rest on its side.",
@@ -316,17 +354,17 @@ fn jobs_section(app: &mut StudioApp, ui: &mut Ui) {
     );
 }
 
-fn theme_section(app: &mut StudioApp, ui: &mut Ui) {
+fn theme_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
     let choices = [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark];
     let labels: Vec<String> = choices.iter().map(|c| c.label().to_string()).collect();
-    let selected = choices.iter().position(|c| *c == app.persisted.theme);
+    let selected = choices.iter().position(|c| *c == view.theme);
     if let Some(i) = widgets::segmented(ui, "Theme", &labels, selected) {
-        app.act(Action::SetTheme(choices[i]));
+        view.commands.send(Action::SetTheme(choices[i]));
     }
 }
 
-fn simulator_section(app: &mut StudioApp, ui: &mut Ui) {
-    let Some(sim) = app.config.service.simulator.clone() else {
+fn simulator_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
+    let Some(sim) = view.config.service.simulator.clone() else {
         return;
     };
     ui.label(
@@ -337,9 +375,9 @@ fn simulator_section(app: &mut StudioApp, ui: &mut Ui) {
         .color(theme::subtle(ui)),
     )
     .on_hover_text(sim.base_url());
-    let saved = app.engine.settings().clone();
-    let (mut queue, mut run) = app
-        .settings
+    let saved = view.engine.settings().clone();
+    let (mut queue, mut run) = view
+        .state
         .sim_draft
         .unwrap_or((saved.sim_queue_secs, saved.sim_run_secs));
     let mut changed = false;
@@ -362,27 +400,27 @@ fn simulator_section(app: &mut StudioApp, ui: &mut Ui) {
     });
     if changed {
         // The simulator follows the slider at once (a lock, no disk); the file is saved on release.
-        app.settings.sim_draft = Some((queue, run));
+        view.state.sim_draft = Some((queue, run));
         sim.set_timing(
             Duration::from_secs_f32(queue.max(0.0)),
             Duration::from_secs_f32(run.max(0.0)),
         );
     }
-    if released && let Some((queue, run)) = app.settings.sim_draft.take() {
+    if released && let Some((queue, run)) = view.state.sim_draft.take() {
         let mut settings = saved;
         settings.sim_queue_secs = queue;
         settings.sim_run_secs = run;
-        app.act(Action::ApplySettings {
+        view.commands.send(Action::ApplySettings {
             settings,
             restart: false,
         });
     }
 }
 
-fn about_section(app: &mut StudioApp, ui: &mut Ui) {
+fn about_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
     let subtle = theme::subtle(ui);
     ui.label(format!("reelsmith {}", env!("CARGO_PKG_VERSION")));
-    if let Some(summary) = app.engine.summary() {
+    if let Some(summary) = view.engine.summary() {
         // The same line `REELSMITH_SESSION_REPORT=1 reelsmith …` prints for a command.
         ui.label(
             RichText::new(format!("Engine: {summary}"))
@@ -391,9 +429,9 @@ fn about_section(app: &mut StudioApp, ui: &mut Ui) {
         );
     }
     for (k, v) in [
-        ("Data", &app.config.data_dir),
-        ("Config", &app.config.config_dir),
-        ("Cache", &app.config.cache_dir),
+        ("Data", &view.config.data_dir),
+        ("Config", &view.config.config_dir),
+        ("Cache", &view.config.cache_dir),
     ] {
         ui.label(
             RichText::new(format!("{k}: {}", v.display()))

@@ -3,21 +3,34 @@
 
 use egui::RichText;
 
-use super::app::StudioApp;
+use super::app::{Action, Commands};
 use super::theme::{self, Tone};
-use reelsmith_core::money::SpendSource;
+use reelsmith_core::money::{Spend, SpendSource};
+use reelsmith_core::settings::Budgets;
+
+/// What the spend strip draws, and where a click asks for a new read.
+pub struct SpendStripView<'a> {
+    /// The last spend read (None until the first answer).
+    pub spend: Option<&'a Spend>,
+    /// Why the spend could not be read.
+    pub spend_error: Option<&'a str>,
+    /// The budgets the figures are measured against.
+    pub budgets: Budgets,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
+}
 
 /// Draws the strip (right-to-left layout of the top bar).
-pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
-    let budgets = app.money.handle.budgets();
-    let Some(spend) = app.money.spend.clone() else {
-        if let Some(e) = &app.money.spend_error {
+pub fn show(view: &mut SpendStripView<'_>, ui: &mut egui::Ui) {
+    let budgets = view.budgets;
+    let Some(spend) = view.spend else {
+        if let Some(e) = view.spend_error {
             ui.label(
                 RichText::new("Spend unavailable")
                     .small()
                     .color(theme::subtle(ui)),
             )
-            .on_hover_text(e.clone());
+            .on_hover_text(e);
         }
         return;
     };
@@ -53,6 +66,6 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
         .add(egui::Label::new(RichText::new(text).small().color(color)).sense(egui::Sense::click()))
         .on_hover_text(hover);
     if r.clicked() {
-        app.money.refresh_spend();
+        view.commands.send(Action::RefreshSpend);
     }
 }

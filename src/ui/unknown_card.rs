@@ -4,11 +4,11 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::app::{Action, Commands, StudioApp};
+use super::app::{Action, Commands};
 use super::engine_link::EngineLink;
 use super::theme::{self, Tone};
-use reelsmith_core::jobs::Job;
 use reelsmith_core::jobs::unknown::summary;
+use reelsmith_core::jobs::{Job, JobId};
 
 /// The confirmation's title (tests look for it).
 pub const CONFIRM_TITLE: &str = "Submit this job again?";
@@ -82,19 +82,29 @@ pub fn show(engine: &EngineLink, commands: &mut Commands, ui: &mut Ui, job: &Job
     });
 }
 
+/// What the confirmation draws, and where it sends the answer.
+pub struct ConfirmView<'a> {
+    /// The jobs (the one to confirm, its cost).
+    pub engine: &'a EngineLink,
+    /// The job waiting for confirmation; cleared once answered.
+    pub pending: &'a mut Option<JobId>,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
+}
+
 /// The confirmation before an unknown job is submitted again.
-pub fn confirm(app: &mut StudioApp, ctx: &egui::Context) {
-    let Some(id) = app.confirm_resubmit.clone() else {
+pub fn confirm(view: &mut ConfirmView<'_>, ctx: &egui::Context) {
+    let Some(id) = view.pending.clone() else {
         return;
     };
-    let Some(info) = app
+    let Some(info) = view
         .engine
         .jobs()
         .iter()
         .find(|j| j.id == id)
         .and_then(summary)
     else {
-        app.confirm_resubmit = None;
+        *view.pending = None;
         return;
     };
     let cost = info
@@ -121,15 +131,15 @@ pub fn confirm(app: &mut StudioApp, ctx: &egui::Context) {
                     )
                     .clicked()
                 {
-                    app.act(Action::ResubmitUnknown(id.clone()));
-                    app.confirm_resubmit = None;
+                    view.commands.send(Action::ResubmitUnknown(id.clone()));
+                    *view.pending = None;
                 }
                 if ui.button("Keep waiting").clicked() {
-                    app.confirm_resubmit = None;
+                    *view.pending = None;
                 }
             });
         });
     if modal.should_close() {
-        app.confirm_resubmit = None;
+        *view.pending = None;
     }
 }

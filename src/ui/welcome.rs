@@ -2,7 +2,7 @@
 
 use egui::RichText;
 
-use super::app::{Action, StudioApp};
+use super::app::{Action, Commands};
 use super::theme::{self, Tone};
 use reelsmith_core::fal::ApiKey;
 
@@ -30,8 +30,18 @@ impl std::fmt::Debug for WelcomeState {
     }
 }
 
+/// What the welcome screen draws, and where it sends what the user asks for.
+pub struct WelcomeView<'a> {
+    /// The typed key, the open entry and the last error.
+    pub state: &'a mut WelcomeState,
+    /// Why a key typed here would not be used (pointed elsewhere than fal).
+    pub key_problem: Option<&'a str>,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
+}
+
 /// Draws the welcome screen.
-pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
+pub fn show(view: &mut WelcomeView<'_>, ui: &mut egui::Ui) {
     let width = 520.0_f32.min(ui.available_width() - 40.0);
     ui.add_space((ui.available_height() * 0.14).max(24.0));
     ui.vertical_centered(|ui| {
@@ -58,15 +68,15 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                 .color(theme::subtle(ui)),
             );
             ui.add_space(6.0);
-            if let Some(problem) = app.key_problem.clone() {
+            if let Some(problem) = view.key_problem {
                 // Pointed somewhere other than fal: a key typed here would go there. Say what
                 // this run needs instead.
                 ui.label(RichText::new(problem).color(theme::tone(ui, Tone::Warning)));
-            } else if app.welcome.entering_key {
+            } else if view.state.entering_key {
                 let label = ui.label("fal key");
                 let r = ui
                     .add(
-                        egui::TextEdit::singleline(&mut app.welcome.key_input)
+                        egui::TextEdit::singleline(&mut view.state.key_input)
                             .password(true)
                             .hint_text("key-id:key-secret")
                             .desired_width(f32::INFINITY),
@@ -75,7 +85,8 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                 let submit = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 ui.horizontal(|ui| {
                     if ui.add(theme::primary_button("Save key")).clicked() || submit {
-                        app.act(Action::UseKey(ApiKey::new(app.welcome.key_input.clone())));
+                        view.commands
+                            .send(Action::UseKey(ApiKey::new(view.state.key_input.clone())));
                     }
                     ui.hyperlink_to("Get a key at fal.ai", "https://fal.ai/dashboard/keys");
                 });
@@ -83,7 +94,7 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
                 .add(theme::primary_button("Enter your fal key"))
                 .clicked()
             {
-                app.welcome.entering_key = true;
+                view.state.entering_key = true;
             }
         });
         ui.add_space(12.0);
@@ -100,10 +111,10 @@ pub fn show(app: &mut StudioApp, ui: &mut egui::Ui) {
             );
             ui.add_space(6.0);
             if ui.button("Try the simulator").clicked() {
-                app.act(Action::StartSimulator);
+                view.commands.send(Action::StartSimulator);
             }
         });
-        if let Some(e) = &app.welcome.error {
+        if let Some(e) = &view.state.error {
             ui.add_space(10.0);
             ui.colored_label(ui.visuals().error_fg_color, e);
         }

@@ -10,6 +10,12 @@ pub enum Action {
     SelectEndpoint(String),
     /// Submit the current form (Variations times).
     Generate,
+    /// Submit once over the budget: the refused batch's forms, or the current form.
+    GenerateOverBudget(Option<Vec<FormState>>),
+    /// Send these forms as one batch (the user confirmed it).
+    SendBatch(Vec<FormState>),
+    /// Validate and price the form again (a preset changed it).
+    Invalidate,
     /// Cancel a job.
     Cancel(JobId),
     /// Submit a failed or cancelled job again.
@@ -58,6 +64,8 @@ pub enum Action {
     SetView(View),
     /// Show a toast.
     Toast(Tone, String),
+    /// Read the spend again (the spend strip was clicked).
+    RefreshSpend,
     /// Save this key (from welcome or settings) and use it where saved keys may go.
     UseKey(ApiKey),
     /// Start the in-process simulator.
@@ -103,7 +111,11 @@ impl StudioApp {
         let Some(model) = self.model.clone() else {
             return;
         };
-        form::batch::offer_photos(self, field, &items);
+        if let Some(offer) =
+            form::batch::offer_photos(&mut self.form_ui.batch, &model, field, &items)
+        {
+            self.toast(Tone::Waiting, offer);
+        }
         let Some(state) = self.form_state_mut() else {
             return;
         };
@@ -119,6 +131,9 @@ impl StudioApp {
         match action {
             Action::SelectEndpoint(id) => self.select_endpoint(&id),
             Action::Generate => self.generate(),
+            Action::GenerateOverBudget(batch) => self.generate_over_budget(batch),
+            Action::SendBatch(forms) => self.send_batch(forms, false),
+            Action::Invalidate => self.invalidate(),
             Action::Cancel(id) => self.engine.cancel(&id),
             Action::Retry(id) => self.engine.retry(&id),
             Action::LookAgain(id) => self.engine.look_again(&id),
@@ -153,6 +168,7 @@ impl StudioApp {
             Action::Toast(tone, text) => {
                 self.toast(tone, text);
             }
+            Action::RefreshSpend => self.money.refresh_spend(),
             Action::UseKey(key) => {
                 if key.is_empty() {
                     self.welcome.error = Some("Paste your fal key first.".into());
@@ -240,8 +256,8 @@ impl StudioApp {
 
     pub(super) fn generate(&mut self) {
         // A batch has its own checks and one question for all its jobs.
-        if form::batch::is_active(self) {
-            form::batch::ask(self);
+        if form::batch::is_active(&self.form_ui.batch) {
+            self.ask_batch();
             return;
         }
         self.form_ui.attempted = true;
@@ -266,11 +282,11 @@ impl StudioApp {
         self.submit_now(model, state, count, false);
     }
 
-    /// Generates once over the budget (the refusal's "Generate anyway").
-    pub fn generate_over_budget(&mut self) {
+    /// Generates once over the budget (the refusal's "Generate anyway"; `batch`: its forms).
+    pub fn generate_over_budget(&mut self, batch: Option<Vec<FormState>>) {
         // The refusal of a batch carries its forms: those, and only those, are sent.
-        if let Some(forms) = self.money.refused.as_mut().and_then(|r| r.batch.take()) {
-            form::batch::send(self, forms, true);
+        if let Some(forms) = batch {
+            self.send_batch(forms, true);
             return;
         }
         let (Some(model), Some(state)) = (self.model.clone(), self.form_state().cloned()) else {
@@ -278,6 +294,63 @@ impl StudioApp {
         };
         let count = self.persisted.variations.clamp(1, 8);
         self.submit_now(model, state, count, true);
+    }
+
+    /// Generate with a batch chosen: the budget's refusal, or the one question.
+    fn ask_batch(&mut self) {
+        let Some(model) = self.model.as_ref() else {
+            self.toast(Tone::Warning, "Pick an endpoint first.");
+            return;
+        };
+        let Some(base) = self.persisted.forms.get(&model.endpoint_id) else {
+            self.toast(Tone::Warning, "Pick an endpoint first.");
+            return;
+        };
+        let ready = form::batch::ready_with(
+            self.key.is_some(),
+            &self.engine,
+            &mut self.form_ui.batch,
+            model,
+            base,
+        );
+        let prepared = match ready {
+            Ok(p) => p,
+            Err(why) => {
+                self.toast(Tone::Warning, why);
+                return;
+            }
+        };
+        let n = prepared.forms.len();
+        // The refusal is then the one question ("Generate anyway" sends the batch).
+        if let Some(over) = self.money.would_pass(prepared.summary.usd, n as u32) {
+            self.money.refused = Some(crate::ui::money_link::Refusal {
+                over,
+                count: n as u32,
+                batch: Some(prepared.forms),
+            });
+            return;
+        }
+        self.form_ui.batch.asking = Some(prepared);
+    }
+
+    /// Sends `forms` as one batch (the budgets see them together).
+    fn send_batch(&mut self, forms: Vec<FormState>, over_budget: bool) {
+        let Some(endpoint_id) = self.endpoint_id().map(str::to_string) else {
+            return;
+        };
+        let n = forms.len();
+        match self.engine.submit_forms(&endpoint_id, forms, over_budget) {
+            Ok(()) => {
+                self.persisted.show_queue = true;
+                self.toast(
+                    Tone::Waiting,
+                    format!("{} queued.", crate::ui::engine_link::jobs_word(n)),
+                );
+            }
+            Err(e) => {
+                self.toast(Tone::Danger, e);
+            }
+        }
     }
 
     fn submit_now(&mut self, model: FormModel, state: FormState, count: u32, over_budget: bool) {

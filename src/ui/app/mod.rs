@@ -1,9 +1,10 @@
 //! The eframe app: its state ([`state`]), the commands panels send and their handling in one
 //! place ([`commands`]), background work ([`background`], [`tasks`]), the top bar
-//! ([`top_bar`]) and the layout of the panels.
+//! ([`top_bar`]), the keyboard shortcuts ([`shortcuts`]) and the layout of the panels.
 
 mod background;
 mod commands;
+mod shortcuts;
 mod state;
 pub mod tasks;
 mod top_bar;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+use egui::RichText;
 use poll_promise::Promise;
 use serde::{Deserialize, Serialize};
 
@@ -275,11 +276,6 @@ impl StudioApp {
         }
     }
 
-    /// Shows an endpoint's form (the model browser uses this after adding one).
-    pub fn select_endpoint_pub(&mut self, id: &str) {
-        self.select_endpoint(id);
-    }
-
     fn select_endpoint(&mut self, id: &str) {
         let Some(catalog) = self.catalog.as_ref() else {
             return;
@@ -346,7 +342,20 @@ impl StudioApp {
             .default_size(270.0)
             .size_range(220.0..=420.0)
             .frame(panel_frame(ui))
-            .show(ui, |ui| endpoints::show(self, ui));
+            .show(ui, |ui| {
+                let mut view = endpoints::EndpointsView {
+                    picker: &mut self.picker,
+                    entries: &self.entries,
+                    current: self.model.as_ref().map(|m| m.endpoint_id.as_str()),
+                    money: &self.money,
+                    browser: &mut self.browser,
+                    cache_dir: &self.config.cache_dir,
+                    catalog: &mut self.catalog,
+                    openapi_url: &self.config.service.urls.openapi,
+                    commands: &mut self.commands,
+                };
+                endpoints::show(&mut view, ui)
+            });
         if self.persisted.show_queue {
             egui::Panel::right("queue")
                 .resizable(true)
@@ -366,7 +375,66 @@ impl StudioApp {
         }
         egui::CentralPanel::default()
             .frame(egui::Frame::new().inner_margin(egui::Margin::same(0)))
-            .show(ui, |ui| form::show(self, ui));
+            .show(ui, |ui| {
+                let can = self.can_generate();
+                // The current form's values, from the defaults on first use.
+                let state = self.model.as_ref().map(|m| {
+                    self.persisted
+                        .forms
+                        .entry(m.endpoint_id.clone())
+                        .or_insert_with(|| FormState::from_defaults(m))
+                });
+                let mut view = form::FormView {
+                    model: self.model.as_ref(),
+                    model_error: self.model_error.as_deref(),
+                    state,
+                    form_ui: &mut self.form_ui,
+                    issues: &self.issues,
+                    can,
+                    cost: self.cost.as_ref(),
+                    cost_why: self.cost_why.as_deref(),
+                    variations: &mut self.persisted.variations,
+                    entries: &self.entries,
+                    inbox: &mut self.inbox,
+                    thumbs: &mut self.thumbs,
+                    config: &self.config,
+                    has_key: self.key.is_some(),
+                    engine: &self.engine,
+                    commands: &mut self.commands,
+                };
+                form::show(&mut view, ui)
+            });
+    }
+
+    fn storyboard_view(&mut self, ui: &mut egui::Ui) {
+        super::storyboard::poll_shown(self);
+        let mut view = super::storyboard::StoryboardView {
+            storyboard: &mut self.storyboard,
+            engine: &self.engine,
+            thumbs: &mut self.thumbs,
+        };
+        let commands = super::storyboard::show(&mut view, ui);
+        super::storyboard::finish(self, commands, ui.ctx());
+    }
+
+    fn gallery_view(&mut self, ui: &mut egui::Ui) {
+        gallery::poll_shown(self);
+        super::storyboard::poll_shown(self);
+        let output_dir = self.output_dir();
+        let mut view = gallery::GalleryView {
+            gallery: &mut self.gallery,
+            engine: &self.engine,
+            thumbs: &mut self.thumbs,
+            entries: &self.entries,
+            sound: &self.config.sound,
+            output_dir,
+            pick_folder: &self.config.pick_folder,
+            drop_target: self.storyboard.board().map(|b| b.name.as_str()),
+            commands: &mut self.commands,
+        };
+        gallery::show(&mut view, ui);
+        // Over the gallery, but save_copy's: its answer starts a copy, which takes the app.
+        super::save_copy::confirm(self, ui.ctx());
     }
 }
 
@@ -379,7 +447,7 @@ fn panel_frame(ui: &egui::Ui) -> egui::Frame {
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.first_frame.frame_begins(ctx);
-        closing::on_close_request(self, ctx);
+        closing::on_close_request(&mut self.engine, ctx);
         self.poll_background();
         self.shortcuts(ctx);
         self.revalidate();
@@ -388,7 +456,23 @@ impl eframe::App for StudioApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.inbox.begin_frame();
-        self.top_bar(ui);
+        let mut view = top_bar::TopBarView {
+            screen: self.screen,
+            service: &self.config.service,
+            key: self.key.as_ref(),
+            view: &mut self.persisted.view,
+            show_queue: &mut self.persisted.show_queue,
+            help_open: &mut self.help_open,
+            gallery_count: self.gallery.index.index.len(),
+            engine: &self.engine,
+            spend_strip: super::spend_strip::SpendStripView {
+                spend: self.money.spend.as_ref(),
+                spend_error: self.money.spend_error.as_deref(),
+                budgets: self.money.handle.budgets(),
+                commands: &mut self.commands,
+            },
+        };
+        top_bar::show(&mut view, ui);
         match self.screen {
             Screen::Loading => {
                 egui::CentralPanel::default().show(ui, |ui| {
@@ -400,30 +484,77 @@ impl eframe::App for StudioApp {
                 });
             }
             Screen::Welcome => {
-                egui::CentralPanel::default().show(ui, |ui| welcome::show(self, ui));
+                let mut view = welcome::WelcomeView {
+                    state: &mut self.welcome,
+                    key_problem: self.key_problem.as_deref(),
+                    commands: &mut self.commands,
+                };
+                egui::CentralPanel::default().show(ui, |ui| welcome::show(&mut view, ui));
             }
             Screen::Studio => match self.persisted.view {
                 View::Create => self.create_view(ui),
-                View::Gallery => gallery::show(self, ui),
-                View::Storyboard => super::storyboard::show(self, ui),
+                View::Gallery => self.gallery_view(ui),
+                View::Storyboard => self.storyboard_view(ui),
                 View::Settings => {
-                    egui::CentralPanel::default().show(ui, |ui| settings::show(self, ui));
+                    let output_dir = self.output_dir();
+                    let mut view = settings::SettingsView {
+                        state: &mut self.settings,
+                        budget_inputs: &mut self.budget_inputs,
+                        engine: &self.engine,
+                        config: &self.config,
+                        key: self.key.as_ref(),
+                        key_problem: self.key_problem.as_deref(),
+                        key_busy: self.key_tasks.busy(),
+                        output_dir,
+                        theme: self.persisted.theme,
+                        money: &self.money.handle,
+                        spend: self.money.spend.as_ref(),
+                        commands: &mut self.commands,
+                    };
+                    egui::CentralPanel::default().show(ui, |ui| settings::show(&mut view, ui));
                 }
             },
         }
         if self.help_open {
-            help::show(self, ui.ctx());
+            let mut view = help::HelpView {
+                open: &mut self.help_open,
+            };
+            help::show(&mut view, ui.ctx());
         }
-        unknown_card::confirm(self, ui.ctx());
-        super::model_browser::show(self, ui.ctx());
-        super::budget_notice::show(self, ui.ctx());
-        closing::show(self, ui.ctx());
+        let mut view = unknown_card::ConfirmView {
+            engine: &self.engine,
+            pending: &mut self.confirm_resubmit,
+            commands: &mut self.commands,
+        };
+        unknown_card::confirm(&mut view, ui.ctx());
+        let mut view = super::model_browser::ModelBrowserView {
+            browser: &mut self.browser,
+            money: &self.money,
+            entries: &self.entries,
+            catalog: &mut self.catalog,
+            openapi_url: &self.config.service.urls.openapi,
+        };
+        super::model_browser::show(&mut view, ui.ctx());
+        let mut view = super::budget_notice::BudgetNoticeView {
+            refused: &mut self.money.refused,
+            commands: &mut self.commands,
+        };
+        super::budget_notice::show(&mut view, ui.ctx());
+        let view = closing::ClosingView {
+            engine: &self.engine,
+        };
+        closing::show(&view, ui.ctx());
         if self.screen == Screen::Studio
             && matches!(self.persisted.view, View::Storyboard | View::Gallery)
         {
             super::storyboard::take_dropped_videos(self, ui.ctx());
         }
-        references::file_drop_overlay(self, ui.ctx());
+        let mut view = references::DropView {
+            inbox: &mut self.inbox,
+            cache_dir: &self.config.cache_dir,
+            commands: &mut self.commands,
+        };
+        references::file_drop_overlay(&mut view, ui.ctx());
         // Every command of the frame is handled here, in one place, after drawing.
         for action in self.commands.take() {
             self.apply(action);

@@ -1,7 +1,13 @@
 //! The top bar (views, engine status, key in use), the simulator's banner and the keyboard
-//! shortcuts.
+//! shortcuts' keys.
 
-use super::*;
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+
+use super::{Screen, View};
+use crate::ui::config::Service;
+use crate::ui::engine_link::EngineLink;
+use crate::ui::theme::{self, Tone};
+use reelsmith_core::fal::{KeySource, ResolvedKey};
 
 /// Generate (and the help overlay) use these shortcuts.
 pub const GENERATE_SHORTCUT: KeyboardShortcut =
@@ -21,142 +27,128 @@ pub const STORYBOARD_SHORTCUT: KeyboardShortcut =
 pub const SETTINGS_SHORTCUT: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
 
-impl StudioApp {
-    pub(super) fn shortcuts(&mut self, ctx: &egui::Context) {
-        if ctx.input_mut(|i| i.consume_shortcut(&HELP_SHORTCUT)) {
-            self.help_open = !self.help_open;
-        }
-        if self.screen != Screen::Studio {
-            return;
-        }
-        // Before Ctrl+K, which would otherwise take Ctrl+Shift+K too.
-        if ctx.input_mut(|i| i.consume_shortcut(&crate::ui::model_browser::BROWSER_SHORTCUT)) {
-            crate::ui::model_browser::open(self);
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&GENERATE_SHORTCUT))
-            && self.persisted.view == View::Create
-        {
-            self.act(Action::Generate);
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&CREATE_SHORTCUT)) {
-            self.persisted.view = View::Create;
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&GALLERY_SHORTCUT)) {
-            self.persisted.view = View::Gallery;
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&STORYBOARD_SHORTCUT)) {
-            self.persisted.view = View::Storyboard;
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&SETTINGS_SHORTCUT)) {
-            self.persisted.view = View::Settings;
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&FILTER_SHORTCUT)) {
-            self.persisted.view = View::Create;
-            self.picker.focus_filter = true;
-        }
-    }
+/// What the top bar draws and changes.
+pub struct TopBarView<'a> {
+    /// Which screen is up (the tabs show in the studio only).
+    pub screen: Screen,
+    /// The service in use (the simulator's or the elsewhere banner).
+    pub service: &'a Service,
+    /// The key in use.
+    pub key: Option<&'a ResolvedKey>,
+    /// The view shown; the tabs switch it.
+    pub view: &'a mut View,
+    /// The queue panel is open (Show / Hide queue).
+    pub show_queue: &'a mut bool,
+    /// The help overlay is open (Help).
+    pub help_open: &'a mut bool,
+    /// Videos in the gallery's index (its tab's count).
+    pub gallery_count: usize,
+    /// The engine's status and running jobs.
+    pub engine: &'a EngineLink,
+    /// The spend strip, and the commands it sends.
+    pub spend_strip: crate::ui::spend_strip::SpendStripView<'a>,
+}
 
-    pub(super) fn top_bar(&mut self, ui: &mut egui::Ui) {
-        let simulated = self.config.service.is_simulated();
-        if simulated && self.screen == Screen::Studio {
-            simulator_banner(ui);
-        } else if !simulated && !self.config.service.urls.is_fal() && self.screen != Screen::Loading
-        {
-            crate::ui::banner::elsewhere(ui, &self.config.service.urls, self.key.as_ref());
-        }
-        egui::Panel::top("top_bar")
-            .frame(
-                egui::Frame::new()
-                    .fill(ui.visuals().window_fill)
-                    .inner_margin(egui::Margin::symmetric(14, 8))
-                    .stroke(theme::card_stroke(ui)),
-            )
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label(
-                        RichText::new("reelsmith")
-                            .size(18.0)
-                            .strong()
-                            .color(theme::ACCENT),
-                    );
-                    ui.add_space(18.0);
-                    if self.screen == Screen::Studio {
-                        for (view, label, shortcut) in [
-                            (View::Create, "Create", CREATE_SHORTCUT),
-                            (View::Gallery, "Gallery", GALLERY_SHORTCUT),
-                            (View::Storyboard, "Storyboard", STORYBOARD_SHORTCUT),
-                            (View::Settings, "Settings", SETTINGS_SHORTCUT),
-                        ] {
-                            let selected = self.persisted.view == view;
-                            let text = if view == View::Gallery {
-                                // The gallery's index: the folder's truth, kept current.
-                                format!("{label}  {}", self.gallery.index.index.len())
-                            } else {
-                                label.to_string()
-                            };
-                            let r = ui
-                                .add(egui::Button::selectable(
-                                    selected,
-                                    RichText::new(text).size(15.0),
-                                ))
-                                .on_hover_text(ui.ctx().format_shortcut(&shortcut));
-                            if r.clicked() {
-                                self.persisted.view = view;
-                            }
+/// Draws the top bar and, above it, the simulator's or the elsewhere banner.
+pub(super) fn show(view: &mut TopBarView<'_>, ui: &mut egui::Ui) {
+    let simulated = view.service.is_simulated();
+    if simulated && view.screen == Screen::Studio {
+        simulator_banner(ui);
+    } else if !simulated && !view.service.urls.is_fal() && view.screen != Screen::Loading {
+        crate::ui::banner::elsewhere(ui, &view.service.urls, view.key);
+    }
+    egui::Panel::top("top_bar")
+        .frame(
+            egui::Frame::new()
+                .fill(ui.visuals().window_fill)
+                .inner_margin(egui::Margin::symmetric(14, 8))
+                .stroke(theme::card_stroke(ui)),
+        )
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new("reelsmith")
+                        .size(18.0)
+                        .strong()
+                        .color(theme::ACCENT),
+                );
+                ui.add_space(18.0);
+                if view.screen == Screen::Studio {
+                    for (tab, label, shortcut) in [
+                        (View::Create, "Create", CREATE_SHORTCUT),
+                        (View::Gallery, "Gallery", GALLERY_SHORTCUT),
+                        (View::Storyboard, "Storyboard", STORYBOARD_SHORTCUT),
+                        (View::Settings, "Settings", SETTINGS_SHORTCUT),
+                    ] {
+                        let selected = *view.view == tab;
+                        let text = if tab == View::Gallery {
+                            // The gallery's index: the folder's truth, kept current.
+                            format!("{label}  {}", view.gallery_count)
+                        } else {
+                            label.to_string()
+                        };
+                        let r = ui
+                            .add(egui::Button::selectable(
+                                selected,
+                                RichText::new(text).size(15.0),
+                            ))
+                            .on_hover_text(ui.ctx().format_shortcut(&shortcut));
+                        if r.clicked() {
+                            *view.view = tab;
                         }
                     }
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        if ui
-                            .button("Help")
-                            .on_hover_text("Keyboard shortcuts (F1)")
-                            .clicked()
-                        {
-                            self.help_open = true;
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui
+                        .button("Help")
+                        .on_hover_text("Keyboard shortcuts (F1)")
+                        .clicked()
+                    {
+                        *view.help_open = true;
+                    }
+                    if view.screen == Screen::Studio && *view.view == View::Create {
+                        let label = if *view.show_queue {
+                            "Hide queue"
+                        } else {
+                            "Show queue"
+                        };
+                        if ui.button(label).clicked() {
+                            *view.show_queue = !*view.show_queue;
                         }
-                        if self.screen == Screen::Studio && self.persisted.view == View::Create {
-                            let label = if self.persisted.show_queue {
-                                "Hide queue"
-                            } else {
-                                "Show queue"
-                            };
-                            if ui.button(label).clicked() {
-                                self.persisted.show_queue = !self.persisted.show_queue;
-                            }
-                        }
-                        if self.screen == Screen::Studio {
-                            crate::ui::spend_strip::show(self, ui);
-                        }
-                        if let Some(status) = self.engine.status() {
-                            ui.label(RichText::new(status).color(theme::subtle(ui)));
-                            ui.spinner();
-                        }
-                        let active = self.engine.active_count();
-                        if active > 0 {
-                            ui.label(
-                                RichText::new(format!("{active} running"))
-                                    .color(theme::tone(ui, Tone::Running)),
-                            );
-                        }
-                        if let Some(k) = &self.key
-                            && !simulated
-                        {
-                            let whose = match k.source {
-                                KeySource::EnvFalKey => "FAL_KEY",
-                                KeySource::EnvKeyIdSecret => "FAL_KEY_ID",
-                                _ => "fal",
-                            };
-                            let masked = crate::ui::keystore::mask(k.key.expose());
-                            ui.label(
-                                RichText::new(format!("{whose} · {masked}"))
-                                    .color(theme::subtle(ui))
-                                    .small(),
-                            )
-                            .on_hover_text(k.summary());
-                        }
-                    });
+                    }
+                    if view.screen == Screen::Studio {
+                        crate::ui::spend_strip::show(&mut view.spend_strip, ui);
+                    }
+                    if let Some(status) = view.engine.status() {
+                        ui.label(RichText::new(status).color(theme::subtle(ui)));
+                        ui.spinner();
+                    }
+                    let active = view.engine.active_count();
+                    if active > 0 {
+                        ui.label(
+                            RichText::new(format!("{active} running"))
+                                .color(theme::tone(ui, Tone::Running)),
+                        );
+                    }
+                    if let Some(k) = view.key
+                        && !simulated
+                    {
+                        let whose = match k.source {
+                            KeySource::EnvFalKey => "FAL_KEY",
+                            KeySource::EnvKeyIdSecret => "FAL_KEY_ID",
+                            _ => "fal",
+                        };
+                        let masked = crate::ui::keystore::mask(k.key.expose());
+                        ui.label(
+                            RichText::new(format!("{whose} · {masked}"))
+                                .color(theme::subtle(ui))
+                                .small(),
+                        )
+                        .on_hover_text(k.summary());
+                    }
                 });
             });
-    }
+        });
 }
 
 /// The always-visible strip that says the simulator, not fal, is in use.

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use egui::{RichText, Ui};
 use poll_promise::Promise;
 
-use crate::ui::app::{Action, StudioApp};
+use super::FormView;
+use crate::ui::app::Action;
+use crate::ui::engine_link::EngineLink;
 use crate::ui::theme::{self, Tone};
 use reelsmith_core::schema::batch::{
     BatchSummary, per_csv_row, per_photo, per_prompt, photo_field, photos_in, summarize,
@@ -192,11 +194,14 @@ pub fn summary_text(s: &BatchSummary) -> String {
 }
 
 /// Several photos dropped on a single-image field of the top level: offered as a batch (the
-/// field itself keeps the last one, as a drop on a single field always did).
-pub fn offer_photos(app: &mut StudioApp, field: &str, items: &[MediaRef]) {
-    let Some(model) = app.model.as_ref() else {
-        return;
-    };
+/// field itself keeps the last one, as a drop on a single field always did). Returns what to
+/// tell the user when offered.
+pub fn offer_photos(
+    batch: &mut BatchUi,
+    model: &FormModel,
+    field: &str,
+    items: &[MediaRef],
+) -> Option<String> {
     let single_image = model
         .field(field)
         .is_some_and(|f| f.kind == FieldKind::Image);
@@ -208,30 +213,27 @@ pub fn offer_photos(app: &mut StudioApp, field: &str, items: &[MediaRef]) {
         })
         .collect();
     if !single_image || paths.len() < 2 || paths.len() != items.len() {
-        return;
+        return None;
     }
     let n = paths.len();
-    app.form_ui.batch.photos = Some(Photos {
+    batch.photos = Some(Photos {
         field: field.to_string(),
         paths,
     });
-    app.form_ui.batch.offered = true;
-    app.toast(
-        Tone::Waiting,
-        format!(
-            "{n} photos dropped on a field that takes one. To send one job per photo, choose \
-             \"One job per photo\" under Batch."
-        ),
-    );
+    batch.offered = true;
+    Some(format!(
+        "{n} photos dropped on a field that takes one. To send one job per photo, choose \
+         \"One job per photo\" under Batch."
+    ))
 }
 
 /// Draws the batch section of the form.
-pub(super) fn section(ui: &mut Ui, app: &mut StudioApp, model: &FormModel) {
-    if let Some(error) = app.form_ui.batch.poll() {
-        app.act(Action::Toast(Tone::Danger, error));
+pub(super) fn section(ui: &mut Ui, view: &mut FormView<'_>, model: &FormModel) {
+    if let Some(error) = view.form_ui.batch.poll() {
+        view.commands.send(Action::Toast(Tone::Danger, error));
     }
     let photo_target = photo_field(model, None).ok();
-    let batch = &mut app.form_ui.batch;
+    let batch = &mut view.form_ui.batch;
     let offered = std::mem::take(&mut batch.offered);
     egui::CollapsingHeader::new(RichText::new("Batch: many jobs at once").strong())
         .id_salt(("batch", &model.endpoint_id))
@@ -277,11 +279,11 @@ pub(super) fn section(ui: &mut Ui, app: &mut StudioApp, model: &FormModel) {
                 Source::Csv => csv_part(ui, batch),
             }
         });
-    let folder_pick = app.config.pick_folder.clone();
-    let csv_pick = app.config.pick_csv.clone();
-    let start = app.config.default_output_dir.clone();
+    let folder_pick = view.config.pick_folder.clone();
+    let csv_pick = view.config.pick_csv.clone();
+    let start = view.config.default_output_dir.clone();
     let ctx = ui.ctx().clone();
-    let batch = &mut app.form_ui.batch;
+    let batch = &mut view.form_ui.batch;
     let wanted = ui.data_mut(|d| {
         let w = d.get_temp::<PickWanted>(pick_id());
         d.remove::<PickWanted>(pick_id());
@@ -406,79 +408,33 @@ fn pick_csv(pick: &crate::ui::config::FilePicker, start: &Path) -> Result<Option
 }
 
 /// True when Generate sends a batch.
-pub fn is_active(app: &StudioApp) -> bool {
-    app.form_ui.batch.source != Source::Off
+pub fn is_active(batch: &BatchUi) -> bool {
+    batch.source != Source::Off
 }
 
-/// Why the batch cannot be sent now, or its forms.
-pub fn ready(app: &mut StudioApp) -> Result<Prepared, String> {
-    let (Some(model), Some(base)) = (app.model.clone(), app.form_state().cloned()) else {
-        return Err("Pick an endpoint first.".into());
-    };
-    ready_with(app, &model, &base)
-}
-
-/// [`ready`] while the form is drawn (the model and the values are out of the app then).
-fn ready_with(
-    app: &mut StudioApp,
+/// Why the batch cannot be sent now (no key, the engine not ready, the batch itself), or its
+/// forms.
+pub fn ready_with(
+    has_key: bool,
+    engine: &EngineLink,
+    batch: &mut BatchUi,
     model: &FormModel,
     base: &FormState,
 ) -> Result<Prepared, String> {
-    if app.key.is_none() {
+    if !has_key {
         return Err("Enter your fal key in Settings (or try the simulator).".into());
     }
-    if !app.engine.is_ready() {
-        return Err(app.engine.unavailable_reason());
+    if !engine.is_ready() {
+        return Err(engine.unavailable_reason());
     }
-    app.form_ui
-        .batch
+    batch
         .prepare(model, base)
         .unwrap_or_else(|| Err("No batch is chosen.".into()))
 }
 
-/// Generate with a batch chosen: the budget's refusal, or the one question.
-pub fn ask(app: &mut StudioApp) {
-    let prepared = match ready(app) {
-        Ok(p) => p,
-        Err(why) => {
-            app.toast(Tone::Warning, why);
-            return;
-        }
-    };
-    let n = prepared.forms.len();
-    // The refusal is then the one question ("Generate anyway" sends the batch).
-    if let Some(over) = app.money.would_pass(prepared.summary.usd, n as u32) {
-        app.money.refused = Some(crate::ui::money_link::Refusal {
-            over,
-            count: n as u32,
-            batch: Some(prepared.forms),
-        });
-        return;
-    }
-    app.form_ui.batch.asking = Some(prepared);
-}
-
-/// Sends `forms` as one batch (the budgets see them together).
-pub fn send(app: &mut StudioApp, forms: Vec<FormState>, over_budget: bool) {
-    let Some(endpoint_id) = app.endpoint_id().map(str::to_string) else {
-        return;
-    };
-    let n = forms.len();
-    match app.engine.submit_forms(&endpoint_id, forms, over_budget) {
-        Ok(()) => {
-            app.persisted.show_queue = true;
-            app.toast(
-                Tone::Waiting,
-                format!("{} queued.", crate::ui::engine_link::jobs_word(n)),
-            );
-        }
-        Err(e) => app.toast(Tone::Danger, e),
-    }
-}
-
 /// The one question of a batch: "Send 5 jobs, est. $4.00?".
-pub fn confirm(app: &mut StudioApp, ctx: &egui::Context) {
-    let Some(prepared) = app.form_ui.batch.asking.clone() else {
+pub fn confirm(view: &mut FormView<'_>, ctx: &egui::Context) {
+    let Some(prepared) = view.form_ui.batch.asking.clone() else {
         return;
     };
     let s = &prepared.summary;
@@ -520,16 +476,22 @@ pub fn confirm(app: &mut StudioApp, ctx: &egui::Context) {
         });
     });
     if go {
-        app.form_ui.batch.asking = None;
-        send(app, prepared.forms, false);
+        view.form_ui.batch.asking = None;
+        view.commands.send(Action::SendBatch(prepared.forms));
     } else if modal.should_close() || close {
-        app.form_ui.batch.asking = None;
+        view.form_ui.batch.asking = None;
     }
 }
 
 /// The Generate bar of a batch: its count and total, and the button that asks.
-pub(super) fn bar(app: &mut StudioApp, ui: &mut Ui, model: &FormModel, base: &FormState) {
-    let ready = ready_with(app, model, base);
+pub(super) fn bar(view: &mut FormView<'_>, ui: &mut Ui, model: &FormModel, base: &FormState) {
+    let ready = ready_with(
+        view.has_key,
+        view.engine,
+        &mut view.form_ui.batch,
+        model,
+        base,
+    );
     ui.horizontal(|ui| {
         ui.vertical(|ui| match &ready {
             Ok(p) => {
@@ -557,7 +519,7 @@ pub(super) fn bar(app: &mut StudioApp, ui: &mut Ui, model: &FormModel, base: &Fo
                 theme::primary_button(label).min_size(egui::vec2(130.0, 34.0)),
             );
             if r.clicked() {
-                app.act(Action::Generate);
+                view.commands.send(Action::Generate);
             }
         });
     });

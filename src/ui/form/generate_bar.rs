@@ -3,25 +3,25 @@
 use super::*;
 
 pub(super) fn generate_bar(
-    app: &mut StudioApp,
+    view: &mut FormView<'_>,
     ui: &mut Ui,
     model: &FormModel,
     state: &FormState,
     can: Result<(), String>,
 ) {
-    if batch::is_active(app) {
-        return batch::bar(app, ui, model, state);
+    if batch::is_active(&view.form_ui.batch) {
+        return batch::bar(view, ui, model, state);
     }
     if let Err(reason) = &can {
         ui.add(egui::Label::new(RichText::new(reason).color(theme::tone(ui, Tone::Danger))).wrap());
     }
     ui.horizontal(|ui| {
-        ui.vertical(|ui| match &app.cost {
+        ui.vertical(|ui| match view.cost {
             Some(c) => {
                 ui.label(
                     RichText::new(format!(
                         "≈ ${:.2}",
-                        c.usd * app.persisted.variations.max(1) as f64
+                        c.usd * (*view.variations).max(1) as f64
                     ))
                     .size(18.0)
                     .strong(),
@@ -34,18 +34,17 @@ pub(super) fn generate_bar(
             }
             None => {
                 ui.label(RichText::new("Cost unknown").strong());
-                let why = app
+                let why = view
                     .cost_why
-                    .clone()
-                    .unwrap_or_else(|| "No price on record for this endpoint".into());
+                    .unwrap_or("No price on record for this endpoint");
                 ui.add(
                     egui::Label::new(RichText::new(why).small().color(theme::subtle(ui))).wrap(),
                 );
             }
         });
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let label = if app.persisted.variations > 1 {
-                format!("Generate {}", app.persisted.variations)
+            let label = if *view.variations > 1 {
+                format!("Generate {}", view.variations)
             } else {
                 "Generate".to_string()
             };
@@ -59,9 +58,9 @@ pub(super) fn generate_bar(
                     ui.ctx().format_shortcut(&GENERATE_SHORTCUT)
                 ));
             if r.clicked() {
-                app.act(Action::Generate);
+                view.commands.send(Action::Generate);
             }
-            let mut n = app.persisted.variations.max(1);
+            let mut n = (*view.variations).max(1);
             let r = ui.add(egui::DragValue::new(&mut n).range(1..=8).suffix(" ×"));
             let label = ui.label("Variations");
             r.labelled_by(label.id);
@@ -72,7 +71,7 @@ pub(super) fn generate_bar(
                 "Submits the same settings several times"
             };
             label.on_hover_text(hint);
-            app.persisted.variations = n;
+            *view.variations = n;
         });
     });
 }

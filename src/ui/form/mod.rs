@@ -8,10 +8,15 @@ use egui::{RichText, Ui};
 use rand::Rng;
 use serde_json::Value;
 
-use crate::ui::app::{Action, GENERATE_SHORTCUT, StudioApp};
-use crate::ui::references;
+use crate::ui::app::{Action, Commands, GENERATE_SHORTCUT};
+use crate::ui::config::StudioConfig;
+use crate::ui::engine_link::EngineLink;
+use crate::ui::references::{self, MediaInbox};
 use crate::ui::theme::{self, Tone};
+use crate::ui::thumbs::Thumbnails;
 use crate::ui::widgets;
+use reelsmith_core::catalog::CatalogEntry;
+use reelsmith_core::schema::cost::CostEstimate;
 use reelsmith_core::schema::mentions::{
     at_word_before, insert_reference, reference_names, references_supported,
 };
@@ -55,10 +60,48 @@ pub struct FormUi {
     pub presets: presets::PresetsUi,
 }
 
+/// What the form draws, and where it sends what the user asks for.
+pub struct FormView<'a> {
+    /// The endpoint's form model (None: none picked, or it could not be loaded).
+    pub model: Option<&'a FormModel>,
+    /// Why the endpoint could not be loaded.
+    pub model_error: Option<&'a str>,
+    /// The form's values (given with the model).
+    pub state: Option<&'a mut FormState>,
+    /// Form-drawing state: JSON buffers, completion, batch, presets.
+    pub form_ui: &'a mut FormUi,
+    /// The form's validation issues.
+    pub issues: &'a [Issue],
+    /// Whether Generate can go, or why not.
+    pub can: Result<(), String>,
+    /// The estimate of one job.
+    pub cost: Option<&'a CostEstimate>,
+    /// Why there is no estimate.
+    pub cost_why: Option<&'a str>,
+    /// Jobs per Generate.
+    pub variations: &'a mut u32,
+    /// The catalog's entries (the endpoint's family and name).
+    pub entries: &'a [CatalogEntry],
+    /// Drop zones and media on their way to a field.
+    pub inbox: &'a mut MediaInbox,
+    /// Thumbnails and the problems of media files.
+    pub thumbs: &'a mut Thumbnails,
+    /// Folders (presets) and the pickers of a batch.
+    pub config: &'a StudioConfig,
+    /// A key is in use (a batch needs one).
+    pub has_key: bool,
+    /// Whether the engine takes jobs.
+    pub engine: &'a EngineLink,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
+}
+
 /// Everything a field widget needs besides its own value.
 pub struct FieldCtx<'a> {
-    /// The app (the model and the form state are taken out while drawing).
-    pub app: &'a mut StudioApp,
+    /// Form-drawing state (JSON buffers, completion, whether Generate was tried).
+    pub form_ui: &'a mut FormUi,
+    /// The media fields' drop zones and thumbnails.
+    pub media: references::ReferencesView<'a>,
     /// All validation issues of the form.
     pub issues: &'a [Issue],
     /// `@Element`/`@Image` names the prompt may use.
@@ -66,30 +109,19 @@ pub struct FieldCtx<'a> {
 }
 
 /// Draws the form and the Generate bar.
-pub fn show(app: &mut StudioApp, ui: &mut Ui) {
-    let Some(model) = app.model.take() else {
+pub fn show(view: &mut FormView<'_>, ui: &mut Ui) {
+    let (Some(model), Some(state)) = (view.model, view.state.take()) else {
         egui::CentralPanel::default().show(ui, |ui| {
             ui.centered_and_justified(|ui| {
-                let text = app
+                let text = view
                     .model_error
-                    .clone()
-                    .unwrap_or_else(|| "Pick an endpoint on the left to start.".into());
+                    .unwrap_or("Pick an endpoint on the left to start.");
                 ui.label(RichText::new(text).color(theme::subtle(ui)));
             });
         });
         return;
     };
-    // Asked before the model is taken out of the app, which `can_generate` looks at.
-    app.model = Some(model);
-    let can = app.can_generate();
-    let Some(model) = app.model.take() else {
-        return;
-    };
-    let mut state = app
-        .persisted
-        .forms
-        .remove(&model.endpoint_id)
-        .unwrap_or_else(|| FormState::from_defaults(&model));
+    let can = view.can.clone();
     egui::Panel::bottom("generate_bar")
         .frame(
             egui::Frame::new()
@@ -97,8 +129,8 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                 .stroke(theme::card_stroke(ui))
                 .inner_margin(egui::Margin::symmetric(20, 10)),
         )
-        .show(ui, |ui| generate_bar(app, ui, &model, &state, can));
-    let issues = std::mem::take(&mut app.issues);
+        .show(ui, |ui| generate_bar(view, ui, model, state, can));
+    let issues = view.issues;
     egui::CentralPanel::default()
         .frame(egui::Frame::new().fill(theme::canvas(ui)))
         .show(ui, |ui| {
@@ -112,17 +144,21 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                         ui.vertical(|ui| {
                             ui.set_width(width - 32.0);
                             ui.add_space(16.0);
-                            header(ui, app, &model);
-                            let folder = app.config.config_dir.join("presets");
-                            presets::menu(ui, app, &model, &mut state, folder);
+                            header(ui, view.entries, model);
+                            let folder = view.config.config_dir.join("presets");
+                            presets::menu(ui, view, model, state, folder);
                             ui.add_space(8.0);
-                            let references = reference_names(&model, &state);
+                            let references = reference_names(model, state);
                             let mut cx = FieldCtx {
-                                app,
-                                issues: &issues,
+                                form_ui: &mut *view.form_ui,
+                                media: references::ReferencesView {
+                                    inbox: &mut *view.inbox,
+                                    thumbs: &mut *view.thumbs,
+                                },
+                                issues,
                                 references,
                             };
-                            fields(ui, &mut cx, &model.fields, &mut state, "", false);
+                            fields(ui, &mut cx, &model.fields, state, "", false);
                             let advanced: Vec<&Field> =
                                 model.fields.iter().filter(|f| f.advanced).collect();
                             if !advanced.is_empty() {
@@ -131,28 +167,22 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                                     .id_salt(("more_options", &model.endpoint_id))
                                     .default_open(false)
                                     .show(ui, |ui| {
-                                        fields(ui, &mut cx, &model.fields, &mut state, "", true);
+                                        fields(ui, &mut cx, &model.fields, state, "", true);
                                     });
                             }
                             ui.add_space(10.0);
-                            batch::section(ui, cx.app, &model);
-                            orphan_issues(ui, &model, &issues);
+                            batch::section(ui, view, model);
+                            orphan_issues(ui, model, issues);
                             ui.add_space(24.0);
                         });
                     });
                 });
         });
-    app.issues = issues;
-    app.persisted.forms.insert(model.endpoint_id.clone(), state);
-    app.model = Some(model);
-    batch::confirm(app, ui.ctx());
+    batch::confirm(view, ui.ctx());
 }
 
-fn header(ui: &mut Ui, app: &StudioApp, model: &FormModel) {
-    let entry = app
-        .entries
-        .iter()
-        .find(|e| e.endpoint_id == model.endpoint_id);
+fn header(ui: &mut Ui, entries: &[CatalogEntry], model: &FormModel) {
+    let entry = entries.iter().find(|e| e.endpoint_id == model.endpoint_id);
     ui.horizontal(|ui| {
         if let Some(e) = entry {
             widgets::chip(ui, &e.family, theme::ACCENT);
@@ -186,7 +216,7 @@ fn fields(
         field_widget(ui, cx, field, state, &path);
         // A fresh form is not shouted at: "required" errors of fields still empty wait until
         // the user tries to generate (the Generate bar says why it is disabled meanwhile).
-        let quiet = !cx.app.form_ui.attempted && is_empty(state.get(&field.name));
+        let quiet = !cx.form_ui.attempted && is_empty(state.get(&field.name));
         field_issues(ui, cx.issues, &path, quiet);
     }
 }
@@ -248,7 +278,7 @@ fn field_widget(
         FieldKind::Integer | FieldKind::Number => number(ui, field, state),
         FieldKind::Image | FieldKind::Video | FieldKind::Audio | FieldKind::File => {
             let id = label_row(ui, field, |_| {});
-            references::single(ui, cx.app, field, state, path, id);
+            references::single(ui, &mut cx.media, field, state, path, id);
         }
         FieldKind::ImageList | FieldKind::VideoList => {
             let count = state.media(&field.name).len();
@@ -261,7 +291,7 @@ fn field_widget(
                     );
                 }
             });
-            references::list(ui, cx.app, field, state, path, id);
+            references::list(ui, &mut cx.media, field, state, path, id);
         }
         FieldKind::Object => {
             label_row(ui, field, |_| {});

@@ -92,7 +92,7 @@ pub(super) fn json(
                 .color(theme::subtle(ui)),
         );
     });
-    let form_ui = &mut cx.app.form_ui;
+    let form_ui = &mut *cx.form_ui;
     let text = form_ui
         .json_text
         .entry(path.to_string())

@@ -3,12 +3,13 @@
 //! apply, save, rename or delete. Every file operation, even a small one, runs on a worker
 //! thread: the config folder may sit on a slow or network disk.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use egui::{RichText, Ui};
 use poll_promise::Promise;
 
-use crate::ui::app::{Action, StudioApp};
+use super::FormView;
+use crate::ui::app::{Action, Commands};
 use crate::ui::theme::{self, Tone};
 use reelsmith_core::schema::presets::{Preset, PresetStore};
 use reelsmith_core::schema::{FormModel, FormState};
@@ -52,19 +53,19 @@ enum Op {
     Delete(String),
 }
 
-fn store(app: &StudioApp) -> PresetStore {
-    PresetStore::new(app.config.config_dir.join("presets"))
+fn store(config_dir: &Path) -> PresetStore {
+    PresetStore::new(config_dir.join("presets"))
 }
 
 /// Runs `op` on a worker thread, then lists the endpoint's presets again.
-fn start(app: &mut StudioApp, endpoint: &str, op: Op, ctx: &egui::Context) {
-    if app.form_ui.presets.task.is_some() {
+fn start(presets: &mut PresetsUi, config_dir: &Path, endpoint: &str, op: Op, ctx: &egui::Context) {
+    if presets.task.is_some() {
         return;
     }
-    let store = store(app);
+    let store = store(config_dir);
     let endpoint = endpoint.to_string();
     let ctx = ctx.clone();
-    app.form_ui.presets.task = Some(Promise::spawn_blocking(move || {
+    presets.task = Some(Promise::spawn_blocking(move || {
         let said = match op {
             Op::List => Ok(None),
             Op::Save(name, form) => store
@@ -86,30 +87,25 @@ fn start(app: &mut StudioApp, endpoint: &str, op: Op, ctx: &egui::Context) {
 }
 
 /// Applies a finished file operation; never blocks.
-fn poll(app: &mut StudioApp) {
-    let ready = app
-        .form_ui
-        .presets
-        .task
-        .as_ref()
-        .is_some_and(|t| t.ready().is_some());
+fn poll(presets: &mut PresetsUi, commands: &mut Commands) {
+    let ready = presets.task.as_ref().is_some_and(|t| t.ready().is_some());
     if !ready {
         return;
     }
-    let Some(task) = app.form_ui.presets.task.take() else {
+    let Some(task) = presets.task.take() else {
         return;
     };
     match task.block_and_take() {
         Ok((list, said)) => {
-            app.form_ui.presets.list = Some(list);
+            presets.list = Some(list);
             if let Some(said) = said {
-                app.act(Action::Toast(Tone::Waiting, said));
+                commands.send(Action::Toast(Tone::Waiting, said));
             }
         }
         Err(e) => {
             // The list is read again: the operation may have half happened.
-            app.form_ui.presets.list = None;
-            app.act(Action::Toast(Tone::Danger, e));
+            presets.list = None;
+            commands.send(Action::Toast(Tone::Danger, e));
         }
     }
 }
@@ -117,24 +113,31 @@ fn poll(app: &mut StudioApp) {
 /// Draws the "Presets" menu beside the form's title, and its name dialog.
 pub(super) fn menu(
     ui: &mut Ui,
-    app: &mut StudioApp,
+    view: &mut FormView<'_>,
     model: &FormModel,
     state: &mut FormState,
     folder_hint: PathBuf,
 ) {
-    poll(app);
-    if app.form_ui.presets.list.is_none() {
-        start(app, &model.endpoint_id, Op::List, ui.ctx());
+    let config_dir = view.config.config_dir.as_path();
+    poll(&mut view.form_ui.presets, view.commands);
+    if view.form_ui.presets.list.is_none() {
+        start(
+            &mut view.form_ui.presets,
+            config_dir,
+            &model.endpoint_id,
+            Op::List,
+            ui.ctx(),
+        );
     }
-    let busy = app.form_ui.presets.task.is_some();
-    let list = app.form_ui.presets.list.clone().unwrap_or_default();
+    let busy = view.form_ui.presets.task.is_some();
+    let list = view.form_ui.presets.list.clone().unwrap_or_default();
     let mut op = None;
     ui.menu_button("Presets", |ui| {
         if ui
             .add_enabled(!busy, egui::Button::new("Save as preset…"))
             .clicked()
         {
-            app.form_ui.presets.naming = Some(Naming {
+            view.form_ui.presets.naming = Some(Naming {
                 renaming: None,
                 text: String::new(),
             });
@@ -155,8 +158,8 @@ pub(super) fn menu(
                 .clicked()
             {
                 preset.apply(model, state);
-                app.invalidate();
-                app.act(Action::Toast(
+                view.commands.send(Action::Invalidate);
+                view.commands.send(Action::Toast(
                     Tone::Waiting,
                     format!("Preset \"{}\" applied.", preset.name),
                 ));
@@ -167,7 +170,7 @@ pub(super) fn menu(
                     .add_enabled(!busy, egui::Button::new("Rename…").small())
                     .clicked()
                 {
-                    app.form_ui.presets.naming = Some(Naming {
+                    view.form_ui.presets.naming = Some(Naming {
                         renaming: Some(preset.name.clone()),
                         text: preset.name.clone(),
                     });
@@ -189,14 +192,20 @@ pub(super) fn menu(
                 .color(theme::subtle(ui)),
         );
     });
-    if let Some(op) = op.or_else(|| naming_dialog(app, state, ui.ctx())) {
-        start(app, &model.endpoint_id, op, ui.ctx());
+    if let Some(op) = op.or_else(|| naming_dialog(&mut view.form_ui.presets, state, ui.ctx())) {
+        start(
+            &mut view.form_ui.presets,
+            config_dir,
+            &model.endpoint_id,
+            op,
+            ui.ctx(),
+        );
     }
 }
 
 /// The name dialog of "Save as preset…" and "Rename…"; the operation once confirmed.
-fn naming_dialog(app: &mut StudioApp, state: &FormState, ctx: &egui::Context) -> Option<Op> {
-    let naming = app.form_ui.presets.naming.as_mut()?;
+fn naming_dialog(presets: &mut PresetsUi, state: &FormState, ctx: &egui::Context) -> Option<Op> {
+    let naming = presets.naming.as_mut()?;
     let title = match &naming.renaming {
         Some(from) => format!("Rename \"{from}\""),
         None => "Save as preset".to_string(),
@@ -229,7 +238,7 @@ fn naming_dialog(app: &mut StudioApp, state: &FormState, ctx: &egui::Context) ->
         });
     });
     if done.is_some() || close || modal.should_close() {
-        app.form_ui.presets.naming = None;
+        presets.naming = None;
     }
     done
 }

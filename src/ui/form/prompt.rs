@@ -34,7 +34,7 @@ pub(super) fn prompt(
     });
     let mut text = current;
     let edit_id = ui.scope_id().with(("prompt", path));
-    let completing = cx.app.form_ui.completing.clone();
+    let completing = cx.form_ui.completing.clone();
     // Tab completes the first suggestion instead of moving focus.
     let tab = completing.is_some()
         && ui.memory(|m| m.has_focus(edit_id))
@@ -52,7 +52,7 @@ pub(super) fn prompt(
         .unwrap_or_else(|| text.chars().count());
     let has_focus = edit_response.has_focus();
     let word = at_word_before(&text, cursor);
-    cx.app.form_ui.completing = if has_focus { word.clone() } else { None };
+    cx.form_ui.completing = if has_focus { word.clone() } else { None };
     let suggestions: Vec<String> = match &word {
         Some(w) => cx
             .references
@@ -100,7 +100,7 @@ pub(super) fn prompt(
             .set_char_range(Some(CCursorRange::one(CCursor::new(new_cursor))));
         st.store(ui.ctx(), edit_id);
         ui.memory_mut(|m| m.request_focus(edit_id));
-        cx.app.form_ui.completing = None;
+        cx.form_ui.completing = None;
     }
     if Some(text.as_str()) != state.text(&field.name) {
         if text.is_empty() && !field.required {

@@ -6,20 +6,21 @@ use poll_promise::Promise;
 use reelsmith_core::library::{LibraryItem, Sidecar};
 
 use super::marks::{self, Mark};
-use crate::ui::app::{Action, StudioApp};
+use super::{GalleryState, GalleryView};
+use crate::ui::app::{Action, Commands};
 use crate::ui::theme::{self, Tone};
 
 /// The items of `ids` known to the index, in that order.
-pub fn items_of(app: &StudioApp, ids: &[String]) -> Vec<LibraryItem> {
+pub fn items_of(gallery: &GalleryState, ids: &[String]) -> Vec<LibraryItem> {
     ids.iter()
-        .filter_map(|id| app.gallery.index.index.get(id).map(|e| e.item.clone()))
+        .filter_map(|id| gallery.index.index.get(id).map(|e| e.item.clone()))
         .collect()
 }
 
 /// The right-click menu of a cell; acts on the selection (the cell is selected first when it
 /// was not).
-pub fn show(app: &mut StudioApp, ui: &mut Ui, ids: &[String]) {
-    let items = items_of(app, ids);
+pub fn show(view: &mut GalleryView<'_>, ui: &mut Ui, ids: &[String]) {
+    let items = items_of(view.gallery, ids);
     let Some(first) = items.first().cloned() else {
         return;
     };
@@ -29,7 +30,8 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui, ids: &[String]) {
     }
     if ui.button("Copy prompt").clicked() {
         let text: Vec<&str> = items.iter().map(|i| i.prompt.as_str()).collect();
-        app.act(Action::CopyText(text.join("\n\n"), "Prompt"));
+        view.commands
+            .send(Action::CopyText(text.join("\n\n"), "Prompt"));
     }
     let seeds: Vec<String> = items
         .iter()
@@ -39,63 +41,64 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui, ids: &[String]) {
         .add_enabled(!seeds.is_empty(), egui::Button::new("Copy seed"))
         .clicked()
     {
-        app.act(Action::CopyText(seeds.join(", "), "Seed"));
+        view.commands
+            .send(Action::CopyText(seeds.join(", "), "Seed"));
     }
     if ui
         .button("Copy settings as JSON")
         .on_hover_text("The input the job was sent with, from its sidecar")
         .clicked()
     {
-        copy_settings(app, &items);
+        copy_settings(view.gallery, ui.ctx(), &items);
     }
     if ui
         .add_enabled(items.len() == 1, egui::Button::new("Reuse settings"))
         .clicked()
     {
-        super::reuse_settings(app, &first);
+        super::reuse_settings(view, &first);
     }
     ui.separator();
     if ui.button("Reveal in file manager").clicked() {
-        app.act(Action::Reveal(first.path.clone()));
+        view.commands.send(Action::Reveal(first.path.clone()));
     }
     if ui
         .add_enabled(
-            !app.gallery.export.busy(),
+            !view.gallery.export.busy(),
             egui::Button::new("Save copies…"),
         )
         .on_hover_text("Copies the videos and their sidecars into a folder")
         .clicked()
     {
-        super::export_selection::start(app, items.clone());
+        super::export_selection::start(view, ui.ctx(), items.clone());
     }
     if ui.button("Add to storyboard").clicked() {
         for item in &items {
-            app.act(Action::AddToStoryboard(item.path.clone()));
+            view.commands
+                .send(Action::AddToStoryboard(item.path.clone()));
         }
     }
     ui.separator();
     if ui.button("Favourite (F)").clicked() {
-        marks::toggle(app, ids, Mark::Favourite);
+        marks::toggle(view.gallery, view.engine, ui.ctx(), ids, Mark::Favourite);
     }
     if ui.button("Reject (X)").clicked() {
-        marks::toggle(app, ids, Mark::Reject);
+        marks::toggle(view.gallery, view.engine, ui.ctx(), ids, Mark::Reject);
     }
     let danger = theme::tone(ui, Tone::Danger);
     if ui
         .button(RichText::new("Move to the trash (Delete)").color(danger))
         .clicked()
     {
-        super::trash_link::delete(app, ids);
+        super::trash_link::delete(view, ui.ctx(), ids);
     }
 }
 
 /// Reads the sidecars on a worker, then copies their inputs (one object, or an array for
 /// several videos).
-fn copy_settings(app: &mut StudioApp, items: &[LibraryItem]) {
+fn copy_settings(gallery: &mut GalleryState, ctx: &egui::Context, items: &[LibraryItem]) {
     let sidecars: Vec<std::path::PathBuf> = items.iter().map(|i| i.sidecar.clone()).collect();
-    let ctx = app.egui_ctx();
-    app.gallery.copy_json = Some(crate::ui::task::blocking(
-        &ctx,
+    gallery.copy_json = Some(crate::ui::task::blocking(
+        ctx,
         move || {
             let mut inputs = Vec::new();
             for path in &sidecars {
@@ -114,14 +117,14 @@ fn copy_settings(app: &mut StudioApp, items: &[LibraryItem]) {
 }
 
 /// Copies the settings once read.
-pub fn poll(app: &mut StudioApp) {
-    let Some(p) = app.gallery.copy_json.take() else {
+pub fn poll(copy_json: &mut CopyJson, commands: &mut Commands) {
+    let Some(p) = copy_json.take() else {
         return;
     };
     match p.try_take() {
-        Ok(Ok(json)) => app.act(Action::CopyText(json, "Settings")),
-        Ok(Err(e)) => app.toast(Tone::Danger, e),
-        Err(p) => app.gallery.copy_json = Some(p),
+        Ok(Ok(json)) => commands.send(Action::CopyText(json, "Settings")),
+        Ok(Err(e)) => commands.send(Action::Toast(Tone::Danger, e)),
+        Err(p) => *copy_json = Some(p),
     }
 }
 

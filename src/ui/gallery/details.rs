@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
+pub(super) fn details(view: &mut GalleryView<'_>, ui: &mut Ui, item: &LibraryItem) {
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -10,14 +10,14 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                 ui.label(RichText::new("Details").strong().size(16.0));
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.small_button("Close").clicked() {
-                        app.gallery.selection.clear();
-                        if let Some(p) = app.gallery.player.as_mut() {
+                        view.gallery.selection.clear();
+                        if let Some(p) = view.gallery.player.as_mut() {
                             p.close();
                         }
                     }
                 });
             });
-            player(app, ui, item);
+            player(view, ui, item);
             ui.add_space(6.0);
             ui.add(egui::Label::new(RichText::new(&item.prompt)).wrap());
             ui.add_space(4.0);
@@ -44,7 +44,7 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     if let Some(r) = &item.request_id {
                         row("Request", r.clone());
                     }
-                    if let Some(cost) = crate::ui::money_link::cost_of(&app.engine, &item.job_id) {
+                    if let Some(cost) = crate::ui::money_link::cost_of(view.engine, &item.job_id) {
                         row("Cost", cost);
                     }
                     row("Size", reelsmith_core::human::bytes(item.size));
@@ -63,37 +63,39 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     .on_hover_text("Plays with sound in your video player")
                     .clicked()
                 {
-                    app.act(Action::Open(item.path.clone()));
+                    view.commands.send(Action::Open(item.path.clone()));
                 }
                 if ui
                     .button("Add to storyboard")
                     .on_hover_text("A new shot at the end of the storyboard (Ctrl+3)")
                     .clicked()
                 {
-                    app.act(Action::AddToStoryboard(item.path.clone()));
+                    view.commands
+                        .send(Action::AddToStoryboard(item.path.clone()));
                 }
                 if ui
                     .button("Reveal")
                     .on_hover_text("Show in folder")
                     .clicked()
                 {
-                    app.act(Action::Reveal(item.path.clone()));
+                    view.commands.send(Action::Reveal(item.path.clone()));
                 }
                 if ui
-                    .add_enabled(!app.gallery.save.busy(), egui::Button::new("Save as…"))
+                    .add_enabled(!view.gallery.save.busy(), egui::Button::new("Save as…"))
                     .on_hover_text("Saves a copy of the video and its sidecar elsewhere")
                     .clicked()
                 {
-                    app.act(Action::SaveAs(item.clone()));
+                    view.commands.send(Action::SaveAs(item.clone()));
                 }
                 if ui.button("Copy prompt").clicked() {
-                    app.act(Action::CopyText(item.prompt.clone(), "Prompt"));
+                    view.commands
+                        .send(Action::CopyText(item.prompt.clone(), "Prompt"));
                 }
                 if ui.button("Reuse settings").clicked() {
-                    reuse_settings(app, item);
+                    reuse_settings(view, item);
                 }
             });
-            save_copy::status(app, ui, item);
+            save_copy::status(&view.gallery.save, ui, item);
             ui.add_space(4.0);
             ui.label(
                 RichText::new("Continue from this clip")
@@ -103,20 +105,22 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
             );
             ui.horizontal_wrapped(|ui| {
                 if ui.button("Extend this clip").clicked() {
-                    app.act(Action::ExtendClip(item.path.clone()));
+                    view.commands.send(Action::ExtendClip(item.path.clone()));
                 }
                 if ui.button("Use last frame as first frame").clicked() {
-                    app.act(Action::LastFrameAsFirst(item.path.clone()));
+                    view.commands
+                        .send(Action::LastFrameAsFirst(item.path.clone()));
                 }
                 if ui.button("Use as motion reference").clicked() {
-                    app.act(Action::MotionReference(item.path.clone()));
+                    view.commands
+                        .send(Action::MotionReference(item.path.clone()));
                 }
             });
             ui.add_space(6.0);
             let danger = theme::tone(ui, Tone::Danger);
             let ids = [item.job_id.clone()];
             ui.horizontal_wrapped(|ui| {
-                marks_buttons(app, ui, &ids);
+                marks_buttons(view, ui, &ids);
                 if ui
                     .add(egui::Button::new(
                         RichText::new("Move to the trash").color(danger),
@@ -124,11 +128,11 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
                     .on_hover_text("Delete; undo from the banner or with Ctrl+Z")
                     .clicked()
                 {
-                    trash_link::delete(app, &ids);
+                    trash_link::delete(view, ui.ctx(), &ids);
                 }
             });
             ui.add_space(8.0);
-            let sidecar = app
+            let sidecar = view
                 .gallery
                 .sidecar
                 .as_ref()
@@ -177,22 +181,27 @@ pub(super) fn details(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
         });
 }
 
-pub(super) fn player(app: &mut StudioApp, ui: &mut Ui, item: &LibraryItem) {
-    let poster = app.thumbs.get(&item.path, true).texture.cloned();
+pub(super) fn player(view: &mut GalleryView<'_>, ui: &mut Ui, item: &LibraryItem) {
+    let poster = view.thumbs.get(&item.path, true).texture.cloned();
     crate::ui::player::clip_preview(
         ui,
-        &mut app.gallery.player,
-        &app.config.sound,
+        &mut view.gallery.player,
+        view.sound,
         &item.path,
         poster.as_ref(),
     );
 }
 
 /// Favourite and reject toggles for `ids`.
-fn marks_buttons(app: &mut StudioApp, ui: &mut Ui, ids: &[String]) {
+fn marks_buttons(view: &mut GalleryView<'_>, ui: &mut Ui, ids: &[String]) {
     let all = |f: fn(&reelsmith_core::store::Marks) -> bool| {
-        ids.iter()
-            .all(|id| app.gallery.index.index.get(id).is_some_and(|e| f(&e.marks)))
+        ids.iter().all(|id| {
+            view.gallery
+                .index
+                .index
+                .get(id)
+                .is_some_and(|e| f(&e.marks))
+        })
     };
     let (fav, rej) = (all(|m| m.favourite), all(|m| m.rejected));
     if ui
@@ -200,21 +209,33 @@ fn marks_buttons(app: &mut StudioApp, ui: &mut Ui, ids: &[String]) {
         .on_hover_text("F")
         .clicked()
     {
-        marks::toggle(app, ids, marks::Mark::Favourite);
+        marks::toggle(
+            view.gallery,
+            view.engine,
+            ui.ctx(),
+            ids,
+            marks::Mark::Favourite,
+        );
     }
     if ui
         .selectable_label(rej, "× Reject")
         .on_hover_text("X")
         .clicked()
     {
-        marks::toggle(app, ids, marks::Mark::Reject);
+        marks::toggle(
+            view.gallery,
+            view.engine,
+            ui.ctx(),
+            ids,
+            marks::Mark::Reject,
+        );
     }
 }
 
 /// Several videos selected: how many, and what can be done with all of them.
-pub(super) fn bulk_details(app: &mut StudioApp, ui: &mut Ui) {
-    let ids = app.gallery.selected_ids();
-    let items = context_menu::items_of(app, &ids);
+pub(super) fn bulk_details(view: &mut GalleryView<'_>, ui: &mut Ui) {
+    let ids = view.gallery.selected_ids();
+    let items = context_menu::items_of(view.gallery, &ids);
     ui.horizontal(|ui| {
         ui.label(
             RichText::new(format!("{} selected", items.len()))
@@ -223,7 +244,7 @@ pub(super) fn bulk_details(app: &mut StudioApp, ui: &mut Ui) {
         );
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.small_button("Clear").on_hover_text("Esc").clicked() {
-                app.gallery.selection.clear();
+                view.gallery.selection.clear();
             }
         });
     });
@@ -235,20 +256,21 @@ pub(super) fn bulk_details(app: &mut StudioApp, ui: &mut Ui) {
     );
     ui.add_space(8.0);
     ui.horizontal_wrapped(|ui| {
-        marks_buttons(app, ui, &ids);
+        marks_buttons(view, ui, &ids);
         if ui
             .add_enabled(
-                !app.gallery.export.busy(),
+                !view.gallery.export.busy(),
                 egui::Button::new("Save copies…"),
             )
             .on_hover_text("Copies the videos and their sidecars into a folder")
             .clicked()
         {
-            export_selection::start(app, items.clone());
+            export_selection::start(view, ui.ctx(), items.clone());
         }
         if ui.button("Add to storyboard").clicked() {
             for item in &items {
-                app.act(Action::AddToStoryboard(item.path.clone()));
+                view.commands
+                    .send(Action::AddToStoryboard(item.path.clone()));
             }
         }
         let danger = theme::tone(ui, Tone::Danger);
@@ -259,7 +281,7 @@ pub(super) fn bulk_details(app: &mut StudioApp, ui: &mut Ui) {
             .on_hover_text("Delete; undo from the banner or with Ctrl+Z")
             .clicked()
         {
-            trash_link::delete(app, &ids);
+            trash_link::delete(view, ui.ctx(), &ids);
         }
     });
     ui.add_space(8.0);

@@ -11,7 +11,7 @@ use poll_promise::Promise;
 use reelsmith_core::library::LibraryItem;
 use reelsmith_core::library::export_selection::{SelectionReport, export_selection};
 
-use crate::ui::app::StudioApp;
+use super::GalleryView;
 use crate::ui::theme::{self, Tone};
 
 /// How far the copy is, written by the worker and read by the UI.
@@ -44,19 +44,18 @@ impl ExportState {
     }
 }
 
-/// Asks for a folder, then copies `items` there, all on a worker.
-pub fn start(app: &mut StudioApp, items: Vec<LibraryItem>) {
-    if items.is_empty() || app.gallery.export.busy() {
+/// Asks for a folder, then copies `items` there, all on a worker (`ctx` repaints as it goes).
+pub fn start(view: &mut GalleryView<'_>, ctx: &egui::Context, items: Vec<LibraryItem>) {
+    if items.is_empty() || view.gallery.export.busy() {
         return;
     }
-    let pick = app.config.pick_folder.clone();
-    let start_at = app.output_dir();
+    let pick = view.pick_folder.clone();
+    let start_at = view.output_dir.clone();
     let progress = Arc::new(Progress::default());
     let shared = progress.clone();
-    let ctx = app.egui_ctx();
     let wake = ctx.clone();
     let promise = crate::ui::task::blocking(
-        &ctx,
+        ctx,
         move || {
             let folder = pick(&start_at)?;
             let report = export_selection(&items, &folder, &mut |p| {
@@ -73,24 +72,24 @@ pub fn start(app: &mut StudioApp, items: Vec<LibraryItem>) {
             None
         },
     );
-    app.gallery.export = ExportState {
+    view.gallery.export = ExportState {
         running: Some(Running { progress, promise }),
         note: None,
     };
 }
 
 /// Reads the finished copy.
-pub fn poll(app: &mut StudioApp) {
-    let Some(running) = app.gallery.export.running.take() else {
+pub fn poll(export: &mut ExportState) {
+    let Some(running) = export.running.take() else {
         return;
     };
     match running.promise.try_take() {
         Ok(Some((folder, report, items))) => {
-            app.gallery.export.note = Some(summary(&folder, &report, &items));
+            export.note = Some(summary(&folder, &report, &items));
         }
         Ok(None) => {}
         Err(promise) => {
-            app.gallery.export.running = Some(Running {
+            export.running = Some(Running {
                 progress: running.progress,
                 promise,
             })
@@ -157,8 +156,8 @@ fn copies(n: usize) -> String {
 }
 
 /// The progress bar while copies are made, then the outcome.
-pub fn status(app: &mut StudioApp, ui: &mut Ui) {
-    if let Some(running) = &app.gallery.export.running {
+pub fn status(export: &mut ExportState, ui: &mut Ui) {
+    if let Some(running) = &export.running {
         let p = &running.progress;
         let videos = p.videos.load(Ordering::Relaxed);
         if videos > 0 {
@@ -175,11 +174,11 @@ pub fn status(app: &mut StudioApp, ui: &mut Ui) {
             ui.label(RichText::new("Choose a folder for the copies…").color(theme::subtle(ui)));
         }
         ui.add_space(4.0);
-    } else if let Some((tone, text)) = app.gallery.export.note.clone() {
+    } else if let Some((tone, text)) = export.note.clone() {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(text).small().color(theme::tone(ui, tone)));
             if ui.small_button("OK").clicked() {
-                app.gallery.export.note = None;
+                export.note = None;
             }
         });
         ui.add_space(4.0);

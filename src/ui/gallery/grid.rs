@@ -18,11 +18,11 @@ const MARK_FILTERS: [(MarkFilter, &str); 3] = [
     (MarkFilter::NotRejected, "Not rejected"),
 ];
 
-fn header(app: &mut StudioApp, ui: &mut Ui, total: usize) {
+fn header(view: &mut GalleryView<'_>, ui: &mut Ui, total: usize) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Gallery").strong().size(18.0));
         let noun = if total == 1 { "video" } else { "videos" };
-        match app.gallery.index.progress_label() {
+        match view.gallery.index.progress_label() {
             Some(progress) => {
                 let text = format!("{total} {noun} · {progress}");
                 ui.label(RichText::new(text).color(theme::subtle(ui)));
@@ -35,7 +35,7 @@ fn header(app: &mut StudioApp, ui: &mut Ui, total: usize) {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.menu_button("☰ Library", |ui| {
                 if ui.button("Clear history, keep favourites…").clicked() {
-                    app.gallery.trash.confirm_clear = true;
+                    view.gallery.trash.confirm_clear = true;
                 }
             })
             .response
@@ -45,25 +45,25 @@ fn header(app: &mut StudioApp, ui: &mut Ui, total: usize) {
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
         let search = ui.add(
-            egui::TextEdit::singleline(&mut app.gallery.search)
+            egui::TextEdit::singleline(&mut view.gallery.search)
                 .hint_text("Search prompts")
                 .desired_width(200.0),
         );
         crate::ui::endpoints::accesskit_label(&search, "Search prompts");
         ui.add_space(6.0);
-        endpoint_filter(app, ui);
+        endpoint_filter(view, ui);
         ui.add_space(6.0);
         let label = ui.label("Show");
         let shown = MARK_FILTERS
             .iter()
-            .find(|(k, _)| *k == app.gallery.marks_filter)
+            .find(|(k, _)| *k == view.gallery.marks_filter)
             .map_or("All", |(_, l)| *l);
         let r = egui::ComboBox::from_id_salt("gallery_marks")
             .selected_text(shown)
             .width(110.0)
             .show_ui(ui, |ui| {
                 for (key, label) in MARK_FILTERS {
-                    ui.selectable_value(&mut app.gallery.marks_filter, key, label);
+                    ui.selectable_value(&mut view.gallery.marks_filter, key, label);
                 }
             });
         r.response.labelled_by(label.id);
@@ -71,65 +71,65 @@ fn header(app: &mut StudioApp, ui: &mut Ui, total: usize) {
         let label = ui.label("Sort");
         let sort = SORTS
             .iter()
-            .find(|(k, _)| *k == app.gallery.sort)
+            .find(|(k, _)| *k == view.gallery.sort)
             .map_or("Date", |(_, l)| *l);
         let r = egui::ComboBox::from_id_salt("gallery_sort")
             .selected_text(sort)
             .width(100.0)
             .show_ui(ui, |ui| {
                 for (key, label) in SORTS {
-                    ui.selectable_value(&mut app.gallery.sort, key, label);
+                    ui.selectable_value(&mut view.gallery.sort, key, label);
                 }
             });
         r.response.labelled_by(label.id);
     });
 }
 
-fn endpoint_filter(app: &mut StudioApp, ui: &mut Ui) {
+fn endpoint_filter(view: &mut GalleryView<'_>, ui: &mut Ui) {
     let label = ui.label("Endpoint");
-    let endpoints = app.gallery.index.index.endpoints();
-    let current = app
+    let endpoints = view.gallery.index.index.endpoints();
+    let current = view
         .gallery
         .endpoint
         .as_deref()
-        .map(|e| short_name(&app.entries, e))
+        .map(|e| short_name(view.entries, e))
         .unwrap_or_else(|| "All endpoints".into());
     let r = egui::ComboBox::from_id_salt("gallery_endpoint")
         .selected_text(current)
         .width(200.0)
         .show_ui(ui, |ui| {
             if ui
-                .selectable_label(app.gallery.endpoint.is_none(), "All endpoints")
+                .selectable_label(view.gallery.endpoint.is_none(), "All endpoints")
                 .clicked()
             {
-                app.gallery.endpoint = None;
+                view.gallery.endpoint = None;
             }
             for e in &endpoints {
-                let on = app.gallery.endpoint.as_deref() == Some(e.as_str());
+                let on = view.gallery.endpoint.as_deref() == Some(e.as_str());
                 if ui
-                    .selectable_label(on, short_name(&app.entries, e))
+                    .selectable_label(on, short_name(view.entries, e))
                     .clicked()
                 {
-                    app.gallery.endpoint = Some(e.clone());
+                    view.gallery.endpoint = Some(e.clone());
                 }
             }
         });
     r.response.labelled_by(label.id);
 }
 
-pub(super) fn grid(app: &mut StudioApp, ui: &mut Ui) {
-    let total = app.gallery.index.index.len();
-    header(app, ui, total);
+pub(super) fn grid(view: &mut GalleryView<'_>, ui: &mut Ui) {
+    let total = view.gallery.index.index.len();
+    header(view, ui, total);
     ui.add_space(8.0);
-    trash_link::banner(app, ui);
-    export_selection::status(app, ui);
-    let items = app.gallery.visible();
+    trash_link::banner(view, ui);
+    export_selection::status(&mut view.gallery.export, ui);
+    let items = view.gallery.visible();
     if items.is_empty() {
         ui.add_space(40.0);
         ui.vertical_centered(|ui| {
-            let text = if app.engine.is_opening() {
+            let text = if view.engine.is_opening() {
                 "Opening the journal…"
-            } else if total == 0 && app.gallery.index.scanning() {
+            } else if total == 0 && view.gallery.index.scanning() {
                 "Reading the library folder…"
             } else if total == 0 {
                 "Finished videos appear here."
@@ -141,13 +141,13 @@ pub(super) fn grid(app: &mut StudioApp, ui: &mut Ui) {
         return;
     }
     let cols = (((ui.available_width() + GAP) / (CELL_W + GAP)).floor() as usize).max(1);
-    app.gallery.cols = cols;
+    view.gallery.cols = cols;
     let rows = items.len().div_ceil(cols);
     let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
-    if let Some(y) = app.gallery.scroll_to.take() {
+    if let Some(y) = view.gallery.scroll_to.take() {
         area = area.vertical_scroll_offset(y);
     }
-    app.gallery.cell_focused = false;
+    view.gallery.cell_focused = false;
     let out = area.show_rows(ui, CELL_H + GAP, rows, |ui, range| {
         for row in range {
             ui.horizontal(|ui| {
@@ -157,22 +157,27 @@ pub(super) fn grid(app: &mut StudioApp, ui: &mut Ui) {
                     .iter()
                     .skip(row * cols)
                     .take(cols)
-                    .filter_map(|id| app.gallery.index.index.get(id).cloned())
+                    .filter_map(|id| view.gallery.index.index.get(id).cloned())
                     .collect();
                 for entry in &row_items {
-                    cell(app, ui, entry, &items);
+                    cell(view, ui, entry, &items);
                 }
             });
             ui.add_space(GAP - ui.spacing().item_spacing.y);
         }
     });
-    app.gallery.viewport = (out.state.clamped_offset().y, out.inner_rect.height());
+    view.gallery.viewport = (out.state.clamped_offset().y, out.inner_rect.height());
 }
 
-pub(super) fn cell(app: &mut StudioApp, ui: &mut Ui, entry: &IndexEntry, visible: &[String]) {
+pub(super) fn cell(
+    view: &mut GalleryView<'_>,
+    ui: &mut Ui,
+    entry: &IndexEntry,
+    visible: &[String],
+) {
     let item = &entry.item;
-    let selected = app.gallery.selection.set.contains(&item.job_id);
-    let focused = app.gallery.selection.focus.as_deref() == Some(item.job_id.as_str());
+    let selected = view.gallery.selection.set.contains(&item.job_id);
+    let focused = view.gallery.selection.focus.as_deref() == Some(item.job_id.as_str());
     let (rect, _) = ui.allocate_exact_size(egui::vec2(CELL_W, CELL_H), egui::Sense::hover());
     // An id of its own: the context menu stays open when the details panel appears (which
     // shifts the automatic ids of everything drawn after it).
@@ -186,19 +191,19 @@ pub(super) fn cell(app: &mut StudioApp, ui: &mut Ui, entry: &IndexEntry, visible
         r.dnd_set_drag_payload(crate::ui::storyboard::ClipDrag(item.path.clone()));
     }
     if r.has_focus() {
-        app.gallery.cell_focused = true;
+        view.gallery.cell_focused = true;
     }
     if r.secondary_clicked() && !selected {
-        app.gallery
+        view.gallery
             .selection
             .pick(visible, &item.job_id, Extend::Only);
     }
     r.context_menu(|ui| {
-        let ids = app.gallery.selection.ordered(visible);
-        context_menu::show(app, ui, &ids);
+        let ids = view.gallery.selection.ordered(visible);
+        context_menu::show(view, ui, &ids);
     });
     if ui.is_rect_visible(rect) {
-        paint_cell(app, ui, entry, rect, &r, selected, focused);
+        paint_cell(view, ui, entry, rect, &r, selected, focused);
     }
     if r.clicked() {
         let mods = ui.input(|i| i.modifiers);
@@ -209,15 +214,15 @@ pub(super) fn cell(app: &mut StudioApp, ui: &mut Ui, entry: &IndexEntry, visible
         } else {
             Extend::Only
         };
-        app.gallery.selection.pick(visible, &item.job_id, how);
+        view.gallery.selection.pick(visible, &item.job_id, how);
     }
     if r.double_clicked() {
-        app.act(Action::Open(item.path.clone()));
+        view.commands.send(Action::Open(item.path.clone()));
     }
 }
 
 fn paint_cell(
-    app: &mut StudioApp,
+    view: &mut GalleryView<'_>,
     ui: &mut Ui,
     entry: &IndexEntry,
     rect: egui::Rect,
@@ -242,13 +247,13 @@ fn paint_cell(
     };
     painter.rect_filled(rect, 8.0, fill);
     let poster = egui::Rect::from_min_size(rect.min, egui::vec2(CELL_W, POSTER_H));
-    let view = app.thumbs.get(&item.path, true);
+    let thumb = view.thumbs.get(&item.path, true);
     let tint = if entry.marks.rejected {
         Color32::from_white_alpha(90)
     } else {
         Color32::WHITE
     };
-    match view.texture {
+    match thumb.texture {
         Some(t) => {
             let size = t.size_vec2();
             let s = (CELL_W / size.x).max(POSTER_H / size.y);
@@ -269,7 +274,7 @@ fn paint_cell(
                 },
                 ui.visuals().extreme_bg_color,
             );
-            let text = if view.loading { "…" } else { "no preview" };
+            let text = if thumb.loading { "…" } else { "no preview" };
             painter.text(
                 poster.center(),
                 egui::Align2::CENTER_CENTER,
@@ -279,7 +284,7 @@ fn paint_cell(
             );
         }
     }
-    if let Some(d) = view.facts.and_then(|f| f.duration) {
+    if let Some(d) = thumb.facts.and_then(|f| f.duration) {
         let badge = egui::Rect::from_min_size(
             poster.right_bottom() - egui::vec2(46.0, 22.0),
             egui::vec2(42.0, 18.0),
@@ -322,7 +327,7 @@ fn paint_cell(
     painter.text(
         egui::pos2(rect.left() + 8.0, poster.bottom() + 28.0),
         egui::Align2::LEFT_TOP,
-        format!("{} · {when}", short_family(&app.entries, &item.endpoint_id)),
+        format!("{} · {when}", short_family(view.entries, &item.endpoint_id)),
         egui::FontId::proportional(11.0),
         theme::subtle(ui),
     );

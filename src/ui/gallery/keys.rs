@@ -7,19 +7,18 @@
 use egui::{Key, Modifiers};
 
 use super::selection::Extend;
-use super::{CELL_H, GAP, marks, trash_link};
-use crate::ui::app::StudioApp;
+use super::{CELL_H, GAP, GalleryState, GalleryView, marks, trash_link};
 
 /// Applies this frame's gallery keys.
-pub fn handle(app: &mut StudioApp, ctx: &egui::Context) {
+pub fn handle(view: &mut GalleryView<'_>, ctx: &egui::Context) {
     let dialog_up = ctx.memory(|m| m.top_modal_layer().is_some()) || ctx.any_popup_open();
     // A focused text field, slider or button keeps its keys; a focused cell does not.
-    let widget_has_keys = ctx.memory(|m| m.focused().is_some()) && !app.gallery.cell_focused;
-    if ctx.text_edit_focused() || widget_has_keys || dialog_up || app.gallery.trash.confirm_clear {
+    let widget_has_keys = ctx.memory(|m| m.focused().is_some()) && !view.gallery.cell_focused;
+    if ctx.text_edit_focused() || widget_has_keys || dialog_up || view.gallery.trash.confirm_clear {
         return;
     }
-    let cols = app.gallery.cols.max(1) as isize;
-    let visible = app.gallery.visible();
+    let cols = view.gallery.cols.max(1) as isize;
+    let visible = view.gallery.visible();
     let mut moved = None;
     let arrows = [
         (Key::ArrowLeft, -1),
@@ -34,66 +33,66 @@ pub fn handle(app: &mut StudioApp, ctx: &egui::Context) {
             (Modifiers::NONE, Extend::Only),
         ] {
             if ctx.input_mut(|i| i.consume_key(mods, key)) {
-                moved = app.gallery.selection.step(&visible, delta, how).or(moved);
+                moved = view.gallery.selection.step(&visible, delta, how).or(moved);
             }
         }
     }
     if let Some(at) = moved {
-        reveal_row(app, at / cols as usize);
+        reveal_row(view.gallery, at / cols as usize);
     }
     // Space belongs to the preview player while it shows the focused video.
-    let player_has_space = app
+    let player_has_space = view
         .gallery
         .player
         .as_ref()
         .is_some_and(|p| p.view().is_some());
     if !player_has_space && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space)) {
-        let focus = app.gallery.selection.focus.clone();
+        let focus = view.gallery.selection.focus.clone();
         match focus {
-            Some(id) => app.gallery.selection.pick(&visible, &id, Extend::Toggle),
+            Some(id) => view.gallery.selection.pick(&visible, &id, Extend::Toggle),
             None => {
-                app.gallery.selection.step(&visible, 0, Extend::Only);
+                view.gallery.selection.step(&visible, 0, Extend::Only);
             }
         }
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::A)) {
-        app.gallery.selection.all(&visible);
+        view.gallery.selection.all(&visible);
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
-        app.gallery.selection.clear();
+        view.gallery.selection.clear();
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Enter)) {
-        play_focused(app, ctx);
+        play_focused(view, ctx);
     }
-    let ids = app.gallery.selection.ordered(&visible);
+    let ids = view.gallery.selection.ordered(&visible);
     if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::F)) {
-        marks::toggle(app, &ids, marks::Mark::Favourite);
+        marks::toggle(view.gallery, view.engine, ctx, &ids, marks::Mark::Favourite);
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::X)) {
-        marks::toggle(app, &ids, marks::Mark::Reject);
+        marks::toggle(view.gallery, view.engine, ctx, &ids, marks::Mark::Reject);
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Delete)) {
-        trash_link::delete(app, &ids);
+        trash_link::delete(view, ctx, &ids);
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Z)) {
-        trash_link::undo(app);
+        trash_link::undo(view, ctx);
     }
 }
 
 /// Starts the in-app preview of the focused video, with its sound.
-fn play_focused(app: &mut StudioApp, ctx: &egui::Context) {
-    let Some(path) = app
+fn play_focused(view: &mut GalleryView<'_>, ctx: &egui::Context) {
+    let Some(path) = view
         .gallery
         .selection
         .focus
         .as_ref()
-        .and_then(|id| app.gallery.index.index.get(id))
+        .and_then(|id| view.gallery.index.index.get(id))
         .map(|e| e.item.path.clone())
     else {
         return;
     };
-    let sound = app.config.sound.clone();
-    let player = app
+    let sound = view.sound.clone();
+    let player = view
         .gallery
         .player
         .get_or_insert_with(|| crate::ui::player::PlayerPanel::new(sound));
@@ -101,13 +100,13 @@ fn play_focused(app: &mut StudioApp, ctx: &egui::Context) {
 }
 
 /// Scrolls the grid next frame so that `row` is on screen.
-fn reveal_row(app: &mut StudioApp, row: usize) {
-    let (offset, height) = app.gallery.viewport;
+fn reveal_row(gallery: &mut GalleryState, row: usize) {
+    let (offset, height) = gallery.viewport;
     let top = row as f32 * (CELL_H + GAP);
     let bottom = top + CELL_H;
     if top < offset {
-        app.gallery.scroll_to = Some(top);
+        gallery.scroll_to = Some(top);
     } else if height > 0.0 && bottom > offset + height {
-        app.gallery.scroll_to = Some(bottom - height);
+        gallery.scroll_to = Some(bottom - height);
     }
 }

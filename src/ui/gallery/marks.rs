@@ -4,7 +4,9 @@
 use poll_promise::Promise;
 use reelsmith_core::store::Marks;
 
+use super::GalleryState;
 use crate::ui::app::StudioApp;
+use crate::ui::engine_link::EngineLink;
 use crate::ui::theme::Tone;
 
 /// Which mark a key toggles.
@@ -29,9 +31,16 @@ impl MarkSaves {
     }
 }
 
-/// Toggles `mark` on `ids`: all of them get it unless all have it already, then all lose it.
-pub fn toggle(app: &mut StudioApp, ids: &[String], mark: Mark) {
-    let index = &app.gallery.index.index;
+/// Toggles `mark` on `ids`: all of them get it unless all have it already, then all lose it
+/// (saved in the engine's journal; `ctx` repaints when the write is done).
+pub fn toggle(
+    gallery: &mut GalleryState,
+    engine: &EngineLink,
+    ctx: &egui::Context,
+    ids: &[String],
+    mark: Mark,
+) {
+    let index = &gallery.index.index;
     let has = |m: &Marks| match mark {
         Mark::Favourite => m.favourite,
         Mark::Reject => m.rejected,
@@ -55,16 +64,15 @@ pub fn toggle(app: &mut StudioApp, ids: &[String], mark: Mark) {
         })
         .collect();
     for (id, m) in &changed {
-        app.gallery.index.index.set_marks(id, *m);
+        gallery.index.index.set_marks(id, *m);
     }
-    app.gallery.index.touch();
-    let Some(journal) = app.engine.journal() else {
+    gallery.index.touch();
+    let Some(journal) = engine.journal() else {
         // A preview with no journal keeps them for this run only.
         return;
     };
-    let ctx = app.egui_ctx();
-    app.gallery.marks.running.push(crate::ui::task::blocking(
-        &ctx,
+    gallery.marks.running.push(crate::ui::task::blocking(
+        ctx,
         move || {
             for (id, m) in &changed {
                 journal

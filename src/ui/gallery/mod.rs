@@ -8,12 +8,16 @@ use std::path::PathBuf;
 use egui::{Color32, RichText, Ui};
 use poll_promise::Promise;
 
-use crate::ui::app::{Action, StudioApp, short_name};
-use crate::ui::engine_link::excerpt;
+use crate::ui::app::{Action, Commands, short_name};
+use crate::ui::config::{FolderPicker, SoundOutput};
+use crate::ui::engine_link::{EngineLink, excerpt};
 use crate::ui::save_copy::{self, SaveCopyState};
 use crate::ui::theme::{self, Tone};
+use crate::ui::thumbs::Thumbnails;
+use reelsmith_core::catalog::CatalogEntry;
 use reelsmith_core::library::{LibraryItem, LibraryQuery, Sidecar, SortKey};
 
+mod background;
 mod context_menu;
 mod details;
 mod export_selection;
@@ -27,6 +31,7 @@ mod trash_link;
 use details::*;
 use grid::*;
 
+pub use background::{poll_background, poll_shown, start_last_frame};
 pub use index_link::IndexLink;
 pub use selection::Selection;
 
@@ -140,31 +145,42 @@ impl GalleryState {
     }
 }
 
-/// Keeps the index fed and collects finished gallery work; called every frame, whichever view
-/// is on show (never waits).
-pub fn poll_background(app: &mut StudioApp) {
-    index_link::poll(app);
-    marks::poll(app);
-    trash_link::poll(app);
-    export_selection::poll(app);
-    context_menu::poll(app);
+/// What the gallery draws, and where it sends what the user asks for.
+pub struct GalleryView<'a> {
+    /// The gallery's own state (filters, selection, index, player, work under way).
+    pub gallery: &'a mut GalleryState,
+    /// The jobs (settings, costs), the journal (marks, trash) and whether it is open yet.
+    pub engine: &'a EngineLink,
+    /// Poster frames and media facts.
+    pub thumbs: &'a mut Thumbnails,
+    /// The catalog's entries (endpoint names).
+    pub entries: &'a [CatalogEntry],
+    /// Sound for the preview player.
+    pub sound: &'a SoundOutput,
+    /// The library folder (the trash's, and where "Save copies…" starts).
+    pub output_dir: PathBuf,
+    /// The folder dialog of "Save copies…".
+    pub pick_folder: &'a FolderPicker,
+    /// The storyboard a dragged clip would be added to (its name), if one is picked.
+    pub drop_target: Option<&'a str>,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut Commands,
 }
 
-/// Draws the gallery view.
-pub fn show(app: &mut StudioApp, ui: &mut Ui) {
-    poll(app);
+/// Draws the gallery view (the app polls its finished work first, see [`poll_shown`]).
+pub fn show(view: &mut GalleryView<'_>, ui: &mut Ui) {
     // Before any widget: a focused cell would take Space and Enter as a click.
-    keys::handle(app, ui.ctx());
-    let focused = app
+    keys::handle(view, ui.ctx());
+    let focused = view
         .gallery
         .selection
         .focus
         .as_ref()
-        .and_then(|id| app.gallery.index.index.get(id))
+        .and_then(|id| view.gallery.index.index.get(id))
         .map(|e| e.item.clone());
-    load_sidecar(app, focused.as_ref());
-    let many = app.gallery.selected_ids().len() > 1;
-    crate::ui::storyboard::gallery_drop_bar(app, ui);
+    load_sidecar(view.gallery, ui.ctx(), focused.as_ref());
+    let many = view.gallery.selected_ids().len() > 1;
+    crate::ui::storyboard::gallery_drop_bar(view.drop_target, view.commands, ui);
     if many || focused.is_some() {
         egui::Panel::right("gallery_details")
             .resizable(true)
@@ -176,8 +192,8 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                     .inner_margin(egui::Margin::same(14)),
             )
             .show(ui, |ui| match (&focused, many) {
-                (Some(item), false) => details(app, ui, item),
-                _ => bulk_details(app, ui),
+                (Some(item), false) => details(view, ui, item),
+                _ => bulk_details(view, ui),
             });
     }
     egui::CentralPanel::default()
@@ -186,63 +202,48 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
                 .fill(theme::canvas(ui))
                 .inner_margin(egui::Margin::same(14)),
         )
-        .show(ui, |ui| grid(app, ui));
-    trash_link::confirm_clear(app, ui.ctx());
-    save_copy::confirm(app, ui.ctx());
-}
-
-fn poll(app: &mut StudioApp) {
-    save_copy::poll(app);
-    let g = &mut app.gallery;
-    if let Some(p) = g.last_frame.take() {
-        match p.try_take() {
-            Ok(Ok(png)) => app.use_as_first_frame(png),
-            Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
-            Err(p) => app.gallery.last_frame = Some(p),
-        }
-    }
+        .show(ui, |ui| grid(view, ui));
+    trash_link::confirm_clear(view, ui.ctx());
 }
 
 /// Reads the focused video's sidecar (once per video), on a worker; a new focus closes the
 /// preview of the old one.
-fn load_sidecar(app: &mut StudioApp, item: Option<&LibraryItem>) {
+fn load_sidecar(gallery: &mut GalleryState, ctx: &egui::Context, item: Option<&LibraryItem>) {
     let Some(item) = item else {
         return;
     };
-    if app
-        .gallery
+    if gallery
         .sidecar
         .as_ref()
         .is_some_and(|(id, _)| id == &item.job_id)
     {
         return;
     }
-    if let Some(p) = app.gallery.player.as_mut()
+    if let Some(p) = gallery.player.as_mut()
         && p.path() != Some(item.path.as_path())
     {
         p.close();
     }
     let path = item.sidecar.clone();
-    let ctx = app.egui_ctx();
-    app.gallery.sidecar = Some((
+    gallery.sidecar = Some((
         item.job_id.clone(),
         crate::ui::task::blocking(
-            &ctx,
+            ctx,
             move || Sidecar::read(&path).map_err(|e| e.to_string()),
             |m| Err(format!("reading it stopped unexpectedly ({m})")),
         ),
     ));
 }
 
-pub(super) fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
-    let form = app
+pub(super) fn reuse_settings(view: &mut GalleryView<'_>, item: &LibraryItem) {
+    let form = view
         .engine
         .jobs()
         .iter()
         .find(|j| j.id.as_str() == item.job_id)
         .map(|j| j.form.clone());
     let form = form.or_else(|| {
-        app.gallery
+        view.gallery
             .sidecar
             .as_ref()
             .and_then(|(_, p)| p.ready())
@@ -250,31 +251,15 @@ pub(super) fn reuse_settings(app: &mut StudioApp, item: &LibraryItem) {
             .map(|sc| sc.input.clone())
     });
     match form {
-        Some(form) => app.act(Action::UseSettings {
+        Some(form) => view.commands.send(Action::UseSettings {
             endpoint_id: item.endpoint_id.clone(),
             form,
         }),
-        None => app.act(Action::Toast(
+        None => view.commands.send(Action::Toast(
             Tone::Warning,
             "The settings of this video are not available yet.".into(),
         )),
     }
-}
-
-/// Extracts the clip's last frame to a PNG, then opens image-to-video with it.
-pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
-    let dir = app.config.cache_dir.join("frames");
-    let ctx = app.egui_ctx();
-    let crashed = |m: String| {
-        Err(format!(
-            "The last frame could not be read: the decoder crashed ({m})."
-        ))
-    };
-    app.gallery.last_frame = Some(super::task::blocking(
-        &ctx,
-        move || reelsmith_core::library::reuse::save_last_frame(&video, &dir),
-        crashed,
-    ));
 }
 
 /// True while a save, frame extraction or preview start runs.

@@ -12,7 +12,8 @@ use poll_promise::Promise;
 use reelsmith_core::library::IndexEntry;
 use reelsmith_core::library::trash::{Deleted, Restored, Trash, TrashOptions};
 
-use crate::ui::app::StudioApp;
+use super::GalleryView;
+use crate::ui::app::{Action, StudioApp};
 use crate::ui::theme::{self, Tone};
 
 /// The trash of the library folder it was made for (made again when the folder changes).
@@ -59,17 +60,17 @@ fn undo_for() -> Duration {
     TrashOptions::default().undo_for
 }
 
-/// Runs `work` with the trash of `folder`, on a worker.
+/// Runs `work` with the trash of `folder`, on a worker (`ctx` repaints when it is done).
 fn with_trash(
-    app: &mut StudioApp,
+    link: &mut TrashLink,
+    folder: PathBuf,
+    ctx: &egui::Context,
     work: impl FnOnce(&mut Trash) -> Done + Send + 'static,
     on_panic: impl FnOnce(String) -> Done + Send + 'static,
 ) {
-    let folder = app.output_dir();
-    let shared = app.gallery.trash.trash.clone();
-    let ctx = app.egui_ctx();
-    app.gallery.trash.running.push(crate::ui::task::blocking(
-        &ctx,
+    let shared = link.trash.clone();
+    link.running.push(crate::ui::task::blocking(
+        ctx,
         move || {
             let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
             if guard.as_ref().is_none_or(|(f, _)| *f != folder) {
@@ -86,22 +87,24 @@ fn with_trash(
 }
 
 /// Moves the videos `ids` to the trash.
-pub fn delete(app: &mut StudioApp, ids: &[String]) {
+pub fn delete(view: &mut GalleryView<'_>, ctx: &egui::Context, ids: &[String]) {
     let entries: Vec<IndexEntry> = ids
         .iter()
-        .filter_map(|id| app.gallery.index.index.get(id).cloned())
+        .filter_map(|id| view.gallery.index.index.get(id).cloned())
         .collect();
-    delete_entries(app, entries);
+    delete_entries(view, ctx, entries);
 }
 
-fn delete_entries(app: &mut StudioApp, entries: Vec<IndexEntry>) {
+fn delete_entries(view: &mut GalleryView<'_>, ctx: &egui::Context, entries: Vec<IndexEntry>) {
     if entries.is_empty() {
         return;
     }
-    let journal = app.engine.journal();
+    let journal = view.engine.journal();
     let asked = entries.len();
     with_trash(
-        app,
+        &mut view.gallery.trash,
+        view.output_dir.clone(),
+        ctx,
         move |trash| Done::Deleted {
             deleted: trash.delete(entries, journal.as_deref()),
             asked,
@@ -117,8 +120,8 @@ fn delete_entries(app: &mut StudioApp, entries: Vec<IndexEntry>) {
 }
 
 /// Moves every video that is not a favourite to the trash (asked once before).
-pub fn clear_keep_favourites(app: &mut StudioApp) {
-    let rest: Vec<IndexEntry> = app
+pub fn clear_keep_favourites(view: &mut GalleryView<'_>, ctx: &egui::Context) {
+    let rest: Vec<IndexEntry> = view
         .gallery
         .index
         .index
@@ -127,20 +130,25 @@ pub fn clear_keep_favourites(app: &mut StudioApp) {
         .cloned()
         .collect();
     if rest.is_empty() {
-        app.toast(Tone::Muted, "Every video is a favourite: nothing to clear.");
+        view.commands.send(Action::Toast(
+            Tone::Muted,
+            "Every video is a favourite: nothing to clear.".into(),
+        ));
         return;
     }
-    delete_entries(app, rest);
+    delete_entries(view, ctx, rest);
 }
 
 /// Puts the last deletion back (the banner's Undo, Ctrl+Z).
-pub fn undo(app: &mut StudioApp) {
-    let Some(last) = app.gallery.trash.last.take() else {
+pub fn undo(view: &mut GalleryView<'_>, ctx: &egui::Context) {
+    let Some(last) = view.gallery.trash.last.take() else {
         return;
     };
-    let journal = app.engine.journal();
+    let journal = view.engine.journal();
     with_trash(
-        app,
+        &mut view.gallery.trash,
+        view.output_dir.clone(),
+        ctx,
         move |trash| {
             Done::Restored(
                 trash
@@ -166,8 +174,11 @@ pub fn poll(app: &mut StudioApp) {
         let left = undo_for().saturating_sub(last.at.elapsed());
         if left.is_zero() {
             app.gallery.trash.last = None;
+            let (folder, ctx) = (app.output_dir(), app.egui_ctx());
             with_trash(
-                app,
+                &mut app.gallery.trash,
+                folder,
+                &ctx,
                 |trash| {
                     trash.expire(false);
                     Done::Expired
@@ -259,8 +270,8 @@ pub fn videos(n: usize) -> String {
 }
 
 /// The undo banner above the grid, while the last deletion can be undone.
-pub fn banner(app: &mut StudioApp, ui: &mut Ui) {
-    let Some(last) = app.gallery.trash.last.clone() else {
+pub fn banner(view: &mut GalleryView<'_>, ui: &mut Ui) {
+    let Some(last) = view.gallery.trash.last.clone() else {
         return;
     };
     let mut undo_now = false;
@@ -283,16 +294,16 @@ pub fn banner(app: &mut StudioApp, ui: &mut Ui) {
         });
     ui.add_space(6.0);
     if undo_now {
-        undo(app);
+        undo(view, ui.ctx());
     }
 }
 
 /// The one question before "Clear history, keep favourites".
-pub fn confirm_clear(app: &mut StudioApp, ctx: &egui::Context) {
-    if !app.gallery.trash.confirm_clear {
+pub fn confirm_clear(view: &mut GalleryView<'_>, ctx: &egui::Context) {
+    if !view.gallery.trash.confirm_clear {
         return;
     }
-    let rest = app
+    let rest = view
         .gallery
         .index
         .index
@@ -326,9 +337,9 @@ pub fn confirm_clear(app: &mut StudioApp, ctx: &egui::Context) {
         answer = Some(false);
     }
     if let Some(yes) = answer {
-        app.gallery.trash.confirm_clear = false;
+        view.gallery.trash.confirm_clear = false;
         if yes {
-            clear_keep_favourites(app);
+            clear_keep_favourites(view, ctx);
         }
     }
 }

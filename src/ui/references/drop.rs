@@ -81,8 +81,18 @@ pub(super) fn locate<'a>(
     }
 }
 
+/// What the window-wide drop and paste handling changes.
+pub struct DropView<'a> {
+    /// The drop zones drawn this frame; dropped and pasted media wait here for their field.
+    pub inbox: &'a mut MediaInbox,
+    /// Pasted images are saved under this folder.
+    pub cache_dir: &'a Path,
+    /// Commands for the app, applied at frame end.
+    pub commands: &'a mut crate::ui::app::Commands,
+}
+
 /// Handles files hovering over and dropped on the window, and Ctrl+V of images and URLs.
-pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
+pub fn file_drop_overlay(view: &mut DropView<'_>, ctx: &egui::Context) {
     let (hovered, dropped, pointer) = ctx.input(|i| {
         (
             i.raw.hovered_files.clone(),
@@ -90,7 +100,7 @@ pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
             i.pointer.hover_pos(),
         )
     });
-    let has_zones = !app.inbox.zones.is_empty();
+    let has_zones = !view.inbox.zones.is_empty();
     if !hovered.is_empty() {
         let screen = ctx.content_rect();
         let layer = egui::LayerId::new(
@@ -102,9 +112,9 @@ pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
         let video = hovered
             .iter()
             .any(|h| h.path.as_deref().is_some_and(looks_like_video));
-        app.inbox.hover_target = app.inbox.target(pointer, video).map(|t| t.path.clone());
-        let target = app.inbox.target(pointer, video);
-        for z in &app.inbox.zones {
+        view.inbox.hover_target = view.inbox.target(pointer, video).map(|t| t.path.clone());
+        let target = view.inbox.target(pointer, video);
+        for z in &view.inbox.zones {
             let is_target = target.is_some_and(|t| t.path == z.path);
             let c = if is_target {
                 theme::ACCENT
@@ -137,7 +147,7 @@ pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
         );
     }
     if hovered.is_empty() {
-        app.inbox.hover_target = None;
+        view.inbox.hover_target = None;
     }
     if !dropped.is_empty() {
         let paths: Vec<PathBuf> = dropped
@@ -146,37 +156,37 @@ pub fn file_drop_overlay(app: &mut StudioApp, ctx: &egui::Context) {
             .filter(|p| !p.as_os_str().is_empty())
             .collect();
         let video = paths.iter().any(|p| looks_like_video(p));
-        match app.inbox.target(pointer, video).map(|z| z.path.clone()) {
+        match view.inbox.target(pointer, video).map(|z| z.path.clone()) {
             Some(path) => {
-                app.inbox.active = Some(path.clone());
+                view.inbox.active = Some(path.clone());
                 let items = paths.into_iter().map(MediaRef::Local).collect();
-                app.inbox
+                view.inbox
                     .pending
                     .push(Promise::from_ready((path, Ok(items))));
                 ctx.request_repaint();
             }
-            None => app.act(crate::ui::app::Action::Toast(
+            None => view.commands.send(crate::ui::app::Action::Toast(
                 Tone::Warning,
                 "This form has no field for the dropped files.".into(),
             )),
         }
     }
-    paste(app, ctx);
+    paste(view.inbox, view.cache_dir, ctx);
 }
 
-pub(super) fn paste(app: &mut StudioApp, ctx: &egui::Context) {
+pub(super) fn paste(inbox: &mut MediaInbox, cache_dir: &Path, ctx: &egui::Context) {
     // Text pastes belong to the focused text field; only handle them when none has focus.
     let typing = ctx.memory(|m| m.focused().is_some());
     let events = ctx.input(|i| i.events.clone());
     for e in events {
         match e {
             egui::Event::PasteImage(image) => {
-                let Some(path) = app.inbox.target(None, false).map(|z| z.path.clone()) else {
+                let Some(path) = inbox.target(None, false).map(|z| z.path.clone()) else {
                     continue;
                 };
-                let dir = app.config.cache_dir.join("pasted");
+                let dir = cache_dir.join("pasted");
                 let ctx = ctx.clone();
-                app.inbox.pending.push(Promise::spawn_blocking(move || {
+                inbox.pending.push(Promise::spawn_blocking(move || {
                     let r = save_pasted(&dir, &image).map(|p| vec![MediaRef::Local(p)]);
                     ctx.request_repaint();
                     (path, r)
@@ -204,10 +214,8 @@ pub(super) fn paste(app: &mut StudioApp, ctx: &egui::Context) {
                 let video = items
                     .iter()
                     .any(|m| matches!(m, MediaRef::Local(p) if looks_like_video(p)));
-                if let Some(path) = app.inbox.target(None, video).map(|z| z.path.clone()) {
-                    app.inbox
-                        .pending
-                        .push(Promise::from_ready((path, Ok(items))));
+                if let Some(path) = inbox.target(None, video).map(|z| z.path.clone()) {
+                    inbox.pending.push(Promise::from_ready((path, Ok(items))));
                     ctx.request_repaint();
                 }
             }

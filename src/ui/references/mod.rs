@@ -8,16 +8,15 @@ use std::path::{Path, PathBuf};
 use egui::{Color32, RichText, Sense, Ui};
 use poll_promise::Promise;
 
-use crate::ui::app::StudioApp;
 use crate::ui::theme::{self, Tone};
-use crate::ui::thumbs;
+use crate::ui::thumbs::{self, Thumbnails};
 use reelsmith_core::media::MediaKind;
 use reelsmith_core::schema::{Field, FieldKind, FieldValue, FormModel, FormState, MediaRef};
 
 mod drop;
 mod tile;
 
-pub use drop::{add_to_field, file_drop_overlay};
+pub use drop::{DropView, add_to_field, file_drop_overlay};
 use tile::*;
 
 /// Side of a reference tile, in points.
@@ -123,10 +122,18 @@ pub fn looks_like_video(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// What a media field draws and changes.
+pub struct ReferencesView<'a> {
+    /// The drop zones, the active zone, typed URLs and media on their way.
+    pub inbox: &'a mut MediaInbox,
+    /// Thumbnails, and the problems of media files.
+    pub thumbs: &'a mut Thumbnails,
+}
+
 /// Draws a single-media field (image, video, audio, file).
 pub fn single(
     ui: &mut Ui,
-    app: &mut StudioApp,
+    view: &mut ReferencesView<'_>,
     field: &Field,
     state: &mut FormState,
     path: &str,
@@ -134,11 +141,11 @@ pub fn single(
 ) {
     let current = state.media(&field.name).first().map(|m| (*m).clone());
     let mut remove = false;
-    let zone = zone_frame(ui, app, path).show(ui, |ui| {
+    let zone = zone_frame(ui, view.inbox, path).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
             if let Some(m) = &current
-                && tile(ui, app, field, m, path, None).removed
+                && tile(ui, view, field, m, path, None).removed
             {
                 remove = true;
             }
@@ -157,12 +164,12 @@ pub fn single(
                     )
                 };
                 ui.label(RichText::new(hint).color(theme::subtle(ui)));
-                sources_row(ui, app, field, path, label);
+                sources_row(ui, view.inbox, field, path, label);
             });
         });
     });
-    app.inbox.register(path, zone.response.rect, field.kind);
-    mark_active_on_click(ui, app, path, zone.response.rect);
+    view.inbox.register(path, zone.response.rect, field.kind);
+    mark_active_on_click(ui, view.inbox, path, zone.response.rect);
     if remove {
         state.values.remove(&field.name);
     }
@@ -171,7 +178,7 @@ pub fn single(
 /// Draws a media-list field (reference images), with reordering and removal.
 pub fn list(
     ui: &mut Ui,
-    app: &mut StudioApp,
+    view: &mut ReferencesView<'_>,
     field: &Field,
     state: &mut FormState,
     path: &str,
@@ -179,7 +186,7 @@ pub fn list(
 ) {
     let items: Vec<MediaRef> = state.media(&field.name).into_iter().cloned().collect();
     let mut remove = None;
-    let zone = zone_frame(ui, app, path).show(ui, |ui| {
+    let zone = zone_frame(ui, view.inbox, path).show(ui, |ui| {
         ui.set_width(ui.available_width());
         if items.is_empty() {
             ui.label(
@@ -189,7 +196,7 @@ pub fn list(
         } else {
             ui.horizontal_wrapped(|ui| {
                 for (i, m) in items.iter().enumerate() {
-                    let t = tile(ui, app, field, m, path, Some(i));
+                    let t = tile(ui, view, field, m, path, Some(i));
                     if t.removed {
                         remove = Some(i);
                     }
@@ -203,23 +210,23 @@ pub fn list(
                 );
             }
         }
-        sources_row(ui, app, field, path, label);
+        sources_row(ui, view.inbox, field, path, label);
     });
-    app.inbox.register(path, zone.response.rect, field.kind);
-    mark_active_on_click(ui, app, path, zone.response.rect);
+    view.inbox.register(path, zone.response.rect, field.kind);
+    mark_active_on_click(ui, view.inbox, path, zone.response.rect);
     let mut items = items;
     let mut changed = false;
     if let Some(i) = remove {
         items.remove(i);
         changed = true;
     }
-    if let Some((p, from, to)) = app.inbox.reorder.take() {
+    if let Some((p, from, to)) = view.inbox.reorder.take() {
         if p == path && from < items.len() && to < items.len() {
             let m = items.remove(from);
             items.insert(to, m);
             changed = true;
         } else if p != path {
-            app.inbox.reorder = Some((p, from, to));
+            view.inbox.reorder = Some((p, from, to));
         }
     }
     if changed {
@@ -235,12 +242,12 @@ pub fn list(
 
 /// A click anywhere in the zone makes it the target of pastes. Read from the input rather
 /// than registered as a widget, so the zone never sits on top of its own buttons.
-fn mark_active_on_click(ui: &Ui, app: &mut StudioApp, path: &str, rect: egui::Rect) {
+fn mark_active_on_click(ui: &Ui, inbox: &mut MediaInbox, path: &str, rect: egui::Rect) {
     let clicked = ui.input(|i| {
         i.pointer.primary_clicked() && i.pointer.interact_pos().is_some_and(|p| rect.contains(p))
     });
     if clicked {
-        app.inbox.active = Some(path.to_string());
+        inbox.active = Some(path.to_string());
     }
 }
 
@@ -253,9 +260,9 @@ fn kind_word(kind: FieldKind) -> &'static str {
     }
 }
 
-fn zone_frame(ui: &Ui, app: &StudioApp, path: &str) -> egui::Frame {
+fn zone_frame(ui: &Ui, inbox: &MediaInbox, path: &str) -> egui::Frame {
     let hovering = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
-    let active = app.inbox.active.as_deref() == Some(path);
+    let active = inbox.active.as_deref() == Some(path);
     let stroke = if hovering {
         egui::Stroke::new(2.0, theme::ACCENT)
     } else if active {
@@ -271,17 +278,17 @@ fn zone_frame(ui: &Ui, app: &StudioApp, path: &str) -> egui::Frame {
 }
 
 /// Browse, paste and URL entry under a zone.
-fn sources_row(ui: &mut Ui, app: &mut StudioApp, field: &Field, path: &str, label: egui::Id) {
+fn sources_row(ui: &mut Ui, inbox: &mut MediaInbox, field: &Field, path: &str, label: egui::Id) {
     ui.horizontal(|ui| {
         if ui
             .button("Browse…")
             .on_hover_text("Choose files with the system dialog")
             .clicked()
         {
-            app.inbox.active = Some(path.to_string());
-            browse(app, field, path, ui.ctx());
+            inbox.active = Some(path.to_string());
+            browse(inbox, field, path, ui.ctx());
         }
-        let url = app.inbox.url_input.entry(path.to_string()).or_default();
+        let url = inbox.url_input.entry(path.to_string()).or_default();
         let r = ui
             .add(
                 egui::TextEdit::singleline(url)
@@ -290,7 +297,7 @@ fn sources_row(ui: &mut Ui, app: &mut StudioApp, field: &Field, path: &str, labe
             )
             .labelled_by(label);
         if r.gained_focus() {
-            app.inbox.active = Some(path.to_string());
+            inbox.active = Some(path.to_string());
         }
         let submit = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let text = url.trim().to_string();
@@ -301,8 +308,8 @@ fn sources_row(ui: &mut Ui, app: &mut StudioApp, field: &Field, path: &str, labe
             || (submit && valid))
             && !text.is_empty()
         {
-            app.inbox.url_input.remove(path);
-            app.inbox.pending.push(Promise::from_ready((
+            inbox.url_input.remove(path);
+            inbox.pending.push(Promise::from_ready((
                 path.to_string(),
                 Ok(vec![MediaRef::Url(text)]),
             )));
@@ -311,13 +318,13 @@ fn sources_row(ui: &mut Ui, app: &mut StudioApp, field: &Field, path: &str, labe
     });
 }
 
-fn browse(app: &mut StudioApp, field: &Field, path: &str, ctx: &egui::Context) {
+fn browse(inbox: &mut MediaInbox, field: &Field, path: &str, ctx: &egui::Context) {
     let many = field.kind.is_media_list();
     let video = is_video_kind(field.kind);
     let path = path.to_string();
     let ctx = ctx.clone();
     // rfd's dialog blocks until the user answers: never on the UI thread.
-    app.inbox.pending.push(Promise::spawn_blocking(move || {
+    inbox.pending.push(Promise::spawn_blocking(move || {
         let mut dialog = rfd::FileDialog::new();
         dialog = if video {
             dialog.add_filter("Video", &["mp4", "mov", "webm", "m4v"])

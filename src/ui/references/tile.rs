@@ -9,7 +9,7 @@ pub(super) struct TileOutcome {
 /// One thumbnail tile with its problems painted on it.
 pub(super) fn tile(
     ui: &mut Ui,
-    app: &mut StudioApp,
+    view: &mut ReferencesView<'_>,
     field: &Field,
     media: &MediaRef,
     path: &str,
@@ -17,7 +17,7 @@ pub(super) fn tile(
 ) -> TileOutcome {
     let mut removed = false;
     let id = ui.scope_id().with(("tile", path, index));
-    let draw = |ui: &mut Ui, app: &mut StudioApp| {
+    let draw = |ui: &mut Ui, thumbs: &mut Thumbnails| {
         let (rect, resp) = ui.allocate_exact_size(egui::vec2(TILE, TILE), Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 6.0, ui.visuals().extreme_bg_color);
@@ -26,7 +26,7 @@ pub(super) fn tile(
         match media {
             MediaRef::Local(p) => {
                 let video = is_video_kind(field.kind);
-                let view = app.thumbs.get_checked(p, MediaKind::of(field.kind));
+                let view = thumbs.get_checked(p, MediaKind::of(field.kind));
                 if let Some(t) = view.texture {
                     let size = t.size_vec2();
                     let scale = (TILE / size.x).max(TILE / size.y);
@@ -138,12 +138,12 @@ pub(super) fn tile(
                 path: path.to_string(),
                 index: i,
             };
-            let inner = ui.dnd_drag_source(id, payload, |ui| draw(ui, app));
+            let inner = ui.dnd_drag_source(id, payload, |ui| draw(ui, view.thumbs));
             if let Some(dropped) = inner.response.dnd_release_payload::<DragItem>()
                 && dropped.path == path
                 && dropped.index != i
             {
-                app.inbox.reorder = Some((path.to_string(), dropped.index, i));
+                view.inbox.reorder = Some((path.to_string(), dropped.index, i));
             }
             if inner.response.dnd_hover_payload::<DragItem>().is_some() {
                 ui.painter().rect_stroke(
@@ -155,7 +155,7 @@ pub(super) fn tile(
             }
             inner.inner
         }
-        None => draw(ui, app),
+        None => draw(ui, view.thumbs),
     };
     // The remove button sits over the tile's corner.
     let x_rect = egui::Rect::from_min_size(

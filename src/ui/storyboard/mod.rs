@@ -6,6 +6,7 @@
 mod actions;
 mod bin;
 mod export;
+mod frame;
 mod list;
 mod strip;
 mod tasks;
@@ -23,11 +24,13 @@ use reelsmith_core::media::video::VideoInfo;
 
 pub use actions::ShotAction;
 pub use export::{ExportDialog, ExportTarget};
+pub use frame::{add_from_gallery, finish, poll_shown, take_dropped_videos};
 pub use tasks::Done;
 
-use super::app::StudioApp;
+use super::engine_link::EngineLink;
 use super::player::{PlayerCommand, PlayerPanel};
 use super::theme;
+use super::thumbs::Thumbnails;
 
 /// A shot being dragged inside the strip (its index).
 #[derive(Debug, Clone, Copy)]
@@ -175,9 +178,19 @@ impl StoryboardState {
     }
 }
 
-/// Draws the storyboard view and carries out what was asked.
-pub fn show(app: &mut StudioApp, ui: &mut Ui) {
-    tasks::poll(app);
+/// What the storyboard view draws and changes as it draws.
+pub struct StoryboardView<'a> {
+    /// The view's own state (storyboards, selection, player, dialogs).
+    pub storyboard: &'a mut StoryboardState,
+    /// The library (the bin) and the jobs of pending shots.
+    pub engine: &'a EngineLink,
+    /// Poster frames.
+    pub thumbs: &'a mut Thumbnails,
+}
+
+/// Draws the storyboard view and returns what was asked, for [`finish`] to carry out at once
+/// (the app polls its work first, see [`poll_shown`]).
+pub fn show(view: &mut StoryboardView<'_>, ui: &mut Ui) -> Vec<Command> {
     let ctx = ui.ctx().clone();
     let mut commands = Vec::new();
     for c in super::player::keys(&ctx) {
@@ -188,20 +201,18 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         .resizable(false)
         .exact_size(230.0)
         .frame(side_frame(ui))
-        .show(ui, |ui| {
-            commands.extend(list::show(ui, &mut app.storyboard))
-        });
+        .show(ui, |ui| commands.extend(list::show(ui, view.storyboard)));
     egui::Panel::right("storyboard_bin")
         .resizable(false)
         .exact_size(260.0)
         .frame(side_frame(ui))
         .show(ui, |ui| {
-            let items = app.engine.library().to_vec();
+            let items = view.engine.library().to_vec();
             commands.extend(bin::show(
                 ui,
                 &items,
-                &mut app.thumbs,
-                app.storyboard.selected.is_some(),
+                view.thumbs,
+                view.storyboard.selected.is_some(),
             ));
         });
     egui::CentralPanel::default()
@@ -213,31 +224,24 @@ pub fn show(app: &mut StudioApp, ui: &mut Ui) {
         .show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
-                .show(ui, |ui| commands.extend(board_view(app, ui)));
+                .show(ui, |ui| commands.extend(board_view(view, ui)));
         });
-    if let Some(dialog) = app.storyboard.export.as_mut() {
+    if let Some(dialog) = view.storyboard.export.as_mut() {
         commands.extend(export::show(&ctx, dialog));
     }
-    if let Some((prepared, prompt)) = app.storyboard.prepared.as_mut() {
+    if let Some((prepared, prompt)) = view.storyboard.prepared.as_mut() {
         commands.extend(actions::confirm(&ctx, prepared, prompt));
     }
-    for c in commands {
-        tasks::apply(app, c);
-    }
-    app.storyboard.player.poll(&ctx);
-    drag_ghost(&ctx);
-    if app.storyboard.busy() {
-        ctx.request_repaint_after(std::time::Duration::from_millis(100));
-    }
+    commands
 }
 
 /// The selected storyboard: player, shots, the selected shot's trim and actions.
-fn board_view(app: &mut StudioApp, ui: &mut Ui) -> Vec<Command> {
+fn board_view(view: &mut StoryboardView<'_>, ui: &mut Ui) -> Vec<Command> {
     let mut out = Vec::new();
-    if let Some(e) = app.storyboard.error.clone() {
+    if let Some(e) = view.storyboard.error.clone() {
         ui.colored_label(theme::tone(ui, theme::Tone::Danger), e);
     }
-    let Some(board) = app.storyboard.board().cloned() else {
+    let Some(board) = view.storyboard.board().cloned() else {
         ui.label(
             egui::RichText::new(
                 "Make a storyboard on the left, then add clips from the library on the right \
@@ -268,32 +272,32 @@ fn board_view(app: &mut StudioApp, ui: &mut Ui) -> Vec<Command> {
         }
     });
     ui.add_space(6.0);
-    let poster = app
+    let poster = view
         .storyboard
         .shot
         .and_then(|i| board.shots.get(i))
         .and_then(|s| s.clip.as_ref())
-        .and_then(|c| app.thumbs.get(&c.path, true).texture.cloned());
+        .and_then(|c| view.thumbs.get(&c.path, true).texture.cloned());
     // Room left below for the shots and the trim.
     let height = (ui.available_width() * 9.0 / 16.0)
         .min(ui.ctx().content_rect().height() * 0.36)
         .clamp(140.0, 360.0);
     ui.scope(|ui| {
         ui.set_max_width(height * 16.0 / 9.0);
-        let player = &app.storyboard.player;
-        let view = player.view();
+        let player = &view.storyboard.player;
+        let playing = player.view();
         for c in super::player::show(
             ui,
-            view.as_ref(),
+            playing.as_ref(),
             player.texture(),
             poster.as_ref(),
             height,
-            player.is_opening() || app.storyboard.preview.is_some(),
+            player.is_opening() || view.storyboard.preview.is_some(),
             "Pick a shot to preview it, or Play storyboard",
         ) {
             out.push(Command::Player(c));
         }
-        if let Some((handle, _)) = &app.storyboard.preview {
+        if let Some((handle, _)) = &view.storyboard.preview {
             let p = handle.progress();
             ui.add(
                 egui::ProgressBar::new(p.fraction as f32)
@@ -310,7 +314,7 @@ fn board_view(app: &mut StudioApp, ui: &mut Ui) -> Vec<Command> {
         .shots
         .iter()
         .map(|s| {
-            let job = s.pending.as_ref().and_then(|p| app.engine.job(&p.job_id));
+            let job = s.pending.as_ref().and_then(|p| view.engine.job(&p.job_id));
             reelsmith_core::film::boards::shot_state(s, job)
         })
         .collect();
@@ -318,15 +322,15 @@ fn board_view(app: &mut StudioApp, ui: &mut Ui) -> Vec<Command> {
         ui,
         &board,
         &states,
-        app.storyboard.shot,
-        &mut app.thumbs,
-        &app.storyboard.info,
+        view.storyboard.shot,
+        view.thumbs,
+        &view.storyboard.info,
     ));
-    if let Some(i) = app.storyboard.shot
+    if let Some(i) = view.storyboard.shot
         && let Some(shot) = board.shots.get(i)
     {
         ui.add_space(10.0);
-        out.extend(trim::show(ui, i, shot, &mut app.storyboard));
+        out.extend(trim::show(ui, i, shot, view.storyboard));
         ui.add_space(6.0);
         out.extend(actions::buttons(ui, i, shot));
     }
@@ -337,35 +341,6 @@ fn side_frame(ui: &Ui) -> egui::Frame {
     egui::Frame::new()
         .fill(ui.visuals().panel_fill)
         .inner_margin(egui::Margin::same(12))
-}
-
-/// Video files dropped on the window while the storyboard or the gallery is on show are
-/// imported into the library (and, on a storyboard, added to it). Takes them out of the
-/// window's input so the form's drop handling does not see them.
-pub fn take_dropped_videos(app: &mut StudioApp, ctx: &egui::Context) {
-    let dropped: Vec<PathBuf> = ctx.input_mut(|i| {
-        let (videos, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut i.raw.dropped_files)
-            .into_iter()
-            .partition(|f| super::references::looks_like_video(f.path()));
-        i.raw.dropped_files = rest;
-        if i.raw.hovered_files.iter().all(|h| {
-            h.path
-                .as_deref()
-                .is_some_and(super::references::looks_like_video)
-        }) {
-            i.raw.hovered_files.clear();
-        }
-        videos.into_iter().map(|f| f.path().to_path_buf()).collect()
-    });
-    if !dropped.is_empty() {
-        let add = app.persisted.view == super::app::View::Storyboard;
-        tasks::apply(app, Command::Import(dropped, add));
-    }
-}
-
-/// Adds `path` to the storyboard on show (the gallery's "Add to storyboard").
-pub fn add_from_gallery(app: &mut StudioApp, path: PathBuf) {
-    tasks::apply(app, Command::AddClip { path, at: None });
 }
 
 /// What a clip is called: its prompt, or for your own footage (no prompt) the name it was
@@ -413,20 +388,17 @@ fn drag_ghost(ctx: &egui::Context) {
 }
 
 /// While a clip is dragged from the gallery grid: a bar along the bottom to drop it on, which
-/// adds it to the storyboard on show.
-pub fn gallery_drop_bar(app: &mut StudioApp, ui: &mut Ui) {
-    // The storyboards are read (and kept up to date) while the gallery is on show too, so
-    // "Add to storyboard" knows where to add.
-    tasks::poll(app);
+/// adds it to the storyboard on show (`target`: its name, None when there is none).
+pub fn gallery_drop_bar(target: Option<&str>, commands: &mut super::app::Commands, ui: &mut Ui) {
     if !egui::DragAndDrop::has_payload_of_type::<ClipDrag>(ui.ctx()) {
         return;
     }
-    let name = app.storyboard.board().map(|b| b.name.clone());
+    let name = target;
     let mut dropped = None;
     egui::Panel::bottom("gallery_storyboard_drop")
         .exact_size(64.0)
         .show(ui, |ui| {
-            let text = match &name {
+            let text = match name {
                 Some(n) => format!("Drop here to add it to the storyboard {n:?}"),
                 None => "Make a storyboard first (Storyboard, Ctrl+3)".to_string(),
             };
@@ -455,6 +427,6 @@ pub fn gallery_drop_bar(app: &mut StudioApp, ui: &mut Ui) {
         });
     drag_ghost(ui.ctx());
     if let Some(path) = dropped {
-        app.act(super::app::Action::AddToStoryboard(path));
+        commands.send(super::app::Action::AddToStoryboard(path));
     }
 }
