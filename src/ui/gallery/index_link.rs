@@ -3,6 +3,7 @@
 //! the cached answer of the current query (recomputed only when the query or the index changes).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver};
 
 use reelsmith_core::library::indexer::{IndexEvent, IndexProgress, Indexer, IndexerOptions};
@@ -21,8 +22,9 @@ pub struct IndexLink {
     /// The journal's library generation last copied into the index.
     synced_journal: Option<u64>,
     /// The query last answered, the index generation it was answered for, and the job ids in
-    /// order.
-    cached: Option<(LibraryQuery, u64, Vec<String>)>,
+    /// order (shared: the grid, the keys and the selection each take it every frame, and a
+    /// copy of 10,000 ids was most of a frame's cost).
+    cached: Option<(LibraryQuery, u64, Arc<[String]>)>,
     /// Sidecars the indexer could not use, with why (newest last, a few kept).
     pub skipped: Vec<(PathBuf, String)>,
 }
@@ -78,7 +80,7 @@ impl IndexLink {
 
     /// The job ids matching `query`, in its order; computed again only when the query or
     /// the index changed since the last call.
-    pub fn visible(&mut self, query: &LibraryQuery) -> &[String] {
+    pub fn visible(&mut self, query: &LibraryQuery) -> Arc<[String]> {
         let fresh = matches!(&self.cached, Some((q, g, _)) if q == query && *g == self.generation);
         if !fresh {
             let ids = self
@@ -91,8 +93,8 @@ impl IndexLink {
         }
         self.cached
             .as_ref()
-            .map(|(_, _, ids)| ids.as_slice())
-            .unwrap_or(&[])
+            .map(|(_, _, ids)| Arc::clone(ids))
+            .unwrap_or_else(|| Arc::from(Vec::new()))
     }
 
     fn apply(&mut self, event: IndexEvent) {

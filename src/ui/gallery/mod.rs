@@ -106,9 +106,9 @@ impl GalleryState {
     }
 
     /// The job ids on show, in order (cached; see [`IndexLink::visible`]).
-    pub fn visible(&mut self) -> Vec<String> {
+    pub fn visible(&mut self) -> std::sync::Arc<[String]> {
         let query = self.query();
-        self.index.visible(&query).to_vec()
+        self.index.visible(&query)
     }
 
     /// The selected videos in the visible order (the focused one when none is selected).

@@ -138,6 +138,15 @@ impl Selection {
                 .cloned()
                 .collect();
         }
+        if self.set.len() == 1 {
+            // The usual case, without a hash lookup per video of the library.
+            return self
+                .set
+                .iter()
+                .filter(|s| visible.contains(s))
+                .cloned()
+                .collect();
+        }
         visible
             .iter()
             .filter(|v| self.set.contains(*v))
