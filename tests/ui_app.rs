@@ -991,8 +991,9 @@ mod snapshots {
         let mut results = egui_kittest::SnapshotResults::new();
         for (theme, name) in THEMES {
             let mut h = snap_harness(env.config_without_key(), theme);
-            step_until(&mut h, "the welcome screen", Duration::from_secs(5), |a| {
-                a.screen == Screen::Welcome
+            // The journal opens in the background: wait until the top bar no longer says so.
+            step_until(&mut h, "the welcome screen", Duration::from_secs(10), |a| {
+                a.screen == Screen::Welcome && a.engine.status().is_none()
             });
             settle(&mut h);
             results.add(h.try_snapshot(format!("welcome_{name}")));

@@ -207,7 +207,7 @@ fn arrows_and_shift_select_exactly_the_expected_videos() {
     let _rt = env.rt.enter();
     env.videos(12);
     let mut h = gallery_with(&env, 12);
-    let visible = h.state_mut().gallery.visible();
+    let visible = h.state_mut().gallery.visible().to_vec();
     assert_eq!(
         visible,
         (0..12).map(job).collect::<Vec<_>>(),
@@ -277,7 +277,7 @@ fn arrows_and_shift_select_exactly_the_expected_videos() {
     press(&mut h, Modifiers::NONE, Key::ArrowRight);
     assert!(selected(&h).is_empty());
     assert_eq!(
-        h.state_mut().gallery.visible(),
+        h.state_mut().gallery.visible().to_vec(),
         [job(10)].to_vec(),
         "the search goes through the index"
     );
@@ -396,7 +396,10 @@ fn clear_history_keeps_the_two_favourites_which_survive_a_restart() {
         );
         settle(&mut h);
         assert_eq!(env.on_disk(), set(&[1, 3]));
-        assert_eq!(h.state_mut().gallery.visible(), [1, 3].map(job).to_vec());
+        assert_eq!(
+            h.state_mut().gallery.visible().to_vec(),
+            [1, 3].map(job).to_vec()
+        );
         assert_eq!(h.get_all_by_label_contains("Video: ").count(), 2);
         for i in [0, 2, 4] {
             assert!(h.query_by_label_contains(&prompt(i)).is_none());
@@ -423,7 +426,10 @@ fn clear_history_keeps_the_two_favourites_which_survive_a_restart() {
     }
     h.state_mut().gallery.marks_filter = reelsmith::ui::gallery::MarkFilter::Favourites;
     settle(&mut h);
-    assert_eq!(h.state_mut().gallery.visible(), [1, 3].map(job).to_vec());
+    assert_eq!(
+        h.state_mut().gallery.visible().to_vec(),
+        [1, 3].map(job).to_vec()
+    );
 }
 
 #[test]
