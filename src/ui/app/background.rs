@@ -81,8 +81,9 @@ impl StudioApp {
         for outcome in self.key_tasks.poll() {
             self.key_outcome(outcome);
         }
-        for failed in self.opens.poll() {
-            self.toast(Tone::Danger, failed);
+        // Each finished task's module applies its answer.
+        for apply in self.tasks.poll() {
+            apply(self);
         }
         if let Some(p) = self.sim_starting.take() {
             match p.try_take() {

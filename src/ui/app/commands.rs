@@ -104,7 +104,7 @@ impl StudioApp {
     /// Hands a file to the system's handlers on a worker (they may take long).
     fn system_open(&mut self, request: OpenRequest) {
         let opener = self.config.system_open.clone();
-        self.opens.start(&self.ctx, &opener, request);
+        crate::ui::system_open::start(&mut self.tasks, &opener, request);
     }
 
     pub(super) fn add_media(&mut self, field: &str, items: Vec<schema::MediaRef>) {

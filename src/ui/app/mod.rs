@@ -113,8 +113,8 @@ pub struct StudioApp {
     /// Demo jobs to queue once the engine runs (benchmark hook).
     pending_demo_jobs: u32,
     toasts: egui_notify::Toasts,
-    /// Files being opened or shown in the file manager.
-    opens: crate::ui::system_open::SystemOpens,
+    /// The window's one-shot background work, drained at each frame start.
+    pub tasks: tasks::TaskRegistry,
     /// What panels asked for this frame, applied at its end.
     pub commands: Commands,
     rt: tokio::runtime::Handle,
@@ -180,7 +180,7 @@ impl StudioApp {
             first_frame: crate::ui::startup::FirstFrameProbe::from_env(),
             pending_demo_jobs: 0,
             toasts: egui_notify::Toasts::default().with_anchor(egui_notify::Anchor::BottomRight),
-            opens: Default::default(),
+            tasks: tasks::TaskRegistry::new(ctx),
             commands: Commands::default(),
             rt,
             ctx: ctx.clone(),
