@@ -431,6 +431,7 @@ impl StudioApp {
             pick_folder: &self.config.pick_folder,
             drop_target: self.storyboard.board().map(|b| b.name.as_str()),
             commands: &mut self.commands,
+            tasks: &mut self.tasks,
         };
         gallery::show(&mut view, ui);
         // Over the gallery, but save_copy's: its answer starts a copy, which takes the app.

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{context_menu, export_selection, index_link, marks, trash_link};
+use super::{context_menu, export_selection, index_link, trash_link};
 use crate::ui::app::{Action, StudioApp};
 use crate::ui::save_copy;
 use crate::ui::theme::Tone;
@@ -13,7 +13,6 @@ use crate::ui::theme::Tone;
 /// is on show (never waits).
 pub fn poll_background(app: &mut StudioApp) {
     index_link::poll(app);
-    marks::poll(app);
     trash_link::poll(app);
     export_selection::poll(&mut app.gallery.export);
     context_menu::poll(&mut app.gallery.copy_json, &mut app.commands);

@@ -79,10 +79,10 @@ pub fn show(view: &mut GalleryView<'_>, ui: &mut Ui, ids: &[String]) {
     }
     ui.separator();
     if ui.button("Favourite (F)").clicked() {
-        marks::toggle(view.gallery, view.engine, ui.ctx(), ids, Mark::Favourite);
+        marks::toggle(view, ids, Mark::Favourite);
     }
     if ui.button("Reject (X)").clicked() {
-        marks::toggle(view.gallery, view.engine, ui.ctx(), ids, Mark::Reject);
+        marks::toggle(view, ids, Mark::Reject);
     }
     let danger = theme::tone(ui, Tone::Danger);
     if ui

@@ -209,26 +209,14 @@ fn marks_buttons(view: &mut GalleryView<'_>, ui: &mut Ui, ids: &[String]) {
         .on_hover_text("F")
         .clicked()
     {
-        marks::toggle(
-            view.gallery,
-            view.engine,
-            ui.ctx(),
-            ids,
-            marks::Mark::Favourite,
-        );
+        marks::toggle(view, ids, marks::Mark::Favourite);
     }
     if ui
         .selectable_label(rej, "× Reject")
         .on_hover_text("X")
         .clicked()
     {
-        marks::toggle(
-            view.gallery,
-            view.engine,
-            ui.ctx(),
-            ids,
-            marks::Mark::Reject,
-        );
+        marks::toggle(view, ids, marks::Mark::Reject);
     }
 }
 

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use egui::{Color32, RichText, Ui};
 use poll_promise::Promise;
 
-use crate::ui::app::{Action, Commands, short_name};
+use crate::ui::app::tasks::{TaskKind, TaskRegistry};
+use crate::ui::app::{Action, Commands, StudioApp, short_name};
 use crate::ui::config::{FolderPicker, SoundOutput};
 use crate::ui::engine_link::{EngineLink, excerpt};
 use crate::ui::save_copy::{self, SaveCopyState};
@@ -165,6 +166,8 @@ pub struct GalleryView<'a> {
     pub drop_target: Option<&'a str>,
     /// Commands for the app, applied at frame end.
     pub commands: &'a mut Commands,
+    /// Where the gallery's background work runs (marks, trash, copies, sidecars).
+    pub tasks: &'a mut TaskRegistry,
 }
 
 /// Draws the gallery view (the app polls its finished work first, see [`poll_shown`]).
