@@ -137,8 +137,8 @@ pub(super) fn details(view: &mut GalleryView<'_>, ui: &mut Ui, item: &LibraryIte
                 .sidecar
                 .as_ref()
                 .filter(|(id, _)| id == &item.job_id)
-                .map(|(_, p)| p);
-            match sidecar.and_then(|p| p.ready()) {
+                .and_then(|(_, read)| read.as_ref());
+            match sidecar {
                 Some(Ok(sc)) => {
                     egui::CollapsingHeader::new("Full input")
                         .default_open(true)
