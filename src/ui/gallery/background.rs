@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use super::{export_selection, index_link, trash_link};
 use crate::ui::app::tasks::TaskKind;
 use crate::ui::app::{Action, StudioApp};
-use crate::ui::save_copy;
 use crate::ui::theme::Tone;
 
 /// Keeps the index fed and collects finished gallery work; called every frame, whichever view
@@ -18,10 +17,9 @@ pub fn poll_background(app: &mut StudioApp) {
     export_selection::poll(&mut app.gallery.export);
 }
 
-/// Collects a finished "Save as…"; called before the gallery view is drawn.
-pub fn poll_shown(app: &mut StudioApp) {
-    save_copy::poll(app);
-}
+/// What the gallery view collects before it is drawn: nothing since its one-shot work answers
+/// through the app's task registry; kept as the view's hook.
+pub fn poll_shown(_app: &mut StudioApp) {}
 
 /// Extracts the clip's last frame to a PNG, then opens image-to-video with it.
 pub fn start_last_frame(app: &mut StudioApp, video: PathBuf) {
