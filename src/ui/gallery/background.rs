@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{export_selection, index_link, trash_link};
+use super::{index_link, trash_link};
 use crate::ui::app::tasks::TaskKind;
 use crate::ui::app::{Action, StudioApp};
 use crate::ui::theme::Tone;
@@ -14,7 +14,6 @@ use crate::ui::theme::Tone;
 pub fn poll_background(app: &mut StudioApp) {
     index_link::poll(app);
     trash_link::poll(app);
-    export_selection::poll(&mut app.gallery.export);
 }
 
 /// What the gallery view collects before it is drawn: nothing since its one-shot work answers
