@@ -89,7 +89,7 @@ pub fn show(view: &mut GalleryView<'_>, ui: &mut Ui, ids: &[String]) {
         .button(RichText::new("Move to the trash (Delete)").color(danger))
         .clicked()
     {
-        super::trash_link::delete(view, ui.ctx(), ids);
+        super::trash_link::delete(view, ids);
     }
 }
 

@@ -128,7 +128,7 @@ pub(super) fn details(view: &mut GalleryView<'_>, ui: &mut Ui, item: &LibraryIte
                     .on_hover_text("Delete; undo from the banner or with Ctrl+Z")
                     .clicked()
                 {
-                    trash_link::delete(view, ui.ctx(), &ids);
+                    trash_link::delete(view, &ids);
                 }
             });
             ui.add_space(8.0);
@@ -269,7 +269,7 @@ pub(super) fn bulk_details(view: &mut GalleryView<'_>, ui: &mut Ui) {
             .on_hover_text("Delete; undo from the banner or with Ctrl+Z")
             .clicked()
         {
-            trash_link::delete(view, ui.ctx(), &ids);
+            trash_link::delete(view, &ids);
         }
     });
     ui.add_space(8.0);

@@ -72,10 +72,10 @@ pub fn handle(view: &mut GalleryView<'_>, ctx: &egui::Context) {
         marks::toggle(view, &ids, marks::Mark::Reject);
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Delete)) {
-        trash_link::delete(view, ctx, &ids);
+        trash_link::delete(view, &ids);
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Z)) {
-        trash_link::undo(view, ctx);
+        trash_link::undo(view);
     }
 }
 
