@@ -401,6 +401,7 @@ impl StudioApp {
                     has_key: self.key.is_some(),
                     engine: &self.engine,
                     commands: &mut self.commands,
+                    tasks: &mut self.tasks,
                 };
                 form::show(&mut view, ui)
             });
