@@ -512,6 +512,7 @@ impl eframe::App for StudioApp {
                         money: &self.money.handle,
                         spend: self.money.spend.as_ref(),
                         commands: &mut self.commands,
+                        tasks: &mut self.tasks,
                     };
                     egui::CentralPanel::default().show(ui, |ui| settings::show(&mut view, ui));
                 }
