@@ -1,6 +1,7 @@
 //! The app's background work: the simulator, the engine's (re)starts and every task's answer,
 //! polled at the start of each frame without waiting.
 
+use super::tasks::TaskKind;
 use super::*;
 
 impl StudioApp {
@@ -24,6 +25,36 @@ impl StudioApp {
         self.key_problem = None;
         self.screen = Screen::Studio;
         self.restart_engine();
+    }
+
+    /// Starts the in-process simulator in the background (once at a time), then uses it.
+    pub(super) fn start_simulator(&mut self) {
+        if self.tasks.busy(TaskKind::Simulator) {
+            return;
+        }
+        self.tasks.spawn(
+            TaskKind::Simulator,
+            "Starting the simulator",
+            async {
+                reelsmith_sim::Simulator::start(reelsmith_sim::SimConfig::default())
+                    .await
+                    .map(Arc::new)
+                    .map_err(|e| format!("The simulator could not start: {e}"))
+            },
+            |app: &mut StudioApp, r| match r.and_then(|started| started) {
+                Ok(sim) => {
+                    app.use_simulator(sim);
+                    app.toast(
+                        Tone::Waiting,
+                        "Simulator started: jobs run locally and cost nothing.",
+                    );
+                }
+                Err(e) => {
+                    app.welcome.error = Some(e.clone());
+                    app.toast(Tone::Danger, e);
+                }
+            },
+        );
     }
 
     /// Gives the simulator the timing of the shared settings (the demo hook's, when set).
@@ -84,22 +115,6 @@ impl StudioApp {
         // Each finished task's module applies its answer.
         for apply in self.tasks.poll() {
             apply(self);
-        }
-        if let Some(p) = self.sim_starting.take() {
-            match p.try_take() {
-                Ok(Ok(sim)) => {
-                    self.use_simulator(sim);
-                    self.toast(
-                        Tone::Waiting,
-                        "Simulator started: jobs run locally and cost nothing.",
-                    );
-                }
-                Ok(Err(e)) => {
-                    self.welcome.error = Some(e.clone());
-                    self.toast(Tone::Danger, e);
-                }
-                Err(p) => self.sim_starting = Some(p),
-            }
         }
         if let Some(catalog) = endpoints::poll_fetch(&mut self.picker) {
             let (catalog, result) = catalog;

@@ -177,20 +177,7 @@ impl StudioApp {
                 let urls = self.config.service.urls.clone();
                 self.key_tasks.start_save(key, urls, &self.ctx);
             }
-            Action::StartSimulator => {
-                if self.sim_starting.is_some() {
-                    return;
-                }
-                let ctx = self.ctx.clone();
-                self.sim_starting = Some(Promise::spawn_async(async move {
-                    let r = reelsmith_sim::Simulator::start(reelsmith_sim::SimConfig::default())
-                        .await
-                        .map(Arc::new)
-                        .map_err(|e| format!("The simulator could not start: {e}"));
-                    ctx.request_repaint();
-                    r
-                }));
-            }
+            Action::StartSimulator => self.start_simulator(),
             Action::ForgetKey => {
                 // The keyring may block: forgotten on a blocking task, like every key call.
                 let urls = self.config.service.urls.clone();

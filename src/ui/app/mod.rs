@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use egui::RichText;
-use poll_promise::Promise;
 use serde::{Deserialize, Serialize};
 
 use super::config::{Service, StudioConfig};
@@ -63,7 +62,6 @@ pub struct StudioApp {
     pub key_problem: Option<String>,
     /// Key lookups, saves and forgets under way (all off the UI thread).
     pub key_tasks: KeyTasks,
-    sim_starting: Option<Promise<Result<Arc<reelsmith_sim::Simulator>, String>>>,
     /// Welcome screen state.
     pub welcome: WelcomeState,
     /// The endpoint catalog (taken out while a fetch runs).
@@ -157,7 +155,6 @@ impl StudioApp {
             key: None,
             key_problem: None,
             key_tasks,
-            sim_starting: None,
             welcome: WelcomeState::default(),
             catalog: Some(catalog),
             entries,
