@@ -109,9 +109,6 @@ impl StudioApp {
     }
 
     pub(super) fn poll_background(&mut self) {
-        for outcome in self.key_tasks.poll() {
-            self.key_outcome(outcome);
-        }
         // Each finished task's module applies its answer.
         for apply in self.tasks.poll() {
             apply(self);

@@ -175,13 +175,13 @@ impl StudioApp {
                     return;
                 }
                 let urls = self.config.service.urls.clone();
-                self.key_tasks.start_save(key, urls, &self.ctx);
+                self.key_tasks.start_save(&mut self.tasks, key, urls);
             }
             Action::StartSimulator => self.start_simulator(),
             Action::ForgetKey => {
                 // The keyring may block: forgotten on a blocking task, like every key call.
                 let urls = self.config.service.urls.clone();
-                self.key_tasks.start_forget(urls, &self.ctx);
+                self.key_tasks.start_forget(&mut self.tasks, urls);
             }
             Action::ApplySettings { settings, restart } => {
                 self.engine.apply_settings(settings, restart);

@@ -187,7 +187,7 @@ impl StudioApp {
             app.use_simulator(sim);
         } else {
             let urls = app.config.service.urls.clone();
-            app.key_tasks.start_lookup(urls, ctx);
+            app.key_tasks.start_lookup(&mut app.tasks, urls);
         }
         let first = app
             .persisted

@@ -135,6 +135,8 @@ pub enum TaskKind {
     Settings,
     /// Starting the simulator.
     Simulator,
+    /// Looking for, saving or forgetting the fal key.
+    Key,
 }
 
 /// One registry task under way.
