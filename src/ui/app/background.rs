@@ -113,18 +113,6 @@ impl StudioApp {
         for apply in self.tasks.poll() {
             apply(self);
         }
-        if let Some(catalog) = endpoints::poll_fetch(&mut self.picker) {
-            let (catalog, result) = catalog;
-            self.entries = catalog.entries();
-            self.catalog = Some(catalog);
-            match result {
-                Ok(id) => {
-                    self.toast(Tone::Success, format!("Added {id}"));
-                    self.select_endpoint(&id);
-                }
-                Err(e) => self.picker.add_error = Some(e),
-            }
-        }
         let notices = self.engine.poll();
         if !notices.is_empty() {
             // A job finished or failed: what was spent may have changed.

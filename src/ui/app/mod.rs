@@ -273,7 +273,8 @@ impl StudioApp {
         }
     }
 
-    fn select_endpoint(&mut self, id: &str) {
+    /// Shows the form of endpoint `id` (its values from the defaults on first use).
+    pub(crate) fn select_endpoint(&mut self, id: &str) {
         let Some(catalog) = self.catalog.as_ref() else {
             return;
         };
@@ -350,6 +351,7 @@ impl StudioApp {
                     catalog: &mut self.catalog,
                     openapi_url: &self.config.service.urls.openapi,
                     commands: &mut self.commands,
+                    tasks: &mut self.tasks,
                 };
                 endpoints::show(&mut view, ui)
             });

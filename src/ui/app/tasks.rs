@@ -137,6 +137,8 @@ pub enum TaskKind {
     Simulator,
     /// Looking for, saving or forgetting the fal key.
     Key,
+    /// Fetching an endpoint's schema into the catalog.
+    Catalog,
 }
 
 /// One registry task under way.
