@@ -208,7 +208,7 @@ fn add_by_id(view: &mut EndpointsView<'_>, ui: &mut egui::Ui) {
                 .on_hover_text("Search fal's catalog (Ctrl+Shift+K)")
                 .clicked()
             {
-                super::model_browser::open(view.browser, view.money, view.cache_dir, ui.ctx());
+                super::model_browser::open(view.browser, view.money, view.cache_dir, view.tasks);
             }
             if ui.button("By id…").clicked() {
                 view.picker.adding = true;

@@ -124,27 +124,12 @@ impl StudioApp {
         if self.money.poll() {
             self.invalidate();
         }
-        let polled = crate::ui::model_browser::poll(
+        crate::ui::model_browser::poll(
             &mut self.browser,
-            &mut self.money,
+            &self.money,
             &self.config.cache_dir,
-            &self.ctx,
+            &mut self.tasks,
         );
-        if polled.prices_changed {
-            self.invalidate();
-        }
-        if let Some((catalog, result)) = polled.added {
-            self.entries = catalog.entries();
-            self.catalog = Some(catalog);
-            match result {
-                Ok(id) => {
-                    self.browser.add_error = None;
-                    self.toast(Tone::Success, format!("Added {id}"));
-                    self.select_endpoint(&id);
-                }
-                Err(e) => self.browser.add_error = Some(e),
-            }
-        }
         if self.engine.take_just_opened() {
             // The journal opens in the background, maybe after the first connect.
             if let Some(journal) = self.engine.journal() {

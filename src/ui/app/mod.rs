@@ -535,6 +535,7 @@ impl eframe::App for StudioApp {
             entries: &self.entries,
             catalog: &mut self.catalog,
             openapi_url: &self.config.service.urls.openapi,
+            tasks: &mut self.tasks,
         };
         super::model_browser::show(&mut view, ui.ctx());
         let mut view = super::budget_notice::BudgetNoticeView {

@@ -137,8 +137,10 @@ pub enum TaskKind {
     Simulator,
     /// Looking for, saving or forgetting the fal key.
     Key,
-    /// Fetching an endpoint's schema into the catalog.
+    /// Fetching an endpoint's schema into the catalog (by id, or from the model browser).
     Catalog,
+    /// Searching fal's models in the model browser.
+    ModelSearch,
 }
 
 /// One registry task under way.
