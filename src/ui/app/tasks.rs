@@ -141,6 +141,15 @@ pub enum TaskKind {
     Catalog,
     /// Searching fal's models in the model browser.
     ModelSearch,
+    /// Picking and reading a batch's photo folder or CSV.
+    BatchPick,
+}
+
+/// A number no other call returns: a module's state keeps it to know its task's answer from
+/// that of a task started before the state was reset.
+pub fn token() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// One registry task under way.

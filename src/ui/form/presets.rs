@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use egui::{RichText, Ui};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::FormView;
 use crate::ui::app::tasks::{TaskKind, TaskRegistry};
@@ -60,9 +59,6 @@ fn store(config_dir: &Path) -> PresetStore {
     PresetStore::new(config_dir.join("presets"))
 }
 
-/// Tells the tasks of every presets menu apart.
-static NEXT_TASK: AtomicU64 = AtomicU64::new(1);
-
 /// Runs `op` on a worker thread, then lists the endpoint's presets again.
 fn start(
     presets: &mut PresetsUi,
@@ -76,7 +72,7 @@ fn start(
     }
     let store = store(config_dir);
     let endpoint = endpoint.to_string();
-    let token = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
+    let token = crate::ui::app::tasks::token();
     presets.task = Some(token);
     let name = match &op {
         Op::List => "Reading the presets".to_string(),
