@@ -143,6 +143,8 @@ pub enum TaskKind {
     ModelSearch,
     /// Picking and reading a batch's photo folder or CSV.
     BatchPick,
+    /// The storyboard's journal edits, probes, decodes, imports and submissions.
+    Storyboard,
 }
 
 /// A number no other call returns: a module's state keeps it to know its task's answer from
