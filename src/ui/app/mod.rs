@@ -4,6 +4,7 @@
 
 mod background;
 mod commands;
+mod lookups;
 mod shortcuts;
 mod state;
 pub mod tasks;
@@ -39,6 +40,7 @@ use reelsmith_core::session::Migration;
 use reelsmith_core::settings::Settings;
 
 pub use commands::{Action, Commands};
+pub use lookups::{issues_for, short_name};
 pub use state::{Persisted, Screen, View};
 pub use top_bar::{
     CREATE_SHORTCUT, FILTER_SHORTCUT, GALLERY_SHORTCUT, GENERATE_SHORTCUT, HELP_SHORTCUT,
@@ -569,18 +571,4 @@ impl eframe::App for StudioApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.persisted);
     }
-}
-
-/// Short human name for an endpoint id (the catalog's name when known).
-pub fn short_name(entries: &[CatalogEntry], endpoint_id: &str) -> String {
-    entries
-        .iter()
-        .find(|e| e.endpoint_id == endpoint_id)
-        .map(|e| format!("{} · {}", e.family, e.name))
-        .unwrap_or_else(|| endpoint_id.to_string())
-}
-
-/// Path of the current form's field issues (prefix match for nested fields).
-pub fn issues_for<'a>(issues: &'a [Issue], path: &str) -> impl Iterator<Item = &'a Issue> {
-    issues.iter().filter(move |i| i.field == path)
 }
