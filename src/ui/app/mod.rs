@@ -558,6 +558,7 @@ impl eframe::App for StudioApp {
             inbox: &mut self.inbox,
             cache_dir: &self.config.cache_dir,
             commands: &mut self.commands,
+            tasks: &mut self.tasks,
         };
         references::file_drop_overlay(&mut view, ui.ctx());
         // Every command of the frame is handled here, in one place, after drawing.

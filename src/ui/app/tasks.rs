@@ -1,9 +1,15 @@
-//! The window's background work, in one registry of named tasks.
+//! The window's background work, in named tasks.
 //!
 //! Each task runs on the tokio runtime (async, or on its blocking pool) and answers once; the
 //! registry is polled at frame start and hands back every answer in. A task that panics answers
 //! with an error naming it ("Restarting the engine stopped unexpectedly: …") for the window to
 //! show; the panic never reaches the UI thread. Every task wakes the UI when it answers.
+//!
+//! [`TaskRegistry`] is the app's one registry of one-shot work: each task has a [`TaskKind`]
+//! and its answer is a completion its module wrote, applied to the app when drained (in
+//! `app/background.rs`), so panels that never see the app can start work through a
+//! `&mut TaskRegistry` in their view. [`Tasks`] is the typed registry the engine and money
+//! links keep for themselves, polled by their owners.
 
 use std::future::Future;
 
@@ -145,6 +151,8 @@ pub enum TaskKind {
     BatchPick,
     /// The storyboard's journal edits, probes, decodes, imports and submissions.
     Storyboard,
+    /// A file dialog or a pasted image for a media field.
+    Media,
 }
 
 /// A number no other call returns: a module's state keeps it to know its task's answer from

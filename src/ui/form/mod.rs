@@ -157,6 +157,7 @@ pub fn show(view: &mut FormView<'_>, ui: &mut Ui) {
                                 media: references::ReferencesView {
                                     inbox: &mut *view.inbox,
                                     thumbs: &mut *view.thumbs,
+                                    tasks: &mut *view.tasks,
                                 },
                                 issues,
                                 references,
