@@ -11,7 +11,6 @@ use super::money_link::MoneyLink;
 use super::theme::{self, Tone};
 use reelsmith_core::catalog::{Catalog, CatalogEntry};
 
-
 /// Picker state.
 #[derive(Default)]
 pub struct Picker {
@@ -40,8 +39,7 @@ impl Picker {
 fn fetched(app: &mut StudioApp, done: Result<(Catalog, Result<String, String>), String>) {
     app.picker.fetching = false;
     // A fetch that panicked lost the catalog it carried: the one on disk comes back.
-    let (catalog, result) =
-        done.unwrap_or_else(|e| (Catalog::load(&app.config.cache_dir), Err(e)));
+    let (catalog, result) = done.unwrap_or_else(|e| (Catalog::load(&app.config.cache_dir), Err(e)));
     app.entries = catalog.entries();
     app.catalog = Some(catalog);
     match result {

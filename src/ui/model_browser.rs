@@ -173,7 +173,12 @@ fn search(
         };
         (memory, found, priced)
     };
-    tasks.spawn(TaskKind::ModelSearch, "Searching fal's models", work, searched);
+    tasks.spawn(
+        TaskKind::ModelSearch,
+        "Searching fal's models",
+        work,
+        searched,
+    );
 }
 
 /// Shows a finished search; its prices, when new, change the estimates.
@@ -188,8 +193,7 @@ fn searched(app: &mut StudioApp, done: Result<SearchDone, String>) {
     };
     app.money.memory = memory;
     if let Some(book) = priced {
-        *app
-            .money
+        *app.money
             .handle
             .prices
             .lock()
@@ -239,8 +243,7 @@ fn add(view: &mut ModelBrowserView<'_>, info: ModelInfo) {
 fn added(app: &mut StudioApp, done: Result<AddDone, String>) {
     app.browser.adding = false;
     // An add that panicked lost the catalog it carried: the one on disk comes back.
-    let (catalog, result) =
-        done.unwrap_or_else(|e| (Catalog::load(&app.config.cache_dir), Err(e)));
+    let (catalog, result) = done.unwrap_or_else(|e| (Catalog::load(&app.config.cache_dir), Err(e)));
     app.entries = catalog.entries();
     app.catalog = Some(catalog);
     match result {

@@ -326,8 +326,18 @@ mod tests {
         let ctx = egui::Context::default();
         let mut tasks: TaskRegistry<Vec<Result<u32, String>>> = TaskRegistry::new(&ctx);
         let keep = |log: &mut Vec<Result<u32, String>>, r| log.push(r);
-        tasks.spawn_blocking(TaskKind::Marks, "Saving the marks", || -> u32 { panic!("disk bug") }, keep);
-        tasks.spawn(TaskKind::Trash, "Moving 3 videos to the trash", async { 3 }, keep);
+        tasks.spawn_blocking(
+            TaskKind::Marks,
+            "Saving the marks",
+            || -> u32 { panic!("disk bug") },
+            keep,
+        );
+        tasks.spawn(
+            TaskKind::Trash,
+            "Moving 3 videos to the trash",
+            async { 3 },
+            keep,
+        );
         assert!(tasks.busy(TaskKind::Marks) && tasks.busy(TaskKind::Trash));
         assert!(!tasks.busy(TaskKind::Presets));
         let mut log = Vec::new();
@@ -357,7 +367,12 @@ mod tests {
         let _guard = rt.enter();
         let ctx = egui::Context::default();
         let mut tasks: TaskRegistry<u32> = TaskRegistry::new(&ctx);
-        tasks.spawn_blocking(TaskKind::Sidecar, "Reading a sidecar", || 1, |n, r| *n += r.unwrap_or(0));
+        tasks.spawn_blocking(
+            TaskKind::Sidecar,
+            "Reading a sidecar",
+            || 1,
+            |n, r| *n += r.unwrap_or(0),
+        );
         tasks.forget(TaskKind::Sidecar);
         assert!(!tasks.busy(TaskKind::Sidecar));
         std::thread::sleep(Duration::from_millis(50));

@@ -134,7 +134,9 @@ impl GalleryState {
 
     /// True once the focused video's sidecar has been read (its settings can be reused).
     pub fn focused_sidecar_ready(&self) -> bool {
-        self.sidecar.as_ref().is_some_and(|(_, read)| read.is_some())
+        self.sidecar
+            .as_ref()
+            .is_some_and(|(_, read)| read.is_some())
     }
 
     /// True while the last deletion can be undone (its banner is up).

@@ -352,7 +352,11 @@ fn browse(tasks: &mut TaskRegistry, field: &Field, path: &str) {
 }
 
 /// Puts a finished dialog's or paste's media in the inbox; a task that stopped is a toast.
-fn arrived(app: &mut StudioApp, path: String, media: Result<Result<Vec<MediaRef>, String>, String>) {
+fn arrived(
+    app: &mut StudioApp,
+    path: String,
+    media: Result<Result<Vec<MediaRef>, String>, String>,
+) {
     match media {
         Ok(items) => app.inbox.pending.push((path, items)),
         Err(stopped) => app.toast(Tone::Danger, stopped),
