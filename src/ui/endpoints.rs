@@ -1,18 +1,15 @@
 //! The endpoint picker: endpoints grouped by family, a filter, and "Add endpoint by id…".
 
 use egui::RichText;
-use poll_promise::Promise;
 
 use std::path::Path;
 
-use super::app::{Action, Commands};
+use super::app::tasks::{TaskKind, TaskRegistry};
+use super::app::{Action, Commands, StudioApp};
 use super::model_browser::ModelBrowser;
 use super::money_link::MoneyLink;
-use super::theme;
+use super::theme::{self, Tone};
 use reelsmith_core::catalog::{Catalog, CatalogEntry};
-
-/// A fetch of an endpoint's schema: the catalog travels with the task and comes back.
-type FetchPromise = Promise<(Catalog, Result<String, String>)>;
 
 /// Picker state.
 #[derive(Default)]
@@ -27,25 +24,30 @@ pub struct Picker {
     pub add_id: String,
     /// Why the last add failed.
     pub add_error: Option<String>,
-    fetching: Option<FetchPromise>,
+    /// A schema fetch runs (a registry task; the catalog travels with it and comes back).
+    fetching: bool,
 }
 
 impl Picker {
     /// True while a schema fetch runs.
     pub fn is_fetching(&self) -> bool {
-        self.fetching.is_some()
+        self.fetching
     }
 }
 
-/// Takes a finished fetch: the catalog back and the added id or an error.
-pub fn poll_fetch(picker: &mut Picker) -> Option<(Catalog, Result<String, String>)> {
-    let p = picker.fetching.take()?;
-    match p.try_take() {
-        Ok(done) => Some(done),
-        Err(p) => {
-            picker.fetching = Some(p);
-            None
+/// Takes a finished fetch: the catalog back, then the added endpoint shown or the error.
+fn fetched(app: &mut StudioApp, done: Result<(Catalog, Result<String, String>), String>) {
+    app.picker.fetching = false;
+    // A fetch that panicked lost the catalog it carried: the one on disk comes back.
+    let (catalog, result) = done.unwrap_or_else(|e| (Catalog::load(&app.config.cache_dir), Err(e)));
+    app.entries = catalog.entries();
+    app.catalog = Some(catalog);
+    match result {
+        Ok(id) => {
+            app.toast(Tone::Success, format!("Added {id}"));
+            app.select_endpoint(&id);
         }
+        Err(e) => app.picker.add_error = Some(e),
     }
 }
 
@@ -78,6 +80,8 @@ pub struct EndpointsView<'a> {
     pub openapi_url: &'a str,
     /// Commands for the app, applied at frame end.
     pub commands: &'a mut Commands,
+    /// Where a schema fetch by id runs.
+    pub tasks: &'a mut TaskRegistry,
 }
 
 /// Draws the picker.
@@ -202,7 +206,7 @@ fn add_by_id(view: &mut EndpointsView<'_>, ui: &mut egui::Ui) {
                 .on_hover_text("Search fal's catalog (Ctrl+Shift+K)")
                 .clicked()
             {
-                super::model_browser::open(view.browser, view.money, view.cache_dir, ui.ctx());
+                super::model_browser::open(view.browser, view.money, view.cache_dir, view.tasks);
             }
             if ui.button("By id…").clicked() {
                 view.picker.adding = true;
@@ -232,17 +236,21 @@ fn add_by_id(view: &mut EndpointsView<'_>, ui: &mut egui::Ui) {
             {
                 view.picker.add_error = None;
                 let url = view.openapi_url.to_string();
-                let ctx = ui.ctx().clone();
-                view.picker.fetching = Some(Promise::spawn_async(async move {
-                    let mut catalog = catalog;
-                    let r = catalog
-                        .fetch(&id, &url)
-                        .await
-                        .map(|model| model.endpoint_id)
-                        .map_err(|e| format!("Could not add {id}: {e}"));
-                    ctx.request_repaint();
-                    (catalog, r)
-                }));
+                view.picker.fetching = true;
+                view.tasks.spawn(
+                    TaskKind::Catalog,
+                    format!("Fetching the schema of {id}"),
+                    async move {
+                        let mut catalog = catalog;
+                        let r = catalog
+                            .fetch(&id, &url)
+                            .await
+                            .map(|model| model.endpoint_id)
+                            .map_err(|e| format!("Could not add {id}: {e}"));
+                        (catalog, r)
+                    },
+                    fetched,
+                );
             }
             if ui.button("Close").clicked() {
                 view.picker.adding = false;

@@ -2,10 +2,10 @@
 //! resolution (the ones every subcommand uses), always on a blocking task: the keyring may
 //! block on D-Bus or a system prompt, and the UI thread never waits.
 
-use poll_promise::Promise;
 use reelsmith_core::fal::{ApiKey, FalError, FalUrls, ResolvedKey, RunKeys, origin_of};
 use reelsmith_core::session::Session;
 
+use super::app::tasks::{TaskKind, TaskRegistry};
 use super::app::{Screen, StudioApp};
 use super::theme::Tone;
 use reelsmith_core::keystore::{KeyLocation, KeyStore};
@@ -30,13 +30,12 @@ pub enum KeyOutcome {
     Forgot(Result<Lookup, String>),
 }
 
-/// The key tasks under way, and the store and run keys they use.
+/// The store and run keys the key tasks use, and which of them run (in the app's registry).
 pub struct KeyTasks {
     store: KeyStore,
     run: RunKeys,
-    lookup: Option<Promise<Lookup>>,
-    saving: Option<Promise<Result<(KeyLocation, Lookup), String>>>,
-    forgetting: Option<Promise<Result<Lookup, String>>>,
+    saving: bool,
+    forgetting: bool,
 }
 
 fn find(store: &KeyStore, urls: &FalUrls, run: &RunKeys) -> Lookup {
@@ -64,81 +63,74 @@ impl KeyTasks {
         KeyTasks {
             store,
             run,
-            lookup: None,
-            saving: None,
-            forgetting: None,
+            saving: false,
+            forgetting: false,
         }
     }
 
     /// Looks for the key to use with `urls`.
-    pub fn start_lookup(&mut self, urls: FalUrls, ctx: &egui::Context) {
-        let (store, run, ctx) = (self.store.clone(), self.run.clone(), ctx.clone());
-        self.lookup = Some(Promise::spawn_blocking(move || {
-            let found = find(&store, &urls, &run);
-            ctx.request_repaint();
-            found
-        }));
+    pub fn start_lookup(&mut self, tasks: &mut TaskRegistry, urls: FalUrls) {
+        let (store, run) = (self.store.clone(), self.run.clone());
+        tasks.spawn_blocking(
+            TaskKind::Key,
+            "Looking for your fal key",
+            move || find(&store, &urls, &run),
+            |app: &mut StudioApp, r| {
+                let found = r.unwrap_or_else(Lookup::Missing);
+                app.key_outcome(KeyOutcome::Looked(found));
+            },
+        );
     }
 
     /// Saves `key`, then looks again for the key to use with `urls`.
-    pub fn start_save(&mut self, key: ApiKey, urls: FalUrls, ctx: &egui::Context) {
-        if self.saving.is_some() {
+    pub fn start_save(&mut self, tasks: &mut TaskRegistry, key: ApiKey, urls: FalUrls) {
+        if self.saving {
             return;
         }
-        let (store, run, ctx) = (self.store.clone(), self.run.clone(), ctx.clone());
-        self.saving = Some(Promise::spawn_blocking(move || {
-            let saved = store
-                .save(&key)
-                .map(|location| (location, find(&store, &urls, &run)))
-                .map_err(|e| e.to_string());
-            ctx.request_repaint();
-            saved
-        }));
+        self.saving = true;
+        let (store, run) = (self.store.clone(), self.run.clone());
+        tasks.spawn_blocking(
+            TaskKind::Key,
+            "Saving the key",
+            move || {
+                store
+                    .save(&key)
+                    .map(|location| (location, find(&store, &urls, &run)))
+                    .map_err(|e| e.to_string())
+            },
+            |app: &mut StudioApp, r| {
+                app.key_tasks.saving = false;
+                app.key_outcome(KeyOutcome::Saved(r.and_then(|saved| saved)));
+            },
+        );
     }
 
     /// Forgets the saved key, then looks again for the key to use with `urls`.
-    pub fn start_forget(&mut self, urls: FalUrls, ctx: &egui::Context) {
-        if self.forgetting.is_some() {
+    pub fn start_forget(&mut self, tasks: &mut TaskRegistry, urls: FalUrls) {
+        if self.forgetting {
             return;
         }
-        let (store, run, ctx) = (self.store.clone(), self.run.clone(), ctx.clone());
-        self.forgetting = Some(Promise::spawn_blocking(move || {
-            let forgot = store
-                .forget()
-                .map(|()| find(&store, &urls, &run))
-                .map_err(|e| e.to_string());
-            ctx.request_repaint();
-            forgot
-        }));
+        self.forgetting = true;
+        let (store, run) = (self.store.clone(), self.run.clone());
+        tasks.spawn_blocking(
+            TaskKind::Key,
+            "Forgetting the key",
+            move || {
+                store
+                    .forget()
+                    .map(|()| find(&store, &urls, &run))
+                    .map_err(|e| e.to_string())
+            },
+            |app: &mut StudioApp, r| {
+                app.key_tasks.forgetting = false;
+                app.key_outcome(KeyOutcome::Forgot(r.and_then(|forgot| forgot)));
+            },
+        );
     }
 
     /// True while a save or forget runs (their buttons wait).
     pub fn busy(&self) -> bool {
-        self.saving.is_some() || self.forgetting.is_some()
-    }
-
-    /// The tasks that finished since the last call.
-    pub fn poll(&mut self) -> Vec<KeyOutcome> {
-        let mut done = Vec::new();
-        if let Some(p) = self.lookup.take() {
-            match p.try_take() {
-                Ok(found) => done.push(KeyOutcome::Looked(found)),
-                Err(p) => self.lookup = Some(p),
-            }
-        }
-        if let Some(p) = self.saving.take() {
-            match p.try_take() {
-                Ok(saved) => done.push(KeyOutcome::Saved(saved)),
-                Err(p) => self.saving = Some(p),
-            }
-        }
-        if let Some(p) = self.forgetting.take() {
-            match p.try_take() {
-                Ok(forgot) => done.push(KeyOutcome::Forgot(forgot)),
-                Err(p) => self.forgetting = Some(p),
-            }
-        }
-        done
+        self.saving || self.forgetting
     }
 }
 

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use egui::{RichText, Ui};
 use poll_promise::Promise;
 
+use super::app::StudioApp;
+use super::app::tasks::{TaskKind, TaskRegistry};
 use super::money_link::MoneyLink;
 use super::theme::{self, Tone};
 use reelsmith_core::catalog::browse::{self, CatalogMemory, ResultSource, SearchResults};
@@ -64,15 +66,17 @@ pub struct ModelBrowser {
     pub add_error: Option<String>,
     focus: bool,
     edited: Option<Instant>,
-    searching: Option<Promise<SearchDone>>,
-    adding: Option<Promise<AddDone>>,
+    /// A search runs (a registry task).
+    searching: bool,
+    /// An add runs (a registry task; the catalog travels with it and comes back).
+    adding: bool,
     thumbs: HashMap<String, Thumb>,
 }
 
 impl ModelBrowser {
     /// True while a search or an add runs.
     pub fn busy(&self) -> bool {
-        self.searching.is_some() || self.adding.is_some()
+        self.searching || self.adding
     }
 
     /// True while a shown thumbnail is still being fetched.
@@ -101,20 +105,18 @@ pub struct ModelBrowserView<'a> {
     pub catalog: &'a mut Option<Catalog>,
     /// Where endpoint schemas are fetched from.
     pub openapi_url: &'a str,
-}
-
-/// What [`poll`] found that the app must apply.
-#[derive(Default)]
-pub struct Polled {
-    /// New prices arrived (estimates change).
-    pub prices_changed: bool,
-    /// An add finished: the catalog back, and the added id or why it failed.
-    pub added: Option<AddDone>,
+    /// Where an add runs.
+    pub tasks: &'a mut TaskRegistry,
 }
 
 /// Opens the browser with what was seen before, and asks fal again (searches' caches go in
-/// `cache_dir`; `wake` repaints when they answer).
-pub fn open(browser: &mut ModelBrowser, money: &MoneyLink, cache_dir: &Path, wake: &egui::Context) {
+/// `cache_dir`; the search is a task of `tasks`).
+pub fn open(
+    browser: &mut ModelBrowser,
+    money: &MoneyLink,
+    cache_dir: &Path,
+    tasks: &mut TaskRegistry,
+) {
     browser.open = true;
     browser.focus = true;
     let q = browser.query();
@@ -129,10 +131,16 @@ pub fn open(browser: &mut ModelBrowser, money: &MoneyLink, cache_dir: &Path, wak
             })
         });
     }
-    search(browser, money, cache_dir, wake);
+    search(browser, money, cache_dir, tasks);
 }
 
-fn search(browser: &mut ModelBrowser, money: &MoneyLink, cache_dir: &Path, wake: &egui::Context) {
+/// Searches fal's catalog (a newer search replaces one under way), then refreshes the prices.
+fn search(
+    browser: &mut ModelBrowser,
+    money: &MoneyLink,
+    cache_dir: &Path,
+    tasks: &mut TaskRegistry,
+) {
     let Some(client) = money.client().cloned() else {
         return;
     };
@@ -141,8 +149,9 @@ fn search(browser: &mut ModelBrowser, money: &MoneyLink, cache_dir: &Path, wake:
     let mut book = money.handle.price_book();
     let path = PriceBook::path_in(cache_dir);
     let memory_path = CatalogMemory::path_in(cache_dir);
-    let wake = wake.clone();
-    browser.searching = Some(Promise::spawn_async(async move {
+    browser.searching = true;
+    tasks.forget(TaskKind::ModelSearch);
+    let work = async move {
         let found = browse::search(&client, &mut memory, &q).await;
         if found.source == ResultSource::Live
             && let Err(e) = memory.save(&memory_path)
@@ -162,69 +171,89 @@ fn search(browser: &mut ModelBrowser, money: &MoneyLink, cache_dir: &Path, wake:
             }
             _ => None,
         };
-        wake.request_repaint();
         (memory, found, priced)
-    }));
+    };
+    tasks.spawn(
+        TaskKind::ModelSearch,
+        "Searching fal's models",
+        work,
+        searched,
+    );
 }
 
-/// Takes finished searches and adds, and starts a search once typing pauses; called every
-/// frame. The add's result is the app's to apply (the catalog, the toast, the endpoint).
+/// Shows a finished search; its prices, when new, change the estimates.
+fn searched(app: &mut StudioApp, done: Result<SearchDone, String>) {
+    app.browser.searching = false;
+    let (memory, found, priced) = match done {
+        Ok(done) => done,
+        Err(e) => {
+            app.toast(Tone::Danger, e);
+            return;
+        }
+    };
+    app.money.memory = memory;
+    if let Some(book) = priced {
+        *app.money
+            .handle
+            .prices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = book;
+        app.invalidate();
+    }
+    app.browser.results = Some(found);
+}
+
+/// Starts a search once typing pauses; called every frame (finished searches and adds answer
+/// through the registry).
 pub fn poll(
     browser: &mut ModelBrowser,
-    money: &mut MoneyLink,
+    money: &MoneyLink,
     cache_dir: &Path,
-    wake: &egui::Context,
-) -> Polled {
-    let mut polled = Polled::default();
-    if let Some(p) = browser.searching.take() {
-        match p.try_take() {
-            Ok((memory, found, priced)) => {
-                money.memory = memory;
-                if let Some(book) = priced {
-                    *money
-                        .handle
-                        .prices
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner()) = book;
-                    polled.prices_changed = true;
-                }
-                browser.results = Some(found);
-            }
-            Err(p) => browser.searching = Some(p),
-        }
-    }
-    if let Some(p) = browser.adding.take() {
-        match p.try_take() {
-            Ok(done) => polled.added = Some(done),
-            Err(p) => browser.adding = Some(p),
-        }
-    }
+    tasks: &mut TaskRegistry,
+) {
     if browser
         .edited
-        .is_some_and(|t| t.elapsed() >= DEBOUNCE && browser.searching.is_none())
+        .is_some_and(|t| t.elapsed() >= DEBOUNCE && !browser.searching)
     {
         browser.edited = None;
-        search(browser, money, cache_dir, wake);
+        search(browser, money, cache_dir, tasks);
     }
-    polled
 }
 
-fn add(view: &mut ModelBrowserView<'_>, info: ModelInfo, wake: &egui::Context) {
+fn add(view: &mut ModelBrowserView<'_>, info: ModelInfo) {
     let (Some(client), Some(mut catalog)) = (view.money.client().cloned(), view.catalog.take())
     else {
         return;
     };
     let openapi = view.openapi_url.to_string();
-    let wake = wake.clone();
-    view.browser.adding = Some(Promise::spawn_async(async move {
+    view.browser.adding = true;
+    let name = format!("Adding {}", info.endpoint_id);
+    let work = async move {
         let result = catalog
             .add_from_catalog(&client, &info, &openapi)
             .await
             .map(|m| m.endpoint_id)
             .map_err(|e| e.to_string());
-        wake.request_repaint();
         (catalog, result)
-    }));
+    };
+    view.tasks.spawn(TaskKind::Catalog, name, work, added);
+}
+
+/// Takes a finished add: the catalog back, then the added endpoint shown or the error.
+fn added(app: &mut StudioApp, done: Result<AddDone, String>) {
+    app.browser.adding = false;
+    // An add that panicked lost the catalog it carried: the one on disk comes back.
+    let (catalog, result) = done.unwrap_or_else(|e| (Catalog::load(&app.config.cache_dir), Err(e)));
+    app.entries = catalog.entries();
+    app.catalog = Some(catalog);
+    match result {
+        Ok(id) => {
+            app.browser.add_error = None;
+            app.toast(Tone::Success, format!("Added {id}"));
+            app.select_endpoint(&id);
+        }
+        Err(e) => app.browser.add_error = Some(e),
+    }
 }
 
 /// The price of a model as "$0.40/s", if fetched.
@@ -483,13 +512,13 @@ fn row(view: &mut ModelBrowserView<'_>, ui: &mut Ui, m: &ModelInfo) {
                 );
             } else if ui
                 .add_enabled(
-                    view.browser.adding.is_none() && view.catalog.is_some(),
+                    !view.browser.adding && view.catalog.is_some(),
                     egui::Button::new("Add"),
                 )
                 .on_hover_text("Fetch its form and list it in the sidebar under its family")
                 .clicked()
             {
-                add(view, m.clone(), ui.ctx());
+                add(view, m.clone());
             }
         });
     });

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use egui::{Color32, RichText, Ui};
-use poll_promise::Promise;
 use reelsmith_core::library::{ExportError, ExportOptions, Exported, LibraryItem, export_copy};
 
+use super::app::tasks::TaskKind;
 use super::app::{Action, StudioApp};
 use super::theme::{self, Tone};
 
@@ -28,12 +28,10 @@ enum Outcome {
     Failed(ExportError),
 }
 
-/// A copy being made.
+/// A copy being made (by a task of the app's registry).
 struct Running {
     item: LibraryItem,
-    dest: Option<PathBuf>,
     progress: Arc<Progress>,
-    promise: Promise<(Option<PathBuf>, Outcome)>,
 }
 
 /// The last outcome, shown with the video it concerns.
@@ -86,10 +84,9 @@ fn spawn(app: &mut StudioApp, item: LibraryItem, dest: Option<PathBuf>, options:
     let progress = Arc::new(Progress::default());
     let worker_progress = Arc::clone(&progress);
     let (video, sidecar) = (item.path.clone(), item.sidecar.clone());
-    let chosen = dest.clone();
-    let promise = Promise::spawn_blocking(move || {
-        let Some(dest) = chosen.or_else(|| picker(&video)) else {
-            ctx.request_repaint();
+    let name = format!("Saving a copy of {}", file_name(&video));
+    let work = move || {
+        let Some(dest) = dest.or_else(|| picker(&video)) else {
             return (None, Outcome::Cancelled);
         };
         let options = ExportOptions {
@@ -110,15 +107,11 @@ fn spawn(app: &mut StudioApp, item: LibraryItem, dest: Option<PathBuf>, options:
             Ok(done) => Outcome::Saved(done),
             Err(e) => Outcome::Failed(e),
         };
-        ctx.request_repaint();
         (Some(dest), outcome)
-    });
-    app.gallery.save.running = Some(Running {
-        item,
-        dest,
-        progress,
-        promise,
-    });
+    };
+    app.gallery.save.running = Some(Running { item, progress });
+    app.tasks
+        .spawn_blocking(TaskKind::SaveCopy, name, work, finish);
 }
 
 fn file_name(path: &std::path::Path) -> String {
@@ -128,24 +121,18 @@ fn file_name(path: &std::path::Path) -> String {
 }
 
 /// Takes a finished copy's outcome into a note and a toast, or into the question.
-pub fn poll(app: &mut StudioApp) {
-    let Some(running) = app.gallery.save.running.take() else {
+fn finish(app: &mut StudioApp, done: Result<(Option<PathBuf>, Outcome), String>) {
+    let Some(Running { item, .. }) = app.gallery.save.running.take() else {
         return;
     };
-    let Running {
-        item,
-        dest,
-        progress,
-        promise,
-    } = running;
-    let (chosen, outcome) = match promise.try_take() {
+    let (chosen, outcome) = match done {
         Ok(done) => done,
-        Err(promise) => {
-            app.gallery.save.running = Some(Running {
-                item,
-                dest,
-                progress,
-                promise,
+        Err(stopped) => {
+            app.act(Action::Toast(Tone::Danger, stopped.clone()));
+            app.gallery.save.note = Some(Note {
+                job_id: item.job_id,
+                tone: Tone::Danger,
+                text: stopped,
             });
             return;
         }

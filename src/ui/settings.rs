@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use egui::{RichText, Ui};
-use poll_promise::Promise;
 
-use super::app::{Action, Commands};
+use super::app::tasks::{TaskKind, TaskRegistry};
+use super::app::{Action, Commands, StudioApp};
 use super::budget_settings::{BudgetInputs, BudgetView};
 use super::config::StudioConfig;
 use super::engine_link::EngineLink;
@@ -22,10 +22,12 @@ use reelsmith_core::money::{MoneyHandle, Spend};
 pub struct SettingsState {
     /// A new key being typed (drawn masked).
     pub key_input: String,
-    check: Option<Promise<Result<(), String>>>,
+    /// "Check key" runs (a registry task).
+    check: bool,
     /// The last "Check key" outcome.
     pub check_result: Option<Result<(), String>>,
-    folder: Option<Promise<Option<PathBuf>>>,
+    /// The folder dialog is open (a registry task).
+    folder: bool,
     /// Jobs in flight being edited (applied when the drag or typing ends).
     jobs_draft: Option<u32>,
     /// Simulator timing being dragged (saved when the drag ends).
@@ -58,11 +60,12 @@ pub struct SettingsView<'a> {
     pub spend: Option<&'a Spend>,
     /// Commands for the app, applied at frame end.
     pub commands: &'a mut Commands,
+    /// Where the key check and the folder dialog run.
+    pub tasks: &'a mut TaskRegistry,
 }
 
 /// Draws the settings page.
 pub fn show(view: &mut SettingsView<'_>, ui: &mut Ui) {
-    poll(view);
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -106,26 +109,21 @@ fn section(ui: &mut Ui, title: &str, body: impl FnOnce(&mut Ui)) {
     ui.add_space(10.0);
 }
 
-fn poll(view: &mut SettingsView<'_>) {
-    if let Some(p) = view.state.check.take() {
-        match p.try_take() {
-            Ok(r) => view.state.check_result = Some(r),
-            Err(p) => view.state.check = Some(p),
+/// Uses the folder the dialog answered: the engine restarts with it.
+fn folder_chosen(app: &mut StudioApp, chosen: Result<Option<PathBuf>, String>) {
+    app.settings.folder = false;
+    match chosen {
+        Ok(Some(dir)) => {
+            let mut settings = app.engine.settings().clone();
+            settings.output_dir = Some(dir);
+            app.act(Action::ApplySettings {
+                settings,
+                restart: true,
+            });
         }
-    }
-    if let Some(p) = view.state.folder.take() {
-        match p.try_take() {
-            Ok(Some(dir)) => {
-                let mut settings = view.engine.settings().clone();
-                settings.output_dir = Some(dir);
-                view.commands.send(Action::ApplySettings {
-                    settings,
-                    restart: true,
-                });
-            }
-            Ok(None) => {}
-            Err(p) => view.state.folder = Some(p),
-        }
+        // The user closed the dialog.
+        Ok(None) => {}
+        Err(e) => app.act(Action::Toast(Tone::Danger, e)),
     }
 }
 
@@ -213,7 +211,7 @@ fn key_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
         }
     });
     ui.horizontal(|ui| {
-        let checking = view.state.check.is_some();
+        let checking = view.state.check;
         if ui
             .add_enabled(
                 view.key.is_some() && !checking,
@@ -222,7 +220,7 @@ fn key_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
             .on_hover_text("Makes a harmless authenticated request to fal")
             .clicked()
         {
-            start_check(view, ui.ctx());
+            start_check(view);
         }
         if checking {
             ui.spinner();
@@ -253,22 +251,28 @@ fn key_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
     });
 }
 
-fn start_check(view: &mut SettingsView<'_>, ctx: &egui::Context) {
+fn start_check(view: &mut SettingsView<'_>) {
     let Some(k) = view.key else {
         return;
     };
     let key = k.key.clone();
     let urls = view.config.service.urls.clone();
-    let ctx = ctx.clone();
     view.state.check_result = None;
-    view.state.check = Some(Promise::spawn_async(async move {
-        let r = match reelsmith_core::fal::FalClient::new(urls, Some(key)) {
-            Ok(client) => client.check_key().await.map_err(|e| e.user_message()),
-            Err(e) => Err(e.user_message()),
-        };
-        ctx.request_repaint();
-        r
-    }));
+    view.state.check = true;
+    view.tasks.spawn(
+        TaskKind::Settings,
+        "Checking the key",
+        async move {
+            match reelsmith_core::fal::FalClient::new(urls, Some(key)) {
+                Ok(client) => client.check_key().await.map_err(|e| e.user_message()),
+                Err(e) => Err(e.user_message()),
+            }
+        },
+        |app: &mut StudioApp, r| {
+            app.settings.check = false;
+            app.settings.check_result = Some(r.and_then(|checked| checked));
+        },
+    );
 }
 
 fn folder_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
@@ -284,14 +288,16 @@ fn folder_section(view: &mut SettingsView<'_>, ui: &mut Ui) {
             .color(theme::subtle(ui)),
     );
     ui.horizontal(|ui| {
-        if ui.button("Choose…").clicked() && view.state.folder.is_none() {
+        if ui.button("Choose…").clicked() && !view.state.folder {
             let start = dir.clone();
             let pick = view.config.pick_folder.clone();
-            view.state.folder = Some(super::task::blocking(
-                ui.ctx(),
+            view.state.folder = true;
+            view.tasks.spawn_blocking(
+                TaskKind::Settings,
+                "Choosing the output folder",
                 move || pick(&start),
-                |_| None,
-            ));
+                folder_chosen,
+            );
         }
         if ui.button("Reveal").clicked() {
             view.commands.send(Action::Open(dir.clone()));

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use poll_promise::Promise;
+use crate::ui::app::StudioApp;
+use crate::ui::app::tasks::{TaskKind, TaskRegistry};
+use crate::ui::theme::Tone;
 
 /// What the user asked the system to do with a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,42 +37,29 @@ pub fn native_opener() -> SystemOpener {
     })
 }
 
-/// Requests under way.
-#[derive(Default)]
-pub struct SystemOpens {
-    running: Vec<(OpenRequest, Promise<Result<(), String>>)>,
+/// Hands `request` to `opener` on a worker; a failure is a toast naming the file.
+pub fn start(tasks: &mut TaskRegistry, opener: &SystemOpener, request: OpenRequest) {
+    let opener = Arc::clone(opener);
+    let name = match &request {
+        OpenRequest::Open(p) => format!("Opening {}", p.display()),
+        OpenRequest::Reveal(p) => format!("Showing {} in its folder", p.display()),
+    };
+    tasks.spawn_blocking(
+        TaskKind::SystemOpen,
+        name,
+        move || opener(&request).map_err(|e| failed(&request, &e)),
+        |app: &mut StudioApp, r| {
+            if let Err(e) | Ok(Err(e)) = r {
+                app.toast(Tone::Danger, e);
+            }
+        },
+    );
 }
 
-impl SystemOpens {
-    /// Hands `request` to `opener` on a worker.
-    pub fn start(&mut self, ctx: &egui::Context, opener: &SystemOpener, request: OpenRequest) {
-        let opener = Arc::clone(opener);
-        let asked = request.clone();
-        let promise = crate::ui::task::blocking(
-            ctx,
-            move || opener(&asked),
-            |m| Err(format!("stopped unexpectedly ({m})")),
-        );
-        self.running.push((request, promise));
-    }
-
-    /// What failed since the last call, as messages naming the file. Never blocks.
-    pub fn poll(&mut self) -> Vec<String> {
-        let mut failed = Vec::new();
-        let mut still = Vec::new();
-        for (request, promise) in self.running.drain(..) {
-            match promise.try_take() {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => failed.push(match &request {
-                    OpenRequest::Open(p) => format!("Could not open {}: {e}", p.display()),
-                    OpenRequest::Reveal(p) => {
-                        format!("Could not show {} in its folder: {e}", p.display())
-                    }
-                }),
-                Err(promise) => still.push((request, promise)),
-            }
-        }
-        self.running = still;
-        failed
+/// "Could not open /x/a.mp4: …".
+fn failed(request: &OpenRequest, e: &str) -> String {
+    match request {
+        OpenRequest::Open(p) => format!("Could not open {}: {e}", p.display()),
+        OpenRequest::Reveal(p) => format!("Could not show {} in its folder: {e}", p.display()),
     }
 }

@@ -1,6 +1,7 @@
 //! The app's background work: the simulator, the engine's (re)starts and every task's answer,
 //! polled at the start of each frame without waiting.
 
+use super::tasks::TaskKind;
 use super::*;
 
 impl StudioApp {
@@ -24,6 +25,36 @@ impl StudioApp {
         self.key_problem = None;
         self.screen = Screen::Studio;
         self.restart_engine();
+    }
+
+    /// Starts the in-process simulator in the background (once at a time), then uses it.
+    pub(super) fn start_simulator(&mut self) {
+        if self.tasks.busy(TaskKind::Simulator) {
+            return;
+        }
+        self.tasks.spawn(
+            TaskKind::Simulator,
+            "Starting the simulator",
+            async {
+                reelsmith_sim::Simulator::start(reelsmith_sim::SimConfig::default())
+                    .await
+                    .map(Arc::new)
+                    .map_err(|e| format!("The simulator could not start: {e}"))
+            },
+            |app: &mut StudioApp, r| match r.and_then(|started| started) {
+                Ok(sim) => {
+                    app.use_simulator(sim);
+                    app.toast(
+                        Tone::Waiting,
+                        "Simulator started: jobs run locally and cost nothing.",
+                    );
+                }
+                Err(e) => {
+                    app.welcome.error = Some(e.clone());
+                    app.toast(Tone::Danger, e);
+                }
+            },
+        );
     }
 
     /// Gives the simulator the timing of the shared settings (the demo hook's, when set).
@@ -78,39 +109,9 @@ impl StudioApp {
     }
 
     pub(super) fn poll_background(&mut self) {
-        for outcome in self.key_tasks.poll() {
-            self.key_outcome(outcome);
-        }
-        for failed in self.opens.poll() {
-            self.toast(Tone::Danger, failed);
-        }
-        if let Some(p) = self.sim_starting.take() {
-            match p.try_take() {
-                Ok(Ok(sim)) => {
-                    self.use_simulator(sim);
-                    self.toast(
-                        Tone::Waiting,
-                        "Simulator started: jobs run locally and cost nothing.",
-                    );
-                }
-                Ok(Err(e)) => {
-                    self.welcome.error = Some(e.clone());
-                    self.toast(Tone::Danger, e);
-                }
-                Err(p) => self.sim_starting = Some(p),
-            }
-        }
-        if let Some(catalog) = endpoints::poll_fetch(&mut self.picker) {
-            let (catalog, result) = catalog;
-            self.entries = catalog.entries();
-            self.catalog = Some(catalog);
-            match result {
-                Ok(id) => {
-                    self.toast(Tone::Success, format!("Added {id}"));
-                    self.select_endpoint(&id);
-                }
-                Err(e) => self.picker.add_error = Some(e),
-            }
+        // Each finished task's module applies its answer.
+        for apply in self.tasks.poll() {
+            apply(self);
         }
         let notices = self.engine.poll();
         if !notices.is_empty() {
@@ -123,27 +124,12 @@ impl StudioApp {
         if self.money.poll() {
             self.invalidate();
         }
-        let polled = crate::ui::model_browser::poll(
+        crate::ui::model_browser::poll(
             &mut self.browser,
-            &mut self.money,
+            &self.money,
             &self.config.cache_dir,
-            &self.ctx,
+            &mut self.tasks,
         );
-        if polled.prices_changed {
-            self.invalidate();
-        }
-        if let Some((catalog, result)) = polled.added {
-            self.entries = catalog.entries();
-            self.catalog = Some(catalog);
-            match result {
-                Ok(id) => {
-                    self.browser.add_error = None;
-                    self.toast(Tone::Success, format!("Added {id}"));
-                    self.select_endpoint(&id);
-                }
-                Err(e) => self.browser.add_error = Some(e),
-            }
-        }
         if self.engine.take_just_opened() {
             // The journal opens in the background, maybe after the first connect.
             if let Some(journal) = self.engine.journal() {

@@ -104,7 +104,7 @@ impl StudioApp {
     /// Hands a file to the system's handlers on a worker (they may take long).
     fn system_open(&mut self, request: OpenRequest) {
         let opener = self.config.system_open.clone();
-        self.opens.start(&self.ctx, &opener, request);
+        crate::ui::system_open::start(&mut self.tasks, &opener, request);
     }
 
     pub(super) fn add_media(&mut self, field: &str, items: Vec<schema::MediaRef>) {
@@ -175,26 +175,13 @@ impl StudioApp {
                     return;
                 }
                 let urls = self.config.service.urls.clone();
-                self.key_tasks.start_save(key, urls, &self.ctx);
+                self.key_tasks.start_save(&mut self.tasks, key, urls);
             }
-            Action::StartSimulator => {
-                if self.sim_starting.is_some() {
-                    return;
-                }
-                let ctx = self.ctx.clone();
-                self.sim_starting = Some(Promise::spawn_async(async move {
-                    let r = reelsmith_sim::Simulator::start(reelsmith_sim::SimConfig::default())
-                        .await
-                        .map(Arc::new)
-                        .map_err(|e| format!("The simulator could not start: {e}"));
-                    ctx.request_repaint();
-                    r
-                }));
-            }
+            Action::StartSimulator => self.start_simulator(),
             Action::ForgetKey => {
                 // The keyring may block: forgotten on a blocking task, like every key call.
                 let urls = self.config.service.urls.clone();
-                self.key_tasks.start_forget(urls, &self.ctx);
+                self.key_tasks.start_forget(&mut self.tasks, urls);
             }
             Action::ApplySettings { settings, restart } => {
                 self.engine.apply_settings(settings, restart);

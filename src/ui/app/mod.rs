@@ -4,6 +4,7 @@
 
 mod background;
 mod commands;
+mod lookups;
 mod shortcuts;
 mod state;
 pub mod tasks;
@@ -15,7 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use egui::RichText;
-use poll_promise::Promise;
 use serde::{Deserialize, Serialize};
 
 use super::config::{Service, StudioConfig};
@@ -40,6 +40,7 @@ use reelsmith_core::session::Migration;
 use reelsmith_core::settings::Settings;
 
 pub use commands::{Action, Commands};
+pub use lookups::{issues_for, short_name};
 pub use state::{Persisted, Screen, View};
 pub use top_bar::{
     CREATE_SHORTCUT, FILTER_SHORTCUT, GALLERY_SHORTCUT, GENERATE_SHORTCUT, HELP_SHORTCUT,
@@ -63,7 +64,6 @@ pub struct StudioApp {
     pub key_problem: Option<String>,
     /// Key lookups, saves and forgets under way (all off the UI thread).
     pub key_tasks: KeyTasks,
-    sim_starting: Option<Promise<Result<Arc<reelsmith_sim::Simulator>, String>>>,
     /// Welcome screen state.
     pub welcome: WelcomeState,
     /// The endpoint catalog (taken out while a fetch runs).
@@ -113,8 +113,8 @@ pub struct StudioApp {
     /// Demo jobs to queue once the engine runs (benchmark hook).
     pending_demo_jobs: u32,
     toasts: egui_notify::Toasts,
-    /// Files being opened or shown in the file manager.
-    opens: crate::ui::system_open::SystemOpens,
+    /// The window's one-shot background work, drained at each frame start.
+    pub tasks: tasks::TaskRegistry,
     /// What panels asked for this frame, applied at its end.
     pub commands: Commands,
     rt: tokio::runtime::Handle,
@@ -157,7 +157,6 @@ impl StudioApp {
             key: None,
             key_problem: None,
             key_tasks,
-            sim_starting: None,
             welcome: WelcomeState::default(),
             catalog: Some(catalog),
             entries,
@@ -180,7 +179,7 @@ impl StudioApp {
             first_frame: crate::ui::startup::FirstFrameProbe::from_env(),
             pending_demo_jobs: 0,
             toasts: egui_notify::Toasts::default().with_anchor(egui_notify::Anchor::BottomRight),
-            opens: Default::default(),
+            tasks: tasks::TaskRegistry::new(ctx),
             commands: Commands::default(),
             rt,
             ctx: ctx.clone(),
@@ -190,7 +189,7 @@ impl StudioApp {
             app.use_simulator(sim);
         } else {
             let urls = app.config.service.urls.clone();
-            app.key_tasks.start_lookup(urls, ctx);
+            app.key_tasks.start_lookup(&mut app.tasks, urls);
         }
         let first = app
             .persisted
@@ -276,7 +275,8 @@ impl StudioApp {
         }
     }
 
-    fn select_endpoint(&mut self, id: &str) {
+    /// Shows the form of endpoint `id` (its values from the defaults on first use).
+    pub(crate) fn select_endpoint(&mut self, id: &str) {
         let Some(catalog) = self.catalog.as_ref() else {
             return;
         };
@@ -353,6 +353,7 @@ impl StudioApp {
                     catalog: &mut self.catalog,
                     openapi_url: &self.config.service.urls.openapi,
                     commands: &mut self.commands,
+                    tasks: &mut self.tasks,
                 };
                 endpoints::show(&mut view, ui)
             });
@@ -401,6 +402,7 @@ impl StudioApp {
                     has_key: self.key.is_some(),
                     engine: &self.engine,
                     commands: &mut self.commands,
+                    tasks: &mut self.tasks,
                 };
                 form::show(&mut view, ui)
             });
@@ -431,6 +433,7 @@ impl StudioApp {
             pick_folder: &self.config.pick_folder,
             drop_target: self.storyboard.board().map(|b| b.name.as_str()),
             commands: &mut self.commands,
+            tasks: &mut self.tasks,
         };
         gallery::show(&mut view, ui);
         // Over the gallery, but save_copy's: its answer starts a copy, which takes the app.
@@ -510,6 +513,7 @@ impl eframe::App for StudioApp {
                         money: &self.money.handle,
                         spend: self.money.spend.as_ref(),
                         commands: &mut self.commands,
+                        tasks: &mut self.tasks,
                     };
                     egui::CentralPanel::default().show(ui, |ui| settings::show(&mut view, ui));
                 }
@@ -533,6 +537,7 @@ impl eframe::App for StudioApp {
             entries: &self.entries,
             catalog: &mut self.catalog,
             openapi_url: &self.config.service.urls.openapi,
+            tasks: &mut self.tasks,
         };
         super::model_browser::show(&mut view, ui.ctx());
         let mut view = super::budget_notice::BudgetNoticeView {
@@ -553,6 +558,7 @@ impl eframe::App for StudioApp {
             inbox: &mut self.inbox,
             cache_dir: &self.config.cache_dir,
             commands: &mut self.commands,
+            tasks: &mut self.tasks,
         };
         references::file_drop_overlay(&mut view, ui.ctx());
         // Every command of the frame is handled here, in one place, after drawing.
@@ -566,18 +572,4 @@ impl eframe::App for StudioApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.persisted);
     }
-}
-
-/// Short human name for an endpoint id (the catalog's name when known).
-pub fn short_name(entries: &[CatalogEntry], endpoint_id: &str) -> String {
-    entries
-        .iter()
-        .find(|e| e.endpoint_id == endpoint_id)
-        .map(|e| format!("{} · {}", e.family, e.name))
-        .unwrap_or_else(|| endpoint_id.to_string())
-}
-
-/// Path of the current form's field issues (prefix match for nested fields).
-pub fn issues_for<'a>(issues: &'a [Issue], path: &str) -> impl Iterator<Item = &'a Issue> {
-    issues.iter().filter(move |i| i.field == path)
 }

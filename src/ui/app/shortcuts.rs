@@ -16,7 +16,7 @@ impl StudioApp {
                 &mut self.browser,
                 &self.money,
                 &self.config.cache_dir,
-                ctx,
+                &mut self.tasks,
             );
         }
         if ctx.input_mut(|i| i.consume_shortcut(&GENERATE_SHORTCUT))

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use egui::{RichText, Ui};
-use poll_promise::Promise;
 
 use super::FormView;
-use crate::ui::app::Action;
+use crate::ui::app::tasks::TaskKind;
+use crate::ui::app::{Action, StudioApp};
 use crate::ui::engine_link::EngineLink;
 use crate::ui::theme::{self, Tone};
 use reelsmith_core::schema::batch::{
@@ -79,8 +79,9 @@ pub struct BatchUi {
     pub asking: Option<Prepared>,
     /// Photos were just offered: the section opens to show the offer.
     offered: bool,
-    /// A folder or CSV being picked and read (dialogs and disk off the UI thread).
-    picking: Option<Promise<Picked>>,
+    /// The registry task picking and reading a folder or CSV, by token (dialogs and disk off
+    /// the UI thread; an answer for a form since reset is not this one's).
+    picking: Option<u64>,
     /// The last preparation and what it was made from.
     cache: Option<(Key, Result<Prepared, String>)>,
 }
@@ -156,27 +157,31 @@ impl BatchUi {
         let summary = summarize(model, &forms);
         Ok(Prepared { forms, summary })
     }
+}
 
-    /// Applies a finished pick; never blocks.
-    fn poll(&mut self) -> Option<String> {
-        let done = self.picking.as_ref()?.ready().is_some();
-        if !done {
-            return None;
+/// Applies a finished pick to the form that asked for it.
+fn picked(app: &mut StudioApp, token: u64, picked: Result<Picked, String>) {
+    let batch = &mut app.form_ui.batch;
+    if batch.picking != Some(token) {
+        return;
+    }
+    batch.picking = None;
+    let error = match picked {
+        Ok(Picked::Folder(Ok(Some(photos)))) => {
+            batch.photos = Some(photos);
+            batch.source = Source::Photos;
+            None
         }
-        let picked = self.picking.take()?.block_and_take();
-        match picked {
-            Picked::Folder(Ok(Some(photos))) => {
-                self.photos = Some(photos);
-                self.source = Source::Photos;
-            }
-            Picked::Csv(Ok(Some(csv))) => {
-                self.csv = Some(csv);
-                self.source = Source::Csv;
-            }
-            Picked::Folder(Ok(None)) | Picked::Csv(Ok(None)) => {}
-            Picked::Folder(Err(e)) | Picked::Csv(Err(e)) => return Some(e),
+        Ok(Picked::Csv(Ok(Some(csv)))) => {
+            batch.csv = Some(csv);
+            batch.source = Source::Csv;
+            None
         }
-        None
+        Ok(Picked::Folder(Ok(None)) | Picked::Csv(Ok(None))) => None,
+        Ok(Picked::Folder(Err(e)) | Picked::Csv(Err(e))) | Err(e) => Some(e),
+    };
+    if let Some(error) = error {
+        app.act(Action::Toast(Tone::Danger, error));
     }
 }
 
@@ -229,9 +234,6 @@ pub fn offer_photos(
 
 /// Draws the batch section of the form.
 pub(super) fn section(ui: &mut Ui, view: &mut FormView<'_>, model: &FormModel) {
-    if let Some(error) = view.form_ui.batch.poll() {
-        view.commands.send(Action::Toast(Tone::Danger, error));
-    }
     let photo_target = photo_field(model, None).ok();
     let batch = &mut view.form_ui.batch;
     let offered = std::mem::take(&mut batch.offered);
@@ -282,29 +284,37 @@ pub(super) fn section(ui: &mut Ui, view: &mut FormView<'_>, model: &FormModel) {
     let folder_pick = view.config.pick_folder.clone();
     let csv_pick = view.config.pick_csv.clone();
     let start = view.config.default_output_dir.clone();
-    let ctx = ui.ctx().clone();
     let batch = &mut view.form_ui.batch;
     let wanted = ui.data_mut(|d| {
         let w = d.get_temp::<PickWanted>(pick_id());
         d.remove::<PickWanted>(pick_id());
         w
     });
+    if batch.picking.is_some() {
+        return;
+    }
+    let token = crate::ui::app::tasks::token();
+    let done = move |app: &mut StudioApp, r| picked(app, token, r);
     match wanted {
-        Some(PickWanted::Folder(field)) if batch.picking.is_none() => {
-            batch.picking = Some(Promise::spawn_blocking(move || {
-                let out = pick_folder(&folder_pick, &start, field);
-                ctx.request_repaint();
-                Picked::Folder(out)
-            }));
+        Some(PickWanted::Folder(field)) => {
+            batch.picking = Some(token);
+            view.tasks.spawn_blocking(
+                TaskKind::BatchPick,
+                "Reading the photo folder",
+                move || Picked::Folder(pick_folder(&folder_pick, &start, field)),
+                done,
+            );
         }
-        Some(PickWanted::Csv) if batch.picking.is_none() => {
-            batch.picking = Some(Promise::spawn_blocking(move || {
-                let out = pick_csv(&csv_pick, &start);
-                ctx.request_repaint();
-                Picked::Csv(out)
-            }));
+        Some(PickWanted::Csv) => {
+            batch.picking = Some(token);
+            view.tasks.spawn_blocking(
+                TaskKind::BatchPick,
+                "Reading the CSV",
+                move || Picked::Csv(pick_csv(&csv_pick, &start)),
+                done,
+            );
         }
-        _ => {}
+        None => {}
     }
 }
 

@@ -8,6 +8,7 @@ use egui::{RichText, Ui};
 use rand::Rng;
 use serde_json::Value;
 
+use crate::ui::app::tasks::TaskRegistry;
 use crate::ui::app::{Action, Commands, GENERATE_SHORTCUT};
 use crate::ui::config::StudioConfig;
 use crate::ui::engine_link::EngineLink;
@@ -94,6 +95,8 @@ pub struct FormView<'a> {
     pub engine: &'a EngineLink,
     /// Commands for the app, applied at frame end.
     pub commands: &'a mut Commands,
+    /// Where the form's background work runs (presets' files).
+    pub tasks: &'a mut TaskRegistry,
 }
 
 /// Everything a field widget needs besides its own value.
@@ -154,6 +157,7 @@ pub fn show(view: &mut FormView<'_>, ui: &mut Ui) {
                                 media: references::ReferencesView {
                                     inbox: &mut *view.inbox,
                                     thumbs: &mut *view.thumbs,
+                                    tasks: &mut *view.tasks,
                                 },
                                 issues,
                                 references,

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use egui::{RichText, Ui};
-use poll_promise::Promise;
 
 use super::FormView;
-use crate::ui::app::{Action, Commands};
+use crate::ui::app::tasks::{TaskKind, TaskRegistry};
+use crate::ui::app::{Action, StudioApp};
 use crate::ui::theme::{self, Tone};
 use reelsmith_core::schema::presets::{Preset, PresetStore};
 use reelsmith_core::schema::{FormModel, FormState};
@@ -33,7 +33,9 @@ pub struct PresetsUi {
     pub list: Option<Vec<Preset>>,
     /// The name dialog, when open.
     pub naming: Option<Naming>,
-    task: Option<Promise<Answer>>,
+    /// The file operation under way, by token: an answer for a menu since reset (another
+    /// endpoint, settings reused) is not this menu's.
+    task: Option<u64>,
 }
 
 impl std::fmt::Debug for PresetsUi {
@@ -58,54 +60,67 @@ fn store(config_dir: &Path) -> PresetStore {
 }
 
 /// Runs `op` on a worker thread, then lists the endpoint's presets again.
-fn start(presets: &mut PresetsUi, config_dir: &Path, endpoint: &str, op: Op, ctx: &egui::Context) {
+fn start(
+    presets: &mut PresetsUi,
+    tasks: &mut TaskRegistry,
+    config_dir: &Path,
+    endpoint: &str,
+    op: Op,
+) {
     if presets.task.is_some() {
         return;
     }
     let store = store(config_dir);
     let endpoint = endpoint.to_string();
-    let ctx = ctx.clone();
-    presets.task = Some(Promise::spawn_blocking(move || {
-        let said = match op {
-            Op::List => Ok(None),
-            Op::Save(name, form) => store
-                .save(&endpoint, &name, &form, false)
-                .map(|_| Some(format!("Preset \"{name}\" saved."))),
-            Op::Rename(from, to) => store
-                .rename(&endpoint, &from, &to)
-                .map(|()| Some(format!("Preset \"{from}\" renamed to \"{to}\"."))),
-            Op::Delete(name) => store
-                .delete(&endpoint, &name)
-                .map(|()| Some(format!("Preset \"{name}\" deleted."))),
-        };
-        let out = said
-            .map(|s| (store.list(&endpoint), s))
-            .map_err(|e| format!("Presets: {e}"));
-        ctx.request_repaint();
-        out
-    }));
+    let token = crate::ui::app::tasks::token();
+    presets.task = Some(token);
+    let name = match &op {
+        Op::List => "Reading the presets".to_string(),
+        Op::Save(name, _) => format!("Saving the preset \"{name}\""),
+        Op::Rename(from, _) => format!("Renaming the preset \"{from}\""),
+        Op::Delete(name) => format!("Deleting the preset \"{name}\""),
+    };
+    tasks.spawn_blocking(
+        TaskKind::Presets,
+        name,
+        move || -> Answer {
+            let said = match op {
+                Op::List => Ok(None),
+                Op::Save(name, form) => store
+                    .save(&endpoint, &name, &form, false)
+                    .map(|_| Some(format!("Preset \"{name}\" saved."))),
+                Op::Rename(from, to) => store
+                    .rename(&endpoint, &from, &to)
+                    .map(|()| Some(format!("Preset \"{from}\" renamed to \"{to}\"."))),
+                Op::Delete(name) => store
+                    .delete(&endpoint, &name)
+                    .map(|()| Some(format!("Preset \"{name}\" deleted."))),
+            };
+            said.map(|s| (store.list(&endpoint), s))
+                .map_err(|e| format!("Presets: {e}"))
+        },
+        move |app: &mut StudioApp, r| finish(app, token, r.and_then(|answer| answer)),
+    );
 }
 
-/// Applies a finished file operation; never blocks.
-fn poll(presets: &mut PresetsUi, commands: &mut Commands) {
-    let ready = presets.task.as_ref().is_some_and(|t| t.ready().is_some());
-    if !ready {
+/// Applies a finished file operation to the menu that started it.
+fn finish(app: &mut StudioApp, token: u64, answer: Answer) {
+    let presets = &mut app.form_ui.presets;
+    if presets.task != Some(token) {
         return;
     }
-    let Some(task) = presets.task.take() else {
-        return;
-    };
-    match task.block_and_take() {
+    presets.task = None;
+    match answer {
         Ok((list, said)) => {
             presets.list = Some(list);
             if let Some(said) = said {
-                commands.send(Action::Toast(Tone::Waiting, said));
+                app.act(Action::Toast(Tone::Waiting, said));
             }
         }
         Err(e) => {
             // The list is read again: the operation may have half happened.
             presets.list = None;
-            commands.send(Action::Toast(Tone::Danger, e));
+            app.act(Action::Toast(Tone::Danger, e));
         }
     }
 }
@@ -119,14 +134,13 @@ pub(super) fn menu(
     folder_hint: PathBuf,
 ) {
     let config_dir = view.config.config_dir.as_path();
-    poll(&mut view.form_ui.presets, view.commands);
     if view.form_ui.presets.list.is_none() {
         start(
             &mut view.form_ui.presets,
+            view.tasks,
             config_dir,
             &model.endpoint_id,
             Op::List,
-            ui.ctx(),
         );
     }
     let busy = view.form_ui.presets.task.is_some();
@@ -195,10 +209,10 @@ pub(super) fn menu(
     if let Some(op) = op.or_else(|| naming_dialog(&mut view.form_ui.presets, state, ui.ctx())) {
         start(
             &mut view.form_ui.presets,
+            view.tasks,
             config_dir,
             &model.endpoint_id,
             op,
-            ui.ctx(),
         );
     }
 }

@@ -2,12 +2,12 @@
 //! bulk buttons share these actions.
 
 use egui::{RichText, Ui};
-use poll_promise::Promise;
 use reelsmith_core::library::{LibraryItem, Sidecar};
 
 use super::marks::{self, Mark};
 use super::{GalleryState, GalleryView};
-use crate::ui::app::{Action, Commands};
+use crate::ui::app::tasks::{TaskKind, TaskRegistry};
+use crate::ui::app::{Action, StudioApp};
 use crate::ui::theme::{self, Tone};
 
 /// The items of `ids` known to the index, in that order.
@@ -49,7 +49,7 @@ pub fn show(view: &mut GalleryView<'_>, ui: &mut Ui, ids: &[String]) {
         .on_hover_text("The input the job was sent with, from its sidecar")
         .clicked()
     {
-        copy_settings(view.gallery, ui.ctx(), &items);
+        copy_settings(view.tasks, &items);
     }
     if ui
         .add_enabled(items.len() == 1, egui::Button::new("Reuse settings"))
@@ -79,26 +79,28 @@ pub fn show(view: &mut GalleryView<'_>, ui: &mut Ui, ids: &[String]) {
     }
     ui.separator();
     if ui.button("Favourite (F)").clicked() {
-        marks::toggle(view.gallery, view.engine, ui.ctx(), ids, Mark::Favourite);
+        marks::toggle(view, ids, Mark::Favourite);
     }
     if ui.button("Reject (X)").clicked() {
-        marks::toggle(view.gallery, view.engine, ui.ctx(), ids, Mark::Reject);
+        marks::toggle(view, ids, Mark::Reject);
     }
     let danger = theme::tone(ui, Tone::Danger);
     if ui
         .button(RichText::new("Move to the trash (Delete)").color(danger))
         .clicked()
     {
-        super::trash_link::delete(view, ui.ctx(), ids);
+        super::trash_link::delete(view, ids);
     }
 }
 
 /// Reads the sidecars on a worker, then copies their inputs (one object, or an array for
-/// several videos).
-fn copy_settings(gallery: &mut GalleryState, ctx: &egui::Context, items: &[LibraryItem]) {
+/// several videos). A newer copy replaces one still reading.
+fn copy_settings(tasks: &mut TaskRegistry, items: &[LibraryItem]) {
     let sidecars: Vec<std::path::PathBuf> = items.iter().map(|i| i.sidecar.clone()).collect();
-    gallery.copy_json = Some(crate::ui::task::blocking(
-        ctx,
+    tasks.forget(TaskKind::CopySettings);
+    tasks.spawn_blocking(
+        TaskKind::CopySettings,
+        "Reading the settings",
         move || {
             let mut inputs = Vec::new();
             for path in &sidecars {
@@ -112,21 +114,9 @@ fn copy_settings(gallery: &mut GalleryState, ctx: &egui::Context, items: &[Libra
             };
             serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
         },
-        |m| Err(format!("Reading the settings stopped unexpectedly ({m}).")),
-    ));
+        |app: &mut StudioApp, r| match r {
+            Ok(Ok(json)) => app.act(Action::CopyText(json, "Settings")),
+            Err(e) | Ok(Err(e)) => app.act(Action::Toast(Tone::Danger, e)),
+        },
+    );
 }
-
-/// Copies the settings once read.
-pub fn poll(copy_json: &mut CopyJson, commands: &mut Commands) {
-    let Some(p) = copy_json.take() else {
-        return;
-    };
-    match p.try_take() {
-        Ok(Ok(json)) => commands.send(Action::CopyText(json, "Settings")),
-        Ok(Err(e)) => commands.send(Action::Toast(Tone::Danger, e)),
-        Err(p) => *copy_json = Some(p),
-    }
-}
-
-/// The copy of settings under way.
-pub type CopyJson = Option<Promise<Result<String, String>>>;

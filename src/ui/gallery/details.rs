@@ -128,7 +128,7 @@ pub(super) fn details(view: &mut GalleryView<'_>, ui: &mut Ui, item: &LibraryIte
                     .on_hover_text("Delete; undo from the banner or with Ctrl+Z")
                     .clicked()
                 {
-                    trash_link::delete(view, ui.ctx(), &ids);
+                    trash_link::delete(view, &ids);
                 }
             });
             ui.add_space(8.0);
@@ -137,8 +137,8 @@ pub(super) fn details(view: &mut GalleryView<'_>, ui: &mut Ui, item: &LibraryIte
                 .sidecar
                 .as_ref()
                 .filter(|(id, _)| id == &item.job_id)
-                .map(|(_, p)| p);
-            match sidecar.and_then(|p| p.ready()) {
+                .and_then(|(_, read)| read.as_ref());
+            match sidecar {
                 Some(Ok(sc)) => {
                     egui::CollapsingHeader::new("Full input")
                         .default_open(true)
@@ -209,26 +209,14 @@ fn marks_buttons(view: &mut GalleryView<'_>, ui: &mut Ui, ids: &[String]) {
         .on_hover_text("F")
         .clicked()
     {
-        marks::toggle(
-            view.gallery,
-            view.engine,
-            ui.ctx(),
-            ids,
-            marks::Mark::Favourite,
-        );
+        marks::toggle(view, ids, marks::Mark::Favourite);
     }
     if ui
         .selectable_label(rej, "× Reject")
         .on_hover_text("X")
         .clicked()
     {
-        marks::toggle(
-            view.gallery,
-            view.engine,
-            ui.ctx(),
-            ids,
-            marks::Mark::Reject,
-        );
+        marks::toggle(view, ids, marks::Mark::Reject);
     }
 }
 
@@ -281,7 +269,7 @@ pub(super) fn bulk_details(view: &mut GalleryView<'_>, ui: &mut Ui) {
             .on_hover_text("Delete; undo from the banner or with Ctrl+Z")
             .clicked()
         {
-            trash_link::delete(view, ui.ctx(), &ids);
+            trash_link::delete(view, &ids);
         }
     });
     ui.add_space(8.0);

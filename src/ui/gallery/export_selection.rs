@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use egui::{RichText, Ui};
-use poll_promise::Promise;
 use reelsmith_core::library::LibraryItem;
 use reelsmith_core::library::export_selection::{SelectionReport, export_selection};
 
 use super::GalleryView;
+use crate::ui::app::StudioApp;
+use crate::ui::app::tasks::TaskKind;
 use crate::ui::theme::{self, Tone};
 
 /// How far the copy is, written by the worker and read by the UI.
@@ -23,16 +24,11 @@ struct Progress {
     bytes: AtomicU64,
 }
 
-/// The copy under way.
-struct Running {
-    progress: Arc<Progress>,
-    promise: Promise<Option<(std::path::PathBuf, SelectionReport, Vec<LibraryItem>)>>,
-}
-
 /// State of "Save copies…".
 #[derive(Default)]
 pub struct ExportState {
-    running: Option<Running>,
+    /// The progress of the copy under way (a task of the app's registry).
+    running: Option<Arc<Progress>>,
     /// What the last copy did, in words.
     pub note: Option<(Tone, String)>,
 }
@@ -54,8 +50,10 @@ pub fn start(view: &mut GalleryView<'_>, ctx: &egui::Context, items: Vec<Library
     let progress = Arc::new(Progress::default());
     let shared = progress.clone();
     let wake = ctx.clone();
-    let promise = crate::ui::task::blocking(
-        ctx,
+    let name = format!("Saving {}", copies(items.len()));
+    view.tasks.spawn_blocking(
+        TaskKind::ExportSelection,
+        name,
         move || {
             let folder = pick(&start_at)?;
             let report = export_selection(&items, &folder, &mut |p| {
@@ -67,34 +65,23 @@ pub fn start(view: &mut GalleryView<'_>, ctx: &egui::Context, items: Vec<Library
             });
             Some((folder, report, items))
         },
-        |m| {
-            tracing::error!("saving copies stopped: {m}");
-            None
+        |app: &mut StudioApp, r| {
+            let export = &mut app.gallery.export;
+            export.running = None;
+            match r {
+                Ok(Some((folder, report, items))) => {
+                    export.note = Some(summary(&folder, &report, &items));
+                }
+                // The user closed the dialog.
+                Ok(None) => {}
+                Err(e) => export.note = Some((Tone::Danger, e)),
+            }
         },
     );
     view.gallery.export = ExportState {
-        running: Some(Running { progress, promise }),
+        running: Some(progress),
         note: None,
     };
-}
-
-/// Reads the finished copy.
-pub fn poll(export: &mut ExportState) {
-    let Some(running) = export.running.take() else {
-        return;
-    };
-    match running.promise.try_take() {
-        Ok(Some((folder, report, items))) => {
-            export.note = Some(summary(&folder, &report, &items));
-        }
-        Ok(None) => {}
-        Err(promise) => {
-            export.running = Some(Running {
-                progress: running.progress,
-                promise,
-            })
-        }
-    }
 }
 
 /// "Saved 12 copies in /x (1 renamed, the name was taken: a.mp4 as a (2).mp4). 1 not copied: …".
@@ -157,8 +144,7 @@ fn copies(n: usize) -> String {
 
 /// The progress bar while copies are made, then the outcome.
 pub fn status(export: &mut ExportState, ui: &mut Ui) {
-    if let Some(running) = &export.running {
-        let p = &running.progress;
+    if let Some(p) = &export.running {
         let videos = p.videos.load(Ordering::Relaxed);
         if videos > 0 {
             let done = p.videos_done.load(Ordering::Relaxed);

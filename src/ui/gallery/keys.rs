@@ -66,16 +66,16 @@ pub fn handle(view: &mut GalleryView<'_>, ctx: &egui::Context) {
     }
     let ids = view.gallery.selection.ordered(&visible);
     if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::F)) {
-        marks::toggle(view.gallery, view.engine, ctx, &ids, marks::Mark::Favourite);
+        marks::toggle(view, &ids, marks::Mark::Favourite);
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::X)) {
-        marks::toggle(view.gallery, view.engine, ctx, &ids, marks::Mark::Reject);
+        marks::toggle(view, &ids, marks::Mark::Reject);
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Delete)) {
-        trash_link::delete(view, ctx, &ids);
+        trash_link::delete(view, &ids);
     }
     if ctx.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Z)) {
-        trash_link::undo(view, ctx);
+        trash_link::undo(view);
     }
 }
 

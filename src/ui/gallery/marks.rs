@@ -1,12 +1,11 @@
 //! Favourite and reject marks on the selection (F, X): shown at once from the index, saved in
 //! the journal off the UI thread, so they survive a restart (the indexer reads them back).
 
-use poll_promise::Promise;
 use reelsmith_core::store::Marks;
 
-use super::GalleryState;
+use super::GalleryView;
 use crate::ui::app::StudioApp;
-use crate::ui::engine_link::EngineLink;
+use crate::ui::app::tasks::TaskKind;
 use crate::ui::theme::Tone;
 
 /// Which mark a key toggles.
@@ -18,28 +17,23 @@ pub enum Mark {
     Reject,
 }
 
-/// Journal writes of marks under way.
+/// Journal writes of marks under way (counted here: [`super::busy`] sees only the gallery).
 #[derive(Default)]
 pub struct MarkSaves {
-    running: Vec<Promise<Result<(), String>>>,
+    running: usize,
 }
 
 impl MarkSaves {
     /// True while a write runs.
     pub fn busy(&self) -> bool {
-        !self.running.is_empty()
+        self.running > 0
     }
 }
 
 /// Toggles `mark` on `ids`: all of them get it unless all have it already, then all lose it
-/// (saved in the engine's journal; `ctx` repaints when the write is done).
-pub fn toggle(
-    gallery: &mut GalleryState,
-    engine: &EngineLink,
-    ctx: &egui::Context,
-    ids: &[String],
-    mark: Mark,
-) {
+/// (saved in the engine's journal by a task of the registry).
+pub fn toggle(view: &mut GalleryView<'_>, ids: &[String], mark: Mark) {
+    let gallery = &mut *view.gallery;
     let index = &gallery.index.index;
     let has = |m: &Marks| match mark {
         Mark::Favourite => m.favourite,
@@ -67,12 +61,14 @@ pub fn toggle(
         gallery.index.index.set_marks(id, *m);
     }
     gallery.index.touch();
-    let Some(journal) = engine.journal() else {
+    let Some(journal) = view.engine.journal() else {
         // A preview with no journal keeps them for this run only.
         return;
     };
-    gallery.marks.running.push(crate::ui::task::blocking(
-        ctx,
+    gallery.marks.running += 1;
+    view.tasks.spawn_blocking(
+        TaskKind::Marks,
+        "Saving the marks",
         move || {
             for (id, m) in &changed {
                 journal
@@ -81,18 +77,11 @@ pub fn toggle(
             }
             Ok(())
         },
-        |m| Err(format!("Saving the marks stopped unexpectedly ({m}).")),
-    ));
-}
-
-/// Collects finished writes; a failure is a toast.
-pub fn poll(app: &mut StudioApp) {
-    let running = std::mem::take(&mut app.gallery.marks.running);
-    for p in running {
-        match p.try_take() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => app.toast(Tone::Danger, e),
-            Err(p) => app.gallery.marks.running.push(p),
-        }
-    }
+        |app: &mut StudioApp, r| {
+            app.gallery.marks.running = app.gallery.marks.running.saturating_sub(1);
+            if let Err(e) | Ok(Err(e)) = r {
+                app.toast(Tone::Danger, e);
+            }
+        },
+    );
 }

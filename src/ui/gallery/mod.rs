@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use egui::{Color32, RichText, Ui};
-use poll_promise::Promise;
 
-use crate::ui::app::{Action, Commands, short_name};
+use crate::ui::app::tasks::{TaskKind, TaskRegistry};
+use crate::ui::app::{Action, Commands, StudioApp, short_name};
 use crate::ui::config::{FolderPicker, SoundOutput};
 use crate::ui::engine_link::{EngineLink, excerpt};
 use crate::ui::save_copy::{self, SaveCopyState};
@@ -74,14 +74,14 @@ pub struct GalleryState {
     trash: trash_link::TrashLink,
     /// "Save copies…" of the selection.
     export: export_selection::ExportState,
-    copy_json: context_menu::CopyJson,
-    /// The sidecar of the focused video.
-    sidecar: Option<(String, Promise<Result<Sidecar, String>>)>,
+    /// The focused video's id and its sidecar, once read (None while reading).
+    sidecar: Option<(String, Option<Result<Sidecar, String>>)>,
     /// The preview player (with sound), made on first use.
     pub player: Option<crate::ui::player::PlayerPanel>,
     /// "Save as…": the copy running, its outcome, a question.
     pub save: SaveCopyState,
-    last_frame: Option<Promise<Result<PathBuf, String>>>,
+    /// A last frame is being extracted.
+    last_frame: bool,
     /// Columns of the grid as last drawn (Up/Down move by this many).
     cols: usize,
     /// Where the grid scrolls to next frame (the keys moved the focus off screen).
@@ -136,7 +136,7 @@ impl GalleryState {
     pub fn focused_sidecar_ready(&self) -> bool {
         self.sidecar
             .as_ref()
-            .is_some_and(|(_, p)| p.ready().is_some())
+            .is_some_and(|(_, read)| read.is_some())
     }
 
     /// True while the last deletion can be undone (its banner is up).
@@ -165,6 +165,8 @@ pub struct GalleryView<'a> {
     pub drop_target: Option<&'a str>,
     /// Commands for the app, applied at frame end.
     pub commands: &'a mut Commands,
+    /// Where the gallery's background work runs (marks, trash, copies, sidecars).
+    pub tasks: &'a mut TaskRegistry,
 }
 
 /// Draws the gallery view (the app polls its finished work first, see [`poll_shown`]).
@@ -178,7 +180,7 @@ pub fn show(view: &mut GalleryView<'_>, ui: &mut Ui) {
         .as_ref()
         .and_then(|id| view.gallery.index.index.get(id))
         .map(|e| e.item.clone());
-    load_sidecar(view.gallery, ui.ctx(), focused.as_ref());
+    load_sidecar(view.gallery, view.tasks, focused.as_ref());
     let many = view.gallery.selected_ids().len() > 1;
     crate::ui::storyboard::gallery_drop_bar(view.drop_target, view.commands, ui);
     if many || focused.is_some() {
@@ -207,8 +209,8 @@ pub fn show(view: &mut GalleryView<'_>, ui: &mut Ui) {
 }
 
 /// Reads the focused video's sidecar (once per video), on a worker; a new focus closes the
-/// preview of the old one.
-fn load_sidecar(gallery: &mut GalleryState, ctx: &egui::Context, item: Option<&LibraryItem>) {
+/// preview of the old one, and the read of the old one is forgotten.
+fn load_sidecar(gallery: &mut GalleryState, tasks: &mut TaskRegistry, item: Option<&LibraryItem>) {
     let Some(item) = item else {
         return;
     };
@@ -225,14 +227,21 @@ fn load_sidecar(gallery: &mut GalleryState, ctx: &egui::Context, item: Option<&L
         p.close();
     }
     let path = item.sidecar.clone();
-    gallery.sidecar = Some((
-        item.job_id.clone(),
-        crate::ui::task::blocking(
-            ctx,
-            move || Sidecar::read(&path).map_err(|e| e.to_string()),
-            |m| Err(format!("reading it stopped unexpectedly ({m})")),
-        ),
-    ));
+    let job_id = item.job_id.clone();
+    gallery.sidecar = Some((job_id.clone(), None));
+    tasks.forget(TaskKind::Sidecar);
+    tasks.spawn_blocking(
+        TaskKind::Sidecar,
+        "Reading the sidecar",
+        move || Sidecar::read(&path).map_err(|e| e.to_string()),
+        move |app: &mut StudioApp, r| {
+            if let Some((id, read)) = &mut app.gallery.sidecar
+                && *id == job_id
+            {
+                *read = Some(r.and_then(|read| read));
+            }
+        },
+    );
 }
 
 pub(super) fn reuse_settings(view: &mut GalleryView<'_>, item: &LibraryItem) {
@@ -246,7 +255,7 @@ pub(super) fn reuse_settings(view: &mut GalleryView<'_>, item: &LibraryItem) {
         view.gallery
             .sidecar
             .as_ref()
-            .and_then(|(_, p)| p.ready())
+            .and_then(|(_, read)| read.as_ref())
             .and_then(|r| r.as_ref().ok())
             .map(|sc| sc.input.clone())
     });
@@ -265,7 +274,7 @@ pub(super) fn reuse_settings(view: &mut GalleryView<'_>, item: &LibraryItem) {
 /// True while a save, frame extraction or preview start runs.
 pub fn busy(g: &GalleryState) -> bool {
     g.save.busy()
-        || g.last_frame.is_some()
+        || g.last_frame
         || g.player.as_ref().is_some_and(|p| p.is_opening())
         || g.trash.busy()
         || g.export.busy()

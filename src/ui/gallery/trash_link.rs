@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
-use poll_promise::Promise;
 use reelsmith_core::library::IndexEntry;
 use reelsmith_core::library::trash::{Deleted, Restored, Trash, TrashOptions};
 
 use super::GalleryView;
+use crate::ui::app::tasks::{TaskKind, TaskRegistry};
 use crate::ui::app::{Action, StudioApp};
 use crate::ui::theme::{self, Tone};
 
@@ -41,7 +41,8 @@ pub struct Undoable {
 #[derive(Default)]
 pub struct TrashLink {
     trash: Shared,
-    running: Vec<Promise<Done>>,
+    /// Trash calls under way in the app's registry (counted here for [`TrashLink::busy`]).
+    running: usize,
     /// The last deletion, while it can be undone.
     pub last: Option<Undoable>,
     /// "Clear history, keep favourites" is waiting for its one question.
@@ -51,7 +52,7 @@ pub struct TrashLink {
 impl TrashLink {
     /// True while a deletion or an undo runs.
     pub fn busy(&self) -> bool {
-        !self.running.is_empty()
+        self.running > 0
     }
 }
 
@@ -60,17 +61,21 @@ fn undo_for() -> Duration {
     TrashOptions::default().undo_for
 }
 
-/// Runs `work` with the trash of `folder`, on a worker (`ctx` repaints when it is done).
+/// Runs `work` with the trash of `folder` as the registry task `name`; its answer (or
+/// `on_panic`'s, from the task's error) is applied at a frame start.
 fn with_trash(
     link: &mut TrashLink,
+    tasks: &mut TaskRegistry,
     folder: PathBuf,
-    ctx: &egui::Context,
+    name: String,
     work: impl FnOnce(&mut Trash) -> Done + Send + 'static,
     on_panic: impl FnOnce(String) -> Done + Send + 'static,
 ) {
     let shared = link.trash.clone();
-    link.running.push(crate::ui::task::blocking(
-        ctx,
+    link.running += 1;
+    tasks.spawn_blocking(
+        TaskKind::Trash,
+        name,
         move || {
             let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
             if guard.as_ref().is_none_or(|(f, _)| *f != folder) {
@@ -82,20 +87,24 @@ fn with_trash(
                 None => Done::Expired,
             }
         },
-        on_panic,
-    ));
+        |app: &mut StudioApp, r| {
+            let link = &mut app.gallery.trash;
+            link.running = link.running.saturating_sub(1);
+            finished(app, r.unwrap_or_else(on_panic));
+        },
+    );
 }
 
 /// Moves the videos `ids` to the trash.
-pub fn delete(view: &mut GalleryView<'_>, ctx: &egui::Context, ids: &[String]) {
+pub fn delete(view: &mut GalleryView<'_>, ids: &[String]) {
     let entries: Vec<IndexEntry> = ids
         .iter()
         .filter_map(|id| view.gallery.index.index.get(id).cloned())
         .collect();
-    delete_entries(view, ctx, entries);
+    delete_entries(view, entries);
 }
 
-fn delete_entries(view: &mut GalleryView<'_>, ctx: &egui::Context, entries: Vec<IndexEntry>) {
+fn delete_entries(view: &mut GalleryView<'_>, entries: Vec<IndexEntry>) {
     if entries.is_empty() {
         return;
     }
@@ -103,8 +112,9 @@ fn delete_entries(view: &mut GalleryView<'_>, ctx: &egui::Context, entries: Vec<
     let asked = entries.len();
     with_trash(
         &mut view.gallery.trash,
+        view.tasks,
         view.output_dir.clone(),
-        ctx,
+        format!("Moving {} to the trash", videos(asked)),
         move |trash| Done::Deleted {
             deleted: trash.delete(entries, journal.as_deref()),
             asked,
@@ -120,7 +130,7 @@ fn delete_entries(view: &mut GalleryView<'_>, ctx: &egui::Context, entries: Vec<
 }
 
 /// Moves every video that is not a favourite to the trash (asked once before).
-pub fn clear_keep_favourites(view: &mut GalleryView<'_>, ctx: &egui::Context) {
+pub fn clear_keep_favourites(view: &mut GalleryView<'_>) {
     let rest: Vec<IndexEntry> = view
         .gallery
         .index
@@ -136,19 +146,21 @@ pub fn clear_keep_favourites(view: &mut GalleryView<'_>, ctx: &egui::Context) {
         ));
         return;
     }
-    delete_entries(view, ctx, rest);
+    delete_entries(view, rest);
 }
 
 /// Puts the last deletion back (the banner's Undo, Ctrl+Z).
-pub fn undo(view: &mut GalleryView<'_>, ctx: &egui::Context) {
+pub fn undo(view: &mut GalleryView<'_>) {
     let Some(last) = view.gallery.trash.last.take() else {
         return;
     };
     let journal = view.engine.journal();
+    let name = format!("Putting {} back", videos(last.count));
     with_trash(
         &mut view.gallery.trash,
+        view.tasks,
         view.output_dir.clone(),
-        ctx,
+        name,
         move |trash| {
             Done::Restored(
                 trash
@@ -156,29 +168,24 @@ pub fn undo(view: &mut GalleryView<'_>, ctx: &egui::Context) {
                     .map_err(|e| e.to_string()),
             )
         },
-        |m| Done::Restored(Err(format!("Undo stopped unexpectedly ({m})."))),
+        // The task's error names it ("Putting 3 videos back stopped unexpectedly …").
+        |m| Done::Restored(Err(m)),
     );
 }
 
-/// Reads finished trash calls; hides the banner (and lets the core hand the files to the OS
-/// trash) once the undo time has passed.
+/// Hides the banner (and lets the core hand the files to the OS trash) once the undo time has
+/// passed; finished trash calls answer through the registry.
 pub fn poll(app: &mut StudioApp) {
-    let running = std::mem::take(&mut app.gallery.trash.running);
-    for p in running {
-        match p.try_take() {
-            Ok(done) => finished(app, done),
-            Err(p) => app.gallery.trash.running.push(p),
-        }
-    }
     if let Some(last) = &app.gallery.trash.last {
         let left = undo_for().saturating_sub(last.at.elapsed());
         if left.is_zero() {
             app.gallery.trash.last = None;
-            let (folder, ctx) = (app.output_dir(), app.egui_ctx());
+            let folder = app.output_dir();
             with_trash(
                 &mut app.gallery.trash,
+                &mut app.tasks,
                 folder,
-                &ctx,
+                "Emptying the trash's undo".into(),
                 |trash| {
                     trash.expire(false);
                     Done::Expired
@@ -294,7 +301,7 @@ pub fn banner(view: &mut GalleryView<'_>, ui: &mut Ui) {
         });
     ui.add_space(6.0);
     if undo_now {
-        undo(view, ui.ctx());
+        undo(view);
     }
 }
 
@@ -339,7 +346,7 @@ pub fn confirm_clear(view: &mut GalleryView<'_>, ctx: &egui::Context) {
     if let Some(yes) = answer {
         view.gallery.trash.confirm_clear = false;
         if yes {
-            clear_keep_favourites(view, ctx);
+            clear_keep_favourites(view);
         }
     }
 }

@@ -89,6 +89,8 @@ pub struct DropView<'a> {
     pub cache_dir: &'a Path,
     /// Commands for the app, applied at frame end.
     pub commands: &'a mut crate::ui::app::Commands,
+    /// Where pasted images are saved.
+    pub tasks: &'a mut TaskRegistry,
 }
 
 /// Handles files hovering over and dropped on the window, and Ctrl+V of images and URLs.
@@ -160,9 +162,7 @@ pub fn file_drop_overlay(view: &mut DropView<'_>, ctx: &egui::Context) {
             Some(path) => {
                 view.inbox.active = Some(path.clone());
                 let items = paths.into_iter().map(MediaRef::Local).collect();
-                view.inbox
-                    .pending
-                    .push(Promise::from_ready((path, Ok(items))));
+                view.inbox.pending.push((path, Ok(items)));
                 ctx.request_repaint();
             }
             None => view.commands.send(crate::ui::app::Action::Toast(
@@ -171,10 +171,15 @@ pub fn file_drop_overlay(view: &mut DropView<'_>, ctx: &egui::Context) {
             )),
         }
     }
-    paste(view.inbox, view.cache_dir, ctx);
+    paste(view.inbox, view.tasks, view.cache_dir, ctx);
 }
 
-pub(super) fn paste(inbox: &mut MediaInbox, cache_dir: &Path, ctx: &egui::Context) {
+pub(super) fn paste(
+    inbox: &mut MediaInbox,
+    tasks: &mut TaskRegistry,
+    cache_dir: &Path,
+    ctx: &egui::Context,
+) {
     // Text pastes belong to the focused text field; only handle them when none has focus.
     let typing = ctx.memory(|m| m.focused().is_some());
     let events = ctx.input(|i| i.events.clone());
@@ -185,12 +190,12 @@ pub(super) fn paste(inbox: &mut MediaInbox, cache_dir: &Path, ctx: &egui::Contex
                     continue;
                 };
                 let dir = cache_dir.join("pasted");
-                let ctx = ctx.clone();
-                inbox.pending.push(Promise::spawn_blocking(move || {
-                    let r = save_pasted(&dir, &image).map(|p| vec![MediaRef::Local(p)]);
-                    ctx.request_repaint();
-                    (path, r)
-                }));
+                tasks.spawn_blocking(
+                    TaskKind::Media,
+                    "Saving the pasted image",
+                    move || save_pasted(&dir, &image).map(|p| vec![MediaRef::Local(p)]),
+                    move |app: &mut StudioApp, r| arrived(app, path, r),
+                );
             }
             egui::Event::Paste(text) if !typing => {
                 let text = text.trim().to_string();
@@ -215,7 +220,7 @@ pub(super) fn paste(inbox: &mut MediaInbox, cache_dir: &Path, ctx: &egui::Contex
                     .iter()
                     .any(|m| matches!(m, MediaRef::Local(p) if looks_like_video(p)));
                 if let Some(path) = inbox.target(None, video).map(|z| z.path.clone()) {
-                    inbox.pending.push(Promise::from_ready((path, Ok(items))));
+                    inbox.pending.push((path, Ok(items)));
                     ctx.request_repaint();
                 }
             }

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use egui::{Color32, RichText, Sense, Ui};
-use poll_promise::Promise;
 
+use crate::ui::app::StudioApp;
+use crate::ui::app::tasks::{TaskKind, TaskRegistry};
 use crate::ui::theme::{self, Tone};
 use crate::ui::thumbs::{self, Thumbnails};
 use reelsmith_core::media::MediaKind;
@@ -37,8 +38,6 @@ struct DragItem {
     index: usize,
 }
 
-type PendingMedia = Promise<(String, Result<Vec<MediaRef>, String>)>;
-
 /// Media waiting for a field: dialogs and pastes run off the UI thread and land here.
 #[derive(Default)]
 pub struct MediaInbox {
@@ -48,7 +47,9 @@ pub struct MediaInbox {
     /// The zone files hovering over the window would land in (None when nothing hovers).
     pub hover_target: Option<String>,
     url_input: HashMap<String, String>,
-    pending: Vec<PendingMedia>,
+    /// Media in for a field, in the order it came: drops, URLs and text pastes at once,
+    /// dialogs and pasted images when their registry task answers.
+    pending: Vec<(String, Result<Vec<MediaRef>, String>)>,
     reorder: Option<(String, usize, usize)>,
 }
 
@@ -56,15 +57,12 @@ impl MediaInbox {
     /// Finished dialogs and pastes: `(field path, items)`.
     pub fn poll(&mut self) -> Vec<(String, Vec<MediaRef>)> {
         let mut done = Vec::new();
-        let mut still = Vec::new();
-        for p in self.pending.drain(..) {
-            match p.try_take() {
-                Ok((path, Ok(items))) => done.push((path, items)),
-                Ok((_, Err(e))) => tracing::warn!("media input: {e}"),
-                Err(p) => still.push(p),
+        for (path, items) in self.pending.drain(..) {
+            match items {
+                Ok(items) => done.push((path, items)),
+                Err(e) => tracing::warn!("media input: {e}"),
             }
         }
-        self.pending = still;
         done
     }
 
@@ -128,6 +126,8 @@ pub struct ReferencesView<'a> {
     pub inbox: &'a mut MediaInbox,
     /// Thumbnails, and the problems of media files.
     pub thumbs: &'a mut Thumbnails,
+    /// Where the file dialog runs.
+    pub tasks: &'a mut TaskRegistry,
 }
 
 /// Draws a single-media field (image, video, audio, file).
@@ -164,7 +164,7 @@ pub fn single(
                     )
                 };
                 ui.label(RichText::new(hint).color(theme::subtle(ui)));
-                sources_row(ui, view.inbox, field, path, label);
+                sources_row(ui, view, field, path, label);
             });
         });
     });
@@ -210,7 +210,7 @@ pub fn list(
                 );
             }
         }
-        sources_row(ui, view.inbox, field, path, label);
+        sources_row(ui, view, field, path, label);
     });
     view.inbox.register(path, zone.response.rect, field.kind);
     mark_active_on_click(ui, view.inbox, path, zone.response.rect);
@@ -278,7 +278,14 @@ fn zone_frame(ui: &Ui, inbox: &MediaInbox, path: &str) -> egui::Frame {
 }
 
 /// Browse, paste and URL entry under a zone.
-fn sources_row(ui: &mut Ui, inbox: &mut MediaInbox, field: &Field, path: &str, label: egui::Id) {
+fn sources_row(
+    ui: &mut Ui,
+    view: &mut ReferencesView<'_>,
+    field: &Field,
+    path: &str,
+    label: egui::Id,
+) {
+    let inbox = &mut *view.inbox;
     ui.horizontal(|ui| {
         if ui
             .button("Browse…")
@@ -286,7 +293,7 @@ fn sources_row(ui: &mut Ui, inbox: &mut MediaInbox, field: &Field, path: &str, l
             .clicked()
         {
             inbox.active = Some(path.to_string());
-            browse(inbox, field, path, ui.ctx());
+            browse(view.tasks, field, path);
         }
         let url = inbox.url_input.entry(path.to_string()).or_default();
         let r = ui
@@ -309,34 +316,49 @@ fn sources_row(ui: &mut Ui, inbox: &mut MediaInbox, field: &Field, path: &str, l
             && !text.is_empty()
         {
             inbox.url_input.remove(path);
-            inbox.pending.push(Promise::from_ready((
-                path.to_string(),
-                Ok(vec![MediaRef::Url(text)]),
-            )));
+            inbox
+                .pending
+                .push((path.to_string(), Ok(vec![MediaRef::Url(text)])));
             ui.ctx().request_repaint();
         }
     });
 }
 
-fn browse(inbox: &mut MediaInbox, field: &Field, path: &str, ctx: &egui::Context) {
+/// Opens the system's file dialog as a registry task; the files chosen land in the inbox.
+fn browse(tasks: &mut TaskRegistry, field: &Field, path: &str) {
     let many = field.kind.is_media_list();
     let video = is_video_kind(field.kind);
     let path = path.to_string();
-    let ctx = ctx.clone();
     // rfd's dialog blocks until the user answers: never on the UI thread.
-    inbox.pending.push(Promise::spawn_blocking(move || {
-        let mut dialog = rfd::FileDialog::new();
-        dialog = if video {
-            dialog.add_filter("Video", &["mp4", "mov", "webm", "m4v"])
-        } else {
-            dialog.add_filter("Image", &["jpg", "jpeg", "png", "webp"])
-        };
-        let picked: Vec<PathBuf> = if many {
-            dialog.pick_files().unwrap_or_default()
-        } else {
-            dialog.pick_file().into_iter().collect()
-        };
-        ctx.request_repaint();
-        (path, Ok(picked.into_iter().map(MediaRef::Local).collect()))
-    }));
+    tasks.spawn_blocking(
+        TaskKind::Media,
+        "Choosing files",
+        move || {
+            let mut dialog = rfd::FileDialog::new();
+            dialog = if video {
+                dialog.add_filter("Video", &["mp4", "mov", "webm", "m4v"])
+            } else {
+                dialog.add_filter("Image", &["jpg", "jpeg", "png", "webp"])
+            };
+            let picked: Vec<PathBuf> = if many {
+                dialog.pick_files().unwrap_or_default()
+            } else {
+                dialog.pick_file().into_iter().collect()
+            };
+            Ok(picked.into_iter().map(MediaRef::Local).collect())
+        },
+        move |app: &mut StudioApp, r| arrived(app, path, r),
+    );
+}
+
+/// Puts a finished dialog's or paste's media in the inbox; a task that stopped is a toast.
+fn arrived(
+    app: &mut StudioApp,
+    path: String,
+    media: Result<Result<Vec<MediaRef>, String>, String>,
+) {
+    match media {
+        Ok(items) => app.inbox.pending.push((path, items)),
+        Err(stopped) => app.toast(Tone::Danger, stopped),
+    }
 }

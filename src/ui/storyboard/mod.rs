@@ -16,7 +16,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use egui::Ui;
-use poll_promise::Promise;
 use reelsmith_core::film::actions::PreparedShot;
 use reelsmith_core::film::storyboard::Storyboard;
 use reelsmith_core::film::{ExportHandle, FrameRange};
@@ -127,8 +126,8 @@ pub struct StoryboardState {
     pub preview: Option<(ExportHandle, Vec<f64>)>,
     /// The player.
     pub player: PlayerPanel,
-    /// Background work under way.
-    pub(crate) tasks: Vec<Promise<Result<Done, String>>>,
+    /// Background work under way (tasks of the app's registry, counted for [`Self::busy`]).
+    pub(crate) tasks: usize,
     /// Paths whose facts or filmstrip are being read.
     pub(crate) reading: HashSet<PathBuf>,
     /// Jobs whose end is being written into the storyboards.
@@ -155,7 +154,7 @@ impl StoryboardState {
             export: None,
             preview: None,
             player: PlayerPanel::new(sound),
-            tasks: Vec::new(),
+            tasks: 0,
             reading: HashSet::new(),
             resolving: HashSet::new(),
             error: None,
@@ -171,7 +170,7 @@ impl StoryboardState {
 
     /// True while something runs in the background (tests wait on it).
     pub fn busy(&self) -> bool {
-        !self.tasks.is_empty()
+        self.tasks > 0
             || self.player.is_opening()
             || self.preview.is_some()
             || self.export.as_ref().is_some_and(ExportDialog::running)

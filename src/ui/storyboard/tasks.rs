@@ -1,6 +1,6 @@
 //! The storyboard view's background work: every journal edit, probe, frame decode, import,
-//! shot preparation and submission runs on tokio's blocking pool (through
-//! [`crate::ui::task::blocking`]); the answers come back as [`Done`] and are applied here.
+//! shot preparation and submission runs on tokio's blocking pool as a task of the app's
+//! registry; the answers come back as [`Done`] and are applied here.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use reelsmith_core::store::Journal;
 use super::export::{ExportDialog, ExportTarget};
 use super::{Command, ShotAction, StoryboardState};
 use crate::ui::app::StudioApp;
+use crate::ui::app::tasks::TaskKind;
 use crate::ui::theme::Tone;
 
 /// Filmstrip pictures per shot.
@@ -51,7 +52,7 @@ fn err(e: FilmError) -> String {
     e.to_string()
 }
 
-/// Starts `work` in the background; its answer is applied by [`poll`].
+/// Starts `work` in the background; its answer is applied by [`answer`] at a frame start.
 fn spawn(
     app: &mut StudioApp,
     work: impl FnOnce(Arc<Journal>) -> Result<Done, String> + Send + 'static,
@@ -61,16 +62,35 @@ fn spawn(
             Some("The job journal is not open, so storyboards cannot be read or changed.".into());
         return;
     };
-    let ctx = app.egui_ctx();
-    app.storyboard.tasks.push(crate::ui::task::blocking(
-        &ctx,
+    app.storyboard.tasks += 1;
+    app.tasks.spawn_blocking(
+        TaskKind::Storyboard,
+        "A storyboard task",
         move || work(journal),
-        |m| Err(format!("A storyboard task crashed ({m}).")),
-    ));
+        |app: &mut StudioApp, r| {
+            app.storyboard.tasks = app.storyboard.tasks.saturating_sub(1);
+            answer(app, r.and_then(|done| done));
+        },
+    );
 }
 
-/// Applies finished work, starts what the view needs (the first load, clip facts, filmstrips,
-/// slots whose job has ended) and follows the export and preview runs.
+/// Applies a finished task's answer; an error goes to the view (or the export's dialog).
+fn answer(app: &mut StudioApp, answer: Result<Done, String>) {
+    match answer {
+        Ok(done) => take(app, done),
+        Err(e) => {
+            // A failed check before an export belongs in its dialog.
+            if app.storyboard.export.as_mut().is_some_and(|d| d.failed(&e)) {
+                return;
+            }
+            app.storyboard.error = Some(e.clone());
+            app.toast(Tone::Danger, e);
+        }
+    }
+}
+
+/// Starts what the view needs (the first load, clip facts, filmstrips, slots whose job has
+/// ended) and follows the export and preview runs; finished work answers through the registry.
 pub fn poll(app: &mut StudioApp) {
     let s = &mut app.storyboard;
     if !s.loaded {
@@ -81,28 +101,6 @@ pub fn poll(app: &mut StudioApp) {
                 None,
             ))
         });
-    }
-    let mut answers = Vec::new();
-    let mut still = Vec::new();
-    for t in app.storyboard.tasks.drain(..) {
-        match t.try_take() {
-            Ok(a) => answers.push(a),
-            Err(t) => still.push(t),
-        }
-    }
-    app.storyboard.tasks = still;
-    for a in answers {
-        match a {
-            Ok(done) => take(app, done),
-            Err(e) => {
-                // A failed check before an export belongs in its dialog.
-                if app.storyboard.export.as_mut().is_some_and(|d| d.failed(&e)) {
-                    continue;
-                }
-                app.storyboard.error = Some(e.clone());
-                app.toast(Tone::Danger, e);
-            }
-        }
     }
     wanted_facts(app);
     finished_jobs(app);
