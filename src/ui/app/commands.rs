@@ -44,7 +44,9 @@ pub enum Action {
     /// Copy a video and its sidecar elsewhere.
     SaveAs(LibraryItem),
     /// Add this clip to the storyboard on show.
-    AddToStoryboard(PathBuf),
+    /// (Several at once are added in one edit, in this order: separate edits running side by
+    /// side could answer out of order and show a board missing one.)
+    AddToStoryboard(Vec<PathBuf>),
     /// Open extend-video with this clip.
     ExtendClip(PathBuf),
     /// Use the clip's last frame as the first frame of a new image-to-video job.
@@ -145,14 +147,14 @@ impl StudioApp {
             Action::Open(path) => self.system_open(OpenRequest::Open(path)),
             Action::Reveal(path) => self.system_open(OpenRequest::Reveal(path)),
             Action::SaveAs(item) => crate::ui::save_copy::start(self, item),
-            Action::AddToStoryboard(path) => {
+            Action::AddToStoryboard(paths) => {
                 if self.storyboard.selected.is_none() {
                     self.toast(
                         Tone::Warning,
                         "Make or pick a storyboard first (Storyboard, Ctrl+3).",
                     );
                 } else {
-                    crate::ui::storyboard::add_from_gallery(self, path);
+                    crate::ui::storyboard::add_from_gallery(self, paths);
                     self.toast(Tone::Waiting, "Added to the storyboard.");
                 }
             }

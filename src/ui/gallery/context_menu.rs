@@ -72,10 +72,8 @@ pub fn show(view: &mut GalleryView<'_>, ui: &mut Ui, ids: &[String]) {
         super::export_selection::start(view, ui.ctx(), items.clone());
     }
     if ui.button("Add to storyboard").clicked() {
-        for item in &items {
-            view.commands
-                .send(Action::AddToStoryboard(item.path.clone()));
-        }
+        let paths = items.iter().map(|i| i.path.clone()).collect();
+        view.commands.send(Action::AddToStoryboard(paths));
     }
     ui.separator();
     if ui.button("Favourite (F)").clicked() {

@@ -71,7 +71,7 @@ pub(super) fn details(view: &mut GalleryView<'_>, ui: &mut Ui, item: &LibraryIte
                     .clicked()
                 {
                     view.commands
-                        .send(Action::AddToStoryboard(item.path.clone()));
+                        .send(Action::AddToStoryboard(vec![item.path.clone()]));
                 }
                 if ui
                     .button("Reveal")
@@ -256,10 +256,8 @@ pub(super) fn bulk_details(view: &mut GalleryView<'_>, ui: &mut Ui) {
             export_selection::start(view, ui.ctx(), items.clone());
         }
         if ui.button("Add to storyboard").clicked() {
-            for item in &items {
-                view.commands
-                    .send(Action::AddToStoryboard(item.path.clone()));
-            }
+            let paths = items.iter().map(|i| i.path.clone()).collect();
+            view.commands.send(Action::AddToStoryboard(paths));
         }
         let danger = theme::tone(ui, Tone::Danger);
         if ui

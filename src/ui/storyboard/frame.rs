@@ -51,6 +51,6 @@ pub fn take_dropped_videos(app: &mut StudioApp, ctx: &egui::Context) {
 }
 
 /// Adds `path` to the storyboard on show (the gallery's "Add to storyboard").
-pub fn add_from_gallery(app: &mut StudioApp, path: PathBuf) {
-    tasks::apply(app, Command::AddClip { path, at: None });
+pub fn add_from_gallery(app: &mut StudioApp, paths: Vec<PathBuf>) {
+    tasks::apply(app, Command::AddClips(paths));
 }

@@ -50,6 +50,8 @@ pub enum Command {
     Rename(String),
     /// Delete the selected storyboard (after the user confirmed).
     Delete,
+    /// Add these clips, in order, at the end, in one edit.
+    AddClips(Vec<PathBuf>),
     /// Add this clip at this slot (None: at the end).
     AddClip {
         /// The clip.
@@ -426,6 +428,6 @@ pub fn gallery_drop_bar(target: Option<&str>, commands: &mut super::app::Command
         });
     drag_ghost(ui.ctx());
     if let Some(path) = dropped {
-        commands.send(super::app::Action::AddToStoryboard(path));
+        commands.send(super::app::Action::AddToStoryboard(vec![path]));
     }
 }

@@ -352,6 +352,22 @@ pub fn apply(app: &mut StudioApp, command: Command) {
                 });
             }
         }
+        Command::AddClips(paths) => {
+            if paths.is_empty() {
+                return;
+            }
+            if let Some(id) = need_board(app) {
+                spawn(app, move |j| {
+                    let mut board = None;
+                    for path in &paths {
+                        board = Some(boards::add_clip(&j, &id, None, path).map_err(err)?.1);
+                    }
+                    board
+                        .map(Done::Board)
+                        .ok_or_else(|| "No clip to add.".to_string())
+                });
+            }
+        }
         Command::AddClip { path, at } => {
             if let Some(id) = need_board(app) {
                 spawn(app, move |j| {
