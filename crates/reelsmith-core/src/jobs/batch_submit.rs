@@ -43,17 +43,21 @@ impl EngineHandle {
         self.record_priced(batch, priced, over_budget)
     }
 
+    /// The form model of `endpoint`, or why there is none as the engine's error.
+    pub(crate) fn model_of(&self, endpoint: &str) -> Result<crate::schema::FormModel, EngineError> {
+        self.inner
+            .models
+            .model(endpoint)
+            .map_err(|detail| EngineError::UnknownEndpoint {
+                endpoint: endpoint.to_string(),
+                detail,
+            })
+    }
+
     /// Checks every input of `batch` (the media check decodes files, so off the async workers).
     async fn preflight_batch(&self, batch: &[NewJob]) -> Result<(), EngineError> {
         for new in batch {
-            let model = self
-                .inner
-                .models
-                .model(&new.endpoint_id)
-                .map_err(|detail| EngineError::UnknownEndpoint {
-                    endpoint: new.endpoint_id.clone(),
-                    detail,
-                })?;
+            let model = self.model_of(&new.endpoint_id)?;
             // The media check decodes files: off the async workers.
             let form = new.form.clone();
             let issues = tokio::task::spawn_blocking(move || preflight::check_input(&model, &form))

@@ -73,14 +73,7 @@ impl EngineHandle {
         let book = money.price_book();
         let mut estimates = Vec::with_capacity(batch.len());
         for new in batch {
-            let model = self
-                .inner
-                .models
-                .model(&new.endpoint_id)
-                .map_err(|detail| EngineError::UnknownEndpoint {
-                    endpoint: new.endpoint_id.clone(),
-                    detail,
-                })?;
+            let model = self.model_of(&new.endpoint_id)?;
             let mut estimate = estimate_form(&book, &model, &new.form);
             // A unit the form cannot count (GPU seconds…): fal's own average price of a call.
             if estimate.is_err()
