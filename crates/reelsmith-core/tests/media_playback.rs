@@ -248,3 +248,29 @@ fn without_a_device_it_plays_silent_with_a_note() {
     let player = Player::open(&quiet, None, || {}).unwrap();
     assert_eq!(player.state().note, None);
 }
+
+#[test]
+fn a_command_reads_back_at_once_before_the_clock_thread_applies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = clip(dir.path(), "quick.mp4", spec(160, 96, 48), Some(40));
+    let player = Player::open(&path, Some(Arc::new(PacedDevice::default())), || {}).unwrap();
+    // Two L presses in a row, as fast as a key repeat: the second must see the first.
+    for expected in [1.0, 2.0, 4.0, 4.0] {
+        let now = player.state();
+        player.set_speed(Speed::after_l(now.playing.then_some(now.speed)));
+        player.play();
+        let asked = player.state();
+        assert!(asked.playing, "playing as soon as asked");
+        assert_eq!(asked.speed, Speed(expected));
+    }
+    player.pause();
+    assert!(!player.state().playing, "paused as soon as asked");
+    // Once the thread has applied them, its own report says the same.
+    std::thread::sleep(Duration::from_millis(100));
+    let applied = player.state();
+    assert!(!applied.playing);
+    assert_eq!(applied.speed, Speed(4.0));
+    // A J after that goes backward at once (the thread then stops it at the clip's start).
+    player.set_speed(Speed::after_j(None));
+    assert_eq!(player.state().speed, Speed(-1.0));
+}

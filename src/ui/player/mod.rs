@@ -57,9 +57,6 @@ pub struct PlayerView {
     pub error: Option<String>,
 }
 
-/// How long a command's playing and speed stand in for the player's own report.
-const ASKED_FOR: std::time::Duration = std::time::Duration::from_millis(500);
-
 /// The preview player of one clip (or a storyboard's film).
 pub struct PlayerPanel {
     sound: SoundOutput,
@@ -73,9 +70,6 @@ pub struct PlayerPanel {
     shown: Option<(u32, f64)>,
     /// Volume the user set (kept across clips).
     volume: (f32, bool),
-    /// Playing and speed as last asked, until the player's thread reports them (or half a
-    /// second passes): two quick L presses make 2× even before the first one has been applied.
-    asked: Option<(bool, Speed, std::time::Instant)>,
 }
 
 impl PlayerPanel {
@@ -92,7 +86,6 @@ impl PlayerPanel {
             texture: None,
             shown: None,
             volume: (1.0, false),
-            asked: None,
         }
     }
 
@@ -153,7 +146,6 @@ impl PlayerPanel {
             off_thread(move || drop(p.block_and_take()));
         }
         self.path = None;
-        self.asked = None;
         self.cuts.clear();
         self.error = None;
         self.shown = None;
@@ -161,12 +153,6 @@ impl PlayerPanel {
 
     /// Takes in a finished open and the newest picture. Call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
-        if let (Some((playing, speed, _)), Some(player)) = (self.asked, self.player.as_ref()) {
-            let state = player.state();
-            if state.playing == playing && (!playing || state.speed == speed) {
-                self.asked = None;
-            }
-        }
         if let Some(p) = self.opening.take() {
             match p.try_take() {
                 Ok(Ok(player)) => self.player = Some(player),
@@ -221,41 +207,27 @@ impl PlayerPanel {
         let Some(player) = self.player.as_ref() else {
             return;
         };
+        // The player's state says what was last asked even before its thread applied it, so
+        // two quick L presses make 2×.
         let state = player.state();
-        let (playing, speed) = match self.asked {
-            Some((playing, speed, at)) if at.elapsed() < ASKED_FOR => (playing, speed),
-            _ => (state.playing, state.speed),
-        };
-        let current = playing.then_some(speed);
-        let mut ask = |playing: bool, speed: Speed| {
-            self.asked = Some((playing, speed, std::time::Instant::now()));
-        };
+        let current = state.playing.then_some(state.speed);
         match command {
             PlayerCommand::TogglePlay => {
-                if playing {
+                if state.playing {
                     player.pause();
-                    ask(false, speed);
                 } else {
                     player.set_speed(Speed::NORMAL);
                     player.play();
-                    ask(true, Speed::NORMAL);
                 }
             }
             PlayerCommand::Backward => {
-                let to = Speed::after_j(current);
-                player.set_speed(to);
+                player.set_speed(Speed::after_j(current));
                 player.play();
-                ask(true, to);
             }
-            PlayerCommand::Pause => {
-                player.pause();
-                ask(false, speed);
-            }
+            PlayerCommand::Pause => player.pause(),
             PlayerCommand::Forward => {
-                let to = Speed::after_l(current);
-                player.set_speed(to);
+                player.set_speed(Speed::after_l(current));
                 player.play();
-                ask(true, to);
             }
             PlayerCommand::Seek(t) => player.seek(t),
             PlayerCommand::Scrub(t) => player.scrub(t),

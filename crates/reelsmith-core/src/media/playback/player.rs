@@ -59,7 +59,18 @@ struct Clock {
 }
 
 struct Shared {
-    state: Mutex<PlayerState>,
+    /// The state the clock thread published, and how many commands it had applied by then.
+    state: Mutex<(PlayerState, u64)>,
+    /// What the commands sent so far ask for, so that the state reads as asked at once.
+    asked: Mutex<Asked>,
+}
+
+/// Playing and speed as the commands sent so far leave them.
+struct Asked {
+    /// Commands sent (the thread counts those it applied).
+    sent: u64,
+    playing: bool,
+    speed: Speed,
 }
 
 /// A clip being played. Dropping it stops its threads and its sound.
@@ -136,12 +147,20 @@ impl Player {
             }
         }
         let shared = Arc::new(Shared {
-            state: Mutex::new(PlayerState {
-                position: 0.0,
+            state: Mutex::new((
+                PlayerState {
+                    position: 0.0,
+                    playing: false,
+                    speed: Speed::NORMAL,
+                    sound_on: false,
+                    note,
+                },
+                0,
+            )),
+            asked: Mutex::new(Asked {
+                sent: 0,
                 playing: false,
                 speed: Speed::NORMAL,
-                sound_on: false,
-                note,
             }),
         });
         let (tx, rx) = mpsc::channel();
@@ -162,6 +181,7 @@ impl Player {
                 audio: false,
             },
             shown: None,
+            applied: 0,
         };
         let thread = std::thread::Builder::new()
             .name("playback-clock".into())
@@ -181,7 +201,21 @@ impl Player {
         })
     }
 
+    /// Records what `c` asks (so that [`Player::state`] says it at once: two quick L presses
+    /// make 2× even before the thread applied the first), then sends it.
     fn send(&self, c: Command) {
+        let now = self.state();
+        let (playing, speed) = match &c {
+            Command::Play => (true, now.speed),
+            Command::Pause | Command::Scrub(_) => (false, now.speed),
+            Command::Speed(s) => (true, *s),
+            Command::Seek(_) => (now.playing, now.speed),
+        };
+        let mut asked = lock(&self.shared.asked);
+        asked.sent += 1;
+        asked.playing = playing;
+        asked.speed = speed;
+        // Sent under the lock: the thread's count of applied commands never passes `sent`.
         if let Some(tx) = &self.commands
             && tx.send(c).is_err()
         {
@@ -240,9 +274,15 @@ impl Player {
             .map_or((1.0, false), |q| (q.volume(), q.muted()))
     }
 
-    /// Where playback stands.
+    /// Where playback stands; playing and speed as last asked while a command is on its way.
     pub fn state(&self) -> PlayerState {
-        lock(&self.shared.state).clone()
+        let (mut state, applied) = lock(&self.shared.state).clone();
+        let asked = lock(&self.shared.asked);
+        if asked.sent > applied {
+            state.playing = asked.playing;
+            state.speed = asked.speed;
+        }
+        state
     }
 
     /// The picture on show, without waiting for the decoder.
@@ -281,6 +321,8 @@ struct Engine {
     speed: Speed,
     clock: Clock,
     shown: Option<u32>,
+    /// Commands applied (published with the state).
+    applied: u64,
 }
 
 impl Engine {
@@ -333,6 +375,7 @@ impl Engine {
     }
 
     fn apply(&mut self, command: Command) {
+        self.applied += 1;
         let now = self.position();
         match command {
             Command::Play => {
@@ -420,14 +463,14 @@ impl Engine {
             sound_on: self.playing
                 && self.clock.audio
                 && !self.queue.as_ref().is_some_and(|q| q.muted()),
-            note: lock(&self.shared.state).note.clone(),
+            note: lock(&self.shared.state).0.note.clone(),
         };
         let changed = {
             let mut s = lock(&self.shared.state);
             // The position alone changes every tick; a repaint is worth it on a new frame.
-            let changed =
-                (s.playing, s.speed, s.sound_on) != (state.playing, state.speed, state.sound_on);
-            *s = state;
+            let changed = (s.0.playing, s.0.speed, s.0.sound_on)
+                != (state.playing, state.speed, state.sound_on);
+            *s = (state, self.applied);
             changed || new_frame
         };
         if changed {
