@@ -5,7 +5,9 @@
 
 mod actions;
 mod bin;
+mod edits;
 mod export;
+mod facts;
 mod frame;
 mod list;
 mod strip;
@@ -130,6 +132,8 @@ pub struct StoryboardState {
     pub player: PlayerPanel,
     /// Background work under way (tasks of the app's registry, counted for [`Self::busy`]).
     pub(crate) tasks: usize,
+    /// Journal edits of the boards, run one at a time.
+    pub(crate) edits: edits::EditLane,
     /// Paths whose facts or filmstrip are being read.
     pub(crate) reading: HashSet<PathBuf>,
     /// Jobs whose end is being written into the storyboards.
@@ -157,6 +161,7 @@ impl StoryboardState {
             preview: None,
             player: PlayerPanel::new(sound),
             tasks: 0,
+            edits: edits::EditLane::default(),
             reading: HashSet::new(),
             resolving: HashSet::new(),
             error: None,
@@ -173,6 +178,7 @@ impl StoryboardState {
     /// True while something runs in the background (tests wait on it).
     pub fn busy(&self) -> bool {
         self.tasks > 0
+            || self.edits.busy()
             || self.player.is_opening()
             || self.preview.is_some()
             || self.export.as_ref().is_some_and(ExportDialog::running)

@@ -1,8 +1,9 @@
 //! The storyboard view's background work: every journal edit, probe, frame decode, import,
 //! shot preparation and submission runs on tokio's blocking pool as a task of the app's
-//! registry; the answers come back as [`Done`] and are applied here.
+//! registry; the answers come back as [`Done`] and are applied here. Edits of the boards go
+//! one at a time, in order ([`super::edits`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use reelsmith_core::film::actions::{self, NextShotEndpoint, PreparedShot};
@@ -13,16 +14,12 @@ use reelsmith_core::media::video::VideoInfo;
 use reelsmith_core::schema::FieldValue;
 use reelsmith_core::store::Journal;
 
+use super::edits::edit;
 use super::export::{ExportDialog, ExportTarget};
 use super::{Command, ShotAction, StoryboardState};
 use crate::ui::app::StudioApp;
 use crate::ui::app::tasks::TaskKind;
 use crate::ui::theme::Tone;
-
-/// Filmstrip pictures per shot.
-pub const STRIP_FRAMES: usize = 8;
-/// Filmstrip picture width in pixels (kept small: it is drawn about 90 points wide).
-const STRIP_WIDTH: u32 = 160;
 
 /// An answer from the background.
 pub enum Done {
@@ -44,22 +41,27 @@ pub enum Done {
     ExportReady(ExportRequest),
     /// A preview film to make, with its cut points.
     PreviewReady(ExportRequest, Vec<f64>),
-    /// A job was submitted for a slot.
-    Submitted(Storyboard),
+    /// A job was submitted for a slot of this storyboard (read again in the edits' order).
+    Submitted(String),
+    /// A storyboard read again after a submission.
+    Reread(Storyboard),
 }
+
+/// Why nothing of the storyboards can be done yet.
+pub(super) const NO_JOURNAL: &str =
+    "The job journal is not open, so storyboards cannot be read or changed.";
 
 fn err(e: FilmError) -> String {
     e.to_string()
 }
 
 /// Starts `work` in the background; its answer is applied by [`answer`] at a frame start.
-fn spawn(
+pub(super) fn spawn(
     app: &mut StudioApp,
     work: impl FnOnce(Arc<Journal>) -> Result<Done, String> + Send + 'static,
 ) {
     let Some(journal) = app.engine.journal() else {
-        app.storyboard.error =
-            Some("The job journal is not open, so storyboards cannot be read or changed.".into());
+        app.storyboard.error = Some(NO_JOURNAL.into());
         return;
     };
     app.storyboard.tasks += 1;
@@ -75,7 +77,7 @@ fn spawn(
 }
 
 /// Applies a finished task's answer; an error goes to the view (or the export's dialog).
-fn answer(app: &mut StudioApp, answer: Result<Done, String>) {
+pub(super) fn answer(app: &mut StudioApp, answer: Result<Done, String>) {
     match answer {
         Ok(done) => take(app, done),
         Err(e) => {
@@ -95,14 +97,14 @@ pub fn poll(app: &mut StudioApp) {
     let s = &mut app.storyboard;
     if !s.loaded {
         s.loaded = true;
-        spawn(app, |j| {
+        edit(app, |j| {
             Ok(Done::Boards(
                 j.storyboards().map_err(|e| e.to_string())?,
                 None,
             ))
         });
     }
-    wanted_facts(app);
+    super::facts::wanted_facts(app);
     finished_jobs(app);
     preview_run(app);
     if let Some(d) = app.storyboard.export.as_mut() {
@@ -196,69 +198,19 @@ fn take(app: &mut StudioApp, done: Done) {
             let handle = ExportHandle::start_with_notify(request, move || ctx.request_repaint());
             s.preview = Some((handle, cuts));
         }
-        Done::Submitted(board) => {
-            put_board(s, board);
+        Done::Reread(board) => put_board(s, board),
+        Done::Submitted(id) => {
+            // The board is read in the edits' lane: an edit's answer still on its way would
+            // otherwise put the board back without the slot's job.
+            edit(app, move |j| {
+                Ok(Done::Reread(boards::find(&j, &id).map_err(err)?))
+            });
             app.toast(
                 Tone::Waiting,
                 "Job queued; its slot shows it until the clip is in place.",
             );
         }
     }
-}
-
-/// Reads the facts (frames, rate) and the filmstrip of every clip on the storyboard on show.
-fn wanted_facts(app: &mut StudioApp) {
-    let Some(board) = app.storyboard.board() else {
-        return;
-    };
-    let paths: Vec<PathBuf> = board
-        .shots
-        .iter()
-        .filter_map(|s| s.clip.as_ref().map(|c| c.path.clone()))
-        .filter(|p| !app.storyboard.info.contains_key(p) && !app.storyboard.reading.contains(p))
-        .collect();
-    for path in paths {
-        app.storyboard.reading.insert(path.clone());
-        spawn(app, move |_| {
-            let info = reelsmith_core::media::video::probe_video(&path).map_err(|e| e.to_string());
-            Ok(Done::Info(path, info))
-        });
-    }
-    let strips: Vec<PathBuf> = app
-        .storyboard
-        .info
-        .iter()
-        .filter(|(p, i)| i.is_ok() && !app.storyboard.strips.contains_key(*p))
-        .map(|(p, _)| p.clone())
-        .collect();
-    for path in strips {
-        // An empty strip marks it as under way (and stays empty if the clip will not decode).
-        app.storyboard.strips.insert(path.clone(), Vec::new());
-        let duration = match app.storyboard.info.get(&path) {
-            Some(Ok(i)) => i.duration_secs,
-            _ => continue,
-        };
-        spawn(app, move |_| {
-            Ok(Done::Strip(path.clone(), filmstrip(&path, duration)))
-        });
-    }
-}
-
-/// Pictures spread over the clip, each scaled to [`STRIP_WIDTH`].
-fn filmstrip(path: &Path, duration: f64) -> Vec<egui::ColorImage> {
-    (0..STRIP_FRAMES)
-        .filter_map(|i| {
-            let t = duration * (i as f64 + 0.5) / STRIP_FRAMES as f64;
-            let picture = reelsmith_core::media::video::frame_at(path, t).ok()?;
-            let rgba = picture.to_rgba_image()?;
-            let h = (STRIP_WIDTH * rgba.height() / rgba.width().max(1)).max(1);
-            let small = image::imageops::thumbnail(&rgba, STRIP_WIDTH, h);
-            Some(egui::ColorImage::from_rgba_unmultiplied(
-                [small.width() as usize, small.height() as usize],
-                small.as_raw(),
-            ))
-        })
-        .collect()
 }
 
 /// Slots waiting for a job that has ended get its clip (or lose the slot's job).
@@ -277,7 +229,7 @@ fn finished_jobs(app: &mut StudioApp) {
     for job in ended {
         app.storyboard.resolving.insert(job.id.as_str().to_string());
         let id = job.id.as_str().to_string();
-        spawn(app, move |j| {
+        edit(app, move |j| {
             let changed = boards::job_finished(&j, &job).map_err(err)?;
             Ok(Done::Resolved(id, changed))
         });
@@ -326,7 +278,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
             app.storyboard.shot = None;
             app.storyboard.player.close();
         }
-        Command::Create(name) => spawn(app, move |j| {
+        Command::Create(name) => edit(app, move |j| {
             let b = boards::create(&j, &name).map_err(err)?;
             Ok(Done::Boards(
                 j.storyboards().map_err(|e| e.to_string())?,
@@ -335,7 +287,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
         }),
         Command::Rename(name) => {
             if let Some(id) = need_board(app) {
-                spawn(app, move |j| {
+                edit(app, move |j| {
                     Ok(Done::Board(boards::rename(&j, &id, &name).map_err(err)?))
                 });
             }
@@ -343,7 +295,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
         Command::Delete => {
             if let Some(id) = need_board(app) {
                 app.storyboard.player.close();
-                spawn(app, move |j| {
+                edit(app, move |j| {
                     boards::delete(&j, &id).map_err(err)?;
                     Ok(Done::Boards(
                         j.storyboards().map_err(|e| e.to_string())?,
@@ -357,7 +309,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
                 return;
             }
             if let Some(id) = need_board(app) {
-                spawn(app, move |j| {
+                edit(app, move |j| {
                     let mut board = None;
                     for path in &paths {
                         board = Some(boards::add_clip(&j, &id, None, path).map_err(err)?.1);
@@ -370,7 +322,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
         }
         Command::AddClip { path, at } => {
             if let Some(id) = need_board(app) {
-                spawn(app, move |j| {
+                edit(app, move |j| {
                     let (_, b) = boards::add_clip(&j, &id, at, &path).map_err(err)?;
                     Ok(Done::Board(b))
                 });
@@ -379,7 +331,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
         Command::Move { from, to } => {
             if let Some(id) = need_board(app) {
                 app.storyboard.shot = Some(to);
-                spawn(app, move |j| {
+                edit(app, move |j| {
                     Ok(Done::Board(
                         boards::move_shot(&j, &id, from, to).map_err(err)?,
                     ))
@@ -389,7 +341,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
         Command::Remove(index) => {
             if let Some(id) = need_board(app) {
                 app.storyboard.player.close();
-                spawn(app, move |j| {
+                edit(app, move |j| {
                     Ok(Done::Board(
                         boards::remove_shot(&j, &id, index).map_err(err)?,
                     ))
@@ -398,7 +350,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
         }
         Command::Trim(index, range) => {
             if let Some(id) = need_board(app) {
-                spawn(app, move |j| {
+                edit(app, move |j| {
                     Ok(Done::Board(
                         boards::trim_shot(&j, &id, index, range).map_err(err)?,
                     ))
@@ -512,8 +464,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
             spawn(app, move |_| {
                 rt.block_on(actions::submit(&engine, &prepared, None))
                     .map_err(err)?;
-                let board = boards::find(engine.journal(), &prepared.storyboard_id).map_err(err)?;
-                Ok(Done::Submitted(board))
+                Ok(Done::Submitted(prepared.storyboard_id.clone()))
             });
         }
         Command::CancelPrepared => app.storyboard.prepared = None,
@@ -588,7 +539,7 @@ pub fn apply(app: &mut StudioApp, command: Command) {
         Command::Import(files, add) => {
             let library = app.output_dir();
             let board = app.storyboard.selected.clone().filter(|_| add);
-            spawn(app, move |j| {
+            edit(app, move |j| {
                 std::fs::create_dir_all(&library)
                     .map_err(|e| format!("{} could not be made: {e}", library.display()))?;
                 let mut last = None;
