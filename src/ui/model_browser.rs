@@ -291,12 +291,12 @@ fn thumbnail(browser: &mut ModelBrowser, ui: &mut Ui, url: Option<&str>) {
     };
     let entry = browser.thumbs.entry(url.to_string()).or_insert_with(|| {
         let url = url.to_string();
-        let wake = ui.ctx().clone();
-        Thumb::Loading(Promise::spawn_async(async move {
-            let img = fetch_thumbnail(&url).await;
-            wake.request_repaint();
-            img
-        }))
+        // A picture from the network that makes the decoder panic is a missing thumbnail.
+        Thumb::Loading(super::task::spawn_async(
+            ui.ctx(),
+            async move { fetch_thumbnail(&url).await },
+            |_| None,
+        ))
     });
     if let Thumb::Loading(p) = entry
         && let Some(done) = p.ready()
@@ -325,12 +325,18 @@ fn thumbnail(browser: &mut ModelBrowser, ui: &mut Ui, url: Option<&str>) {
 /// A thumbnail from fal's CDN (fetched without the key, bounded), decoded off the UI thread.
 async fn fetch_thumbnail(url: &str) -> Option<egui::ColorImage> {
     let bytes = browse::fetch_thumbnail(url).await?;
-    let img = image::load_from_memory(&bytes)
-        .ok()?
-        .thumbnail(128, 72)
-        .to_rgba8();
-    let size = [img.width() as usize, img.height() as usize];
-    Some(egui::ColorImage::from_rgba_unmultiplied(size, img.as_raw()))
+    // Decoding is CPU work: off the runtime's async workers.
+    tokio::task::spawn_blocking(move || {
+        let img = image::load_from_memory(&bytes)
+            .ok()?
+            .thumbnail(128, 72)
+            .to_rgba8();
+        let size = [img.width() as usize, img.height() as usize];
+        Some(egui::ColorImage::from_rgba_unmultiplied(size, img.as_raw()))
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 /// Draws the browser window.

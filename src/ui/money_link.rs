@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use poll_promise::Promise;
 use serde_json::Value;
 
+use super::app::tasks::{TaskKind, Tasks};
 use super::config::StudioConfig;
 use reelsmith_core::catalog::browse::{self, CatalogMemory};
 use reelsmith_core::fal::{ApiKey, FalClient};
@@ -24,6 +24,18 @@ use reelsmith_core::store::Journal;
 
 /// How often the spend strip asks again.
 const SPEND_EVERY: Duration = Duration::from_secs(60);
+
+/// What a finished money task hands back.
+enum Done {
+    /// The catalog memory read from the cache.
+    Memory(CatalogMemory),
+    /// Live prices and the sidebar's catalog status, fetched.
+    Prices(PriceBook, CatalogMemory),
+    /// The spend, or why it could not be read.
+    Spend(Result<Spend, String>),
+}
+
+const SPEND_TASK: &str = "Reading what was spent";
 
 /// A Generate the budgets refused, with the numbers (shown until dismissed).
 #[derive(Debug, Clone)]
@@ -52,23 +64,21 @@ pub struct MoneyLink {
     simulated: bool,
     client: Option<FalClient>,
     journal: Option<Arc<Journal>>,
-    loading: Option<Promise<CatalogMemory>>,
-    prices: Option<Promise<(PriceBook, CatalogMemory)>>,
-    spending: Option<Promise<Result<Spend, String>>>,
+    tasks: Tasks<Done>,
     last_spend: Option<Instant>,
-    ctx: egui::Context,
 }
 
 impl MoneyLink {
     /// Starts loading the catalog memory (off the UI thread).
     pub fn new(ctx: &egui::Context, config: &StudioConfig) -> MoneyLink {
         let cache_dir = config.cache_dir.clone();
-        let (cache, wake) = (cache_dir.clone(), ctx.clone());
-        let loading = Promise::spawn_blocking(move || {
-            let memory = CatalogMemory::load(&CatalogMemory::path_in(&cache));
-            wake.request_repaint();
-            memory
-        });
+        let cache = cache_dir.clone();
+        let mut tasks = Tasks::new(ctx);
+        tasks.spawn_blocking(
+            TaskKind::CatalogMemory,
+            "Reading the catalog memory",
+            move || Done::Memory(CatalogMemory::load(&CatalogMemory::path_in(&cache))),
+        );
         MoneyLink {
             handle: MoneyHandle::default(),
             memory: CatalogMemory::default(),
@@ -79,11 +89,8 @@ impl MoneyLink {
             simulated: config.service.is_simulated(),
             client: None,
             journal: None,
-            loading: Some(loading),
-            prices: None,
-            spending: None,
+            tasks,
             last_spend: None,
-            ctx: ctx.clone(),
         }
     }
 
@@ -104,8 +111,10 @@ impl MoneyLink {
         let path = PriceBook::path_in(&self.cache_dir);
         let memory_path = CatalogMemory::path_in(&self.cache_dir);
         let mut memory = self.memory.clone();
-        let wake = self.ctx.clone();
-        self.prices = Some(Promise::spawn_async(async move {
+        // A fetch for an earlier key is of no use any more.
+        self.tasks.forget(TaskKind::Prices);
+        let name = "Fetching live prices";
+        self.tasks.spawn(TaskKind::Prices, name, async move {
             let mut book = PriceBook::load(&path, client.key_fingerprint().as_deref());
             match refresh_prices(&client, &mut book, &sidebar, PRICE_MAX_AGE).await {
                 Ok(n) if n > 0 => {
@@ -129,9 +138,8 @@ impl MoneyLink {
                 }
                 Err(e) => tracing::info!("the sidebar's catalog status was not read ({e})"),
             }
-            wake.request_repaint();
-            (book, memory)
-        }));
+            Done::Prices(book, memory)
+        });
         self.refresh_spend();
     }
 
@@ -149,28 +157,28 @@ impl MoneyLink {
         let (Some(client), Some(journal)) = (self.client.clone(), self.journal.clone()) else {
             return;
         };
-        if self.spending.is_some() {
+        if self.tasks.busy(TaskKind::Spend) {
             return;
         }
         let money = self.handle.clone();
         let simulated = self.simulated;
-        let wake = self.ctx.clone();
         self.last_spend = Some(Instant::now());
-        self.spending = Some(Promise::spawn_async(async move {
-            let spend = current_spend(&client, &money, &journal, simulated)
-                .await
-                .map_err(|e| e.to_string());
-            wake.request_repaint();
-            spend
-        }));
+        self.tasks.spawn(TaskKind::Spend, SPEND_TASK, async move {
+            Done::Spend(
+                current_spend(&client, &money, &journal, simulated)
+                    .await
+                    .map_err(|e| e.to_string()),
+            )
+        });
     }
 
     /// Takes finished background work; true when something changed.
     pub fn poll(&mut self) -> bool {
         let mut changed = false;
-        if let Some(p) = self.loading.take() {
-            match p.try_take() {
-                Ok(loaded) => {
+        for finished in self.tasks.poll() {
+            changed = true;
+            match finished.outcome {
+                Ok(Done::Memory(loaded)) => {
                     // Facts already fetched this session win over the disk copy.
                     let mut memory = loaded;
                     memory
@@ -180,34 +188,21 @@ impl MoneyLink {
                         .searches
                         .extend(std::mem::take(&mut self.memory.searches));
                     self.memory = memory;
-                    changed = true;
                 }
-                Err(p) => self.loading = Some(p),
-            }
-        }
-        if let Some(p) = self.prices.take() {
-            match p.try_take() {
-                Ok((book, memory)) => {
+                Ok(Done::Prices(book, memory)) => {
                     *self.handle.prices.lock().unwrap_or_else(|e| e.into_inner()) = book;
                     self.memory.models.extend(memory.models);
                     self.memory.removed = memory.removed;
-                    changed = true;
                 }
-                Err(p) => self.prices = Some(p),
-            }
-        }
-        if let Some(p) = self.spending.take() {
-            match p.try_take() {
-                Ok(Ok(spend)) => {
+                Ok(Done::Spend(Ok(spend))) => {
                     self.spend = Some(spend);
                     self.spend_error = None;
-                    changed = true;
                 }
-                Ok(Err(e)) => {
-                    self.spend_error = Some(e);
-                    changed = true;
-                }
-                Err(p) => self.spending = Some(p),
+                Ok(Done::Spend(Err(e))) => self.spend_error = Some(e),
+                // A task that panicked: cached or bundled prices stay (the registry logged it);
+                // the spend strip says why it has no figure.
+                Err(text) if finished.name == SPEND_TASK => self.spend_error = Some(text),
+                Err(_) => {}
             }
         }
         if self.last_spend.is_some_and(|t| t.elapsed() >= SPEND_EVERY) {
@@ -244,7 +239,7 @@ impl MoneyLink {
 
     /// True while background work runs.
     pub fn busy(&self) -> bool {
-        self.loading.is_some() || self.prices.is_some() || self.spending.is_some()
+        self.tasks.any()
     }
 }
 

@@ -54,6 +54,35 @@ where
     promise
 }
 
+/// Runs `fut` on the runtime; a panic becomes `on_panic(message)`. Requests a repaint of `ctx`
+/// once the answer is in the promise.
+pub fn spawn_async<T, F, P>(ctx: &egui::Context, fut: F, on_panic: P) -> Promise<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+    P: FnOnce(String) -> T + Send + 'static,
+{
+    let ctx = ctx.clone();
+    let (sender, promise) = Promise::new();
+    let task = tokio::spawn(fut);
+    tokio::spawn(async move {
+        let out = match task.await {
+            Ok(out) => out,
+            Err(e) => {
+                let message = match e.try_into_panic() {
+                    Ok(panic) => panic_message(&*panic),
+                    Err(_) => "it was cancelled".into(),
+                };
+                tracing::error!("a background task stopped: {message}");
+                on_panic(message)
+            }
+        };
+        sender.send(out);
+        ctx.request_repaint();
+    });
+    promise
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +104,11 @@ mod tests {
         assert_eq!(p.block_and_take(), Err("crashed: decoder bug".to_string()));
         let ok = blocking(&ctx, || 7, |_| 0);
         assert_eq!(ok.block_and_take(), 7);
+        let p: Promise<Result<u32, String>> =
+            spawn_async(&ctx, async { panic!("fetch bug") }, |m| {
+                Err(format!("crashed: {m}"))
+            });
+        assert_eq!(p.block_and_take(), Err("crashed: fetch bug".to_string()));
+        assert_eq!(spawn_async(&ctx, async { 8 }, |_| 0).block_and_take(), 8);
     }
 }

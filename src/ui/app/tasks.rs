@@ -8,23 +8,17 @@
 //! [`TaskRegistry`] is the app's one registry of one-shot work: each task has a [`TaskKind`]
 //! and its answer is a completion its module wrote, applied to the app when drained (in
 //! `app/background.rs`), so panels that never see the app can start work through a
-//! `&mut TaskRegistry` in their view. [`Tasks`] is the typed registry the engine and money
-//! links keep for themselves, polled by their owners.
+//! `&mut TaskRegistry` in their view. [`Tasks`] is the same registry for the engine and money
+//! links, which take typed answers and apply them themselves.
 
 use std::future::Future;
 
 use poll_promise::Promise;
 
-/// One task under way.
-struct Running<T: Send + 'static> {
-    name: String,
-    promise: Promise<Result<T, String>>,
-}
-
-/// Background tasks whose answers are of type `T`.
+/// Background tasks whose answers of type `T` their owner takes itself (the engine and money
+/// links), on the same registry as the app's tasks: named, of a kind, a panic an error.
 pub struct Tasks<T: Send + 'static> {
-    running: Vec<Running<T>>,
-    ctx: egui::Context,
+    registry: TaskRegistry<Vec<Finished<T>>>,
 }
 
 /// A finished task: its name and its answer, or why it stopped.
@@ -39,77 +33,72 @@ impl<T: Send + 'static> Tasks<T> {
     /// An empty registry that wakes `ctx` whenever a task answers.
     pub fn new(ctx: &egui::Context) -> Tasks<T> {
         Tasks {
-            running: Vec::new(),
-            ctx: ctx.clone(),
+            registry: TaskRegistry::new(ctx),
         }
     }
 
     /// Runs `fut` on the runtime the caller is in. `name` says what it does, in words.
     pub fn spawn(
         &mut self,
+        kind: TaskKind,
         name: impl Into<String>,
         fut: impl Future<Output = T> + Send + 'static,
     ) {
         let name = name.into();
-        let ctx = self.ctx.clone();
-        let (sender, promise) = Promise::new();
         let label = name.clone();
-        let task = tokio::spawn(fut);
-        tokio::spawn(async move {
-            let out = task.await.map_err(|e| stopped(&label, e));
-            sender.send(out);
-            ctx.request_repaint();
+        self.registry.spawn(kind, name, fut, move |inbox, outcome| {
+            inbox.push(Finished {
+                name: label,
+                outcome,
+            })
         });
-        self.running.push(Running { name, promise });
     }
 
     /// Runs `work` on the runtime's blocking pool (disk, keyring, thread joins).
     pub fn spawn_blocking(
         &mut self,
+        kind: TaskKind,
         name: impl Into<String>,
         work: impl FnOnce() -> T + Send + 'static,
     ) {
         let name = name.into();
-        let ctx = self.ctx.clone();
-        let (sender, promise) = Promise::new();
         let label = name.clone();
-        let task = tokio::task::spawn_blocking(work);
-        tokio::spawn(async move {
-            let out = task.await.map_err(|e| stopped(&label, e));
-            sender.send(out);
-            ctx.request_repaint();
-        });
-        self.running.push(Running { name, promise });
+        self.registry
+            .spawn_blocking(kind, name, work, move |inbox, outcome| {
+                inbox.push(Finished {
+                    name: label,
+                    outcome,
+                })
+            });
     }
 
     /// The tasks that answered since the last call, oldest first. Never blocks.
     pub fn poll(&mut self) -> Vec<Finished<T>> {
-        let mut done = Vec::new();
-        let mut still = Vec::with_capacity(self.running.len());
-        for r in self.running.drain(..) {
-            match r.promise.try_take() {
-                Ok(outcome) => done.push(Finished {
-                    name: r.name,
-                    outcome,
-                }),
-                Err(promise) => still.push(Running {
-                    name: r.name,
-                    promise,
-                }),
-            }
+        let mut inbox = Vec::new();
+        for apply in self.registry.poll() {
+            apply(&mut inbox);
         }
-        self.running = still;
-        done
+        inbox
+    }
+
+    /// True while a task of `kind` runs.
+    pub fn busy(&self, kind: TaskKind) -> bool {
+        self.registry.busy(kind)
+    }
+
+    /// Drops the tasks of `kind`: their answers are never handed back (a newer one replaces them).
+    pub fn forget(&mut self, kind: TaskKind) {
+        self.registry.forget(kind);
     }
 
     /// True while any task runs.
-    pub fn busy(&self) -> bool {
-        !self.running.is_empty()
+    pub fn any(&self) -> bool {
+        self.registry.names().next().is_some()
     }
 
     /// The names of the tasks under way.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.running.iter().map(|r| r.name.as_str())
+        self.registry.names()
     }
 }
 
@@ -153,6 +142,18 @@ pub enum TaskKind {
     Storyboard,
     /// A file dialog or a pasted image for a media field.
     Media,
+    /// The engine's session: opening, (re)starts, settings, commands, reads of the library.
+    Engine,
+    /// Waiting for the engine to finish submits in flight before the window closes.
+    Closing,
+    /// Loading the catalog memory from the cache.
+    CatalogMemory,
+    /// Fetching live prices and the sidebar's catalog status.
+    Prices,
+    /// Reading the spend.
+    Spend,
+    /// A model browser thumbnail from fal's catalog.
+    Thumbnail,
 }
 
 /// A number no other call returns: a module's state keeps it to know its task's answer from
@@ -281,7 +282,7 @@ mod tests {
     fn wait<T: Send + 'static>(tasks: &mut Tasks<T>) -> Vec<Finished<T>> {
         let start = Instant::now();
         let mut all = Vec::new();
-        while tasks.busy() && start.elapsed() < Duration::from_secs(5) {
+        while tasks.any() && start.elapsed() < Duration::from_secs(5) {
             all.extend(tasks.poll());
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -298,11 +299,14 @@ mod tests {
         let _guard = rt.enter();
         let ctx = egui::Context::default();
         let mut tasks: Tasks<u32> = Tasks::new(&ctx);
-        tasks.spawn("Restarting the engine", async { panic!("engine bug") });
-        tasks.spawn_blocking("Reading the library", || 7);
+        tasks.spawn(TaskKind::Engine, "Restarting the engine", async {
+            panic!("engine bug")
+        });
+        tasks.spawn_blocking(TaskKind::Spend, "Reading the spend", || 7);
+        assert!(tasks.busy(TaskKind::Engine) && !tasks.busy(TaskKind::Prices));
         assert_eq!(
             tasks.names().collect::<Vec<_>>(),
-            ["Restarting the engine", "Reading the library"]
+            ["Restarting the engine", "Reading the spend"]
         );
         let mut done = wait(&mut tasks);
         done.sort_by(|a, b| a.name.cmp(&b.name));

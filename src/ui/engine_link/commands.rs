@@ -2,6 +2,7 @@
 //! submit, cancel, retry, look again, submit again, remove, delete a video.
 
 use super::{Done, EngineLink};
+use crate::ui::app::tasks::TaskKind;
 use reelsmith_core::jobs::{EngineHandle, JobId, NewJob};
 use reelsmith_core::schema::{FormModel, FormState};
 
@@ -21,8 +22,11 @@ impl EngineLink {
     where
         F: std::future::Future<Output = Result<Option<String>, String>> + Send + 'static,
     {
-        self.tasks
-            .spawn(name, async move { Done::Command(fut.await) });
+        self.tasks.spawn(
+            TaskKind::Engine,
+            name,
+            async move { Done::Command(fut.await) },
+        );
     }
 
     /// Submits the form `count` times (each with its own seed when the endpoint has one).

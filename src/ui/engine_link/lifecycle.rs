@@ -5,9 +5,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use poll_promise::Promise;
-
 use super::{Done, EngineLink, Target, sort_jobs, sort_library};
+use crate::ui::app::tasks::TaskKind;
 use reelsmith_core::jobs::{Job, JobId};
 use reelsmith_core::library::LibraryItem;
 use reelsmith_core::session::{
@@ -19,6 +18,8 @@ const OPENING: &str = "Opening the journal…";
 const STARTING: &str = "Starting the engine…";
 const RESTARTING: &str = "Restarting the engine…";
 const SAVING: &str = "Saving the settings…";
+/// The shutdown a close waits for (not a lifecycle label: no restart waits on it).
+pub(super) const CLOSING: &str = "Finishing submits before closing";
 
 /// The lifecycle label a task's name stands for (tasks are named by their label).
 pub(super) fn label_of(name: &str) -> &'static str {
@@ -56,21 +57,22 @@ impl EngineLink {
     pub fn open(ctx: &egui::Context, paths: SessionPaths, migration: Migration) -> EngineLink {
         let mut link = EngineLink::empty(ctx, false);
         link.lifecycle = Some(OPENING);
-        link.tasks.spawn_blocking(OPENING, move || {
-            let opened = Session::open(paths, Some(migration)).map(|session| {
-                let journal = session.journal();
-                let mut jobs = journal.jobs().unwrap_or_default();
-                sort_jobs(&mut jobs);
-                let mut library = journal.library_items().unwrap_or_default();
-                sort_library(&mut library);
-                Box::new(Opened {
-                    session: Arc::new(session),
-                    jobs,
-                    library,
-                })
+        link.tasks
+            .spawn_blocking(TaskKind::Engine, OPENING, move || {
+                let opened = Session::open(paths, Some(migration)).map(|session| {
+                    let journal = session.journal();
+                    let mut jobs = journal.jobs().unwrap_or_default();
+                    sort_jobs(&mut jobs);
+                    let mut library = journal.library_items().unwrap_or_default();
+                    sort_library(&mut library);
+                    Box::new(Opened {
+                        session: Arc::new(session),
+                        jobs,
+                        library,
+                    })
+                });
+                Done::Opened(opened.map_err(|e| sentence(&e.to_string())))
             });
-            Done::Opened(opened.map_err(|e| sentence(&e.to_string())))
-        });
         link
     }
 
@@ -106,14 +108,15 @@ impl EngineLink {
         if !restart {
             if let Some(settings) = save {
                 self.lifecycle = Some(SAVING);
-                self.tasks.spawn_blocking(SAVING, move || {
-                    Done::Started(
-                        session
-                            .update_settings(settings)
-                            .map(|()| None)
-                            .map_err(|e| sentence(&e.to_string())),
-                    )
-                });
+                self.tasks
+                    .spawn_blocking(TaskKind::Engine, SAVING, move || {
+                        Done::Started(
+                            session
+                                .update_settings(settings)
+                                .map(|()| None)
+                                .map_err(|e| sentence(&e.to_string())),
+                        )
+                    });
             }
             return;
         }
@@ -124,7 +127,7 @@ impl EngineLink {
         let target = self.target.clone();
         let money = self.money.clone();
         let ctx = self.ctx.clone();
-        self.tasks.spawn(label, async move {
+        self.tasks.spawn(TaskKind::Engine, label, async move {
             if let Some(old) = old {
                 // Lets a submit on its way finish; jobs stay recorded and the new engine resumes.
                 old.shutdown().await;
@@ -257,18 +260,18 @@ impl EngineLink {
             return false;
         };
         self.events = None;
-        let ctx = self.ctx.clone();
-        self.closing = Some(Promise::spawn_async(async move {
+        self.tasks.spawn(TaskKind::Closing, CLOSING, async move {
             engine.shutdown().await;
-            ctx.request_repaint();
-        }));
+            Done::Closed
+        });
+        self.closing = true;
         self.closing_text = Some(text);
         true
     }
 
     /// True while a close waits for submits in flight.
     pub fn is_closing(&self) -> bool {
-        self.closing.is_some() || self.close_after_lifecycle
+        self.closing || self.close_after_lifecycle
     }
 
     /// True once, when the waiting close may go ahead.
@@ -281,17 +284,12 @@ impl EngineLink {
             self.closing_text = None;
             return !self.begin_closing();
         }
-        match self.closing.take().map(|p| p.try_take()) {
-            Some(Ok(())) => {
-                self.closing_text = None;
-                true
-            }
-            Some(Err(p)) => {
-                self.closing = Some(p);
-                false
-            }
-            None => false,
+        if !std::mem::take(&mut self.closed) {
+            return false;
         }
+        self.closing = false;
+        self.closing_text = None;
+        true
     }
 
     /// "Finishing 1 submit so it is not lost…" while a close waits.

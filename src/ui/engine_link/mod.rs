@@ -11,10 +11,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use poll_promise::Promise;
 use tokio::sync::broadcast;
 
-use super::app::tasks::Tasks;
+use super::app::tasks::{TaskKind, Tasks};
 use super::theme::Tone;
 use reelsmith_core::fal::{ApiKey, FalUrls};
 use reelsmith_core::jobs::{EngineHandle, Job, JobEvent, JobId, JobState};
@@ -61,6 +60,8 @@ enum Done {
     Command(Result<Option<String>, String>),
     /// The queue's order, pause and cost were read.
     Queue(queue::QueueInfo),
+    /// The engine shut down for a waiting close.
+    Closed,
 }
 
 /// The engine as the window sees it.
@@ -89,8 +90,10 @@ pub struct EngineLink {
     error: Option<String>,
     /// What opening the journal found worth telling (a damaged file, unreadable rows).
     notices: Vec<String>,
-    /// The engine shutting down after a close request, waiting for submits in flight.
-    closing: Option<Promise<()>>,
+    /// The engine is shutting down after a close request, waiting for submits in flight.
+    closing: bool,
+    /// That shutdown finished: the window may close.
+    closed: bool,
     closing_text: Option<String>,
     /// A close waits for the engine's (re)start to finish first.
     close_after_lifecycle: bool,
@@ -126,7 +129,8 @@ impl EngineLink {
             just_opened: false,
             error: None,
             notices: Vec::new(),
-            closing: None,
+            closing: false,
+            closed: false,
             closing_text: None,
             close_after_lifecycle: false,
             money: Default::default(),
@@ -285,6 +289,10 @@ impl EngineLink {
             // Any other answer (a command, a restart) may change what waits.
             if finished.name == queue::READ_TASK {
                 self.queue_reading = false;
+            } else if finished.name == lifecycle::CLOSING {
+                // Even a shutdown that panicked lets the window close (its error is shown).
+                self.closed = true;
+                self.ctx.request_repaint();
             } else {
                 self.queue_dirty = true;
             }
@@ -377,6 +385,7 @@ impl EngineLink {
                 tone: Tone::Danger,
                 text,
             }),
+            Done::Closed => {}
         }
         false
     }
@@ -386,16 +395,17 @@ impl EngineLink {
         let Some(session) = self.session.clone() else {
             return;
         };
-        self.tasks.spawn_blocking("Reading the library", move || {
-            let mut items = session.journal().library_items().unwrap_or_default();
-            sort_library(&mut items);
-            Done::Library(items)
-        });
+        self.tasks
+            .spawn_blocking(TaskKind::Engine, "Reading the library", move || {
+                let mut items = session.journal().library_items().unwrap_or_default();
+                sort_library(&mut items);
+                Done::Library(items)
+            });
     }
 
     /// True while a background task of the link runs (a reload, a command, a restart).
     pub fn busy(&self) -> bool {
-        self.tasks.busy()
+        self.tasks.any()
     }
 
     /// Asks for a repaint now and then while jobs run (elapsed time); none while idle.

@@ -4,6 +4,7 @@
 //! the order is written to the journal and the cost reads form models, both too slow for a frame.
 
 use super::{Done, EngineLink};
+use crate::ui::app::tasks::TaskKind;
 use reelsmith_core::jobs::{EngineHandle, JobId, QueueCost};
 
 /// The name of the background read of the queue (its answer does not call for another).
@@ -63,13 +64,14 @@ impl EngineLink {
         };
         self.queue_dirty = false;
         self.queue_reading = true;
-        self.tasks.spawn_blocking(READ_TASK, move || {
-            Done::Queue(QueueInfo {
-                order: engine.queued_order(),
-                cost: engine.queue_cost(),
-                paused: engine.is_paused(),
-            })
-        });
+        self.tasks
+            .spawn_blocking(TaskKind::Engine, READ_TASK, move || {
+                Done::Queue(QueueInfo {
+                    order: engine.queued_order(),
+                    cost: engine.queue_cost(),
+                    paused: engine.is_paused(),
+                })
+            });
     }
 
     /// Applies a read of the queue.
