@@ -20,6 +20,11 @@ use reelsmith_core::library::LibraryItem;
 
 #[path = "gallery_frames/media.rs"]
 mod media;
+// The same clock as the GUI tests' frame budgets (tests/session.rs).
+#[path = "../tests/ui_support/cpu_time.rs"]
+mod cpu_time;
+
+use cpu_time::thread_cpu_time;
 
 const VIDEOS: usize = 10_000;
 const REFERENCES: usize = 50;
@@ -316,19 +321,6 @@ impl Bench {
         }
         (count, bytes)
     }
-}
-
-/// This thread's CPU time so far: a frame's cost without the time other processes on the
-/// machine took from it.
-fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant libc defines.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// The process's resident set size (VmRSS), 0 where /proc is not there.

@@ -7,19 +7,14 @@ use std::path::{Path, PathBuf};
 use reelsmith_core::catalog::bundled::bundled_documents;
 use reelsmith_core::catalog::check::{Problem, check_catalog_dir, check_document_file};
 
-/// The bundled endpoint documents, found at run time so a build cache shared by two checkouts reads this one.
-fn assets() -> std::path::PathBuf {
-    std::path::PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
-    )
-    .join("assets/endpoints")
-}
+mod support;
+use support::inputs::in_checkout;
 
 /// A temp folder holding a copy of every bundled document.
 fn copy_of_assets() -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for entry in fs::read_dir(assets()).unwrap() {
+    for entry in fs::read_dir(in_checkout("assets/endpoints")).unwrap() {
         let path = entry.unwrap().path();
         let to = dir.path().join(path.file_name().unwrap());
         fs::copy(&path, &to).unwrap();

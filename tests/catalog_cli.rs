@@ -2,8 +2,7 @@
 //! fetching (over real HTTP on loopback) for endpoints that are not bundled.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -12,27 +11,19 @@ use reelsmith_core::catalog::bundled::bundled_document;
 use reelsmith_core::catalog::{Catalog, CatalogError};
 use serde_json::{Value, json};
 
+mod support;
+use support::cli_env::CliEnv;
+use support::run::{Reelsmith, stdout_json};
+
 /// An address nothing listens on: any attempt to reach the network from an "offline" run fails.
 const NOWHERE: &str = "http://127.0.0.1:9/openapi.json";
 
-fn reelsmith(cache: &Path, openapi_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reelsmith"))
-        .args(args)
-        .env("REELSMITH_CACHE_DIR", cache)
-        .env("REELSMITH_CONFIG_DIR", cache.join("config"))
-        .env("REELSMITH_DATA_DIR", cache.join("data"))
+/// `reelsmith ARGS` in `env`'s folders, fetching schemas from `openapi_url`.
+fn reelsmith(env: &CliEnv, openapi_url: &str, args: &[&str]) -> Output {
+    env.command(args)
         .env("REELSMITH_OPENAPI_URL", openapi_url)
         .output()
         .expect("the binary runs")
-}
-
-fn stdout_json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
 
 /// A document for a made-up endpoint `test-owner/clip-tool`, shaped like fal's.
@@ -116,8 +107,8 @@ impl SchemaServer {
 
 #[test]
 fn endpoints_json_lists_the_bundled_catalog_offline() {
-    let cache = tempfile::tempdir().unwrap();
-    let entries = stdout_json(&reelsmith(cache.path(), NOWHERE, &["endpoints", "--json"]));
+    let env = CliEnv::new();
+    let entries = stdout_json(&reelsmith(&env, NOWHERE, &["endpoints", "--json"]));
     let entries = entries.as_array().unwrap();
     assert_eq!(entries.len(), 12);
     let families: Vec<&str> = entries
@@ -137,7 +128,7 @@ fn endpoints_json_lists_the_bundled_catalog_offline() {
             "bundled": true, "live": false})
     );
     assert!(entries.iter().all(|e| e["bundled"] == json!(true)));
-    let table = reelsmith(cache.path(), NOWHERE, &["endpoints"]);
+    let table = reelsmith(&env, NOWHERE, &["endpoints"]);
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(
         table.contains("Kling O1\n") && table.contains("fal-ai/video-as-prompt"),
@@ -147,9 +138,9 @@ fn endpoints_json_lists_the_bundled_catalog_offline() {
 
 #[test]
 fn schema_json_of_a_bundled_endpoint_works_offline() {
-    let cache = tempfile::tempdir().unwrap();
+    let env = CliEnv::new();
     let out = stdout_json(&reelsmith(
-        cache.path(),
+        &env,
         NOWHERE,
         &["schema", "fal-ai/veo3.1/image-to-video", "--json"],
     ));
@@ -205,7 +196,7 @@ fn schema_json_of_a_bundled_endpoint_works_offline() {
 
     // Kling's elements carry their item fields.
     let out = stdout_json(&reelsmith(
-        cache.path(),
+        &env,
         NOWHERE,
         &[
             "schema",
@@ -221,7 +212,7 @@ fn schema_json_of_a_bundled_endpoint_works_offline() {
 
     // A refresh that cannot reach the service falls back to the bundled copy, saying so.
     let out = reelsmith(
-        cache.path(),
+        &env,
         NOWHERE,
         &["schema", "fal-ai/video-as-prompt", "--refresh", "--json"],
     );
@@ -229,7 +220,7 @@ fn schema_json_of_a_bundled_endpoint_works_offline() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("showing the stored copy instead"));
 
     // Offline, a non-bundled endpoint fails with what to do.
-    let out = reelsmith(cache.path(), NOWHERE, &["schema", "test-owner/clip-tool"]);
+    let out = reelsmith(&env, NOWHERE, &["schema", "test-owner/clip-tool"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -238,7 +229,7 @@ fn schema_json_of_a_bundled_endpoint_works_offline() {
             && err.contains("Check the connection"),
         "{err}"
     );
-    let out = reelsmith(cache.path(), NOWHERE, &["schema", "../etc/passwd"]);
+    let out = reelsmith(&env, NOWHERE, &["schema", "../etc/passwd"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid endpoint id"));
 }
 
@@ -257,9 +248,10 @@ async fn a_live_document_replaces_the_bundled_one_and_is_cached() {
         "default": "4", "description": "1 is strictest."});
     let server =
         SchemaServer::start(HashMap::from([(id.to_string(), (200, live.to_string()))])).await;
-    let cache = tempfile::tempdir().unwrap();
+    let env = CliEnv::new();
+    let cache = env.path("cache");
 
-    let mut catalog = Catalog::load(cache.path());
+    let mut catalog = Catalog::load(&cache);
     assert_eq!(
         catalog
             .model(id)
@@ -277,14 +269,12 @@ async fn a_live_document_replaces_the_bundled_one_and_is_cached() {
         model,
         "the live copy is used from now on"
     );
-    let cached = cache
-        .path()
-        .join("schemas/fal-ai__veo3.1__reference-to-video.json");
+    let cached = cache.join("schemas/fal-ai__veo3.1__reference-to-video.json");
     assert!(cached.is_file());
     server.stop().await;
 
     // A new session, offline: the cached live copy is still the one used.
-    let reloaded = Catalog::load(cache.path());
+    let reloaded = Catalog::load(&cache);
     assert_eq!(reloaded.model(id).unwrap(), model);
     let entry = reloaded
         .entries()
@@ -292,16 +282,11 @@ async fn a_live_document_replaces_the_bundled_one_and_is_cached() {
         .find(|e| e.endpoint_id == id)
         .unwrap();
     assert!(entry.bundled && entry.live);
-    let cache_path = cache.path().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        reelsmith(
-            &cache_path,
-            NOWHERE,
-            &["schema", "fal-ai/veo3.1/reference-to-video", "--json"],
-        )
-    })
-    .await
-    .unwrap();
+    let out = reelsmith(
+        &env,
+        NOWHERE,
+        &["schema", "fal-ai/veo3.1/reference-to-video", "--json"],
+    );
     let out = stdout_json(&out);
     assert_eq!(out["defaults"]["safety_tolerance"], "4");
     assert_eq!(
@@ -321,7 +306,7 @@ async fn a_live_document_replaces_the_bundled_one_and_is_cached() {
             .is_none()
     );
     assert!(
-        Catalog::load(cache.path())
+        Catalog::load(&cache)
             .model(id)
             .unwrap()
             .field("safety_tolerance")
@@ -359,8 +344,9 @@ async fn bad_answers_are_refused_with_the_endpoint_named_and_never_cached() {
         ("test-owner/clip-tool".to_string(), (200, other.to_string())),
     ]))
     .await;
-    let cache = tempfile::tempdir().unwrap();
-    let mut catalog = Catalog::load(cache.path());
+    let env = CliEnv::new();
+    let cache = env.path("cache");
+    let mut catalog = Catalog::load(&cache);
 
     let err = catalog
         .fetch("test-owner/broken", &server.url)
@@ -413,11 +399,11 @@ async fn bad_answers_are_refused_with_the_endpoint_named_and_never_cached() {
     server.stop().await;
 
     assert!(!catalog.contains("test-owner/broken"));
-    let saved: Vec<_> = std::fs::read_dir(cache.path().join("schemas"))
+    let saved: Vec<_> = std::fs::read_dir(cache.join("schemas"))
         .map(|d| d.filter_map(Result::ok).collect())
         .unwrap_or_default();
     assert!(saved.is_empty(), "nothing was cached: {saved:?}");
-    assert_eq!(Catalog::load(cache.path()).entries().len(), 12);
+    assert_eq!(Catalog::load(&cache).entries().len(), 12);
 }
 
 // ---------- against the simulator ----------
@@ -431,17 +417,12 @@ async fn schema_fetches_a_non_bundled_endpoint_from_the_simulator_and_caches_it(
     })
     .await
     .unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let (cache_path, url) = (cache.path().to_path_buf(), sim.openapi_url());
-    let out = tokio::task::spawn_blocking(move || {
-        reelsmith(
-            &cache_path,
-            &url,
-            &["schema", "test-owner/clip-tool", "--json"],
-        )
-    })
-    .await
-    .unwrap();
+    let env = CliEnv::new();
+    let out = reelsmith(
+        &env,
+        &sim.openapi_url(),
+        &["schema", "test-owner/clip-tool", "--json"],
+    );
     let out = stdout_json(&out);
     assert_eq!(out["endpoint_id"], "test-owner/clip-tool");
     assert_eq!(out["title"], "test-owner/clip-tool");
@@ -479,19 +460,8 @@ async fn schema_fetches_a_non_bundled_endpoint_from_the_simulator_and_caches_it(
     sim.shutdown().await;
 
     // Cached: later runs work offline, and the endpoint is listed as added.
-    let cache_path = cache.path().to_path_buf();
-    let (schema, endpoints) = tokio::task::spawn_blocking(move || {
-        (
-            reelsmith(
-                &cache_path,
-                NOWHERE,
-                &["schema", "test-owner/clip-tool", "--json"],
-            ),
-            reelsmith(&cache_path, NOWHERE, &["endpoints", "--json"]),
-        )
-    })
-    .await
-    .unwrap();
+    let schema = reelsmith(&env, NOWHERE, &["schema", "test-owner/clip-tool", "--json"]);
+    let endpoints = reelsmith(&env, NOWHERE, &["endpoints", "--json"]);
     assert_eq!(stdout_json(&schema), out);
     let endpoints = stdout_json(&endpoints);
     let last = endpoints.as_array().unwrap().last().unwrap().clone();
@@ -504,9 +474,10 @@ async fn schema_fetches_a_non_bundled_endpoint_from_the_simulator_and_caches_it(
 
 #[test]
 fn simulate_flag_fetches_from_an_in_process_simulator() {
-    let cache = tempfile::tempdir().unwrap();
+    let env = CliEnv::new();
+    let cache = env.path("cache");
     let out = reelsmith(
-        cache.path(),
+        &env,
         NOWHERE,
         &[
             "--simulate",
@@ -518,14 +489,9 @@ fn simulate_flag_fetches_from_an_in_process_simulator() {
     );
     let out = stdout_json(&out);
     assert_eq!(out["endpoint_id"], "fal-ai/veo3.1/fast");
-    assert!(
-        cache
-            .path()
-            .join("schemas/fal-ai__veo3.1__fast.json")
-            .is_file()
-    );
+    assert!(cache.join("schemas/fal-ai__veo3.1__fast.json").is_file());
     let out = reelsmith(
-        cache.path(),
+        &env,
         NOWHERE,
         &["--simulate", "schema", "test-owner/unknown"],
     );

@@ -2,123 +2,38 @@
 //! simulator on loopback: the simulator's log shows exactly the submissions the batch makes
 //! after one "yes", and none after "no".
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
-
 use reelsmith_core::library::Sidecar;
-use reelsmith_sim::{SimConfig, Simulator};
 
-const I2V: &str = "fal-ai/veo3.1/image-to-video";
-const T2V: &str = "fal-ai/veo3.1";
+mod support;
+use support::inputs::png;
+use support::run::{Reelsmith, assert_code, text};
+use support::sim_env::{I2V, SimEnv, T2V};
 
-struct Env {
-    dir: tempfile::TempDir,
-    sim: Simulator,
+/// Quick jobs: a batch of five finishes in a few seconds.
+async fn env() -> SimEnv {
+    SimEnv::new(50, 50).await
 }
 
-impl Env {
-    async fn new() -> Env {
-        let sim = Simulator::start(SimConfig {
-            port: 0,
-            queue_time: Duration::from_millis(50),
-            run_time: Duration::from_millis(50),
-            ..SimConfig::default()
-        })
-        .await
-        .expect("simulator starts");
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["data", "config", "cache", "videos", "files", "home"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
-        Env { dir, sim }
-    }
-
-    fn path(&self, sub: &str) -> PathBuf {
-        self.dir.path().join(sub)
-    }
-
-    /// Runs reelsmith with `answer` on its standard input.
-    fn run(&self, args: &[&str], answer: &str) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
-            .args(args)
-            .env("REELSMITH_QUEUE_URL", self.sim.queue_url())
-            .env("REELSMITH_REST_URL", self.sim.rest_url())
-            .env("REELSMITH_OPENAPI_URL", self.sim.openapi_url())
-            .env("FAL_KEY", self.sim.key())
-            .env_remove("FAL_KEY_ID")
-            .env_remove("FAL_KEY_SECRET")
-            .env("REELSMITH_DATA_DIR", self.path("data"))
-            .env("REELSMITH_CONFIG_DIR", self.path("config"))
-            .env("REELSMITH_CACHE_DIR", self.path("cache"))
-            .env("REELSMITH_OUTPUT_DIR", self.path("videos"))
-            .env("HOME", self.path("home"))
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("reelsmith starts");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(answer.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn submitted(&self) -> Vec<serde_json::Value> {
-        self.sim
-            .submissions()
-            .into_iter()
-            .map(|s| s.input)
-            .collect()
-    }
-
-    fn videos(&self) -> Vec<Sidecar> {
-        let mut out: Vec<Sidecar> = std::fs::read_dir(self.path("videos"))
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .map(|p| Sidecar::read(&p).unwrap())
-            .collect();
-        out.sort_by(|a, b| a.prompt.cmp(&b.prompt));
-        out
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
-fn png(path: &Path, seed: u8) {
-    image::RgbImage::from_fn(1280, 720, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, seed])
-    })
-    .save(path)
-    .unwrap();
+/// The sidecars of the saved videos, by prompt.
+fn videos(env: &SimEnv) -> Vec<Sidecar> {
+    let mut out: Vec<Sidecar> = std::fs::read_dir(env.path("videos"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| Sidecar::read(&p).unwrap())
+        .collect();
+    out.sort_by(|a, b| a.prompt.cmp(&b.prompt));
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn batch_images_asks_once_and_sends_one_job_per_photo_only_after_yes() {
-    let env = Env::new().await;
+    let env = env().await;
     let photos = env.path("files/photos");
     std::fs::create_dir_all(&photos).unwrap();
     for i in 0..5u8 {
-        png(&photos.join(format!("p{i}.png")), 40 + i);
+        png(&photos.join(format!("p{i}.png")), 1280, 720, 40 + i);
     }
     std::fs::write(photos.join("readme.txt"), b"not a photo").unwrap();
     let dir = photos.to_string_lossy().into_owned();
@@ -132,7 +47,7 @@ async fn batch_images_asks_once_and_sends_one_job_per_photo_only_after_yes() {
         &dir,
     ];
 
-    let no = env.run(&args, "n\n");
+    let no = env.run_with_stdin(&args, "n\n");
     assert_code(&no, 130);
     let err = text(&no.stderr);
     assert!(err.contains("5 job(s), about $16.00 in all"), "{err}");
@@ -144,12 +59,12 @@ async fn batch_images_asks_once_and_sends_one_job_per_photo_only_after_yes() {
     );
 
     // No answer at all (stdin closed) is a no too.
-    assert_code(&env.run(&args, ""), 130);
+    assert_code(&env.run_with_stdin(&args, ""), 130);
     assert!(env.submitted().is_empty());
 
     let mut yes = args.to_vec();
     yes.push("--yes");
-    let out = env.run(&yes, "");
+    let out = env.run_with_stdin(&yes, "");
     assert_code(&out, 0);
     let inputs = env.submitted();
     assert_eq!(inputs.len(), 5, "exactly one submission per photo");
@@ -161,7 +76,7 @@ async fn batch_images_asks_once_and_sends_one_job_per_photo_only_after_yes() {
     urls.dedup();
     assert_eq!(urls.len(), 5, "each job has its own photo");
     assert!(inputs.iter().all(|i| i["prompt"] == "the same prompt"));
-    let videos = env.videos();
+    let videos = videos(&env);
     assert_eq!(videos.len(), 5);
     let mut refs: Vec<String> = videos
         .iter()
@@ -181,12 +96,12 @@ async fn batch_images_asks_once_and_sends_one_job_per_photo_only_after_yes() {
         5,
         "one saved path per job"
     );
-    env.sim.shutdown().await;
+    env.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn batch_csv_makes_one_job_per_row_and_names_a_bad_cell() {
-    let env = Env::new().await;
+    let env = env().await;
     let csv = env.path("files/jobs.csv");
     std::fs::write(
         &csv,
@@ -197,7 +112,7 @@ async fn batch_csv_makes_one_job_per_row_and_names_a_bad_cell() {
     )
     .unwrap();
     let csv_arg = csv.to_string_lossy().into_owned();
-    let out = env.run(&["generate", "-e", T2V, "--batch-csv", &csv_arg], "y\n");
+    let out = env.run_with_stdin(&["generate", "-e", T2V, "--batch-csv", &csv_arg], "y\n");
     assert_code(&out, 0);
     let err = text(&out.stderr);
     // 4 s × $0.20 + 6 s × $0.40 + 8 s × $0.40.
@@ -225,7 +140,7 @@ async fn batch_csv_makes_one_job_per_row_and_names_a_bad_cell() {
     );
 
     std::fs::write(&csv, "prompt,duration\nfine,4s\nbad,99s\n").unwrap();
-    let out = env.run(
+    let out = env.run_with_stdin(
         &["generate", "-e", T2V, "--batch-csv", &csv_arg, "--yes"],
         "",
     );
@@ -233,7 +148,7 @@ async fn batch_csv_makes_one_job_per_row_and_names_a_bad_cell() {
     let err = text(&out.stderr);
     assert!(err.contains("row 3, column duration"), "{err}");
     std::fs::write(&csv, "prompt,colour\nfine,red\n").unwrap();
-    let out = env.run(
+    let out = env.run_with_stdin(
         &["generate", "-e", T2V, "--batch-csv", &csv_arg, "--yes"],
         "",
     );
@@ -244,17 +159,17 @@ async fn batch_csv_makes_one_job_per_row_and_names_a_bad_cell() {
         text(&out.stderr)
     );
     assert_eq!(env.submitted().len(), 3, "an invalid CSV sends nothing");
-    env.sim.shutdown().await;
+    env.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn presets_are_saved_applied_listed_and_deleted() {
-    let env = Env::new().await;
+    let env = env().await;
     let prompts = env.path("files/prompts.txt");
     std::fs::write(&prompts, "a fox\n\nan owl\n").unwrap();
     let prompts_arg = prompts.to_string_lossy().into_owned();
     // Saving happens before the question: a declined batch still keeps the preset.
-    let out = env.run(
+    let out = env.run_with_stdin(
         &[
             "generate",
             "-e",
@@ -275,11 +190,11 @@ async fn presets_are_saved_applied_listed_and_deleted() {
     let preset_dir = env.path("config/presets/fal-ai~veo3.1");
     assert!(preset_dir.join("short quiet.json").is_file());
 
-    let list = env.run(&["presets", "list"], "");
+    let list = env.run_with_stdin(&["presets", "list"], "");
     assert_code(&list, 0);
     assert_eq!(text(&list.stdout).trim(), format!("{T2V}\tshort quiet"));
 
-    let out = env.run(
+    let out = env.run_with_stdin(
         &[
             "generate",
             "-e",
@@ -301,7 +216,7 @@ async fn presets_are_saved_applied_listed_and_deleted() {
             .all(|i| i["duration"] == "4s" && i["generate_audio"] == false)
     );
 
-    let missing = env.run(&["generate", "-e", T2V, "-p", "x", "--preset", "nope"], "");
+    let missing = env.run_with_stdin(&["generate", "-e", T2V, "-p", "x", "--preset", "nope"], "");
     assert_code(&missing, 2);
     assert!(
         text(&missing.stderr).contains("no preset \"nope\""),
@@ -309,10 +224,10 @@ async fn presets_are_saved_applied_listed_and_deleted() {
         text(&missing.stderr)
     );
     assert_code(
-        &env.run(&["presets", "delete", "-e", T2V, "short quiet"], ""),
+        &env.run_with_stdin(&["presets", "delete", "-e", T2V, "short quiet"], ""),
         0,
     );
     assert!(!preset_dir.join("short quiet.json").exists());
     assert_eq!(env.submitted().len(), 2);
-    env.sim.shutdown().await;
+    env.shutdown().await;
 }

@@ -2,94 +2,17 @@
 //! binary against a simulator on loopback, with temp folders for data and the library.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::process::Stdio;
 
 use reelsmith_core::film::FilmSidecar;
 use reelsmith_core::film::export::part_path;
 use reelsmith_core::media::mp4::Mp4File;
-use reelsmith_sim::clip::{ClipSpec, render_clip_with_sound};
-use reelsmith_sim::{SimConfig, Simulator};
 use serde_json::Value;
 
-const I2V: &str = "fal-ai/veo3.1/image-to-video";
-
-struct Env {
-    dir: tempfile::TempDir,
-    sim: Simulator,
-}
-
-impl Env {
-    async fn new() -> Env {
-        let sim = Simulator::start(SimConfig {
-            port: 0,
-            queue_time: Duration::from_millis(100),
-            run_time: Duration::from_millis(100),
-            ..SimConfig::default()
-        })
-        .await
-        .expect("simulator starts");
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["data", "config", "cache", "videos", "files", "home"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
-        Env { dir, sim }
-    }
-
-    fn path(&self, sub: &str) -> PathBuf {
-        self.dir.path().join(sub)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reelsmith"));
-        cmd.args(args)
-            .env("REELSMITH_QUEUE_URL", self.sim.queue_url())
-            .env("REELSMITH_REST_URL", self.sim.rest_url())
-            .env("REELSMITH_OPENAPI_URL", self.sim.openapi_url())
-            .env("FAL_KEY", self.sim.key())
-            .env("REELSMITH_DATA_DIR", self.path("data"))
-            .env("REELSMITH_CONFIG_DIR", self.path("config"))
-            .env("REELSMITH_CACHE_DIR", self.path("cache"))
-            .env("REELSMITH_OUTPUT_DIR", self.path("videos"))
-            .env("REELSMITH_KEYSTORE", "none")
-            .env("HOME", self.path("home"))
-            .env_remove("RUST_LOG");
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("reelsmith runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_code(&out, 0);
-        text(&out.stdout)
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
-fn png(path: &Path, seed: u8) -> String {
-    image::RgbImage::from_fn(1280, 720, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, seed])
-    })
-    .save(path)
-    .unwrap();
-    path.to_string_lossy().into_owned()
-}
+mod support;
+use support::inputs::{clip, clip_with_sound, png};
+use support::run::{Reelsmith, assert_code, stdout_path, text};
+use support::sim_env::{I2V, SimEnv};
 
 fn job_id_of(video: &Path) -> String {
     reelsmith_core::library::Sidecar::read(&reelsmith_core::library::sidecar_path(video))
@@ -99,10 +22,10 @@ fn job_id_of(video: &Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storyboard_of_generated_clips_lists_shows_and_exports() {
-    let env = Env::new().await;
+    let env = SimEnv::new(100, 100).await;
     let mut clips = Vec::new();
     for seed in 1..=2 {
-        let image = png(&env.path("files").join(format!("{seed}.png")), seed);
+        let image = png(&env.file(&format!("{seed}.png")), 1280, 720, seed);
         let out = env.ok(&[
             "generate",
             "-e",
@@ -221,22 +144,9 @@ async fn storyboard_of_generated_clips_lists_shows_and_exports() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_joins_files_with_trims_and_import_adds_footage() {
-    let env = Env::new().await;
-    let files = env.path("files");
-    let spec = ClipSpec {
-        width: 320,
-        height: 176,
-        fps: 24,
-        frames: 48,
-    };
-    let a = files.join("a.mp4");
-    std::fs::write(
-        &a,
-        render_clip_with_sound(&spec, None, Some(&Default::default())).unwrap(),
-    )
-    .unwrap();
-    let b = files.join("b.mp4");
-    std::fs::write(&b, render_clip_with_sound(&spec, None, None).unwrap()).unwrap();
+    let env = SimEnv::new(100, 100).await;
+    let a = env.write_file("a.mp4", &clip_with_sound(320, 176, 24, 48));
+    let b = env.write_file("b.mp4", &clip(320, 176, 24, 48));
     let film = env.path("join.mp4");
     let (a_s, b_s, film_s) = (
         a.to_string_lossy(),
@@ -274,35 +184,21 @@ async fn export_joins_files_with_trims_and_import_adds_footage() {
     // Imported footage joins by its library id.
     let out = env.run(&["import", &a_s]);
     assert_code(&out, 0);
-    let imported = PathBuf::from(text(&out.stdout).trim());
+    let imported = stdout_path(&out);
     assert!(imported.starts_with(env.path("videos")));
     let id = job_id_of(&imported);
     assert!(id.starts_with("import-"));
     let again = env.path("again.mp4");
     env.ok(&["export", &id, "-o", &again.to_string_lossy()]);
-    let out = env.run(&[
-        "import",
-        &env.path("files").join("missing.mp4").to_string_lossy(),
-    ]);
+    let out = env.run(&["import", &env.file("missing.mp4").to_string_lossy()]);
     assert_code(&out, 2);
     assert!(text(&out.stderr).contains("missing.mp4"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_export_leaves_nothing_under_the_final_name() {
-    let env = Env::new().await;
-    let clip = env.path("files").join("long.mp4");
-    let spec = ClipSpec {
-        width: 640,
-        height: 352,
-        fps: 24,
-        frames: 480,
-    };
-    std::fs::write(
-        &clip,
-        render_clip_with_sound(&spec, None, Some(&Default::default())).unwrap(),
-    )
-    .unwrap();
+    let env = SimEnv::new(100, 100).await;
+    let clip = env.write_file("long.mp4", &clip_with_sound(640, 352, 24, 480));
     let film = env.path("killed.mp4");
     let mut child = env
         .command(&[

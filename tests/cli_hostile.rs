@@ -3,23 +3,22 @@
 //! submit), and the process's peak memory stays under 200 MiB (its `wait4` rusage).
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reelsmith_core::fuzzing::crafted;
-use reelsmith_sim::clip::{ClipSpec, render_clip};
-use reelsmith_sim::{Route, SimConfig, Simulator};
+use reelsmith_sim::SimConfig;
+
+mod support;
+use support::inputs::{clip, in_checkout, jpeg};
+use support::run::Reelsmith;
+use support::sim_env::{I2V, SimEnv};
 
 /// Peak resident memory allowed for one run on a crafted file.
 const PEAK_LIMIT_KIB: i64 = 200 * 1024;
 /// A run that takes longer is hanging (refusing takes well under a second).
 const RUN_LIMIT: Duration = Duration::from_secs(60);
-
-struct Env {
-    dir: tempfile::TempDir,
-    sim: Simulator,
-}
 
 /// How one run ended.
 struct Run {
@@ -29,103 +28,56 @@ struct Run {
     peak_kib: i64,
 }
 
-impl Env {
-    async fn new() -> Env {
-        let sim = Simulator::start(SimConfig::default())
-            .await
-            .expect("simulator starts");
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["data", "config", "cache", "videos", "files", "home"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+/// Runs `reelsmith generate ARGS` to its end, with its exit code, stderr and peak memory.
+// The child is reaped by `wait4` (for its rusage), not by std's `wait`.
+#[allow(clippy::zombie_processes)]
+fn generate(env: &SimEnv, args: &[&str]) -> Run {
+    let mut child = env
+        .command(&[&["generate"][..], args].concat())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("reelsmith starts");
+    let mut pipe = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        pipe.read_to_string(&mut s).ok();
+        s
+    });
+    let pid = child.id() as libc::pid_t;
+    let start = Instant::now();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: polls our own child's pid with valid out-pointers; std's Child is never
+        // waited on, so the pid is reaped exactly once.
+        let got = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        assert!(got >= 0, "wait4: {}", std::io::Error::last_os_error());
+        if got == pid {
+            break;
         }
-        Env { dir, sim }
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.dir.path().join("files").join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-
-    /// Runs `reelsmith generate ARGS` to its end, with its exit code, stderr and peak memory.
-    // The child is reaped by `wait4` (for its rusage), not by std's `wait`.
-    #[allow(clippy::zombie_processes)]
-    fn generate(&self, args: &[&str]) -> Run {
-        let d = |s: &str| self.dir.path().join(s);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
-            .arg("generate")
-            .args(args)
-            .env("REELSMITH_QUEUE_URL", self.sim.queue_url())
-            .env("REELSMITH_REST_URL", self.sim.rest_url())
-            .env("REELSMITH_OPENAPI_URL", self.sim.openapi_url())
-            .env("FAL_KEY", self.sim.key())
-            .env("REELSMITH_DATA_DIR", d("data"))
-            .env("REELSMITH_CONFIG_DIR", d("config"))
-            .env("REELSMITH_CACHE_DIR", d("cache"))
-            .env("REELSMITH_OUTPUT_DIR", d("videos"))
-            .env("HOME", d("home"))
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("reelsmith starts");
-        let mut pipe = child.stderr.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut s = String::new();
-            pipe.read_to_string(&mut s).ok();
-            s
-        });
-        let pid = child.id() as libc::pid_t;
-        let start = Instant::now();
-        let mut status = 0;
-        // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        loop {
-            // SAFETY: polls our own child's pid with valid out-pointers; std's Child is never
-            // waited on, so the pid is reaped exactly once.
-            let got = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-            assert!(got >= 0, "wait4: {}", std::io::Error::last_os_error());
-            if got == pid {
-                break;
-            }
-            if start.elapsed() > RUN_LIMIT {
-                // SAFETY: signals our own child, which has not been reaped yet.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-                panic!("reelsmith generate {args:?} hung for {RUN_LIMIT:?}");
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        if start.elapsed() > RUN_LIMIT {
+            // SAFETY: signals our own child, which has not been reaped yet.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("reelsmith generate {args:?} hung for {RUN_LIMIT:?}");
         }
-        Run {
-            code: if libc::WIFEXITED(status) {
-                libc::WEXITSTATUS(status)
-            } else {
-                -1
-            },
-            stderr: reader.join().unwrap_or_default(),
-            took: start.elapsed(),
-            peak_kib: usage.ru_maxrss,
-        }
+        std::thread::sleep(Duration::from_millis(10));
     }
-
-    /// Nothing reached fal: no upload started or sent, no job submitted.
-    fn assert_nothing_sent(&self, what: &str) {
-        let sent: Vec<_> = self
-            .sim
-            .requests()
-            .into_iter()
-            .filter(|r| {
-                matches!(
-                    r.route,
-                    Route::UploadInitiate | Route::UploadPut | Route::Submit
-                )
-            })
-            .collect();
-        assert!(sent.is_empty(), "{what}: the simulator saw {sent:#?}");
+    Run {
+        code: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+        stderr: reader.join().unwrap_or_default(),
+        took: start.elapsed(),
+        peak_kib: usage.ru_maxrss,
     }
 }
 
 /// Checks one refused run: exit 2, the file named, quick, under the memory limit.
-fn assert_refused(env: &Env, run: &Run, file: &Path) {
+fn assert_refused(env: &SimEnv, run: &Run, file: &Path) {
     let shown = file.display().to_string();
     assert_eq!(run.code, 2, "{shown}: exit code; stderr:\n{}", run.stderr);
     assert!(
@@ -157,29 +109,15 @@ fn assert_refused(env: &Env, run: &Run, file: &Path) {
     );
 }
 
+/// A crafted JPEG of the DC decoder's tests.
 fn jpeg_fixture(name: &str) -> Vec<u8> {
-    let path = std::path::PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
-    )
-    .join("crates/jpeg-dc/tests/crafted")
-    .join(name);
+    let path = in_checkout("crates/jpeg-dc/tests/crafted").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn good_jpeg() -> Vec<u8> {
-    let mut out = Vec::new();
-    image::RgbImage::from_fn(320, 240, |x, y| image::Rgb([x as u8, y as u8, 77]))
-        .write_to(
-            &mut std::io::Cursor::new(&mut out),
-            image::ImageFormat::Jpeg,
-        )
-        .unwrap();
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn crafted_pictures_exit_2_naming_the_file_with_nothing_sent() {
-    let env = Env::new().await;
+    let env = SimEnv::with_config(SimConfig::default()).await;
     let pictures = [
         ("second_sof.jpg", jpeg_fixture("second_sof_after_scan.jpg")),
         ("truncated_data.jpg", jpeg_fixture("truncated_data.jpg")),
@@ -191,37 +129,21 @@ async fn crafted_pictures_exit_2_naming_the_file_with_nothing_sent() {
         ("huge_declared.png", crafted::png_huge_declared()),
         (
             "exif_loop.jpg",
-            crafted::jpeg_with_exif(&good_jpeg(), &crafted::exif_loop()),
+            crafted::jpeg_with_exif(&jpeg(320, 240, 77), &crafted::exif_loop()),
         ),
     ];
     for (name, bytes) in pictures {
-        let file = env.write(name, &bytes);
+        let file = env.write_file(name, &bytes);
         let shown = file.display().to_string();
-        let run = env.generate(&[
-            "-e",
-            "fal-ai/veo3.1/image-to-video",
-            "-p",
-            "a slow pan",
-            "--image",
-            &shown,
-        ]);
+        let run = generate(&env, &["-e", I2V, "-p", "a slow pan", "--image", &shown]);
         assert_refused(&env, &run, &file);
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn crafted_videos_exit_2_naming_the_file_with_nothing_sent() {
-    let env = Env::new().await;
-    let clip = render_clip(
-        &ClipSpec {
-            width: 320,
-            height: 180,
-            fps: 24,
-            frames: 24,
-        },
-        None,
-    )
-    .unwrap();
+    let env = SimEnv::with_config(SimConfig::default()).await;
+    let clip = clip(320, 180, 24, 24);
     let videos = [
         ("nested_zero.mp4", crafted::mp4_nested_zero_box()),
         ("stsz_4gb.mp4", crafted::mp4_stsz_4gb(&clip)),
@@ -230,16 +152,19 @@ async fn crafted_videos_exit_2_naming_the_file_with_nothing_sent() {
         ("stsc_zero.mp4", crafted::mp4_stsc_zero_samples(&clip)),
     ];
     for (name, bytes) in videos {
-        let file = env.write(name, &bytes);
+        let file = env.write_file(name, &bytes);
         let shown = file.display().to_string();
-        let run = env.generate(&[
-            "-e",
-            "fal-ai/veo3.1/extend-video",
-            "-p",
-            "keep going",
-            "--video",
-            &shown,
-        ]);
+        let run = generate(
+            &env,
+            &[
+                "-e",
+                "fal-ai/veo3.1/extend-video",
+                "-p",
+                "keep going",
+                "--video",
+                &shown,
+            ],
+        );
         assert_refused(&env, &run, &file);
     }
 }

@@ -5,23 +5,19 @@ use std::path::Path;
 
 use chrono::{Duration as Days, TimeZone, Utc};
 use reelsmith_core::library::sidecar::{SIDECAR_FORMAT, Sidecar, SidecarTimings, sidecar_path};
-use reelsmith_sim::clip::{ClipSpec, render_clip};
 use serde_json::Value;
 
 mod support;
-use support::cli_env::{CliEnv, assert_code, text};
+use support::checks::all_files;
+use support::cli_env::CliEnv;
+use support::inputs::clip;
+use support::run::{Reelsmith, assert_code, text};
 
 const ANIMALS: [&str; 5] = ["fox", "owl", "cat", "dog", "elk"];
 
 /// Five videos, `lib-0000` oldest to `lib-0004` newest, each with an animal of [`ANIMALS`].
 fn library(env: &CliEnv) -> Vec<String> {
-    let spec = ClipSpec {
-        width: 64,
-        height: 36,
-        fps: 8,
-        frames: 4,
-    };
-    let clip = render_clip(&spec, None).expect("a clip");
+    let clip = clip(64, 36, 8, 4);
     let videos = env.path("videos");
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
     (0..5)
@@ -146,7 +142,7 @@ fn delete_moves_the_video_and_its_sidecar_out_of_the_library_never_deleting_them
     assert_eq!(listed(&env, &[]).len(), 4);
     assert!(!listed(&env, &[]).contains(&ids[2]));
     // The pair is in the OS trash (XDG, under the test's home) or in reelsmith's trash folder.
-    let found: Vec<_> = walk(env.dir.path())
+    let found: Vec<_> = all_files(env.root())
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n == "shot-2.mp4"))
         .collect();
@@ -210,21 +206,6 @@ fn an_unknown_or_ambiguous_video_is_a_usage_error_and_changes_nothing() {
         text(&out.stderr)
     );
     assert_eq!(on_disk(&env.path("videos")).len(), 10);
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -4,124 +4,35 @@
 //! simulator ends up with exactly one job per submission the user asked for.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-use reelsmith_core::jobs::{Job, JobState};
-use reelsmith_core::store::Journal;
-use reelsmith_sim::{LostAnswer, SimConfig, Simulator};
+use reelsmith_core::jobs::JobState;
+use reelsmith_sim::LostAnswer;
 use serde_json::Value;
 
-const T2V: &str = "fal-ai/veo3.1";
+mod support;
+use support::checks::assert_mp4;
+use support::run::{Reelsmith, assert_code, stdout_path, text};
+use support::sim_env::{SimEnv, T2V};
 
-struct Env {
-    dir: tempfile::TempDir,
-    sim: Simulator,
-}
-
-impl Env {
-    async fn new() -> Env {
-        let sim = Simulator::start(SimConfig {
-            port: 0,
-            queue_time: Duration::from_millis(150),
-            run_time: Duration::from_millis(150),
-            ..SimConfig::default()
-        })
+/// Quick jobs with half-second clips, and timeouts short enough that a lost answer is given up
+/// on (and looked up) within seconds.
+async fn env() -> SimEnv {
+    let env = SimEnv::new(150, 150)
         .await
-        .expect("simulator starts");
-        sim.set_max_clip_seconds(0.5);
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["data", "config", "cache", "videos", "home"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
-        Env { dir, sim }
-    }
-
-    fn path(&self, sub: &str) -> PathBuf {
-        self.dir.path().join(sub)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reelsmith"));
-        cmd.args(args)
-            .env("REELSMITH_QUEUE_URL", self.sim.queue_url())
-            .env("REELSMITH_REST_URL", self.sim.rest_url())
-            .env("REELSMITH_OPENAPI_URL", self.sim.openapi_url())
-            .env("REELSMITH_API_URL", self.sim.api_url())
-            .env("FAL_KEY", self.sim.key())
-            .env_remove("FAL_KEY_ID")
-            .env_remove("FAL_KEY_SECRET")
-            .env("REELSMITH_DATA_DIR", self.path("data"))
-            .env("REELSMITH_CONFIG_DIR", self.path("config"))
-            .env("REELSMITH_CACHE_DIR", self.path("cache"))
-            .env("REELSMITH_OUTPUT_DIR", self.path("videos"))
-            .env("REELSMITH_REQUEST_TIMEOUT_SECS", "2")
-            .env("REELSMITH_LOOKUP_PATIENCE_SECS", "1")
-            .env("HOME", self.path("home"))
-            .env_remove("RUST_LOG");
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("reelsmith runs")
-    }
-
-    fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("reelsmith starts")
-    }
-
-    fn jobs(&self) -> Vec<Job> {
-        Journal::open_in(&self.path("data"))
-            .and_then(|j| j.jobs())
-            .unwrap_or_default()
-    }
-
-    fn job(&self, prompt: &str) -> Job {
-        self.jobs()
-            .into_iter()
-            .find(|j| j.prompt == prompt)
-            .unwrap_or_else(|| panic!("no job {prompt:?}"))
-    }
-
-    fn wait_for(&self, what: &str, pred: impl Fn(&Job) -> bool) -> Job {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(job) = self.jobs().into_iter().find(|j| pred(j)) {
-                return job;
-            }
-            assert!(Instant::now() < deadline, "no job became {what}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn generate(&self, prompt: &str) -> Output {
-        self.run(&["generate", "-e", T2V, "-p", prompt, "--json"])
-    }
+        .with_env("REELSMITH_REQUEST_TIMEOUT_SECS", "2")
+        .with_env("REELSMITH_LOOKUP_PATIENCE_SECS", "1");
+    env.sim.set_max_clip_seconds(0.5);
+    env
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `reelsmith generate -p PROMPT --json` from text.
+fn generate(env: &SimEnv, prompt: &str) -> Output {
+    env.run(&["generate", "-e", T2V, "-p", prompt, "--json"])
 }
 
-fn assert_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
-fn assert_mp4(path: &Path) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(&bytes[4..8], b"ftyp", "{} is an MP4", path.display());
-}
-
+/// The saved video of a run that printed a finished job as JSON.
 fn json_output(out: &Output) -> PathBuf {
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(v["status"], "done", "{v}");
@@ -130,7 +41,7 @@ fn json_output(out: &Output) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn generate_recovers_every_lost_answer_with_one_job_at_fal() {
-    let env = Env::new().await;
+    let env = env().await;
     let cases = [
         ("gateway", LostAnswer::GatewayTimeout),
         ("closed", LostAnswer::CloseConnection),
@@ -138,7 +49,7 @@ async fn generate_recovers_every_lost_answer_with_one_job_at_fal() {
     ];
     for (n, (prompt, lost)) in cases.into_iter().enumerate() {
         env.sim.lose_next_submit_answers(lost, 1);
-        let out = env.generate(prompt);
+        let out = generate(&env, prompt);
         assert_code(&out, 0);
         assert_mp4(&json_output(&out));
         assert_eq!(
@@ -156,12 +67,12 @@ async fn generate_recovers_every_lost_answer_with_one_job_at_fal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_unknown_job_is_listed_left_alone_by_resume_and_resubmitted_only_when_named() {
-    let env = Env::new().await;
+    let env = env().await;
     // fal's history lags: nothing to find for now.
     env.sim.set_history_delay(Duration::from_secs(3600));
     env.sim
         .lose_next_submit_answers(LostAnswer::CloseConnection, 2);
-    let out = env.generate("first unknown");
+    let out = generate(&env, "first unknown");
     assert_code(&out, 6);
     let err = text(&out.stderr);
     assert!(err.contains("Unknown — check before paying again"), "{err}");
@@ -179,7 +90,7 @@ async fn an_unknown_job_is_listed_left_alone_by_resume_and_resubmitted_only_when
             .unwrap()
             .contains("connection")
     );
-    assert_code(&env.generate("second unknown"), 6);
+    assert_code(&generate(&env, "second unknown"), 6);
     assert_eq!(env.sim.submissions().len(), 2);
 
     let listed = env.run(&["jobs"]);
@@ -222,11 +133,11 @@ async fn an_unknown_job_is_listed_left_alone_by_resume_and_resubmitted_only_when
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_kill_while_submitting_comes_back_unknown_and_is_recovered_not_resent() {
-    let env = Env::new().await;
+    let env = env().await;
     env.sim
         .lose_next_submit_answers(LostAnswer::Delay(Duration::from_secs(8)), 1);
     let mut child = env.spawn(&["generate", "-e", T2V, "-p", "killed while submitting"]);
-    let job = env.wait_for("submitting", |j| j.state == JobState::Submitting);
+    let job = env.wait_for_job("submitting", |j| j.state == JobState::Submitting);
     // The job reached the simulator before the kill.
     let deadline = Instant::now() + Duration::from_secs(10);
     while env.sim.submissions().is_empty() {
@@ -268,11 +179,11 @@ async fn a_kill_while_submitting_comes_back_unknown_and_is_recovered_not_resent(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ctrl_c_with_a_submit_on_its_way_lets_it_finish_and_records_it() {
-    let env = Env::new().await;
+    let env = env().await;
     env.sim
         .lose_next_submit_answers(LostAnswer::Delay(Duration::from_millis(1500)), 1);
     let child = env.spawn(&["generate", "-e", T2V, "-p", "interrupted submit"]);
-    env.wait_for("submitting", |j| j.state == JobState::Submitting);
+    env.wait_for_job("submitting", |j| j.state == JobState::Submitting);
     // SIGINT is what Ctrl+C sends.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
@@ -292,13 +203,13 @@ async fn ctrl_c_with_a_submit_on_its_way_lets_it_finish_and_records_it() {
     );
     let resumed = env.run(&["resume"]);
     assert_code(&resumed, 0);
-    assert_mp4(&PathBuf::from(text(&resumed.stdout).trim()));
+    assert_mp4(&stdout_path(&resumed));
     assert_eq!(env.sim.submissions().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_resume_after_fal_forgot_the_result_still_saves_the_video() {
-    let env = Env::new().await;
+    let env = env().await;
     let out = env.run(&["generate", "-e", T2V, "-p", "friday evening", "--detach"]);
     assert_code(&out, 0);
     // Monday: the job finished long ago and the queue forgot its result.
@@ -307,7 +218,7 @@ async fn a_resume_after_fal_forgot_the_result_still_saves_the_video() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let resumed = env.run(&["resume"]);
     assert_code(&resumed, 0);
-    assert_mp4(&PathBuf::from(text(&resumed.stdout).trim()));
+    assert_mp4(&stdout_path(&resumed));
     let job = env.job("friday evening");
     assert!(
         job.logs

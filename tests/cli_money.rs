@@ -1,86 +1,47 @@
 //! `reelsmith models search`, estimates from live prices and budgets on the command line,
 //! against a simulator on loopback with temp folders.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
-use reelsmith_sim::{KeyScope, Route, SimConfig, Simulator};
+use reelsmith_sim::{KeyScope, SimConfig};
 use serde_json::Value;
 
-struct Env {
-    dir: tempfile::TempDir,
-    sim: Simulator,
+mod support;
+use support::run::{Reelsmith, text};
+use support::sim_env::SimEnv;
+
+/// An API-scope key, which may read prices but not the account's usage.
+async fn env() -> SimEnv {
+    SimEnv::with_config(SimConfig {
+        queue_time: Duration::from_millis(50),
+        run_time: Duration::from_millis(100),
+        key_scope: KeyScope::Api,
+        ..SimConfig::default()
+    })
+    .await
 }
 
-impl Env {
-    async fn new() -> Env {
-        let sim = Simulator::start(SimConfig {
-            queue_time: Duration::from_millis(50),
-            run_time: Duration::from_millis(100),
-            key_scope: KeyScope::Api,
-            ..SimConfig::default()
-        })
-        .await
-        .expect("simulator starts");
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["data", "config", "cache", "videos", "home"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
-        Env { dir, sim }
-    }
-
-    fn path(&self, sub: &str) -> PathBuf {
-        self.dir.path().join(sub)
-    }
-
-    fn command(&self, api: &str, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reelsmith"));
-        cmd.args(args)
-            .env("REELSMITH_QUEUE_URL", self.sim.queue_url())
-            .env("REELSMITH_REST_URL", self.sim.rest_url())
-            .env("REELSMITH_OPENAPI_URL", self.sim.openapi_url())
-            .env("REELSMITH_API_URL", api)
-            .env("FAL_KEY", self.sim.key())
-            .env_remove("FAL_KEY_ID")
-            .env_remove("FAL_KEY_SECRET")
-            .env("REELSMITH_DATA_DIR", self.path("data"))
-            .env("REELSMITH_CONFIG_DIR", self.path("config"))
-            .env("REELSMITH_CACHE_DIR", self.path("cache"))
-            .env("REELSMITH_OUTPUT_DIR", self.path("videos"))
-            .env("HOME", self.path("home"))
-            .env_remove("RUST_LOG");
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(&self.sim.api_url(), args)
-            .output()
-            .expect("reelsmith runs")
-    }
-
-    fn run_offline(&self, args: &[&str]) -> Output {
-        self.command("http://127.0.0.1:9/api/v1", args)
-            .output()
-            .expect("reelsmith runs")
-    }
-
-    fn budget(&self, daily: f64) {
-        std::fs::write(
-            self.path("config").join("settings.json"),
-            format!(r#"{{"budgets": {{"daily_usd": {daily}}}}}"#),
-        )
-        .unwrap();
-    }
+/// Runs `reelsmith ARGS` with fal's platform API unreachable (the queue still answers).
+fn run_offline(env: &SimEnv, args: &[&str]) -> Output {
+    env.command(args)
+        .env("REELSMITH_API_URL", "http://127.0.0.1:9/api/v1")
+        .output()
+        .expect("reelsmith runs")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// Sets a daily budget in the shared settings.
+fn budget(env: &SimEnv, daily: f64) {
+    std::fs::write(
+        env.path("config").join("settings.json"),
+        format!(r#"{{"budgets": {{"daily_usd": {daily}}}}}"#),
+    )
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn models_search_lists_the_catalog_with_prices_and_works_offline() {
-    let env = Env::new().await;
+    let env = env().await;
     let out = env.run(&["models", "search", "kling", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
@@ -110,7 +71,7 @@ async fn models_search_lists_the_catalog_with_prices_and_works_offline() {
     assert!(!shown.contains("text-to-video "), "{shown}");
 
     // fal unreachable: the same search answers from the cache, and says so.
-    let offline = env.run_offline(&["models", "search", "kling", "--json"]);
+    let offline = run_offline(&env, &["models", "search", "kling", "--json"]);
     assert!(offline.status.success(), "{}", text(&offline.stderr));
     assert!(
         text(&offline.stderr).contains("offline"),
@@ -123,8 +84,8 @@ async fn models_search_lists_the_catalog_with_prices_and_works_offline() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn generate_over_the_budget_is_refused_before_any_upload_and_over_budget_goes_on() {
-    let env = Env::new().await;
-    env.budget(1.0);
+    let env = env().await;
+    budget(&env, 1.0);
     let out = env.run(&["generate", "-e", "fal-ai/veo3.1", "-p", "a harbour at dawn"]);
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
     let err = text(&out.stderr);
@@ -140,13 +101,7 @@ async fn generate_over_the_budget_is_refused_before_any_upload_and_over_budget_g
         err.contains("from this computer's job journal"),
         "an API key may not read usage: {err}"
     );
-    assert!(
-        env.sim.requests().iter().all(|r| !matches!(
-            r.route,
-            Route::Submit | Route::UploadInitiate | Route::UploadPut
-        )),
-        "nothing uploaded or submitted"
-    );
+    env.assert_nothing_sent("over the budget");
     assert!(env.sim.submissions().is_empty());
 
     let out = env.run(&[

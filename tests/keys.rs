@@ -3,72 +3,34 @@
 //! saved in the window is the one `reelsmith generate` finds, and nothing that holds a key
 //! prints it through Debug.
 
+mod ui_support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use egui_kittest::{Harness, HarnessBuilder};
-use reelsmith::ui::app::{Action, Persisted, Screen, View};
+use reelsmith::ui::app::{Action, Screen, View};
 use reelsmith::ui::keystore::{KeyOutcome, Lookup};
 use reelsmith::ui::welcome::WelcomeState;
 use reelsmith::ui::{Service, StudioApp, StudioConfig};
-use reelsmith_core::fal::config::{DEFAULT_OPENAPI_URL, DEFAULT_QUEUE_URL, DEFAULT_REST_URL};
-use reelsmith_core::fal::{ApiKey, FalClient, FalUrls, KeySource, RunKeys};
+use reelsmith_core::fal::{ApiKey, FalClient, KeySource, RunKeys};
 use reelsmith_core::keystore::{CredentialStore, KeyFile, KeyStore, MemoryStore};
 use reelsmith_sim::{SimConfig, Simulator};
+use ui_support::*;
 
 /// A key that looks like a real one; it must never reach the simulator or a Debug string.
 const SAVED_KEY: &str = "b60ed0c4-3daf-4a2b-9c1e:03039d79aa11bb22cc33dd44ee55ff66";
 /// Its middle: what a leak would show.
 const SAVED_SECRET: &str = "03039d79aa11bb22cc33dd44ee55";
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+/// How long each wait may take.
+const WAIT: Duration = Duration::from_secs(10);
 
-fn fal_urls() -> FalUrls {
-    FalUrls {
-        queue: DEFAULT_QUEUE_URL.into(),
-        rest: DEFAULT_REST_URL.into(),
-        openapi: DEFAULT_OPENAPI_URL.into(),
-        api: reelsmith_core::fal::config::DEFAULT_API_URL.into(),
-    }
-}
-
-fn harness(config: StudioConfig) -> Harness<'static, StudioApp> {
-    let builder: HarnessBuilder<StudioApp> = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1100.0))
-        .with_max_steps(20);
-    builder
-        .build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, Persisted::default()))
-}
-
-fn step_until(h: &mut Harness<'_, StudioApp>, what: &str, done: impl Fn(&StudioApp) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "timed out waiting until {what}"
-        );
-        std::thread::sleep(Duration::from_millis(15));
-    }
-}
-
-fn settle(h: &mut Harness<'_, StudioApp>) {
-    for _ in 0..4 {
-        h.step();
-    }
-}
+/// The window of these tests.
+const SIZE: egui::Vec2 = egui::vec2(1400.0, 1100.0);
 
 /// A window for `service` whose key store already holds [`SAVED_KEY`] and which was started
 /// with `run` as its environment's keys.
@@ -82,7 +44,7 @@ fn window_with_saved_key(
     let mut config = StudioConfig::in_dir(root, service);
     config.key_store = KeyStore::with_store(Arc::new(saved), &root.join("config"));
     config.run_keys = run;
-    harness(config)
+    window_sized(config, SIZE)
 }
 
 #[test]
@@ -97,7 +59,7 @@ fn a_window_pointed_at_a_simulator_uses_the_runs_key_never_the_saved_one() {
         Service::live(sim.fal_urls()),
         RunKeys::with_fal_key(ApiKey::new(sim.key())),
     );
-    step_until(&mut h, "the studio opens", |a| a.studio_ready());
+    step_until(&mut h, "the studio opens", WAIT, |a| a.studio_ready());
     let key = h.state().key.clone().expect("a key in use");
     assert_eq!(key.source, KeySource::EnvFalKey);
     assert_eq!(key.key.expose(), sim.key());
@@ -121,7 +83,7 @@ fn a_window_pointed_at_a_simulator_uses_the_runs_key_never_the_saved_one() {
         "the banner and the settings page: {summary}"
     );
     h.get_by_label("Check key").click();
-    step_until(&mut h, "the key check answers", |a| {
+    step_until(&mut h, "the key check answers", WAIT, |a| {
         a.settings.check_result.is_some()
     });
     assert_eq!(h.state().settings.check_result, Some(Ok(())));
@@ -151,7 +113,7 @@ fn without_a_key_for_the_run_a_window_pointed_elsewhere_sends_nothing_and_says_w
     let sim = rt.block_on(Simulator::start(SimConfig::default())).unwrap();
     let root = tempfile::tempdir().unwrap();
     let mut h = window_with_saved_key(root.path(), Service::live(sim.fal_urls()), RunKeys::none());
-    step_until(&mut h, "the welcome screen", |a| {
+    step_until(&mut h, "the welcome screen", WAIT, |a| {
         a.screen == Screen::Welcome
     });
     settle(&mut h);
@@ -207,8 +169,8 @@ fn a_key_saved_in_the_window_is_found_by_reelsmith_generate() {
         Arc::new(KeyFile::new(&store_path)),
         &root.path().join("config"),
     );
-    let mut h = harness(config);
-    step_until(&mut h, "the welcome screen", |a| {
+    let mut h = window_sized(config, SIZE);
+    step_until(&mut h, "the welcome screen", WAIT, |a| {
         a.screen == Screen::Welcome
     });
     h.get_by_label("Enter your fal key").click();
@@ -218,7 +180,7 @@ fn a_key_saved_in_the_window_is_found_by_reelsmith_generate() {
     h.get_by_label("fal key").type_text(SAVED_KEY);
     settle(&mut h);
     h.get_by_label("Save key").click();
-    step_until(&mut h, "the key is saved", |a| a.studio_ready());
+    step_until(&mut h, "the key is saved", WAIT, |a| a.studio_ready());
     assert!(matches!(
         h.state().key.as_ref().map(|k| &k.source),
         Some(KeySource::Saved(_))

@@ -2,57 +2,43 @@
 //! core session (the same settings file, journal and library), and the window never waits on
 //! it inside a frame.
 
+mod ui_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use egui_kittest::{Harness, HarnessBuilder};
-use reelsmith::ui::app::{Action, Persisted, Screen};
-use reelsmith::ui::{Service, StudioApp, StudioConfig};
+use reelsmith::ui::app::{Action, Screen};
+use reelsmith::ui::{StudioApp, StudioConfig};
 use reelsmith_core::jobs::{Job, JobState};
 use reelsmith_core::schema::FieldValue;
 use reelsmith_core::settings::Settings;
 use reelsmith_core::store::Journal;
-use reelsmith_sim::{SimConfig, Simulator};
+use reelsmith_sim::SimConfig;
+use ui_support::*;
 
 /// A frame may use at most this much of the UI thread's CPU time.
 const FRAME_CPU_LIMIT: Duration = Duration::from_millis(50);
 /// Building the window and its first frame may use at most this (the first-frame target).
 const START_CPU_LIMIT: Duration = Duration::from_millis(250);
 
-struct Env {
-    rt: tokio::runtime::Runtime,
-    sim: Arc<Simulator>,
-    root: tempfile::TempDir,
+/// The simulator with these times in queue and running; no settings file.
+fn session_env(queue: Duration, run: Duration) -> Env {
+    Env::with_sim(SimConfig {
+        queue_time: queue,
+        run_time: run,
+        ..SimConfig::default()
+    })
 }
 
+// The window and the command line over the same folders, on the shared Env.
 impl Env {
-    fn new(queue: Duration, run: Duration) -> Env {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = rt
-            .block_on(Simulator::start(SimConfig {
-                queue_time: queue,
-                run_time: run,
-                ..SimConfig::default()
-            }))
-            .unwrap();
-        Env {
-            rt,
-            sim: Arc::new(sim),
-            root: tempfile::tempdir().unwrap(),
-        }
-    }
-
     /// The window's folders under the root, with "Choose…" in Settings answering `folder`.
-    fn config(&self, folder: PathBuf) -> StudioConfig {
-        let mut config =
-            StudioConfig::in_dir(self.root.path(), Service::simulator(Arc::clone(&self.sim)));
+    fn config_choosing(&self, folder: PathBuf) -> StudioConfig {
+        let mut config = self.config();
         config.pick_folder = Arc::new(move |_| Some(folder.clone()));
         config
     }
@@ -77,37 +63,8 @@ impl Env {
     }
 }
 
-fn builder() -> HarnessBuilder<StudioApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .with_max_steps(20)
-}
-
-fn step_until(
-    h: &mut Harness<'_, StudioApp>,
-    what: &str,
-    timeout: Duration,
-    done: impl Fn(&StudioApp) -> bool,
-) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(start.elapsed() < timeout, "timed out waiting until {what}");
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// The UI thread's CPU time so far.
-fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant libc defines.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+/// The window of these tests.
+const SIZE: egui::Vec2 = egui::vec2(1400.0, 1000.0);
 
 /// Steps one frame; its CPU time on this thread.
 fn timed_step(h: &mut Harness<'_, StudioApp>) -> Duration {
@@ -134,15 +91,13 @@ fn big_journal(data_dir: &Path, count: usize) {
 
 #[test]
 fn a_folder_chosen_in_settings_is_where_the_command_line_saves() {
-    let env = Env::new(Duration::from_millis(100), Duration::from_millis(150));
+    let env = session_env(Duration::from_millis(100), Duration::from_millis(150));
     let chosen = env.root.path().join("chosen library");
     std::fs::create_dir_all(&chosen).unwrap();
     let window_summary = {
         let _rt = env.rt.enter();
-        let config = env.config(chosen.clone());
-        let mut h = builder().build_eframe(move |cc| {
-            StudioApp::with_state(&cc.egui_ctx, config, Persisted::default())
-        });
+        let config = env.config_choosing(chosen.clone());
+        let mut h = window_sized(config, SIZE);
         step_until(&mut h, "the engine runs", Duration::from_secs(20), |a| {
             a.screen == Screen::Studio && a.engine.is_ready() && a.engine.status().is_none()
         });
@@ -197,15 +152,14 @@ fn a_folder_chosen_in_settings_is_where_the_command_line_saves() {
 
 #[test]
 fn changing_jobs_in_flight_and_the_folder_while_jobs_run_never_blocks_a_frame() {
-    let env = Env::new(Duration::from_millis(200), Duration::from_secs(4));
+    let env = session_env(Duration::from_millis(200), Duration::from_secs(4));
     big_journal(&env.root.path().join("data"), 5000);
     let _rt = env.rt.enter();
     let chosen = env.root.path().join("elsewhere");
     std::fs::create_dir_all(&chosen).unwrap();
-    let config = env.config(chosen.clone());
+    let config = env.config_choosing(chosen.clone());
     let built = thread_cpu_time();
-    let mut h = builder()
-        .build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, Persisted::default()));
+    let mut h = window_sized(config, SIZE);
     let construction = thread_cpu_time() - built;
     let first = timed_step(&mut h);
     // Building the test window (fonts, styles) is most of the start-up cost in a debug build and

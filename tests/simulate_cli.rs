@@ -8,6 +8,11 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
+mod support;
+use support::cli_env::CliEnv;
+use support::inputs::png;
+use support::run::Reelsmith;
+
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
@@ -25,16 +30,15 @@ impl Drop for ChildGuard {
     }
 }
 
-/// Starts `reelsmith simulate` with `extra` arguments; returns it and the lines it printed up to
+/// Starts `reelsmith simulate ARGS`; returns it and the lines it printed up to
 /// "Serving until Ctrl+C."
-async fn start_simulate(extra: &[&str]) -> (ChildGuard, Vec<String>) {
+async fn simulate(args: &[&str]) -> (ChildGuard, Vec<String>) {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
 
     let child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
-        .args(["simulate", "--port", "0", "--queue-seconds", "0.1"])
-        .args(["--run-seconds", "0.1", "--max-clip-seconds", "0.2"])
-        .args(extra)
+        .arg("simulate")
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -60,6 +64,14 @@ async fn start_simulate(extra: &[&str]) -> (ChildGuard, Vec<String>) {
     (guard, lines)
 }
 
+/// `reelsmith simulate` with quick jobs and short clips, and `extra` arguments.
+async fn start_simulate(extra: &[&str]) -> (ChildGuard, Vec<String>) {
+    let quick = ["--port", "0", "--queue-seconds", "0.1"];
+    let short = ["--run-seconds", "0.1", "--max-clip-seconds", "0.2"];
+    simulate(&[&quick[..], &short[..], extra].concat()).await
+}
+
+/// What the banner's `export NAME=VALUE` line gives `name`.
 fn value_of(lines: &[String], name: &str) -> String {
     lines
         .iter()
@@ -119,45 +131,27 @@ async fn generate_works_against_a_one_origin_simulator() {
     let rest = value_of(&lines, "REELSMITH_REST_URL");
     assert_eq!(queue, rest, "one origin, at its root");
     assert!(!queue.ends_with("/queue"), "{queue}");
-    let dir = tempfile::tempdir().unwrap();
-    for sub in ["data", "config", "cache", "videos", "home"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-    }
-    let photo = dir.path().join("photo.png");
-    image::RgbImage::from_fn(1280, 720, |x, y| image::Rgb([x as u8, y as u8, 77]))
-        .save(&photo)
-        .unwrap();
-    let out = tokio::task::spawn_blocking({
-        let dir = dir.path().to_path_buf();
-        let photo = photo.display().to_string();
-        let openapi = value_of(&lines, "REELSMITH_OPENAPI_URL");
-        let key = value_of(&lines, "FAL_KEY");
-        move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_reelsmith"))
-                .args([
-                    "generate",
-                    "-e",
-                    "fal-ai/veo3.1/image-to-video",
-                    "-p",
-                    "dolly in",
-                ])
-                .args(["--image", &photo])
-                .env("REELSMITH_QUEUE_URL", &queue)
-                .env("REELSMITH_REST_URL", &rest)
-                .env("REELSMITH_OPENAPI_URL", openapi)
-                .env("FAL_KEY", key)
-                .env("REELSMITH_KEYSTORE", "none")
-                .env("REELSMITH_DATA_DIR", dir.join("data"))
-                .env("REELSMITH_CONFIG_DIR", dir.join("config"))
-                .env("REELSMITH_CACHE_DIR", dir.join("cache"))
-                .env("REELSMITH_OUTPUT_DIR", dir.join("videos"))
-                .env("HOME", dir.join("home"))
-                .output()
-                .expect("reelsmith generate runs")
-        }
-    })
-    .await
-    .unwrap();
+    let env = CliEnv::new();
+    let photo = png(&env.file("photo.png"), 1280, 720, 77);
+    let out = env
+        .command(&[
+            "generate",
+            "-e",
+            "fal-ai/veo3.1/image-to-video",
+            "-p",
+            "dolly in",
+        ])
+        .args(["--image", &photo])
+        .env("REELSMITH_QUEUE_URL", queue)
+        .env("REELSMITH_REST_URL", rest)
+        .env(
+            "REELSMITH_OPENAPI_URL",
+            value_of(&lines, "REELSMITH_OPENAPI_URL"),
+        )
+        .env("REELSMITH_API_URL", value_of(&lines, "REELSMITH_API_URL"))
+        .env("FAL_KEY", value_of(&lines, "FAL_KEY"))
+        .output()
+        .expect("reelsmith generate runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
@@ -170,41 +164,8 @@ async fn generate_works_against_a_one_origin_simulator() {
 
 #[tokio::test]
 async fn the_simulate_command_can_lose_submit_answers_and_list_the_request_history() {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-
-    let child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
-        .args([
-            "simulate",
-            "--port",
-            "0",
-            "--lose-submit-answers",
-            "gateway-504",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn reelsmith simulate");
-    let mut guard = ChildGuard(child);
-    let stdout = guard.0.stdout.take().expect("stdout");
-    let lines = tokio::task::spawn_blocking(move || {
-        std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .take_while(|l| !l.starts_with("Serving until"))
-            .collect::<Vec<_>>()
-    });
-    let lines = tokio::time::timeout(Duration::from_secs(30), lines)
-        .await
-        .expect("banner within 30 s")
-        .expect("reader");
-    let value_of = |name: &str| {
-        lines
-            .iter()
-            .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
-            .unwrap_or_else(|| panic!("{name} not printed in {lines:?}"))
-            .to_string()
-    };
+    let (_guard, lines) = simulate(&["--port", "0", "--lose-submit-answers", "gateway-504"]).await;
+    let value_of = |name: &str| value_of(&lines, name);
     let (queue, api, key) = (
         value_of("REELSMITH_QUEUE_URL"),
         value_of("REELSMITH_API_URL"),
@@ -239,41 +200,16 @@ async fn the_simulate_command_can_lose_submit_answers_and_list_the_request_histo
 
 #[tokio::test]
 async fn the_simulate_command_serves_prices_and_refuses_usage_to_an_api_scope_key() {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-
-    let child = Command::new(env!("CARGO_BIN_EXE_reelsmith"))
-        .args(["simulate", "--port", "0", "--key-scope", "api"])
-        .args(["--deprecate", "fal-ai/veo3.1/extend-video"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn reelsmith simulate");
-    let mut guard = ChildGuard(child);
-    let stdout = guard.0.stdout.take().expect("stdout");
-    let lines = tokio::task::spawn_blocking(move || {
-        let mut seen = Vec::new();
-        for line in std::io::BufReader::new(stdout).lines() {
-            let line = line.expect("utf-8 line");
-            let done = line.starts_with("Serving until");
-            seen.push(line);
-            if done {
-                break;
-            }
-        }
-        seen
-    });
-    let lines = tokio::time::timeout(Duration::from_secs(30), lines)
-        .await
-        .expect("banner within 30 s")
-        .expect("reader");
-    let value_of = |name: &str| {
-        lines
-            .iter()
-            .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
-            .unwrap_or_else(|| panic!("{name} not printed in {lines:?}"))
-            .to_string()
-    };
+    let (_guard, lines) = simulate(&[
+        "--port",
+        "0",
+        "--key-scope",
+        "api",
+        "--deprecate",
+        "fal-ai/veo3.1/extend-video",
+    ])
+    .await;
+    let value_of = |name: &str| value_of(&lines, name);
     let api = value_of("REELSMITH_API_URL");
     let key = format!("Key {}", value_of("FAL_KEY"));
     let client = http();

@@ -2,6 +2,8 @@
 //! with real videos and sidecars in the library folder (found by the core's indexer), a real
 //! journal, keyboard selection, marks, and deletion through the core's trash with undo.
 
+mod ui_support;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,42 +12,13 @@ use std::time::{Duration, Instant};
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use reelsmith::ui::StudioApp;
 use reelsmith::ui::app::{Persisted, View};
-use reelsmith::ui::{Service, StudioApp, StudioConfig};
 use reelsmith_core::library::Sidecar;
-use reelsmith_sim::{SimConfig, Simulator};
+use ui_support::*;
 
-/// A runtime, a simulator and temporary folders for one test.
-struct Env {
-    rt: tokio::runtime::Runtime,
-    sim: Arc<Simulator>,
-    root: tempfile::TempDir,
-}
-
+// The gallery's own library: numbered clips with sidecars, on the shared Env.
 impl Env {
-    fn new() -> Env {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = rt.block_on(Simulator::start(SimConfig::default())).unwrap();
-        Env {
-            rt,
-            sim: Arc::new(sim),
-            root: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn config(&self) -> StudioConfig {
-        StudioConfig::in_dir(self.root.path(), Service::simulator(Arc::clone(&self.sim)))
-    }
-
-    /// The library folder of [`Env::config`].
-    fn library(&self) -> PathBuf {
-        self.root.path().join("videos")
-    }
-
     /// `n` real clips with sidecars in the library folder; video `i` is `i` minutes older
     /// than video 0, so the gallery (newest first) shows them in order.
     fn videos(&self, n: usize) {
@@ -120,43 +93,9 @@ fn prompt(i: usize) -> String {
     format!("Shot {i:02} over the bay")
 }
 
-fn harness(config: StudioConfig) -> Harness<'static, StudioApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1300.0))
-        .with_max_steps(20)
-        .build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, Persisted::default()))
-}
-
-fn step_until(
-    h: &mut Harness<'_, StudioApp>,
-    what: &str,
-    timeout: Duration,
-    done: impl Fn(&StudioApp) -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        assert!(start.elapsed() < timeout, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(15));
-    }
-}
-
-fn settle(h: &mut Harness<'_, StudioApp>) {
-    for _ in 0..4 {
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 /// Opens the window on the gallery and waits until the indexer has found `n` videos.
 fn gallery_with(env: &Env, n: usize) -> Harness<'static, StudioApp> {
-    let mut h = harness(env.config());
-    step_until(&mut h, "the studio opens", Duration::from_secs(10), |a| {
-        a.studio_ready()
-    });
+    let mut h = env.harness();
     h.state_mut().persisted.view = View::Gallery;
     step_until(
         &mut h,
@@ -203,7 +142,7 @@ fn press(h: &mut Harness<'_, StudioApp>, mods: Modifiers, key: Key) {
 
 #[test]
 fn arrows_and_shift_select_exactly_the_expected_videos() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
     env.videos(12);
     let mut h = gallery_with(&env, 12);
@@ -285,7 +224,7 @@ fn arrows_and_shift_select_exactly_the_expected_videos() {
 
 #[test]
 fn deleting_a_selection_moves_the_files_out_and_undo_brings_them_back() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
     env.videos(4);
     let mut h = gallery_with(&env, 4);
@@ -355,7 +294,7 @@ fn deleting_a_selection_moves_the_files_out_and_undo_brings_them_back() {
 
 #[test]
 fn clear_history_keeps_the_two_favourites_which_survive_a_restart() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
     env.videos(5);
     {
@@ -434,7 +373,7 @@ fn clear_history_keeps_the_two_favourites_which_survive_a_restart() {
 
 #[test]
 fn save_copies_of_a_selection_numbers_a_taken_name_and_replaces_nothing() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
     env.videos(3);
     let out = env.root.path().join("exports");
@@ -443,10 +382,7 @@ fn save_copies_of_a_selection_numbers_a_taken_name_and_replaces_nothing() {
     let mut config = env.config();
     let chosen = out.clone();
     config.pick_folder = Arc::new(move |_start: &std::path::Path| Some(chosen.clone()));
-    let mut h = harness(config);
-    step_until(&mut h, "the studio opens", Duration::from_secs(10), |a| {
-        a.studio_ready()
-    });
+    let mut h = env.harness_with(config);
     h.state_mut().persisted.view = View::Gallery;
     step_until(
         &mut h,
@@ -488,7 +424,7 @@ fn save_copies_of_a_selection_numbers_a_taken_name_and_replaces_nothing() {
 
 #[test]
 fn the_index_follows_the_library_folder_when_settings_move_it() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
     env.videos(3);
     let elsewhere = env.root.path().join("elsewhere");
@@ -523,7 +459,7 @@ fn the_index_follows_the_library_folder_when_settings_move_it() {
 
 #[test]
 fn the_header_shows_the_indexers_progress_while_it_reads_a_large_folder() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
     env.videos(400);
     let config = env.config();
@@ -531,10 +467,7 @@ fn the_header_shows_the_indexers_progress_while_it_reads_a_large_folder() {
         view: View::Gallery,
         ..Persisted::default()
     };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1300.0))
-        .with_max_steps(20)
-        .build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, persisted));
+    let mut h = window_restored(config, persisted);
     // The indexer starts with the first frame after the journal opened, and says so at once.
     let start = Instant::now();
     loop {
@@ -605,7 +538,7 @@ fn menu_item(h: &mut Harness<'_, StudioApp>, i: usize, item: &str) {
 
 #[test]
 fn the_context_menu_copies_reuses_reveals_and_adds_to_a_storyboard() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
     env.videos(4);
     let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -615,10 +548,7 @@ fn the_context_menu_copies_reuses_reveals_and_adds_to_a_storyboard() {
         record.lock().unwrap().push(request.clone());
         Ok(())
     });
-    let mut h = harness(config);
-    step_until(&mut h, "the studio opens", Duration::from_secs(10), |a| {
-        a.studio_ready()
-    });
+    let mut h = env.harness_with(config);
     // A storyboard to add to (Ctrl+3), then the gallery (Ctrl+2).
     h.key_press_modifiers(Modifiers::COMMAND, Key::Num3);
     settle(&mut h);

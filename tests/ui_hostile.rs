@@ -4,68 +4,27 @@
 //! the form's tiles, the engine's preflight and the command line say the same about the same
 //! files.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod ui_support;
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use egui_kittest::{Harness, HarnessBuilder};
+use reelsmith::ui::StudioApp;
 use reelsmith::ui::app::Persisted;
-use reelsmith::ui::{Service, StudioApp, StudioConfig};
 use reelsmith_core::fuzzing::crafted;
 use reelsmith_core::jobs::preflight;
 use reelsmith_core::schema::{FieldValue, FormState, MediaRef, Severity};
-use reelsmith_sim::{SimConfig, Simulator};
+use ui_support::*;
 
 const I2V: &str = "fal-ai/veo3.1/image-to-video";
 const KLING: &str = "fal-ai/kling-video/o1/standard/reference-to-video";
 const EXTEND: &str = "fal-ai/veo3.1/extend-video";
 
-struct Env {
-    rt: tokio::runtime::Runtime,
-    sim: Arc<Simulator>,
-    root: tempfile::TempDir,
-}
-
+// The crafted inputs, on the shared Env.
 impl Env {
-    fn new() -> Env {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = rt.block_on(Simulator::start(SimConfig::default())).unwrap();
-        Env {
-            rt,
-            sim: Arc::new(sim),
-            root: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn config(&self) -> StudioConfig {
-        StudioConfig::in_dir(self.root.path(), Service::simulator(Arc::clone(&self.sim)))
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let dir = self.root.path().join("inputs");
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-
-    fn png(&self, name: &str, w: u32, h: u32) -> PathBuf {
-        let mut bytes = Vec::new();
-        image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 99]))
-            .write_to(
-                &mut std::io::Cursor::new(&mut bytes),
-                image::ImageFormat::Png,
-            )
-            .unwrap();
-        self.write(name, &bytes)
-    }
-
     /// The crafted pictures: the reported JPEG and its neighbours, a PNG declaring 100
     /// megapixels over a few bytes, and a JPEG whose EXIF directories loop.
     fn crafted_pictures(&self) -> Vec<PathBuf> {
@@ -85,11 +44,11 @@ impl Env {
             )
             .unwrap();
         vec![
-            self.write("second_sof.jpg", &fixture("second_sof_after_scan.jpg")),
-            self.write("truncated_data.jpg", &fixture("truncated_data.jpg")),
-            self.write("huge_frame.jpg", &fixture("huge_frame_tiny_file.jpg")),
-            self.write("huge_declared.png", &crafted::png_huge_declared()),
-            self.write(
+            self.write_input("second_sof.jpg", &fixture("second_sof_after_scan.jpg")),
+            self.write_input("truncated_data.jpg", &fixture("truncated_data.jpg")),
+            self.write_input("huge_frame.jpg", &fixture("huge_frame_tiny_file.jpg")),
+            self.write_input("huge_declared.png", &crafted::png_huge_declared()),
+            self.write_input(
                 "exif_loop.jpg",
                 &crafted::jpeg_with_exif(&good, &crafted::exif_loop()),
             ),
@@ -110,126 +69,37 @@ impl Env {
         )
         .unwrap();
         vec![
-            self.write("nested_zero.mp4", &crafted::mp4_nested_zero_box()),
-            self.write("stsz_4gb.mp4", &crafted::mp4_stsz_4gb(&clip)),
-            self.write("truncated.mp4", &crafted::mp4_truncated(&clip)),
+            self.write_input("nested_zero.mp4", &crafted::mp4_nested_zero_box()),
+            self.write_input("stsz_4gb.mp4", &crafted::mp4_stsz_4gb(&clip)),
+            self.write_input("truncated.mp4", &crafted::mp4_truncated(&clip)),
         ]
     }
 }
 
-fn builder() -> HarnessBuilder<StudioApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1300.0))
-        .with_max_steps(20)
-}
-
-fn harness(config: StudioConfig, persisted: Persisted) -> Harness<'static, StudioApp> {
-    builder().build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, persisted))
-}
-
-/// Steps until `done`, failing after `timeout`; no frame may take long (the UI thread never
-/// waits on media work).
-fn step_until(
-    h: &mut Harness<'_, StudioApp>,
-    what: &str,
-    timeout: Duration,
-    done: impl Fn(&StudioApp) -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        let frame = Instant::now();
-        h.step();
-        assert!(
-            frame.elapsed() < Duration::from_millis(500),
-            "a frame took {:?} while waiting until {what}",
-            frame.elapsed()
-        );
-        if done(h.state()) {
-            return;
-        }
-        assert!(start.elapsed() < timeout, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(15));
-    }
-}
-
-fn settle(h: &mut Harness<'_, StudioApp>) {
-    for _ in 0..4 {
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
+/// No frame may take this long while the window waits: the UI thread never waits on media
+/// work, crafted or not.
+const FRAME_LIMIT: Duration = Duration::from_millis(500);
 
 fn open_studio(h: &mut Harness<'_, StudioApp>) {
-    step_until(h, "the studio opens", Duration::from_secs(10), |a| {
-        a.studio_ready()
-    });
+    step_until_responsive(
+        h,
+        "the studio opens",
+        Duration::from_secs(10),
+        FRAME_LIMIT,
+        |a| a.studio_ready(),
+    );
 }
 
-fn click_endpoint(h: &mut Harness<'_, StudioApp>, endpoint_id: &str) {
-    let entry = h
-        .state()
-        .entries
-        .iter()
-        .find(|e| e.endpoint_id == endpoint_id)
-        .cloned()
-        .unwrap();
-    let label = format!("{} {}", entry.family, entry.name);
-    h.get_by_label(&label).scroll_to_me();
+/// Waits until every file is checked; crafted ones may take longer than good ones.
+fn wait_for_checks(h: &mut Harness<'_, StudioApp>) {
+    step_until_responsive(
+        h,
+        "every file is checked",
+        Duration::from_secs(30),
+        FRAME_LIMIT,
+        |a| !a.thumbs.busy(),
+    );
     settle(h);
-    h.get_by_label(&label).click();
-    settle(h);
-}
-
-#[derive(Debug)]
-struct TestFile(PathBuf);
-
-impl egui::DroppedFile for TestFile {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
-
-fn drop_files(h: &mut Harness<'_, StudioApp>, field: &str, files: &[PathBuf]) {
-    settle(h);
-    let rect = h.state().inbox.zone_rect(field).unwrap();
-    h.hover_at(rect.center());
-    for f in files {
-        h.input_mut()
-            .dropped_files
-            .push(Arc::new(TestFile(f.clone())));
-    }
-    h.step();
-    settle(h);
-}
-
-fn wait_for_media(h: &mut Harness<'_, StudioApp>) {
-    step_until(h, "every file is checked", Duration::from_secs(30), |a| {
-        !a.thumbs.busy()
-    });
-    settle(h);
-}
-
-/// The window asks for no repaint once settled: nothing keeps decoding or retrying.
-fn assert_goes_idle(h: &mut Harness<'_, StudioApp>) {
-    let idle = |h: &Harness<'_, StudioApp>| {
-        h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay == Duration::MAX
-    };
-    let start = Instant::now();
-    while !idle(h) {
-        h.step();
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "the window keeps repainting"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    for _ in 0..3 {
-        h.step();
-        assert!(idle(h), "a settled frame asks for another");
-    }
 }
 
 /// Each of `files` has a blocking error naming it, shown under its field, and Generate is
@@ -259,30 +129,30 @@ fn prompt(text: &str) -> FieldValue {
 
 #[test]
 fn crafted_files_dropped_on_the_form_show_errors_on_their_tiles() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
-    let mut h = harness(env.config(), Persisted::default());
+    let mut h = window(env.config());
     open_studio(&mut h);
 
     click_endpoint(&mut h, KLING);
     let pictures = env.crafted_pictures();
     drop_files(&mut h, "image_urls", &pictures);
-    wait_for_media(&mut h);
+    wait_for_checks(&mut h);
     assert_errors_on(&mut h, &pictures);
-    assert_goes_idle(&mut h);
+    assert_goes_idle(&mut h, 3);
 
     click_endpoint(&mut h, EXTEND);
     for video in env.crafted_videos() {
         drop_files(&mut h, "video_url", std::slice::from_ref(&video));
-        wait_for_media(&mut h);
+        wait_for_checks(&mut h);
         assert_errors_on(&mut h, &[video]);
     }
-    assert_goes_idle(&mut h);
+    assert_goes_idle(&mut h, 3);
 }
 
 #[test]
 fn a_persisted_draft_holding_crafted_files_opens_with_errors_on_its_tiles() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
     let pictures = env.crafted_pictures();
     let videos = env.crafted_videos();
@@ -317,18 +187,18 @@ fn a_persisted_draft_holding_crafted_files_opens_with_errors_on_its_tiles() {
     let stored = serde_json::to_string(&draft).unwrap();
     let draft: Persisted = serde_json::from_str(&stored).unwrap();
 
-    let mut h = harness(env.config(), draft);
+    let mut h = window_restored(env.config(), draft);
     open_studio(&mut h);
-    wait_for_media(&mut h);
+    wait_for_checks(&mut h);
     assert_errors_on(&mut h, &pictures);
-    assert_goes_idle(&mut h);
+    assert_goes_idle(&mut h, 3);
     click_endpoint(&mut h, I2V);
-    wait_for_media(&mut h);
+    wait_for_checks(&mut h);
     assert_errors_on(&mut h, &pictures[..1]);
     click_endpoint(&mut h, EXTEND);
-    wait_for_media(&mut h);
+    wait_for_checks(&mut h);
     assert_errors_on(&mut h, &videos[..1]);
-    assert_goes_idle(&mut h);
+    assert_goes_idle(&mut h, 3);
 }
 
 /// `(severity, message)` of each issue that names one of `files`.
@@ -346,20 +216,20 @@ fn about(issues: &[(Severity, String)], files: &[PathBuf]) -> BTreeSet<(String, 
 
 #[test]
 fn tiles_preflight_and_command_line_agree_on_the_same_files() {
-    let env = Env::new();
+    let env = Env::with_default_sim();
     let _rt = env.rt.enter();
     // Kling's image list: at least 300×300, aspect 0.4–2.5, 10 MB.
     let mut files = vec![
-        env.png("fine.png", 800, 600),
-        env.png("small.png", 120, 120),
-        env.png("wide.png", 1500, 300),
+        env.png("fine.png", 800, 600, 99),
+        env.png("small.png", 120, 120, 99),
+        env.png("wide.png", 1500, 300, 99),
     ];
     files.extend(env.crafted_pictures().into_iter().take(3));
-    let mut h = harness(env.config(), Persisted::default());
+    let mut h = window(env.config());
     open_studio(&mut h);
     click_endpoint(&mut h, KLING);
     drop_files(&mut h, "image_urls", &files);
-    wait_for_media(&mut h);
+    wait_for_checks(&mut h);
 
     // The window: what its tiles and fields say.
     let tiles: Vec<(Severity, String)> = h

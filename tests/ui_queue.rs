@@ -10,14 +10,6 @@ use reelsmith::ui::StudioApp;
 use reelsmith_core::jobs::JobState;
 use ui_support::*;
 
-fn count(app: &StudioApp, state: JobState) -> usize {
-    app.engine
-        .jobs()
-        .iter()
-        .filter(|j| j.state == state)
-        .count()
-}
-
 /// Three variations of one image-to-video job: with one job in flight, one runs at fal and
 /// two wait here, not yet sent.
 fn three_jobs_one_running(env: &Env) -> egui_kittest::Harness<'static, StudioApp> {

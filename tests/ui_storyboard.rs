@@ -2,76 +2,43 @@
 //! window against the in-process simulator, with a real journal, real clips (with AAC sound)
 //! imported into the library, real drags, a real extend job and a real export.
 
-use std::path::{Path, PathBuf};
+mod ui_support;
+
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use egui_kittest::{Harness, HarnessBuilder};
-use reelsmith::ui::app::{Persisted, View};
+use reelsmith::ui::app::View;
 use reelsmith::ui::storyboard::{ExportDialog, ExportTarget};
-use reelsmith::ui::{Service, StudioApp, StudioConfig};
+use reelsmith::ui::{StudioApp, StudioConfig};
 use reelsmith_core::film::storyboard::Storyboard;
 use reelsmith_core::film::{ExportProgress, FrameRange, boards, import_video};
 use reelsmith_core::media::playback::{AudioDevice, AudioStream, SampleQueue};
 use reelsmith_core::store::Journal;
 use reelsmith_sim::clip::{ClipSpec, render_clip_with_sound};
-use reelsmith_sim::{SimConfig, Simulator};
+use ui_support::*;
 
-struct Env {
-    rt: tokio::runtime::Runtime,
-    sim: Arc<Simulator>,
-    root: tempfile::TempDir,
-}
-
+// Clips with sound and their import into the library, on the shared Env.
 impl Env {
-    fn new() -> Env {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = rt
-            .block_on(Simulator::start(SimConfig {
-                queue_time: Duration::from_millis(300),
-                run_time: Duration::from_millis(400),
-                initial_queue_position: 2,
-                ..SimConfig::default()
-            }))
-            .unwrap();
-        Env {
-            rt,
-            sim: Arc::new(sim),
-            root: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn config(&self) -> StudioConfig {
-        StudioConfig::in_dir(self.root.path(), Service::simulator(Arc::clone(&self.sim)))
-    }
-
     /// A clip with sound made by the simulator's clip maker, outside the library.
     fn clip(&self, name: &str, width: u32, height: u32, frames: u32) -> PathBuf {
-        let dir = self.root.path().join("inputs");
-        std::fs::create_dir_all(&dir).unwrap();
         let spec = ClipSpec {
             width,
             height,
             fps: 24,
             frames,
         };
-        let path = dir.join(name);
-        std::fs::write(
-            &path,
-            render_clip_with_sound(&spec, None, Some(&Default::default())).unwrap(),
+        self.write_input(
+            name,
+            &render_clip_with_sound(&spec, None, Some(&Default::default())).unwrap(),
         )
-        .unwrap();
-        path
     }
 
     /// Imports clips into the library the window will open (as `reelsmith import` would).
-    fn library(&self, config: &StudioConfig, clips: &[PathBuf]) -> Vec<PathBuf> {
+    fn import_clips(&self, config: &StudioConfig, clips: &[PathBuf]) -> Vec<PathBuf> {
         let journal = Journal::open_in(&config.data_dir).unwrap();
         std::fs::create_dir_all(&config.default_output_dir).unwrap();
         clips
@@ -89,43 +56,17 @@ impl Env {
     }
 }
 
-fn builder() -> HarnessBuilder<StudioApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1100.0))
-        .with_max_steps(20)
+/// The simulator of these tests: an extend job ends within a second or so.
+fn board_env() -> Env {
+    Env::timed(Duration::from_millis(300), Duration::from_millis(400))
 }
 
+/// The window of these tests: a little shorter than the form's, as the storyboard view needs.
+const SIZE: egui::Vec2 = egui::vec2(1400.0, 1100.0);
+
+/// The app in a [`SIZE`] window; its first frames are not stepped yet.
 fn harness(config: StudioConfig) -> Harness<'static, StudioApp> {
-    builder()
-        .build_eframe(move |cc| StudioApp::with_state(&cc.egui_ctx, config, Persisted::default()))
-}
-
-fn step_until(
-    h: &mut Harness<'_, StudioApp>,
-    what: &str,
-    timeout: Duration,
-    done: impl Fn(&StudioApp) -> bool,
-) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        assert!(
-            start.elapsed() < timeout,
-            "timed out waiting until {what}; storyboard error: {:?}",
-            h.state().storyboard.error
-        );
-        std::thread::sleep(Duration::from_millis(15));
-    }
-}
-
-fn settle(h: &mut Harness<'_, StudioApp>) {
-    for _ in 0..4 {
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    window_sized(config, SIZE)
 }
 
 fn idle(h: &mut Harness<'_, StudioApp>) {
@@ -193,13 +134,13 @@ fn make_board(h: &mut Harness<'_, StudioApp>, name: &str) {
 
 #[test]
 fn a_storyboard_is_built_from_the_library_reordered_trimmed_extended_and_exported() {
-    let env = Env::new();
+    let env = board_env();
     let _rt = env.rt.enter();
     let config = env.config();
     let a = env.clip("alpha.mp4", 320, 176, 48);
     let b = env.clip("beta.mp4", 320, 176, 48);
     let c = env.clip("gamma.mp4", 256, 144, 36);
-    let lib = env.library(&config, &[a, b, c]);
+    let lib = env.import_clips(&config, &[a, b, c]);
     let mut h = harness(config.clone());
     step_until(&mut h, "the engine runs", Duration::from_secs(10), |a| {
         a.engine.is_ready() && a.engine.library().len() == 3
@@ -524,7 +465,7 @@ impl AudioDevice for CountingDevice {
 
 #[test]
 fn the_preview_plays_the_clips_sound_and_answers_space_jkl_volume_and_mute() {
-    let env = Env::new();
+    let env = board_env();
     let _rt = env.rt.enter();
     let mut config = env.config();
     let loud = Arc::new(AtomicU64::new(0));
@@ -540,7 +481,7 @@ fn the_preview_plays_the_clips_sound_and_answers_space_jkl_volume_and_mute() {
         Some(device.clone())
     });
     let clip = env.clip("beeps.mp4", 320, 176, 96);
-    env.library(&config, &[clip]);
+    env.import_clips(&config, &[clip]);
     let mut h = harness(config);
     step_until(&mut h, "the library", Duration::from_secs(10), |a| {
         a.engine.library().len() == 1
@@ -610,11 +551,11 @@ fn the_preview_plays_the_clips_sound_and_answers_space_jkl_volume_and_mute() {
 
 #[test]
 fn without_a_device_the_player_plays_silent_with_a_note() {
-    let env = Env::new();
+    let env = board_env();
     let _rt = env.rt.enter();
     let config = env.config();
     let clip = env.clip("quiet.mp4", 320, 176, 24);
-    env.library(&config, &[clip]);
+    env.import_clips(&config, &[clip]);
     let mut h = harness(config);
     h.state_mut().persisted.view = View::Gallery;
     settle(&mut h);
@@ -633,17 +574,7 @@ fn without_a_device_the_player_plays_silent_with_a_note() {
 
 #[test]
 fn video_files_dropped_on_the_storyboard_are_imported_and_become_shots() {
-    #[derive(Debug)]
-    struct Dropped(PathBuf);
-    impl egui::DroppedFile for Dropped {
-        fn path(&self) -> &Path {
-            &self.0
-        }
-        fn bytes(&self) -> Result<Vec<u8>, String> {
-            std::fs::read(&self.0).map_err(|e| e.to_string())
-        }
-    }
-    let env = Env::new();
+    let env = board_env();
     let _rt = env.rt.enter();
     let config = env.config();
     let mine = env.clip("my-footage.mp4", 320, 176, 24);
@@ -653,7 +584,7 @@ fn video_files_dropped_on_the_storyboard_are_imported_and_become_shots() {
     make_board(&mut h, "Mine");
     h.input_mut()
         .dropped_files
-        .push(Arc::new(Dropped(mine.clone())));
+        .push(Arc::new(TestFile(mine.clone())));
     step_until(
         &mut h,
         "the footage is a shot",
@@ -676,19 +607,8 @@ fn video_files_dropped_on_the_storyboard_are_imported_and_become_shots() {
 mod snapshots {
     use super::*;
 
-    const THEMES: [(egui::Theme, &str); 2] =
-        [(egui::Theme::Light, "light"), (egui::Theme::Dark, "dark")];
-
     fn snap(config: StudioConfig, theme: egui::Theme) -> Harness<'static, StudioApp> {
-        reelsmith::ui::show_times_in_utc(true);
-        Harness::builder()
-            .with_size(egui::vec2(1280.0, 860.0))
-            .with_theme(theme)
-            .with_max_steps(20)
-            .wgpu()
-            .build_eframe(move |cc| {
-                StudioApp::with_state(&cc.egui_ctx, config, Persisted::default())
-            })
+        snapshot_window(config, theme, egui::vec2(1280.0, 860.0))
     }
 
     /// A storyboard of three shots, the second trimmed, made through the core.
@@ -696,7 +616,7 @@ mod snapshots {
         let a = env.clip("alpha.mp4", 320, 176, 48);
         let b = env.clip("beta.mp4", 320, 176, 48);
         let c = env.clip("gamma.mp4", 256, 144, 36);
-        let lib = env.library(config, &[a, b, c]);
+        let lib = env.import_clips(config, &[a, b, c]);
         let journal = env.journal(config);
         boards::create(&journal, "Harbour").unwrap();
         for p in &lib {
@@ -728,7 +648,7 @@ mod snapshots {
 
     #[test]
     fn storyboard_view_with_shots_a_trim_and_the_player() {
-        let env = Env::new();
+        let env = board_env();
         let _rt = env.rt.enter();
         let config = env.config();
         setup(&env, &config);
@@ -742,7 +662,7 @@ mod snapshots {
 
     #[test]
     fn export_dialog_with_progress() {
-        let env = Env::new();
+        let env = board_env();
         let _rt = env.rt.enter();
         let config = env.config();
         setup(&env, &config);
@@ -769,7 +689,7 @@ mod snapshots {
 
     #[test]
     fn a_shot_dragged_over_another() {
-        let env = Env::new();
+        let env = board_env();
         let _rt = env.rt.enter();
         let config = env.config();
         setup(&env, &config);

@@ -1,10 +1,11 @@
 //! A user's folders for running the `reelsmith` binary in a test: data, config, cache, the
-//! library and a home of its own (so the OS trash and keyring files land inside the temp dir).
+//! library, the test's input files and a home of its own (so the OS trash and keyring files
+//! land inside the temp dir).
 
-#![allow(dead_code)] // Each test binary uses a part of it.
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use super::run::Reelsmith;
 
 /// Temp folders laid out as the binary's `REELSMITH_*_DIR` variables name them.
 pub struct CliEnv {
@@ -22,13 +23,32 @@ impl CliEnv {
         CliEnv { dir }
     }
 
+    /// The root of every folder.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// A folder (or file) under the root.
     pub fn path(&self, sub: &str) -> PathBuf {
         self.dir.path().join(sub)
     }
 
-    /// `reelsmith ARGS` with this environment and no fal key or keyring.
-    pub fn command(&self, args: &[&str]) -> Command {
+    /// A file in `files`, where a test keeps its inputs (never written by the binary).
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path("files").join(name)
+    }
+
+    /// Writes `bytes` as `files/NAME`; its path.
+    pub fn write_file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.file(name);
+        std::fs::write(&path, bytes).expect("write an input file");
+        path
+    }
+}
+
+impl Reelsmith for CliEnv {
+    /// `reelsmith ARGS` with these folders and none of the user's fal keys, keyring or log filter.
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_reelsmith"));
         cmd.args(args)
             .env("REELSMITH_DATA_DIR", self.path("data"))
@@ -39,35 +59,9 @@ impl CliEnv {
             .env("HOME", self.path("home"))
             .env("XDG_DATA_HOME", self.path("home/.local/share"))
             .env_remove("FAL_KEY")
+            .env_remove("FAL_KEY_ID")
+            .env_remove("FAL_KEY_SECRET")
             .env_remove("RUST_LOG");
         cmd
     }
-
-    /// Runs `reelsmith ARGS`.
-    pub fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("reelsmith runs")
-    }
-
-    /// Runs `reelsmith ARGS`, which must exit 0; its stdout.
-    pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_code(&out, 0);
-        text(&out.stdout)
-    }
-}
-
-/// Bytes as text, lossily.
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Fails with both streams unless the process exited with `code`.
-pub fn assert_code(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
 }
