@@ -1,12 +1,11 @@
-//! GUI tests of the Storyboard view and the player with sound: egui_kittest drives the real
-//! window against the in-process simulator, with a real journal, real clips (with AAC sound)
-//! imported into the library, real drags, a real extend job and a real export.
+//! GUI tests of the Storyboard view: egui_kittest drives the real window against the
+//! in-process simulator, with a real journal, real clips (with AAC sound) imported into the
+//! library, real drags, a real extend job and a real export. The player's sound is ui_player's.
 
 mod ui_support;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -14,123 +13,8 @@ use egui_kittest::kittest::Queryable;
 use reelsmith::ui::app::View;
 use reelsmith::ui::storyboard::{ExportDialog, ExportTarget};
 use reelsmith::ui::{StudioApp, StudioConfig};
-use reelsmith_core::film::storyboard::Storyboard;
-use reelsmith_core::film::{ExportProgress, FrameRange, boards, import_video};
-use reelsmith_core::media::playback::{AudioDevice, AudioStream, SampleQueue};
-use reelsmith_core::store::Journal;
-use reelsmith_sim::clip::{ClipSpec, render_clip_with_sound};
+use reelsmith_core::film::{ExportProgress, FrameRange, boards};
 use ui_support::*;
-
-// Clips with sound and their import into the library, on the shared Env.
-impl Env {
-    /// A clip with sound made by the simulator's clip maker, outside the library.
-    fn clip(&self, name: &str, width: u32, height: u32, frames: u32) -> PathBuf {
-        let spec = ClipSpec {
-            width,
-            height,
-            fps: 24,
-            frames,
-        };
-        self.write_input(
-            name,
-            &render_clip_with_sound(&spec, None, Some(&Default::default())).unwrap(),
-        )
-    }
-
-    /// Imports clips into the library the window will open (as `reelsmith import` would).
-    fn import_clips(&self, config: &StudioConfig, clips: &[PathBuf]) -> Vec<PathBuf> {
-        let journal = Journal::open_in(&config.data_dir).unwrap();
-        std::fs::create_dir_all(&config.default_output_dir).unwrap();
-        clips
-            .iter()
-            .map(|c| {
-                import_video(&journal, c, &config.default_output_dir)
-                    .unwrap()
-                    .path
-            })
-            .collect()
-    }
-
-    fn journal(&self, config: &StudioConfig) -> Journal {
-        Journal::open_in(&config.data_dir).unwrap()
-    }
-}
-
-/// The simulator of these tests: an extend job ends within a second or so.
-fn board_env() -> Env {
-    Env::timed(Duration::from_millis(300), Duration::from_millis(400))
-}
-
-/// The window of these tests: a little shorter than the form's, as the storyboard view needs.
-const SIZE: egui::Vec2 = egui::vec2(1400.0, 1100.0);
-
-/// The app in a [`SIZE`] window; its first frames are not stepped yet.
-fn harness(config: StudioConfig) -> Harness<'static, StudioApp> {
-    window_sized(config, SIZE)
-}
-
-fn idle(h: &mut Harness<'_, StudioApp>) {
-    step_until(
-        h,
-        "the storyboard view is idle",
-        Duration::from_secs(20),
-        |a| !a.storyboard.busy(),
-    );
-    settle(h);
-}
-
-fn board(app: &StudioApp) -> Option<&Storyboard> {
-    app.storyboard.board()
-}
-
-fn shot_paths(app: &StudioApp) -> Vec<Option<PathBuf>> {
-    board(app)
-        .map(|b| {
-            b.shots
-                .iter()
-                .map(|s| s.clip.as_ref().map(|c| c.path.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Presses at `from`, moves to `to` in steps, releases there (the pointer stays, as a hand's
-/// would, so the target sees the release).
-fn drag(h: &mut Harness<'_, StudioApp>, from: egui::Pos2, to: egui::Pos2) {
-    h.hover_at(from);
-    h.step();
-    h.drag_at(from);
-    h.step();
-    for i in 1..=8 {
-        h.hover_at(from + (to - from) * (i as f32 / 8.0));
-        h.step();
-    }
-    h.event(egui::Event::PointerButton {
-        pos: to,
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: egui::Modifiers::NONE,
-    });
-    h.step();
-    h.remove_cursor();
-    settle(h);
-}
-
-fn center_of(h: &Harness<'_, StudioApp>, label: &str) -> egui::Pos2 {
-    h.get_by_label(label).rect().center()
-}
-
-fn make_board(h: &mut Harness<'_, StudioApp>, name: &str) {
-    h.get_by_label("New storyboard").click();
-    h.step();
-    h.get_by_label("New storyboard").type_text(name);
-    settle(h);
-    h.get_by_label("New").click();
-    step_until(h, "the storyboard exists", Duration::from_secs(10), |a| {
-        board(a).is_some()
-    });
-    settle(h);
-}
 
 #[test]
 fn a_storyboard_is_built_from_the_library_reordered_trimmed_extended_and_exported() {
@@ -141,7 +25,7 @@ fn a_storyboard_is_built_from_the_library_reordered_trimmed_extended_and_exporte
     let b = env.clip("beta.mp4", 320, 176, 48);
     let c = env.clip("gamma.mp4", 256, 144, 36);
     let lib = env.import_clips(&config, &[a, b, c]);
-    let mut h = harness(config.clone());
+    let mut h = board_window(config.clone());
     step_until(&mut h, "the engine runs", Duration::from_secs(10), |a| {
         a.engine.is_ready() && a.engine.library().len() == 3
     });
@@ -199,7 +83,7 @@ fn a_storyboard_is_built_from_the_library_reordered_trimmed_extended_and_exporte
         shot_paths(a).len() == 3
     });
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num3);
-    idle(&mut h);
+    board_idle(&mut h);
 
     // Reorder: shot 3 dragged onto shot 1 takes its place.
     let before = shot_paths(h.state());
@@ -313,7 +197,7 @@ fn a_storyboard_is_built_from_the_library_reordered_trimmed_extended_and_exporte
     assert_eq!(job.prompt, "The boats sail out");
 
     // Export the whole storyboard: progress, then the film; a second export asks first.
-    idle(&mut h);
+    board_idle(&mut h);
     let out = env.root.path().join("film.mp4");
     h.get_by_label("Export film…").click();
     settle(&mut h);
@@ -417,159 +301,48 @@ fn a_storyboard_is_built_from_the_library_reordered_trimmed_extended_and_exporte
     assert_ne!(std::fs::metadata(&out).unwrap().modified().unwrap(), before);
 }
 
-/// A sound device that plays in real time into nothing, counting what it was given.
-struct CountingDevice {
-    loud: Arc<AtomicU64>,
-    played: Arc<AtomicU64>,
-}
-
-struct CountingStream {
-    stop: Arc<AtomicBool>,
-}
-
-impl AudioStream for CountingStream {}
-
-impl Drop for CountingStream {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-impl AudioDevice for CountingDevice {
-    fn open_stream(
-        &self,
-        rate: u32,
-        channels: u16,
-        queue: Arc<SampleQueue>,
-    ) -> Result<Box<dyn AudioStream>, String> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let (loud, played, s) = (self.loud.clone(), self.played.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let frames = (rate / 100) as usize;
-            let mut buf = vec![0f32; frames * usize::from(channels)];
-            while !s.load(Ordering::Relaxed) {
-                queue.fill(&mut buf);
-                played.fetch_add(frames as u64, Ordering::Relaxed);
-                let n = buf.iter().filter(|v| v.abs() > 1e-4).count();
-                loud.fetch_add(n as u64, Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        });
-        Ok(Box::new(CountingStream { stop }))
-    }
-
-    fn name(&self) -> String {
-        "counting device".into()
-    }
-}
-
 #[test]
-fn the_preview_plays_the_clips_sound_and_answers_space_jkl_volume_and_mute() {
-    let env = board_env();
-    let _rt = env.rt.enter();
-    let mut config = env.config();
-    let loud = Arc::new(AtomicU64::new(0));
-    let played = Arc::new(AtomicU64::new(0));
-    let device: Arc<dyn AudioDevice> = Arc::new(CountingDevice {
-        loud: loud.clone(),
-        played: played.clone(),
-    });
-    let opened = Arc::new(Mutex::new(0));
-    let count = opened.clone();
-    config.sound = Arc::new(move || {
-        *count.lock().unwrap() += 1;
-        Some(device.clone())
-    });
-    let clip = env.clip("beeps.mp4", 320, 176, 96);
-    env.import_clips(&config, &[clip]);
-    let mut h = harness(config);
-    step_until(&mut h, "the library", Duration::from_secs(10), |a| {
-        a.engine.library().len() == 1
-    });
-    h.state_mut().persisted.view = View::Gallery;
-    settle(&mut h);
-    h.get_by_label_contains("Video:").click();
-    settle(&mut h);
-    h.get_by_label("Play preview").click();
-    let player = |a: &StudioApp| a.gallery.player.as_ref().and_then(|p| p.view());
-    step_until(
-        &mut h,
-        "the clip plays with sound",
-        Duration::from_secs(20),
-        |a| player(a).is_some_and(|v| v.state.playing && v.state.sound_on),
-    );
-    step_until(
-        &mut h,
-        "the device hears the beeps",
-        Duration::from_secs(10),
-        |_| loud.load(Ordering::Relaxed) > 1000,
-    );
-    assert!(
-        player(h.state()).unwrap().state.note.is_none(),
-        "no note with a device"
-    );
-
-    // Space pauses; L plays forward, twice as fast on the second press (and without sound).
-    h.key_press(egui::Key::Space);
-    step_until(&mut h, "paused", Duration::from_secs(5), |a| {
-        player(a).is_some_and(|v| !v.state.playing)
-    });
-    h.key_press(egui::Key::L);
-    h.step();
-    h.key_press(egui::Key::L);
-    step_until(&mut h, "2× forward", Duration::from_secs(5), |a| {
-        player(a).is_some_and(|v| v.state.playing && (v.state.speed.0 - 2.0).abs() < 1e-9)
-    });
-    assert!(!player(h.state()).unwrap().state.sound_on, "no sound at 2×");
-    h.key_press(egui::Key::K);
-    step_until(&mut h, "K pauses", Duration::from_secs(5), |a| {
-        player(a).is_some_and(|v| !v.state.playing)
-    });
-
-    // Mute and volume go to the sound.
-    h.get_by_label("Mute").click();
-    step_until(&mut h, "muted", Duration::from_secs(5), |a| {
-        player(a).is_some_and(|v| v.muted)
-    });
-    h.get_by_label("Mute").click();
-    step_until(&mut h, "unmuted", Duration::from_secs(5), |a| {
-        player(a).is_some_and(|v| !v.muted)
-    });
-    // The volume slider: keyboard Left lowers it.
-    h.get_by_label("Volume").focus();
-    h.step();
-    for _ in 0..5 {
-        h.key_press(egui::Key::ArrowLeft);
-        h.step();
-    }
-    step_until(&mut h, "quieter", Duration::from_secs(5), |a| {
-        player(a).is_some_and(|v| v.volume < 1.0)
-    });
-    assert_eq!(*opened.lock().unwrap(), 1, "the device is looked up once");
-    assert!(played.load(Ordering::Relaxed) > 0);
-}
-
-#[test]
-fn without_a_device_the_player_plays_silent_with_a_note() {
+fn adds_clicked_in_quick_succession_all_land_in_the_order_clicked() {
     let env = board_env();
     let _rt = env.rt.enter();
     let config = env.config();
-    let clip = env.clip("quiet.mp4", 320, 176, 24);
-    env.import_clips(&config, &[clip]);
-    let mut h = harness(config);
-    h.state_mut().persisted.view = View::Gallery;
-    settle(&mut h);
-    h.get_by_label_contains("Video:").click();
-    settle(&mut h);
-    h.get_by_label("Play preview").click();
-    step_until(&mut h, "the clip plays", Duration::from_secs(20), |a| {
-        a.gallery
-            .player
-            .as_ref()
-            .and_then(|p| p.view())
-            .is_some_and(|v| v.state.position > 0.3 || !v.state.playing)
+    let a = env.clip("alpha.mp4", 320, 176, 24);
+    let b = env.clip("beta.mp4", 320, 176, 24);
+    let c = env.clip("gamma.mp4", 320, 176, 24);
+    env.import_clips(&config, &[a, b, c]);
+    let mut h = board_window(config.clone());
+    h.state_mut().persisted.view = View::Storyboard;
+    step_until(&mut h, "the library", Duration::from_secs(10), |a| {
+        a.engine.is_ready() && a.engine.library().len() == 3
     });
-    h.get_by_label("No audio device: playing silent");
+    make_board(&mut h, "Quick");
+    let bin: Vec<PathBuf> = h
+        .state()
+        .engine
+        .library()
+        .iter()
+        .map(|i| i.path.clone())
+        .collect();
+
+    // One click a frame, each before the edit of the one before has answered: each edit's
+    // answer carries the board as that edit left it, so they must apply in order.
+    for i in 0..3 {
+        let mut adds: Vec<_> = h.get_all_by_label("Add").collect();
+        adds.sort_by(|p, q| p.rect().top().total_cmp(&q.rect().top()));
+        adds[i].click();
+        h.step();
+    }
+    board_idle(&mut h);
+    let shown = shot_paths(h.state());
+    let wanted: Vec<Option<PathBuf>> = bin.into_iter().map(Some).collect();
+    assert_eq!(shown, wanted, "every clip, in the order clicked");
+    let stored = boards::find(&env.journal(&config), "Quick").unwrap();
+    let stored: Vec<Option<PathBuf>> = stored
+        .shots
+        .iter()
+        .map(|s| s.clip.as_ref().map(|c| c.path.clone()))
+        .collect();
+    assert_eq!(stored, shown, "the journal holds what the view shows");
 }
 
 #[test]
@@ -578,7 +351,7 @@ fn video_files_dropped_on_the_storyboard_are_imported_and_become_shots() {
     let _rt = env.rt.enter();
     let config = env.config();
     let mine = env.clip("my-footage.mp4", 320, 176, 24);
-    let mut h = harness(config.clone());
+    let mut h = board_window(config.clone());
     h.state_mut().persisted.view = View::Storyboard;
     settle(&mut h);
     make_board(&mut h, "Mine");

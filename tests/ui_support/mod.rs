@@ -10,6 +10,7 @@ mod drop;
 mod env;
 mod media;
 mod snapshot;
+mod storyboard;
 mod window;
 
 pub use cpu_time::thread_cpu_time;
@@ -17,4 +18,5 @@ pub use drive::*;
 pub use drop::*;
 pub use env::*;
 pub use snapshot::*;
+pub use storyboard::*;
 pub use window::*;
