@@ -12,13 +12,13 @@ use reelsmith_sim::clip::{ClipSpec, render_clip};
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::{Value, json};
 
-mod common;
+use crate::common;
 
 async fn start_sim() -> Simulator {
     let sim = Simulator::start(SimConfig {
         queue_time: Duration::from_millis(700),
         run_time: Duration::from_millis(900),
-        ..common::sim_config()
+        ..common::sim_config(module_path!())
     })
     .await
     .expect("simulator starts");

@@ -1,8 +1,6 @@
 //! Clips and checks shared by the film tests: simulator clips with beeping sound, decoding a
 //! whole film with our own demuxer and decoder, and measuring its sound.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 use reelsmith_core::media::Picture;

@@ -1,13 +1,12 @@
 //! Storyboards in a real journal file (across reopening), importing footage, and the shot
 //! actions (next shot, extend, redo) through the engine against the simulator on loopback.
 
-mod common;
-mod film;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use film::{clip, spec};
+use crate::film::{clip, spec};
 use reelsmith_core::fal::ClientOptions;
 use reelsmith_core::film::actions::{self, NextShotEndpoint, Placement};
 use reelsmith_core::film::boards::{self, ShotState};
@@ -197,7 +196,7 @@ async fn next_shot_extend_and_redo_go_through_the_engine_into_their_slots() {
         port: 0,
         queue_time: Duration::from_millis(300),
         run_time: Duration::from_millis(300),
-        ..common::sim_config()
+        ..common::sim_config(module_path!())
     })
     .await
     .unwrap();

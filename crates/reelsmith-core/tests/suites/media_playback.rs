@@ -2,13 +2,11 @@
 //! follows; J/K/L speeds skip the sound; seek, volume and mute; silent with a note without a
 //! device. The device here is a software one that takes samples at the real rate.
 
-mod film;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use film::{clip, spec};
+use crate::film::{clip, spec};
 use reelsmith_core::media::playback::{
     AudioDevice, AudioStream, NO_DEVICE_NOTE, Player, SampleQueue, Speed,
 };

@@ -14,7 +14,7 @@ use reelsmith_core::schema::{FieldValue, FormState, MediaRef};
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{Route, SimConfig, Simulator};
 
-mod common;
+use crate::common;
 
 const I2V: &str = "fal-ai/veo3.1/image-to-video";
 

@@ -16,13 +16,13 @@ use reelsmith_core::keystore::{CredentialStore, KeyLocation, KeyStore, MemorySto
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::{Value, json};
 
-mod common;
+use crate::common;
 
 async fn start_sim(config: SimConfig) -> Simulator {
     let sim = Simulator::start(SimConfig {
         queue_time: Duration::from_millis(500),
         run_time: Duration::from_millis(700),
-        one_origin: common::one_origin(),
+        one_origin: common::one_origin(module_path!()),
         ..config
     })
     .await

@@ -13,7 +13,7 @@ use reelsmith_core::schema::cost::{self, PriceSource, UNPRICED_BUNDLED, UnitKind
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use serde_json::json;
 
-mod common;
+use crate::common;
 
 async fn sim() -> Simulator {
     Simulator::start(SimConfig::default())

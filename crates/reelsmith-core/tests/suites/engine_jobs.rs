@@ -16,7 +16,7 @@ use reelsmith_core::store::Journal;
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use tokio::sync::broadcast;
 
-mod common;
+use crate::common;
 
 const I2V: &str = "fal-ai/veo3.1/image-to-video";
 
@@ -25,7 +25,7 @@ async fn start_sim(queue: Duration, run: Duration) -> Simulator {
         port: 0,
         queue_time: queue,
         run_time: run,
-        ..common::sim_config()
+        ..common::sim_config(module_path!())
     })
     .await
     .expect("simulator starts")

@@ -1,6 +1,6 @@
 //! Set-up the core's integration tests share: a fal client pointed at a simulator, and the
 //! simulator's layout. The client, fault and engine suites run twice: as themselves, with the
-//! simulator's hosts under path prefixes, and as `one_origin_*` (the same file through
+//! simulator's hosts under path prefixes, and again under `one_origin` (the same files through
 //! `#[path]`), with queue, storage, upload URLs and CDN all at the root of one origin.
 
 use std::time::Duration;
@@ -8,16 +8,16 @@ use std::time::Duration;
 use reelsmith_core::fal::{ApiKey, ClientOptions, FalClient, RetryPolicy};
 use reelsmith_sim::{SimConfig, Simulator};
 
-/// True in the `one_origin_*` test binaries (decided by the crate name at compile time).
-pub fn one_origin() -> bool {
-    env!("CARGO_CRATE_NAME").starts_with("one_origin")
+/// True for a suite compiled again under `one_origin` (`module` is the caller's
+/// `module_path!()`).
+pub fn one_origin(module: &str) -> bool {
+    module.split("::").any(|part| part == "one_origin")
 }
 
-/// The simulator's defaults, laid out as this test binary asks.
-#[allow(dead_code)]
-pub fn sim_config() -> SimConfig {
+/// The simulator's defaults, laid out as the calling suite (its `module_path!()`) asks.
+pub fn sim_config(module: &str) -> SimConfig {
     SimConfig {
-        one_origin: one_origin(),
+        one_origin: one_origin(module),
         ..SimConfig::default()
     }
 }

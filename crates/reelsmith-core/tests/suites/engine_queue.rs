@@ -14,7 +14,7 @@ use reelsmith_core::schema::FormState;
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{SimConfig, Simulator};
 
-mod common;
+use crate::common;
 
 const T2V: &str = "fal-ai/veo3.1";
 
@@ -23,7 +23,7 @@ async fn sim(run: Duration) -> Simulator {
         port: 0,
         queue_time: Duration::from_millis(50),
         run_time: run,
-        ..common::sim_config()
+        ..common::sim_config(module_path!())
     })
     .await
     .expect("simulator starts")

@@ -1,11 +1,9 @@
 //! Exporting films through real files: simulator clips with sound joined into one MP4, read
 //! back with our own demuxer, decoder and sound decoder (and ffprobe/ffmpeg when installed).
 
-mod film;
-
 use std::path::Path;
 
-use film::{
+use crate::film::{
     clip, decode_all, ffmpeg_decode_errors, ffprobe_durations, ffprobe_frame_count, rms, sound,
     spec,
 };

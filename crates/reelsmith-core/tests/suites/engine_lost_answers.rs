@@ -16,7 +16,7 @@ use reelsmith_core::schema::{FieldValue, FormState, MediaRef};
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{LostAnswer, Route, SimConfig, Simulator};
 
-mod common;
+use crate::common;
 
 const T2V: &str = "fal-ai/veo3.1";
 const I2V: &str = "fal-ai/veo3.1/image-to-video";
@@ -26,7 +26,7 @@ async fn start_sim() -> Simulator {
         port: 0,
         queue_time: Duration::from_millis(150),
         run_time: Duration::from_millis(150),
-        ..common::sim_config()
+        ..common::sim_config(module_path!())
     })
     .await
     .expect("simulator starts");

@@ -21,7 +21,7 @@ use reelsmith_core::settings::Budgets;
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{KeyScope, Route, SimConfig, Simulator};
 
-mod common;
+use crate::common;
 
 const I2V: &str = "fal-ai/veo3.1/image-to-video";
 
