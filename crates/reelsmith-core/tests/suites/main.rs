@@ -32,4 +32,6 @@ mod mutations_media;
 mod mutations_wire;
 mod schema_documents;
 mod schema_forms;
+mod schema_properties;
+mod schema_rules;
 mod submit_answers;

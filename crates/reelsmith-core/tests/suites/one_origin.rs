@@ -4,7 +4,7 @@
 //! `one_origin` in its module path (`common::one_origin`); the platform API keeps its own
 //! `/api/v1` path there.
 
-#[path = "engine_jobs.rs"]
+#[path = "engine_jobs/mod.rs"]
 mod engine_jobs;
 #[path = "engine_lost_answers.rs"]
 mod engine_lost_answers;
