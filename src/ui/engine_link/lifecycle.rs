@@ -52,12 +52,33 @@ pub(super) struct Pending {
 
 impl EngineLink {
     /// Opens the session in the background (history and library show once read, before a key
-    /// is known); the first frame does not wait for it. `migration` carries the window's older
-    /// state into a new settings file.
+    /// is known); the first frame does not wait for it, nor share the processor with it: the
+    /// read starts once that frame is on screen (see [`EngineLink::start_deferred_open`]).
+    /// `migration` carries the window's older state into a new settings file.
     pub fn open(ctx: &egui::Context, paths: SessionPaths, migration: Migration) -> EngineLink {
         let mut link = EngineLink::empty(ctx, false);
         link.lifecycle = Some(OPENING);
-        link.tasks
+        link.deferred_open = Some((paths, migration));
+        // The frame after the first starts the read: make sure it comes.
+        ctx.request_repaint();
+        link
+    }
+
+    /// Starts the deferred journal read from the second frame on: reading 10,000 jobs beside
+    /// the first frame cost it about 60 ms on two cores (the software renderer draws on every
+    /// core), while the window has nothing of the journal to show in that frame anyway.
+    pub(super) fn start_deferred_open(&mut self) {
+        self.frames_polled = self.frames_polled.saturating_add(1);
+        if self.frames_polled < 2 {
+            if self.deferred_open.is_some() {
+                self.ctx.request_repaint();
+            }
+            return;
+        }
+        let Some((paths, migration)) = self.deferred_open.take() else {
+            return;
+        };
+        self.tasks
             .spawn_blocking(TaskKind::Engine, OPENING, move || {
                 let opened = Session::open(paths, Some(migration)).map(|session| {
                     let journal = session.journal();
@@ -73,7 +94,6 @@ impl EngineLink {
                 });
                 Done::Opened(opened.map_err(|e| sentence(&e.to_string())))
             });
-        link
     }
 
     /// Runs the engine for `target` (None: no engine; the queue shows history only). The old

@@ -105,6 +105,13 @@ pub struct EngineLink {
     queue_dirty: bool,
     /// A read of the queue is under way.
     queue_reading: bool,
+    /// The session to open once the first frame is on screen (see `lifecycle`).
+    deferred_open: Option<(
+        reelsmith_core::session::SessionPaths,
+        reelsmith_core::session::Migration,
+    )>,
+    /// Frames this link has been polled in (the deferred open waits for the second).
+    frames_polled: u32,
     ctx: egui::Context,
 }
 
@@ -137,6 +144,8 @@ impl EngineLink {
             queue: Default::default(),
             queue_dirty: false,
             queue_reading: false,
+            deferred_open: None,
+            frames_polled: 0,
             ctx: ctx.clone(),
         }
     }
@@ -276,6 +285,7 @@ impl EngineLink {
 
     /// Drains engine events and finished tasks; returns what deserves a toast. Never blocks.
     pub fn poll(&mut self) -> Vec<Notice> {
+        self.start_deferred_open();
         let mut notices: Vec<Notice> = self
             .notices
             .drain(..)
