@@ -326,3 +326,39 @@ fn sentence(text: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_is_read_from_the_second_frame_on_and_then_opens() {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let _in_rt = rt.enter();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ctx = egui::Context::default();
+        let mut link =
+            EngineLink::open(&ctx, SessionPaths::in_dir(dir.path()), Migration::default());
+        assert!(link.is_opening());
+        link.poll();
+        assert!(
+            link.deferred_open.is_some() && !link.tasks.any(),
+            "the first frame shares the processor with no journal read"
+        );
+        link.poll();
+        assert!(
+            link.deferred_open.is_none(),
+            "the second frame starts the read"
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while link.is_opening() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the journal did not open"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            link.poll();
+        }
+        assert!(link.journal().is_some(), "{:?}", link.error);
+    }
+}
