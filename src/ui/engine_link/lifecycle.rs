@@ -59,8 +59,6 @@ impl EngineLink {
         let mut link = EngineLink::empty(ctx, false);
         link.lifecycle = Some(OPENING);
         link.deferred_open = Some((paths, migration));
-        // The frame after the first starts the read: make sure it comes.
-        ctx.request_repaint();
         link
     }
 
@@ -71,6 +69,7 @@ impl EngineLink {
         self.frames_polled = self.frames_polled.saturating_add(1);
         if self.frames_polled < 2 {
             if self.deferred_open.is_some() {
+                // The frame after the first starts the read: make sure it comes.
                 self.ctx.request_repaint();
             }
             return;

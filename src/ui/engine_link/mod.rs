@@ -18,7 +18,7 @@ use super::theme::Tone;
 use reelsmith_core::fal::{ApiKey, FalUrls};
 use reelsmith_core::jobs::{EngineHandle, Job, JobEvent, JobId, JobState};
 use reelsmith_core::library::LibraryItem;
-use reelsmith_core::session::{EngineSummary, Session};
+use reelsmith_core::session::{EngineSummary, Migration, Session, SessionPaths};
 use reelsmith_core::settings::Settings;
 
 pub use lifecycle::Opened;
@@ -106,10 +106,7 @@ pub struct EngineLink {
     /// A read of the queue is under way.
     queue_reading: bool,
     /// The session to open once the first frame is on screen (see `lifecycle`).
-    deferred_open: Option<(
-        reelsmith_core::session::SessionPaths,
-        reelsmith_core::session::Migration,
-    )>,
+    deferred_open: Option<(SessionPaths, Migration)>,
     /// Frames this link has been polled in (the deferred open waits for the second).
     frames_polled: u32,
     ctx: egui::Context,

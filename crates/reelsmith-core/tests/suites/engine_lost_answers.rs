@@ -2,7 +2,7 @@
 //! journals and real MP4s: whatever happens to the answer, the simulator ends up with exactly
 //! one job, found again in its request history, unless the user says to submit again.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,14 +12,14 @@ use reelsmith_core::jobs::{
     BundledModels, EngineConfig, EngineError, EngineHandle, JobEngine, JobId, JobState,
     ModelSource, NewJob,
 };
-use reelsmith_core::schema::{FieldValue, FormState, MediaRef};
+use reelsmith_core::schema::FormState;
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{LostAnswer, Route, SimConfig, Simulator};
 
 use crate::common;
+use crate::engine_support::{i2v_job, png, setup};
 
 const T2V: &str = "fal-ai/veo3.1";
-const I2V: &str = "fal-ai/veo3.1/image-to-video";
 
 async fn start_sim() -> Simulator {
     let sim = Simulator::start(SimConfig {
@@ -49,25 +49,6 @@ fn client_for(sim: &Simulator, read: Duration) -> FalClient {
             ..ClientOptions::default()
         },
     )
-}
-
-struct Setup {
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-    out: PathBuf,
-    files: PathBuf,
-}
-
-fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let files = dir.path().join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    Setup {
-        data: dir.path().join("data"),
-        out: dir.path().join("videos"),
-        files,
-        _dir: dir,
-    }
 }
 
 fn config(out: &Path, resume_on_start: bool, lookup_patience: Duration) -> EngineConfig {
@@ -109,31 +90,6 @@ fn t2v_job(prompt: &str) -> NewJob {
     }
 }
 
-fn i2v_job(image: &Path, prompt: &str) -> NewJob {
-    let model = BundledModels.model(I2V).unwrap();
-    let mut form = FormState::from_defaults(&model);
-    form.set_from_str(&model, "prompt", prompt).unwrap();
-    form.values.insert(
-        "image_url".into(),
-        FieldValue::Media(MediaRef::Local(image.to_path_buf())),
-    );
-    NewJob {
-        endpoint_id: I2V.into(),
-        form,
-        output: None,
-        overwrite_output: false,
-    }
-}
-
-fn png(path: &Path) -> PathBuf {
-    image::RgbImage::from_fn(1280, 720, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 9])
-    })
-    .save(path)
-    .unwrap();
-    path.to_path_buf()
-}
-
 async fn settle(engine: &EngineHandle, id: &JobId) -> reelsmith_core::jobs::Job {
     tokio::time::timeout(Duration::from_secs(60), engine.wait_finished(id))
         .await
@@ -169,7 +125,7 @@ fn assert_video(job: &reelsmith_core::jobs::Job) {
 async fn every_lost_answer_ends_with_one_job_at_fal_and_the_video_saved() {
     let sim = start_sim().await;
     let s = setup();
-    let photo = png(&s.files.join("p.png"));
+    let photo = png(&s.files.join("p.png"), 9);
     let engine = start_engine(
         &sim,
         &s.data,

@@ -22,8 +22,7 @@ use reelsmith_core::store::Journal;
 use reelsmith_sim::{KeyScope, Route, SimConfig, Simulator};
 
 use crate::common;
-
-const I2V: &str = "fal-ai/veo3.1/image-to-video";
+use crate::engine_support::{I2V, png};
 
 async fn sim(scope: KeyScope) -> Simulator {
     Simulator::start(SimConfig {
@@ -48,15 +47,6 @@ fn client(sim: &Simulator) -> FalClient {
             ..ClientOptions::default()
         },
     )
-}
-
-fn png(path: &Path) -> PathBuf {
-    image::RgbImage::from_fn(1280, 720, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 7])
-    })
-    .save(path)
-    .unwrap();
-    path.to_path_buf()
 }
 
 fn i2v_job(image: &Path, seconds: &str, audio: bool) -> NewJob {
@@ -90,7 +80,7 @@ struct Rig {
 
 async fn rig(sim: &Simulator, budgets: Budgets, live_prices: bool) -> Rig {
     let dir = tempfile::tempdir().unwrap();
-    let image = png(&dir.path().join("still.png"));
+    let image = png(&dir.path().join("still.png"), 7);
     let out = dir.path().join("videos");
     let c = client(sim);
     let mut book = PriceBook::default();

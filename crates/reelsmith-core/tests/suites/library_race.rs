@@ -6,17 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reelsmith_core::fal::ClientOptions;
-use reelsmith_core::jobs::{
-    BundledModels, EngineConfig, EngineHandle, JobEngine, JobId, JobState, ModelSource, NewJob,
-};
+use reelsmith_core::jobs::{BundledModels, EngineConfig, EngineHandle, JobEngine, JobId, JobState};
 use reelsmith_core::library::{Sidecar, sidecar_path};
-use reelsmith_core::schema::{FieldValue, FormState, MediaRef};
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{Route, SimConfig, Simulator};
 
 use crate::common;
-
-const I2V: &str = "fal-ai/veo3.1/image-to-video";
+use crate::engine_support::i2v_job;
 
 fn engine(sim: &Simulator, data: &Path, out: &Path) -> EngineHandle {
     let client = common::client_for(
@@ -40,22 +36,6 @@ fn engine(sim: &Simulator, data: &Path, out: &Path) -> EngineHandle {
     JobEngine::start(config, client, Arc::new(BundledModels), journal)
         .unwrap()
         .0
-}
-
-fn job(image: &Path, prompt: &str) -> NewJob {
-    let model = BundledModels.model(I2V).unwrap();
-    let mut form = FormState::from_defaults(&model);
-    form.set_from_str(&model, "prompt", prompt).unwrap();
-    form.values.insert(
-        "image_url".into(),
-        FieldValue::Media(MediaRef::Local(image.to_path_buf())),
-    );
-    NewJob {
-        endpoint_id: I2V.into(),
-        form,
-        output: None,
-        overwrite_output: false,
-    }
 }
 
 /// Sleeps until just after the start of a wall-clock second, so jobs submitted right after
@@ -90,7 +70,7 @@ async fn two_engines_finishing_the_same_prompt_get_distinct_files() {
     let prompt = "The same prompt from two windows";
     let mut ids: Vec<(EngineHandle, JobId)> = Vec::new();
     for engine in [&a, &b, &a, &b] {
-        let id = engine.submit(job(&photo, prompt)).await.unwrap();
+        let id = engine.submit(i2v_job(&photo, prompt)).await.unwrap();
         ids.push((engine.clone(), id));
     }
     let mut paths: Vec<PathBuf> = Vec::new();

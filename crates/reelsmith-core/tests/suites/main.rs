@@ -15,6 +15,7 @@ mod engine_jobs;
 mod engine_lost_answers;
 mod engine_money;
 mod engine_queue;
+mod engine_support;
 mod fal_bounds;
 mod fal_client;
 mod fal_faults;

@@ -1,24 +1,22 @@
 //! The job engine against the in-process simulator over loopback, with real SQLite journals,
 //! real image files and real MP4 results.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reelsmith_core::fal::{ClientOptions, FalClient};
 use reelsmith_core::jobs::{
     BundledModels, CancelResult, ChangeKind, EngineConfig, EngineError, EngineHandle, FailKind,
-    JobEngine, JobEvent, JobId, JobState, ModelSource, NewJob,
+    JobEngine, JobEvent, JobId, JobState,
 };
 use reelsmith_core::library::{Sidecar, rebuild_index_from_sidecars, sidecar_path};
-use reelsmith_core::schema::{FieldValue, FormState, MediaRef};
 use reelsmith_core::store::Journal;
 use reelsmith_sim::{Route, SimConfig, Simulator};
 use tokio::sync::broadcast;
 
 use crate::common;
-
-const I2V: &str = "fal-ai/veo3.1/image-to-video";
+use crate::engine_support::{I2V, i2v_job, png, setup};
 
 async fn start_sim(queue: Duration, run: Duration) -> Simulator {
     Simulator::start(SimConfig {
@@ -46,27 +44,6 @@ fn client_for(sim: &Simulator) -> FalClient {
     )
 }
 
-struct Setup {
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-    out: PathBuf,
-    files: PathBuf,
-}
-
-fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let out = dir.path().join("videos");
-    let files = dir.path().join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    Setup {
-        data,
-        out,
-        files,
-        _dir: dir,
-    }
-}
-
 fn config(out: &Path) -> EngineConfig {
     EngineConfig {
         output_dir: out.to_path_buf(),
@@ -90,31 +67,6 @@ fn start_engine(
     )
     .unwrap();
     (handle, rx, journal)
-}
-
-/// A real 16:9 PNG whose pixels depend on `seed` (so different seeds hash differently).
-fn png(path: &Path, seed: u8) -> PathBuf {
-    let img = image::RgbImage::from_fn(1280, 720, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, seed])
-    });
-    img.save(path).unwrap();
-    path.to_path_buf()
-}
-
-fn i2v_job(image: &Path, prompt: &str) -> NewJob {
-    let model = BundledModels.model(I2V).unwrap();
-    let mut form = FormState::from_defaults(&model);
-    form.set_from_str(&model, "prompt", prompt).unwrap();
-    form.values.insert(
-        "image_url".into(),
-        FieldValue::Media(MediaRef::Local(image.to_path_buf())),
-    );
-    NewJob {
-        endpoint_id: I2V.into(),
-        form,
-        output: None,
-        overwrite_output: false,
-    }
 }
 
 fn count(sim: &Simulator, route: Route) -> usize {
