@@ -260,14 +260,26 @@ fn a_command_reads_back_at_once_before_the_clock_thread_applies_it() {
         let asked = player.state();
         assert!(asked.playing, "playing as soon as asked");
         assert_eq!(asked.speed, Speed(expected));
+        if expected != 1.0 {
+            assert!(!asked.sound_on, "no sound at {expected}× as soon as asked");
+        }
     }
     player.pause();
-    assert!(!player.state().playing, "paused as soon as asked");
+    let paused = player.state();
+    assert!(!paused.playing, "paused as soon as asked");
+    assert!(!paused.sound_on, "no sound once paused");
     // Once the thread has applied them, its own report says the same.
     std::thread::sleep(Duration::from_millis(100));
     let applied = player.state();
     assert!(!applied.playing);
     assert_eq!(applied.speed, Speed(4.0));
+    // Once sound plays at 1×, a faster speed is silent as soon as asked, not once applied.
+    player.set_speed(Speed::NORMAL);
+    player.play();
+    wait_until("sound at 1×", 5.0, || player.state().sound_on);
+    player.set_speed(Speed(2.0));
+    assert!(!player.state().sound_on, "no sound at 2× as soon as asked");
+    player.pause();
     // A J after that goes backward at once (the thread then stops it at the clip's start).
     player.set_speed(Speed::after_j(None));
     assert_eq!(player.state().speed, Speed(-1.0));

@@ -281,6 +281,9 @@ impl Player {
         if asked.sent > applied {
             state.playing = asked.playing;
             state.speed = asked.speed;
+            // Sound plays only when playing at 1×: a command that leaves that silences the
+            // state at once (whether sound resumes at 1× is the clock's to say).
+            state.sound_on &= asked.playing && asked.speed.has_sound();
         }
         state
     }
